@@ -1,0 +1,101 @@
+"""python -m gen: compile an ONNX model into a static, malloc-free C99 library."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import GenError
+
+DESCRIPTION = """\
+Compile an ONNX model into a self-contained C99 library for microcontrollers: a header with the
+API and every size as a #define, the graph as straight-line kernel calls, weights as const arrays
+(flash) and one static arena whose offsets are fixed now. float32 models run on gen's portable
+kernels; int8 QDQ models run integer-only on CMSIS-NN's API.
+
+Without a model, compiles the bundled example (a small digit classifier)."""
+
+EPILOG = """\
+examples:
+  python -m gen model.onnx -o build/                 write build/model.h, build/model.c, runtime files
+  python -m gen model.onnx -o build/ --verify        also build on the host and compare with onnxruntime
+  python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
+  python -m gen --list-ops                           the supported operators
+
+exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch."""
+
+
+def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    if "=" not in text:
+        raise GenError(f"--input-shape '{text}' is not NAME=D0,D1,...")
+    name, dims = text.rsplit("=", 1)
+    try:
+        shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip())
+    except ValueError:
+        raise GenError(f"--input-shape '{text}': dimensions must be integers") from None
+    if not shape or any(d <= 0 for d in shape):
+        raise GenError(f"--input-shape '{text}': dimensions must be positive")
+    return name, shape
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gen", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", nargs="?", help="the .onnx file (default: the bundled example model)")
+    p.add_argument("-o", "--output", metavar="DIR", help="output directory (default: build/)", default="build")
+    p.add_argument("--name", help="C prefix of the API (default: from the model's file name)")
+    p.add_argument("--input-shape", action="append", default=[], metavar="NAME=D0,D1,...",
+                   help="pin the shape of an input with a symbolic dimension (repeatable)")
+    p.add_argument("--verify", action="store_true",
+                   help="build the library on the host and compare it with onnxruntime on random inputs")
+    p.add_argument("--test-input", metavar="FILE.npy",
+                   help="input for the first test vector written for the firmware (default: random)")
+    p.add_argument("--test-vectors", type=int, default=1, metavar="N",
+                   help="test vectors written to gen_testvec.c for the firmware (default 1, 0 for none)")
+    p.add_argument("--ram-limit", type=int, metavar="BYTES", help="refuse models whose arena is larger")
+    p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
+    p.add_argument("--list-ops", action="store_true", help="list the supported ONNX operators and exit")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list_ops:
+        from .ops import supported_onnx_ops
+        print("\n".join(sorted(supported_onnx_ops())))
+        return 0
+    try:
+        return run(args)
+    except GenError as e:
+        print(f"gen: {e.line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def run(args) -> int:
+    import numpy as np
+
+    from . import driver, report
+    model = args.model or driver.EXAMPLE_MODEL
+    shapes = dict(parse_shape(s) for s in args.input_shape)
+    test_inputs = None
+    if args.test_input:
+        try:
+            test_inputs = [np.load(args.test_input)]
+        except (OSError, ValueError) as e:
+            raise GenError(f"cannot read --test-input '{args.test_input}': {e}") from None
+    if args.test_vectors < 0:
+        raise GenError("--test-vectors must be 0 or more")
+    res = driver.generate(model, args.output, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit)
+    status = 0
+    if args.verify:
+        from . import verify
+        res.summary["verify"], ok = verify.against_onnxruntime(model, res.files, shapes)
+        status = 0 if ok else 1
+    if not args.quiet:
+        print(report.summary_text(res.summary, args.output.rstrip('/')))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

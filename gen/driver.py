@@ -1,0 +1,50 @@
+"""The pipeline, stage by stage: frontend -> passes -> checks -> plan -> emit -> test vectors -> write."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import emit, frontend, passes, qpasses
+from .errors import GenError
+from .ir import Graph
+from .ops import family, supported_onnx_ops
+from .plan import make_plan
+
+EXAMPLE_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples", "digits_cnn.onnx")
+
+
+@dataclass
+class Result:
+    graph: Graph
+    files: dict[str, bytes]
+    summary: dict
+
+
+def compile_graph(g: Graph, name: str, source: str) -> Result:
+    if qpasses.is_quantized(g):
+        qpasses.run(g)
+    passes.run(g)
+    for node in g.nodes:
+        family(node).check(node, g)
+    scratch = {n.name: int(family(n).scratch(n, g)) for n in g.nodes}
+    plan = make_plan(g, scratch)
+    files, summary = emit.render(g, plan, name, source)
+    return Result(g, files, summary)
+
+
+def generate(model_path: str, out_dir: str | None = None, name: str | None = None,
+             input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
+             test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None) -> Result:
+    name = emit.c_identifier(name or os.path.splitext(os.path.basename(model_path))[0])
+    g = frontend.load(model_path, input_shapes, name, supported_onnx_ops())
+    res = compile_graph(g, name, model_path)
+    if ram_limit is not None and res.summary["arena_size"] > ram_limit:
+        raise GenError(f"the arena needs {res.summary['arena_size']:,} bytes, more than --ram-limit {ram_limit:,}")
+    if test_vectors > 0:
+        from . import testvec
+        res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))
+    if out_dir:
+        emit.write_atomically(out_dir, res.files)
+    return res

@@ -1,0 +1,26 @@
+"""The one exception a user of gen ever sees.
+
+Everything that is wrong with the user's input (file, model, options) is raised as GenError; the
+CLI prints it as one line and exits with status 2. Anything else escaping is a bug in gen.
+"""
+
+
+class GenError(Exception):
+    """A problem with the user's input: `what` is a sentence, `node` names where it is."""
+
+    def __init__(self, what: str, node: str | None = None, op: str | None = None):
+        self.what = what
+        self.node = node
+        self.op = op
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        where = ""
+        if self.node is not None or self.op is not None:
+            parts = []
+            if self.op:
+                parts.append(self.op)
+            if self.node is not None:
+                parts.append(f"node '{self.node}'")
+            where = " (" + " ".join(parts) + ")"
+        return f"error{where}: {self.what}"

@@ -1,0 +1,59 @@
+"""Standalone activations: Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish.
+
+Relu, Clip and LeakyRelu usually disappear into the producing kernel (passes.fuse_activations);
+what is left runs here, elementwise.
+"""
+from __future__ import annotations
+
+import math
+
+from ..errors import GenError
+from . import OpFamily, register
+
+CODES = {"Relu": "GEN_RELU", "Sigmoid": "GEN_SIGMOID", "Tanh": "GEN_TANH", "HardSigmoid": "GEN_HARDSIGMOID",
+         "HardSwish": "GEN_HARDSWISH", "Clip": "GEN_CLIP", "LeakyRelu": "GEN_LEAKYRELU"}
+
+
+def clip_bounds(node, g) -> tuple[float, float]:
+    """Clip's (min, max): attributes before opset 11, constant inputs after."""
+    lo, hi = node.attrs.get("min", -math.inf), node.attrs.get("max", math.inf)
+    for k, default in ((1, lo), (2, hi)):
+        if len(node.inputs) > k and node.inputs[k]:
+            v = g.const(node.inputs[k])
+            if v is None:
+                raise GenError("Clip bounds must be constants", node.name, node.op)
+            if k == 1:
+                lo = float(v.reshape(-1)[0])
+            else:
+                hi = float(v.reshape(-1)[0])
+    return float(lo), float(hi)
+
+
+@register
+class Activation(OpFamily):
+    ops = tuple(CODES)
+    runtime = ("gen_f32.h", "gen_f32.c")
+
+    def check(self, node, g):
+        if g.t(node.inputs[0]).dtype != "float32":
+            raise GenError(f"{node.op} on {g.t(node.inputs[0]).dtype} is not supported", node.name, node.op)
+        if node.op == "Clip":
+            clip_bounds(node, g)
+
+    def kernel(self, node, g):
+        return "gen_f32_unary"
+
+    def params(self, node, g) -> tuple[float, float]:
+        if node.op == "HardSigmoid":
+            return float(node.attrs.get("alpha", 0.2)), float(node.attrs.get("beta", 0.5))
+        if node.op == "LeakyRelu":
+            return float(node.attrs.get("alpha", 0.01)), 0.0
+        if node.op == "Clip":
+            return clip_bounds(node, g)
+        return 0.0, 0.0
+
+    def emit(self, node, g, ctx):
+        a, b = self.params(node, g)
+        n = g.t(node.outputs[0]).size
+        return (f"gen_f32_unary({CODES[node.op]}, {ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {n}, "
+                f"{ctx.flt(a)}, {ctx.flt(b)});")

@@ -1,0 +1,44 @@
+"""Standalone BatchNormalization (inference): a per-channel scale and shift computed at generation time.
+
+BatchNormalization after a Conv or Gemm is folded into its weights by passes.fold_batchnorm.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GenError
+from . import OpFamily, register
+
+
+def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
+    vals = [g.const(i) for i in node.inputs[1:5]]
+    if any(v is None for v in vals):
+        raise GenError("BatchNormalization parameters must be constant initializers", node.name, node.op)
+    if int(node.attrs.get("training_mode", 0)):
+        raise GenError("BatchNormalization in training mode is not supported", node.name, node.op)
+    scale, bias, mean, var = (v.astype(np.float64) for v in vals)
+    eps = float(node.attrs.get("epsilon", 1e-5))
+    s = scale / np.sqrt(var + eps)
+    return s.astype(np.float32), (bias - mean * s).astype(np.float32)
+
+
+@register
+class BatchNormalization(OpFamily):
+    ops = ("BatchNormalization",)
+    runtime = ("gen_f32.h", "gen_f32.c")
+
+    def check(self, node, g):
+        bn_scale_shift(node, g)
+        if len(node.outputs) > 1 and any(node.outputs[1:]):
+            raise GenError("BatchNormalization with training outputs is not supported", node.name, node.op)
+
+    def kernel(self, node, g):
+        return "gen_f32_channel_affine"
+
+    def emit(self, node, g, ctx):
+        s, t = bn_scale_shift(node, g)
+        shape = list(g.t(node.inputs[0]).shape)
+        n, c = shape[0], shape[1] if len(shape) > 1 else 1
+        inner = int(np.prod(shape[2:], dtype=np.int64))
+        return (f"gen_f32_channel_affine({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {n}, {c}, {inner}, "
+                f"{ctx.array(s, 'bn_scale')}, {ctx.array(t, 'bn_shift')});")

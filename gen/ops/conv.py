@@ -1,0 +1,67 @@
+"""Conv (1-D and 2-D, groups, depthwise, pads, auto_pad, strides, dilations)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GenError
+from . import OpFamily, as_2d, register, spatial
+
+
+def conv_geometry(node, g) -> dict:
+    """Everything about a Conv's shapes, in 2-D form (1-D convs get a unit height), NCHW."""
+    x = g.t(node.inputs[0])
+    w = g.t(node.inputs[1])
+    y = g.t(node.outputs[0])
+    if len(x.shape) not in (3, 4):
+        raise GenError(f"{len(x.shape) - 2}-D convolution is not supported (1-D and 2-D are)", node.name, node.op)
+    if not w.is_const:
+        raise GenError("convolution weights must be constant initializers", node.name, node.op)
+    if len(node.inputs) > 2 and node.inputs[2] and not g.t(node.inputs[2]).is_const:
+        raise GenError("convolution bias must be a constant initializer", node.name, node.op)
+    kernel = list(w.shape[2:])
+    strides, dil, pb, pa = spatial(node, list(x.shape[2:]), kernel)
+    group = int(node.attrs.get("group", 1))
+    n, c = x.shape[0], x.shape[1]
+    m = w.shape[0]
+    if group < 1 or c % group or m % group or w.shape[1] * group != c:
+        raise GenError(f"group={group} does not divide input channels {c} and output channels {m} "
+                       f"(weights {list(w.shape)})", node.name, node.op)
+    h, wd = as_2d(list(x.shape[2:]), 1)
+    oh, ow = as_2d(list(y.shape[2:]), 1)
+    kh, kw = as_2d(kernel, 1)
+    sh, sw = as_2d(strides, 1)
+    dh, dw = as_2d(dil, 1)
+    pt, pl = as_2d(pb, 0)
+    pbot, pr = as_2d(pa, 0)
+    for o, i, k, s, d, p0, p1 in ((oh, h, kh, sh, dh, pt, pbot), (ow, wd, kw, sw, dw, pl, pr)):
+        if o != (i + p0 + p1 - (k - 1) * d - 1) // s + 1:
+            raise GenError("output size does not follow from input, kernel, pads, strides and dilations",
+                           node.name, node.op)
+    return dict(n=n, c=c, h=h, w=wd, m=m, oh=oh, ow=ow, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
+                pt=pt, pl=pl, pb=pbot, pr=pr, group=group)
+
+
+@register
+class Conv(OpFamily):
+    ops = ("Conv",)
+    runtime = ("gen_f32.h", "gen_f32.c")
+
+    def check(self, node, g):
+        conv_geometry(node, g)
+
+    def macs(self, node, g):
+        p = conv_geometry(node, g)
+        return p["n"] * p["m"] * p["oh"] * p["ow"] * (p["c"] // p["group"]) * p["kh"] * p["kw"]
+
+    def kernel(self, node, g):
+        return "gen_f32_conv"
+
+    def emit(self, node, g, ctx):
+        p = conv_geometry(node, g)
+        w = ctx.array(g.const(node.inputs[1]).astype(np.float32), "w")
+        b = ctx.array(g.const(node.inputs[2]).astype(np.float32), "b") if len(node.inputs) > 2 and node.inputs[2] \
+            else "NULL"
+        fields = ", ".join(str(p[k]) for k in ("n", "c", "h", "w", "m", "oh", "ow", "kh", "kw", "sh", "sw",
+                                               "dh", "dw", "pt", "pl", "group"))
+        prm = ctx.params("gen_f32_conv_params", f"{fields}, {ctx.act(node)}")
+        return f"gen_f32_conv({ctx.ptr(node.inputs[0])}, {w}, {b}, {ctx.ptr(node.outputs[0])}, {prm});"

@@ -1,0 +1,50 @@
+"""Add, Sub, Mul, Div with numpy broadcasting (float32)."""
+from __future__ import annotations
+
+from ..errors import GenError
+from . import OpFamily, broadcast_strides, dims6, register
+
+BINARY_CODES = {"Add": "GEN_ADD", "Sub": "GEN_SUB", "Mul": "GEN_MUL", "Div": "GEN_DIV"}
+
+
+def coalesce(out_shape, *strides):
+    """Merge adjacent dims that every operand walks the same way; returns (shape, strides...)."""
+    keep = [k for k, d in enumerate(out_shape) if int(d) != 1] or [len(out_shape) - 1] if len(out_shape) else []
+    shape = [int(out_shape[k]) for k in keep] or [1]
+    strides = [[s[k] for k in keep] or [0] for s in strides]
+    i = len(shape) - 2
+    while i >= 0:
+        inner = shape[i + 1]
+        if all((s[i] == s[i + 1] * inner) for s in strides):
+            shape[i] *= inner
+            for s in strides:
+                s[i] = s[i + 1]
+                del s[i + 1]
+            del shape[i + 1]
+        i -= 1
+    return shape, *strides
+
+
+@register
+class Binary(OpFamily):
+    ops = tuple(BINARY_CODES)
+    runtime = ("gen_f32.h", "gen_f32.c")
+
+    def check(self, node, g):
+        y = g.t(node.outputs[0])
+        if len(y.shape) > 6:
+            raise GenError("broadcasting over more than 6 dims is not supported", node.name, node.op)
+        if any(g.t(i).dtype != "float32" for i in node.inputs):
+            raise GenError(f"{node.op} on {g.t(node.inputs[0]).dtype} tensors is not supported", node.name, node.op)
+
+    def kernel(self, node, g):
+        return "gen_f32_binary"
+
+    def emit(self, node, g, ctx):
+        y = g.t(node.outputs[0])
+        a, b = (g.t(i) for i in node.inputs)
+        shape, sa, sb = coalesce(y.shape, broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
+        prm = ctx.params("gen_f32_binary_params",
+                         f"{BINARY_CODES[node.op]}, {len(shape)}, {dims6(shape)}, {dims6(sa)}, {dims6(sb)}, "
+                         f"{ctx.act(node)}")
+        return f"gen_f32_binary({ctx.ptr(a.name)}, {ctx.ptr(b.name)}, {ctx.ptr(y.name)}, {prm});"

@@ -1,0 +1,125 @@
+"""Gemm (transA/transB, alpha/beta, broadcast C) and MatMul (batched, broadcast, 1-D promotion)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GenError
+from . import OpFamily, broadcast_strides, dims6, register
+
+
+def _c_strides(c_shape: tuple[int, ...]) -> tuple[int, int]:
+    shp = (1,) * (2 - len(c_shape)) + tuple(c_shape)
+    rows, cols = shp
+    return (cols if rows > 1 else 0), (1 if cols > 1 else 0)
+
+
+def gemm_dims(node, g) -> tuple[int, int, int]:
+    a, b = g.t(node.inputs[0]), g.t(node.inputs[1])
+    if len(a.shape) != 2 or len(b.shape) != 2:
+        raise GenError("Gemm inputs must be 2-D", node.name, node.op)
+    ta, tb = int(node.attrs.get("transA", 0)), int(node.attrs.get("transB", 0))
+    m, k = (a.shape[1], a.shape[0]) if ta else a.shape
+    k2, n = (b.shape[1], b.shape[0]) if tb else b.shape
+    if k != k2:
+        raise GenError(f"Gemm inner dimensions differ ({k} and {k2})", node.name, node.op)
+    return m, k, n
+
+
+@register
+class Gemm(OpFamily):
+    ops = ("Gemm",)
+    runtime = ("gen_f32.h", "gen_f32.c")
+
+    def check(self, node, g):
+        m, k, n = gemm_dims(node, g)
+        if len(node.inputs) > 2 and node.inputs[2]:
+            c = g.t(node.inputs[2])
+            shp = (1,) * (2 - len(c.shape)) + tuple(c.shape)
+            if len(c.shape) > 2 or shp[0] not in (1, m) or shp[1] not in (1, n):
+                raise GenError(f"Gemm C of shape {list(c.shape)} does not broadcast to [{m}, {n}]",
+                               node.name, node.op)
+
+    def macs(self, node, g):
+        m, k, n = gemm_dims(node, g)
+        return m * k * n
+
+    def kernel(self, node, g):
+        return "gen_f32_gemm"
+
+    def emit(self, node, g, ctx):
+        m, k, n = gemm_dims(node, g)
+        alpha = float(node.attrs.get("alpha", 1.0))
+        beta = float(node.attrs.get("beta", 1.0))
+        ta, tb = int(node.attrs.get("transA", 0)), int(node.attrs.get("transB", 0))
+        bdata = g.const(node.inputs[1])
+        if bdata is not None:   # constant B: fold alpha, store as [N, K] rows for contiguous dot products
+            bmat = bdata.astype(np.float32)
+            bmat = bmat if tb else bmat.T
+            b = ctx.array(np.ascontiguousarray(bmat * np.float32(alpha)) if alpha != 1.0 else bmat, "w")
+            tb, alpha = 1, 1.0
+        else:
+            b = ctx.ptr(node.inputs[1])
+        c, c_sm, c_sn = "NULL", 0, 0
+        if len(node.inputs) > 2 and node.inputs[2] and beta != 0.0:
+            cdata = g.const(node.inputs[2])
+            c_sm, c_sn = _c_strides(g.t(node.inputs[2]).shape)
+            if cdata is not None:
+                c = ctx.array((cdata.astype(np.float32) * np.float32(beta)).reshape(-1), "b")
+                beta = 1.0
+            else:
+                c = ctx.ptr(node.inputs[2])
+        prm = ctx.params("gen_f32_gemm_params",
+                         f"{m}, {n}, {k}, {ta}, {tb}, {ctx.flt(alpha)}, {ctx.flt(beta)}, {c_sm}, {c_sn}, "
+                         f"{ctx.act(node)}")
+        return f"gen_f32_gemm({ctx.ptr(node.inputs[0])}, {b}, {c}, {ctx.ptr(node.outputs[0])}, {prm});"
+
+
+def matmul_dims(node, g):
+    a, b = list(g.t(node.inputs[0]).shape), list(g.t(node.inputs[1]).shape)
+    a2 = [1] + a if len(a) == 1 else a
+    b2 = b + [1] if len(b) == 1 else b
+    if a2[-1] != b2[-2]:
+        raise GenError(f"MatMul inner dimensions differ ({a2[-1]} and {b2[-2]})", node.name, node.op)
+    try:
+        batch = list(np.broadcast_shapes(tuple(a2[:-2]), tuple(b2[:-2])))
+    except ValueError:
+        raise GenError(f"MatMul batch dims {a2[:-2]} and {b2[:-2]} do not broadcast", node.name, node.op) from None
+    return a2, b2, batch
+
+
+@register
+class MatMul(OpFamily):
+    ops = ("MatMul",)
+    runtime = ("gen_f32.h", "gen_f32.c")
+
+    def check(self, node, g):
+        a2, b2, batch = matmul_dims(node, g)
+        if len(batch) > 6:
+            raise GenError("MatMul with more than 6 batch dims is not supported", node.name, node.op)
+
+    def macs(self, node, g):
+        a2, b2, batch = matmul_dims(node, g)
+        return int(np.prod(batch, dtype=np.int64)) * a2[-2] * a2[-1] * b2[-1]
+
+    def kernel(self, node, g):
+        a2, b2, batch = matmul_dims(node, g)
+        return "gen_f32_gemm" if g.const(node.inputs[1]) is not None and len(b2) == 2 else "gen_f32_matmul"
+
+    def emit(self, node, g, ctx):
+        a2, b2, batch = matmul_dims(node, g)
+        x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
+        bdata = g.const(node.inputs[1])
+        k, n = a2[-1], b2[-1]
+        if bdata is not None and len(b2) == 2:
+            m = int(np.prod(a2[:-1]))
+            w = ctx.array(np.ascontiguousarray(bdata.astype(np.float32).reshape(k, n).T), "w")
+            prm = ctx.params("gen_f32_gemm_params",
+                             f"{m}, {n}, {k}, 0, 1, 1.0f, 1.0f, 0, 0, {ctx.act(node)}")
+            return f"gen_f32_gemm({x}, {w}, NULL, {y}, {prm});"
+        batch = batch or [1]
+        nd = len(batch)
+
+        sa, sb = broadcast_strides(a2[:-2], batch), broadcast_strides(b2[:-2], batch)
+        prm = ctx.params("gen_f32_matmul_params",
+                         f"{nd}, {dims6(batch)}, {dims6(sa)}, {dims6(sb)}, {a2[-2]}, {k}, {n}, {ctx.act(node)}")
+        return f"gen_f32_matmul({x}, {ctx.ptr(node.inputs[1])}, {y}, {prm});"

@@ -1,0 +1,158 @@
+"""Layout ops: views (Reshape, Flatten, Squeeze, Unsqueeze), Concat, Transpose, Pad (constant), Copy.
+
+Views cost nothing: passes.make_views marks their output as a view of the input, so it shares the
+input's arena bytes and no code is emitted. Concat, Transpose and Pad move bytes, so one kernel
+serves float and int8.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GenError
+from . import OpFamily, contiguous_strides, dims6, register
+
+VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")
+
+
+@register
+class View(OpFamily):
+    ops = VIEW_OPS
+
+    def check(self, node, g):
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        if x.size != y.size:
+            raise GenError(f"{node.op} changes the element count ({x.size} -> {y.size})", node.name, node.op)
+
+    def kernel(self, node, g):
+        return "(view)" if g.t(node.outputs[0]).view_of else "memcpy"
+
+    def emit(self, node, g, ctx):
+        if g.t(node.outputs[0]).view_of:
+            return f"/* {node.op}: a view, no code */"
+        return Copy().emit(node, g, ctx)
+
+
+@register
+class Copy(OpFamily):
+    """A copy that passes keep where a graph output is a graph input or another output (Identity)."""
+    ops = ("Copy",)
+
+    def kernel(self, node, g):
+        return "memcpy"
+
+    def emit(self, node, g, ctx):
+        t = g.t(node.outputs[0])
+        return f"memcpy({ctx.ptr(node.outputs[0])}, {ctx.ptr(node.inputs[0])}, {t.nbytes});"
+
+
+@register
+class Concat(OpFamily):
+    ops = ("Concat",)
+    runtime = ("gen_layout.h", "gen_layout.c")
+
+    def check(self, node, g):
+        y = g.t(node.outputs[0])
+        axis = int(node.attrs.get("axis", 0))
+        if not -len(y.shape) <= axis < len(y.shape):
+            raise GenError(f"axis {axis} out of range", node.name, node.op)
+
+    def kernel(self, node, g):
+        return "gen_concat_part"
+
+    def emit(self, node, g, ctx):
+        y = g.t(node.outputs[0])
+        axis = int(node.attrs.get("axis", 0)) % len(y.shape)
+        outer = int(np.prod(y.shape[:axis], dtype=np.int64))
+        inner_unit = int(np.prod(y.shape[axis + 1:], dtype=np.int64))
+        y_inner = y.shape[axis] * inner_unit
+        lines, off = [], 0
+        for name in node.inputs:
+            if not name:
+                continue
+            t = g.t(name)
+            inner = t.shape[axis] * inner_unit
+            if inner:
+                lines.append(f"gen_concat_part({ctx.ptr(name)}, {ctx.ptr(y.name)}, {t.nbytes // t.size}, {outer}, "
+                              f"{inner}, {y_inner}, {off});")
+            off += inner
+        return "\n".join(lines)
+
+
+@register
+class Transpose(OpFamily):
+    ops = ("Transpose",)
+    runtime = ("gen_layout.h", "gen_layout.c")
+
+    def perm(self, node, g):
+        nd = len(g.t(node.inputs[0]).shape)
+        perm = node.attrs.get("perm") or list(range(nd))[::-1]
+        return [int(p) for p in perm]
+
+    def check(self, node, g):
+        if len(g.t(node.inputs[0]).shape) > 6:
+            raise GenError("Transpose of more than 6 dims is not supported", node.name, node.op)
+
+    def kernel(self, node, g):
+        return "gen_transpose"
+
+    def emit(self, node, g, ctx):
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        perm = self.perm(node, g)
+        xs = contiguous_strides(x.shape)
+        shape, strides = [y.shape[k] for k in range(len(perm))], [xs[p] for p in perm]
+        # unit dims carry nothing
+        keep = [k for k, d in enumerate(shape) if d != 1] or [0]
+        shape, strides = [shape[k] for k in keep], [strides[k] for k in keep]
+        prm = ctx.params("gen_transpose_params", f"{len(shape)}, {dims6(shape)}, {dims6(strides)}")
+        return f"gen_transpose({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, {prm});"
+
+
+@register
+class Pad(OpFamily):
+    ops = ("Pad",)
+    runtime = ("gen_layout.h", "gen_layout.c")
+
+    def pads(self, node, g):
+        x = g.t(node.inputs[0])
+        nd = len(x.shape)
+        mode = node.attrs.get("mode", "constant")
+        if mode != "constant":
+            raise GenError(f"Pad mode '{mode}' is not supported (only 'constant')", node.name, node.op)
+        if len(node.inputs) > 1 and node.inputs[1]:
+            p = g.const(node.inputs[1])
+            if p is None:
+                raise GenError("Pad pads must be a constant", node.name, node.op)
+            pads = [int(v) for v in p.reshape(-1)]
+        else:
+            pads = [int(v) for v in node.attrs.get("pads", [0] * 2 * nd)]
+        value = float(node.attrs.get("value", 0.0))
+        if len(node.inputs) > 2 and node.inputs[2]:
+            v = g.const(node.inputs[2])
+            if v is None:
+                raise GenError("Pad constant_value must be a constant", node.name, node.op)
+            value = v.reshape(-1)[0]
+        axes = list(range(nd))
+        if len(node.inputs) > 3 and node.inputs[3]:
+            a = g.const(node.inputs[3])
+            if a is None:
+                raise GenError("Pad axes must be a constant", node.name, node.op)
+            axes = [int(v) % nd for v in a.reshape(-1)]
+        before, after = [0] * nd, [0] * nd
+        for k, ax in enumerate(axes):
+            before[ax], after[ax] = pads[k], pads[k + len(axes)]
+        return before, after, value
+
+    def check(self, node, g):
+        self.pads(node, g)
+        if len(g.t(node.inputs[0]).shape) > 6:
+            raise GenError("Pad of more than 6 dims is not supported", node.name, node.op)
+
+    def kernel(self, node, g):
+        return "gen_pad"
+
+    def emit(self, node, g, ctx):
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        before, _, value = self.pads(node, g)
+        val = ctx.array(np.array([value], dtype=x.dtype), "pad_value")
+        prm = ctx.params("gen_pad_params", f"{len(x.shape)}, {dims6(y.shape)}, {dims6(x.shape)}, {dims6(before)}")
+        return f"gen_pad({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, {val}, {prm});"

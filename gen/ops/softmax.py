@@ -1,0 +1,37 @@
+"""Softmax along any axis (opset < 13: the 2-D coercion at `axis`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GenError
+from . import OpFamily, register
+
+
+def softmax_split(node, g) -> tuple[int, int, int]:
+    """(outer, len, inner) of the softmax."""
+    shape = list(g.t(node.inputs[0]).shape) or [1]
+    nd = len(shape)
+    axis = int(node.attrs.get("axis", -1 if g.opset >= 13 else 1))
+    if not -nd <= axis < nd:
+        raise GenError(f"axis {axis} is out of range for rank {nd}", node.name, node.op)
+    axis %= nd
+    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    if g.opset < 13:
+        return outer, int(np.prod(shape[axis:], dtype=np.int64)), 1
+    return outer, shape[axis], int(np.prod(shape[axis + 1:], dtype=np.int64))
+
+
+@register
+class Softmax(OpFamily):
+    ops = ("Softmax",)
+    runtime = ("gen_f32.h", "gen_f32.c")
+
+    def check(self, node, g):
+        softmax_split(node, g)
+
+    def kernel(self, node, g):
+        return "gen_f32_softmax"
+
+    def emit(self, node, g, ctx):
+        outer, n, inner = softmax_split(node, g)
+        return f"gen_f32_softmax({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {outer}, {n}, {inner});"
