@@ -1,0 +1,75 @@
+"""PlatformIO pre-script shared by every gen env: compile a gen output directory into
+the firmware, and (when asked) the real CMSIS-NN library.
+
+Which output directory (``python -m gen model.onnx -o DIR``):
+  1. environment variable GEN_DIR, else
+  2. option ``custom_gen_dir`` of the env in platformio.ini, else
+  3. ``build`` at the project root.
+Relative paths are taken from the project root. Every top-level ``*.c`` of that
+directory is compiled and the directory is put on the include path.
+
+``custom_cmsis_nn = yes`` (real Cortex-M boards): CMSIS-NN, fetched by PlatformIO through
+``lib_deps`` (and excluded from the library finder with ``lib_ignore``, because its repo
+root also holds tests and examples), gets its ``Source/`` compiled and ``Include/`` put
+on the include path, and ``GEN_USE_CMSIS_NN`` is defined, which switches the generated
+code from gen's portable kernels to the real library.
+"""
+
+import glob
+import os
+import sys
+
+Import("env")  # noqa: F821  pylint: disable=undefined-variable
+
+env = env  # noqa: F821  pylint: disable=undefined-variable,self-assigning-variable
+
+
+def _truthy(value):
+    return str(value).strip().lower() in ("1", "y", "yes", "true", "on")
+
+
+def gen_dir():
+    raw = os.environ.get("GEN_DIR") or env.GetProjectOption("custom_gen_dir", "") or "build"
+    path = raw if os.path.isabs(raw) else os.path.join(env.subst("$PROJECT_DIR"), raw)
+    return os.path.normpath(path)
+
+
+GEN_DIR = gen_dir()
+if not os.path.isfile(os.path.join(GEN_DIR, "gen_testvec.h")):
+    sys.stderr.write(
+        "Error: %s is not a gen output directory (no gen_testvec.h).\n"
+        "Generate one first:  python -m gen MODEL.onnx -o %s\n"
+        "or point GEN_DIR / custom_gen_dir at one.\n" % (GEN_DIR, GEN_DIR)
+    )
+    env.Exit(1)
+
+print("gen: model library from %s" % GEN_DIR)
+env.Append(CPPPATH=[GEN_DIR])
+# The output directory is flat; compile its C files with the project's flags.
+env.BuildSources(os.path.join("$BUILD_DIR", "gen"), GEN_DIR, "-<*> +<*.c>")
+
+
+def find_cmsis_nn():
+    roots = glob.glob(os.path.join(env.subst("$PROJECT_LIBDEPS_DIR"), env.subst("$PIOENV"), "*"))
+    for root in sorted(roots):
+        if os.path.isfile(os.path.join(root, "Include", "arm_nnfunctions.h")) and os.path.isdir(
+            os.path.join(root, "Source")
+        ):
+            return root
+    return None
+
+
+if _truthy(env.GetProjectOption("custom_cmsis_nn", "no")):
+    CMSIS_NN = find_cmsis_nn()
+    if not CMSIS_NN:
+        sys.stderr.write(
+            "Error: custom_cmsis_nn = yes but CMSIS-NN is not in %s; add\n"
+            "  lib_deps = https://github.com/ARM-software/CMSIS-NN.git#v7.0.0\n"
+            % env.subst("$PROJECT_LIBDEPS_DIR/$PIOENV")
+        )
+        env.Exit(1)
+    print("gen: CMSIS-NN from %s" % CMSIS_NN)
+    env.Append(CPPDEFINES=["GEN_USE_CMSIS_NN"], CPPPATH=[os.path.join(CMSIS_NN, "Include")])
+    env.BuildSources(
+        os.path.join("$BUILD_DIR", "CMSIS-NN"), os.path.join(CMSIS_NN, "Source"), "+<*>"
+    )
