@@ -1,0 +1,150 @@
+/* Portable int8 depthwise convolution with the CMSIS-NN v7.0.0 wrapper API (written for gen).
+ *
+ * Output channel o = i * ch_mult + m reads input channel i:
+ * out[b][y][x][o] = clamp(requant(bias[o] + sum (in[b][y*sh-ph+ky*dh][x*sw-pw+kx*dw][i] + input_offset)
+ *                                           * filter[0][ky][kx][o], mult[o], shift[o]) + output_offset)
+ * Taps outside the input contribute nothing. Batches > 1, any ch_mult and dilation are supported.
+ */
+#ifndef GEN_USE_CMSIS_NN
+
+#include <stddef.h>
+
+#include "gen_cmsis_nn.h"
+#include "gen_nn_math.h"
+
+static int gen_dw_uses_3x3_kernel(const cmsis_nn_dw_conv_params *p, const cmsis_nn_dims *filter_dims)
+{
+    return filter_dims->w == 3 && filter_dims->h == 3 && p->padding.h <= 1 && p->padding.w <= 1;
+}
+
+int32_t arm_depthwise_conv_wrapper_s8_get_buffer_size_dsp(const cmsis_nn_dw_conv_params *dw_conv_params,
+                                                          const cmsis_nn_dims *input_dims,
+                                                          const cmsis_nn_dims *filter_dims,
+                                                          const cmsis_nn_dims *output_dims)
+{
+    if (input_dims->c == output_dims->c && input_dims->n == 1 && dw_conv_params->dilation.w == 1 &&
+        dw_conv_params->dilation.h == 1)
+    {
+        if (gen_dw_uses_3x3_kernel(dw_conv_params, filter_dims))
+        {
+            return 0;
+        }
+        /* the DSP kernel keeps one int16 im2col column of the whole kernel volume */
+        return input_dims->c * filter_dims->w * filter_dims->h * (int32_t)sizeof(int16_t);
+    }
+    return 0;
+}
+
+int32_t arm_depthwise_conv_wrapper_s8_get_buffer_size(const cmsis_nn_dw_conv_params *dw_conv_params,
+                                                      const cmsis_nn_dims *input_dims,
+                                                      const cmsis_nn_dims *filter_dims,
+                                                      const cmsis_nn_dims *output_dims)
+{
+    return arm_depthwise_conv_wrapper_s8_get_buffer_size_dsp(dw_conv_params, input_dims, filter_dims, output_dims);
+}
+
+static void gen_dw_conv_s8_compute(const cmsis_nn_dw_conv_params *p,
+                                   const cmsis_nn_per_channel_quant_params *quant_params,
+                                   const cmsis_nn_dims *input_dims,
+                                   const int8_t *input,
+                                   const cmsis_nn_dims *filter_dims,
+                                   const int8_t *filter,
+                                   const int32_t *bias,
+                                   const cmsis_nn_dims *output_dims,
+                                   int8_t *output)
+{
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t in_c = input_dims->c;
+    const int32_t ch_mult = p->ch_mult;
+    const int32_t out_c = in_c * ch_mult;
+    const int32_t k_h = filter_dims->h;
+    const int32_t k_w = filter_dims->w;
+    const int32_t out_h = output_dims->h;
+    const int32_t out_w = output_dims->w;
+    const int32_t in_off = p->input_offset;
+    const int32_t out_off = p->output_offset;
+    const int32_t act_min = p->activation.min;
+    const int32_t act_max = p->activation.max;
+    int32_t b, oy, ox, i, m;
+    size_t out_idx = 0;
+
+    for (b = 0; b < input_dims->n; b++)
+    {
+        const int8_t *in_b = input + (size_t)b * (size_t)(in_h * in_w * in_c);
+        for (oy = 0; oy < out_h; oy++)
+        {
+            const int32_t y0 = oy * p->stride.h - p->padding.h;
+            for (ox = 0; ox < out_w; ox++)
+            {
+                const int32_t x0 = ox * p->stride.w - p->padding.w;
+                for (i = 0; i < in_c; i++)
+                {
+                    for (m = 0; m < ch_mult; m++)
+                    {
+                        const int32_t o = i * ch_mult + m;
+                        uint32_t acc = bias != NULL ? (uint32_t)bias[o] : 0u;
+                        int32_t ky, kx, r;
+                        for (ky = 0; ky < k_h; ky++)
+                        {
+                            const int32_t iy = y0 + ky * p->dilation.h;
+                            if (iy < 0 || iy >= in_h)
+                            {
+                                continue;
+                            }
+                            for (kx = 0; kx < k_w; kx++)
+                            {
+                                const int32_t ix = x0 + kx * p->dilation.w;
+                                if (ix < 0 || ix >= in_w)
+                                {
+                                    continue;
+                                }
+                                acc += (uint32_t)(((int32_t)in_b[(size_t)((iy * in_w + ix) * in_c + i)] + in_off) *
+                                                  (int32_t)filter[(size_t)((ky * k_w + kx) * out_c + o)]);
+                            }
+                        }
+                        r = gen_nn_requantize((int32_t)acc, quant_params->multiplier[o], quant_params->shift[o]);
+                        output[out_idx++] = (int8_t)gen_nn_clamp(r + out_off, act_min, act_max);
+                    }
+                }
+            }
+        }
+    }
+}
+
+arm_cmsis_nn_status arm_depthwise_conv_wrapper_s8(const cmsis_nn_context *ctx,
+                                                  const cmsis_nn_dw_conv_params *dw_conv_params,
+                                                  const cmsis_nn_per_channel_quant_params *quant_params,
+                                                  const cmsis_nn_dims *input_dims,
+                                                  const int8_t *input_data,
+                                                  const cmsis_nn_dims *filter_dims,
+                                                  const int8_t *filter_data,
+                                                  const cmsis_nn_dims *bias_dims,
+                                                  const int32_t *bias_data,
+                                                  const cmsis_nn_dims *output_dims,
+                                                  int8_t *output_data)
+{
+    (void)bias_dims;
+    if (dw_conv_params->ch_mult == 1 && input_dims->n == 1 && dw_conv_params->dilation.w == 1 &&
+        dw_conv_params->dilation.h == 1)
+    {
+        /* the real library's specialised kernels: both require in_c == out_c; the non-3x3 one needs
+         * its scratch buffer on DSP cores */
+        if (input_dims->c != output_dims->c)
+        {
+            return ARM_CMSIS_NN_ARG_ERROR;
+        }
+        if (!gen_dw_uses_3x3_kernel(dw_conv_params, filter_dims) && ctx->buf == NULL &&
+            arm_depthwise_conv_wrapper_s8_get_buffer_size_dsp(dw_conv_params, input_dims, filter_dims, output_dims) > 0)
+        {
+            return ARM_CMSIS_NN_ARG_ERROR;
+        }
+    }
+    gen_dw_conv_s8_compute(dw_conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
+                           output_dims, output_data);
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+#else
+typedef int gen_unused_tu;
+#endif /* GEN_USE_CMSIS_NN */

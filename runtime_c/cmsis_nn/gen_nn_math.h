@@ -1,0 +1,182 @@
+/* gen_nn_math.h - fixed-point helpers shared by gen's portable int8 kernels (written for gen).
+ *
+ * All helpers reproduce, bit for bit, the integer arithmetic of CMSIS-NN v7.0.0 built without
+ * CMSIS_NN_USE_SINGLE_ROUNDING (the default "double rounding" scheme, same as TFLite's reference
+ * MultiplyByQuantizedMultiplier). Where the reference arithmetic overflows 32 bits it wraps
+ * modulo 2^32 on every Arm core; we compute in 64 bits and wrap explicitly, which avoids
+ * undefined behaviour in C while giving the same bits.
+ * Relies on two implementation-defined behaviours that every C compiler for Arm and x86 has:
+ * arithmetic right shift of negative values and modulo conversion to a signed type.
+ */
+#ifndef GEN_NN_MATH_H
+#define GEN_NN_MATH_H
+
+#include <stdint.h>
+
+#define GEN_NN_Q31_MAX ((int32_t)0x7FFFFFFF)
+#define GEN_NN_Q31_MIN ((int32_t)(-0x7FFFFFFF - 1))
+
+static inline int32_t gen_nn_wrap32(int64_t v)
+{
+    return (int32_t)(uint32_t)(uint64_t)v;
+}
+
+static inline int32_t gen_nn_min(int32_t a, int32_t b)
+{
+    return a < b ? a : b;
+}
+
+static inline int32_t gen_nn_max(int32_t a, int32_t b)
+{
+    return a > b ? a : b;
+}
+
+static inline int32_t gen_nn_clamp(int32_t v, int32_t lo, int32_t hi)
+{
+    return gen_nn_min(gen_nn_max(v, lo), hi);
+}
+
+/* a * 2^s for 0 <= s <= 31, wrapping like a 32-bit multiply. */
+static inline int32_t gen_nn_shl_wrap(int32_t a, int32_t s)
+{
+    return (int32_t)((uint32_t)a << s);
+}
+
+/* round(a * b / 2^31) with ties towards +infinity, no saturation (result wraps when a == b == INT32_MIN). */
+static inline int32_t gen_nn_doubling_high_mul_nosat(int32_t a, int32_t b)
+{
+    const int64_t p = (int64_t)a * (int64_t)b + ((int64_t)1 << 30);
+    return gen_nn_wrap32(p >> 31);
+}
+
+/* Saturating rounding doubling high multiply (gemmlowp/NEON VQRDMULH semantics). */
+static inline int32_t gen_nn_doubling_high_mul_sat(int32_t a, int32_t b)
+{
+    int64_t p;
+    if (a == GEN_NN_Q31_MIN && b == GEN_NN_Q31_MIN)
+    {
+        return GEN_NN_Q31_MAX;
+    }
+    p = (int64_t)a * (int64_t)b;
+    p += ((a < 0) != (b < 0)) ? (1 - ((int64_t)1 << 30)) : ((int64_t)1 << 30);
+    return (int32_t)(p / ((int64_t)1 << 31)); /* C division truncates towards zero */
+}
+
+/* round(x / 2^e), ties away from zero, 0 <= e <= 31. */
+static inline int32_t gen_nn_divide_by_pot(int32_t x, int32_t e)
+{
+    const int32_t mask = (int32_t)(((uint32_t)1 << e) - 1u);
+    const int32_t rem = x & mask;
+    const int32_t q = x >> e;
+    const int32_t threshold = (mask >> 1) + (q < 0 ? 1 : 0);
+    return q + (rem > threshold ? 1 : 0);
+}
+
+/* x * multiplier * 2^shift with double rounding; shift in [-31, 31]. */
+static inline int32_t gen_nn_requantize(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    return gen_nn_divide_by_pot(gen_nn_doubling_high_mul_nosat(gen_nn_shl_wrap(x, left), multiplier), right);
+}
+
+static inline int32_t gen_nn_add_wrap(int32_t a, int32_t b)
+{
+    return gen_nn_wrap32((int64_t)a + (int64_t)b);
+}
+
+static inline int32_t gen_nn_sub_wrap(int32_t a, int32_t b)
+{
+    return gen_nn_wrap32((int64_t)a - (int64_t)b);
+}
+
+/* x * 2^e saturated to int32 (the threshold test is the one the softmax reference uses). */
+static inline int32_t gen_nn_mult_by_pot_sat(int32_t x, int32_t e)
+{
+    const int32_t thresh = (int32_t)(((uint32_t)1 << (31 - e)) - 1u);
+    if (x > thresh)
+    {
+        return GEN_NN_Q31_MAX;
+    }
+    if (x < -thresh)
+    {
+        return GEN_NN_Q31_MIN;
+    }
+    return gen_nn_shl_wrap(x, e);
+}
+
+/* exp(x) for x <= 0, x in Q5.26, result in Q0.31 (gemmlowp's exp_on_negative_values with
+ * 5 integer bits): a 4th order polynomial around -1/8 on the fractional part, then one
+ * multiplication by a constant exp(-2^k) for every set bit k of the integer part. */
+static inline int32_t gen_nn_exp_on_negative_values(int32_t x)
+{
+    static const int32_t k_exp_neg_pow2[7] = {
+        1672461947, /* exp(-1/4) in Q0.31 */
+        1302514674, /* exp(-1/2) */
+        790015084,  /* exp(-1)   */
+        290630308,  /* exp(-2)   */
+        39332535,   /* exp(-4)   */
+        720401,     /* exp(-8)   */
+        242         /* exp(-16)  */
+    };
+    const int32_t k_exp_minus_eighth = 1895147668; /* exp(-1/8) in Q0.31 */
+    const int32_t k_one_third = 715827883;         /* 1/3 in Q0.31 */
+    const int32_t quarter = (int32_t)1 << 24;      /* 1/4 in Q5.26 */
+    const int32_t frac_minus_quarter = (x & (quarter - 1)) - quarter;
+    const int32_t int_part = frac_minus_quarter - x; /* the multiples of 1/4 to apply: >= 0 */
+    const int32_t t = frac_minus_quarter * 32 + ((int32_t)1 << 28); /* Q0.31, in [-1/8, 1/8) */
+    const int32_t t2 = gen_nn_doubling_high_mul_sat(t, t);
+    const int32_t t3 = gen_nn_doubling_high_mul_sat(t2, t);
+    const int32_t t4 = gen_nn_doubling_high_mul_sat(t2, t2);
+    const int32_t t4_over_4 = gen_nn_divide_by_pot(t4, 2);
+    const int32_t poly_tail = gen_nn_divide_by_pot(
+        gen_nn_add_wrap(gen_nn_doubling_high_mul_sat(gen_nn_add_wrap(t4_over_4, t3), k_one_third), t2), 1);
+    int32_t result = gen_nn_add_wrap(k_exp_minus_eighth,
+                                     gen_nn_doubling_high_mul_sat(k_exp_minus_eighth, gen_nn_add_wrap(t, poly_tail)));
+    int32_t k;
+    for (k = 0; k < 7; k++)
+    {
+        if (int_part & ((int32_t)1 << (24 + k)))
+        {
+            result = gen_nn_doubling_high_mul_sat(result, k_exp_neg_pow2[k]);
+        }
+    }
+    return x == 0 ? GEN_NN_Q31_MAX : result;
+}
+
+/* 1 / (1 + x) for x in [0, 1) in Q0.31; result in Q1.30 then doubled to Q0.31 scale of 1/2..1
+ * (gemmlowp's one_over_one_plus_x_for_x_in_0_1: Newton-Raphson on the half denominator). */
+static inline int32_t gen_nn_one_over_one_plus_x(int32_t x)
+{
+    const int64_t sum = (int64_t)x + (int64_t)GEN_NN_Q31_MAX;
+    const int32_t half_den = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+    const int32_t k48_over_17 = 1515870810;
+    const int32_t k_neg_32_over_17 = -1010580540;
+    const int32_t one_q29 = (int32_t)1 << 29;
+    int32_t r = gen_nn_add_wrap(k48_over_17, gen_nn_doubling_high_mul_sat(half_den, k_neg_32_over_17));
+    int32_t i;
+    for (i = 0; i < 3; i++)
+    {
+        const int32_t err = gen_nn_sub_wrap(one_q29, gen_nn_doubling_high_mul_sat(half_den, r));
+        r = gen_nn_add_wrap(r, gen_nn_mult_by_pot_sat(gen_nn_doubling_high_mul_sat(r, err), 2));
+    }
+    return gen_nn_mult_by_pot_sat(r, 1);
+}
+
+/* Number of leading zero bits, 32 for 0. */
+static inline int32_t gen_nn_clz(uint32_t v)
+{
+    int32_t n = 0;
+    if (v == 0u)
+    {
+        return 32;
+    }
+    while ((v & 0x80000000u) == 0u)
+    {
+        v <<= 1;
+        n++;
+    }
+    return n;
+}
+
+#endif /* GEN_NN_MATH_H */
