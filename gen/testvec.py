@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .emit import c_values
+from .errors import GenError
 from .host import HostModel
 
 FLOAT_RTOL = 1e-4
@@ -25,11 +26,26 @@ def default_inputs(summary: dict, k: int) -> list[np.ndarray]:
     return out
 
 
+def check_inputs(summary: dict, inputs: list[np.ndarray]) -> None:
+    """A user-given sample (--test-input) must be real numbers with as many values as the model's input."""
+    if len(inputs) != len(summary["inputs"]):
+        raise GenError(f"--test-input gives {len(inputs)} arrays, the model has {len(summary['inputs'])} inputs")
+    for x, t in zip(inputs, summary["inputs"]):
+        x = np.asarray(x)
+        if x.dtype.kind not in "biuf":
+            raise GenError(f"--test-input has dtype {x.dtype}, input '{t['name']}' needs numbers")
+        if x.size != t["size"]:
+            raise GenError(f"--test-input has shape {list(x.shape)} ({x.size} values), input '{t['name']}' is "
+                           f"{t['shape']} ({t['size']} values)")
+
+
 def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.ndarray] | None = None
            ) -> dict[str, bytes]:
     model = HostModel(files)
     int8 = model.int8
     vecs = []
+    if inputs is not None:
+        check_inputs(summary, inputs)
     for k in range(count):
         ins = default_inputs(summary, k) if (inputs is None or k > 0) else inputs
         if int8:
