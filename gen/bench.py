@@ -1,0 +1,226 @@
+"""Benchmark gen's output on the QEMU boards.
+
+    python -m gen.bench [MODEL.onnx ...] [--boards mps2-an386,mps3-an547] [--out bench/]
+
+For every model: ``python -m gen MODEL -o <out>/work/<name>/gen``; for every board: build
+the firmware around it and run it in QEMU (``pio run -e BOARD -t upload``, offline), then
+print one table and write it as <out>/results.md and <out>/results.json.
+
+Columns: instructions per inference (QEMU -icount shift=0: exact to the SysTick
+resolution, 31-50 instructions), MACs (from NAME_plan.json), instructions per MAC, arena
+bytes, flash bytes (text + data of the firmware ELF, including the ~40 KB test firmware
+and newlib printf), RAM bytes (data + bss: arena, buffers, libc), stack bytes (high-water
+mark of gen_tv_run on the painted stack).
+
+Default models: the 4 float32 + 8 int8 MLPerf Tiny models in ../shared/models (relative
+to the repository root) when that folder exists, else gen's bundled example model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+from gen import board as boards
+
+SHARED_MODELS = os.path.join(os.path.dirname(boards.ROOT), "shared", "models")
+MLPERF_TINY = ("kws_dscnn", "vww_mobilenetv1_025", "ic_resnet8", "ad_fc_autoencoder")
+COLUMNS = (
+    ("model", "model"), ("board", "board"), ("result", "result"),
+    ("instructions", "instructions"), ("macs", "MACs"), ("instr_per_mac", "instr/MAC"),
+    ("arena", "arena B"), ("flash", "flash B"), ("ram", "RAM B"), ("stack", "stack B"),
+)
+
+
+def default_models() -> list:
+    """The MLPerf Tiny float32 + int8 models from ../shared/models, or [] (bundled example)."""
+    if not os.path.isdir(SHARED_MODELS):
+        return []
+    found = []
+    for stem in MLPERF_TINY:
+        found += sorted(glob.glob(os.path.join(SHARED_MODELS, stem + "_float32.onnx")))
+        found += sorted(glob.glob(os.path.join(SHARED_MODELS, stem + "_int8*.onnx")))
+    return found
+
+
+def model_name(model) -> str:
+    return os.path.splitext(os.path.basename(model))[0] if model else "example"
+
+
+def generate(model, out_dir: str) -> dict:
+    """Run ``python -m gen`` into out_dir; returns {'ok', 'log', 'plan', 'name'}."""
+    cmd = [sys.executable, "-m", "gen"] + ([model] if model else []) + ["-o", out_dir, "-q"]
+    proc = subprocess.run(cmd, cwd=boards.ROOT, capture_output=True, text=True, check=False)
+    plan = None
+    plans = sorted(glob.glob(os.path.join(out_dir, "*_plan.json")))
+    if proc.returncode == 0 and plans:
+        with open(plans[0], encoding="utf-8") as fp:
+            plan = json.load(fp)
+    return {"ok": proc.returncode == 0 and os.path.isfile(os.path.join(out_dir, "gen_testvec.h")),
+            "log": proc.stdout + proc.stderr, "plan": plan}
+
+
+def bench_one(name: str, gen_dir: str, board: str, work: str, macs, timeout: float) -> dict:
+    t0 = time.time()
+    res = boards.run_on_qemu(gen_dir, board, build_dir=os.path.join(work, "pio"), timeout=timeout)
+    row = {"model": name, "board": board}
+    if res["result"] is not None:
+        row["result"] = res["result"]
+    elif res["fault"]:
+        row["result"] = "FAULT"
+    elif res["returncode"] == 124:
+        row["result"] = "TIMEOUT"
+    else:
+        row["result"] = "BUILD FAILED" if res["elf"] is None else "ERROR"
+    row["instructions"] = res.get("instructions")
+    row["macs"] = macs
+    if row["instructions"] and macs:
+        row["instr_per_mac"] = round(row["instructions"] / macs, 2)
+    else:
+        row["instr_per_mac"] = None
+    row["arena"] = res.get("arena")
+    size = res.get("size") or {}
+    row["flash"] = size.get("flash")
+    row["ram"] = size.get("ram")
+    row["stack"] = res.get("stack")
+    row["elf_size"] = size or None
+    row["vectors"] = res.get("results")
+    row["status"] = res.get("status")
+    row["timer_check"] = res.get("timer_check")
+    row["seconds"] = round(time.time() - t0, 1)
+    if row["result"] != "PASS":
+        log_path = os.path.join(work, "%s.log" % board)
+        with open(log_path, "w", encoding="utf-8") as fp:
+            fp.write(res["log"])
+        row["log"] = log_path
+    return row
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "%.2f" % v
+    if isinstance(v, int):
+        return "{:,}".format(v)
+    return str(v)
+
+
+def markdown(rows: list) -> str:
+    head = "| " + " | ".join(title for _, title in COLUMNS) + " |"
+    sep = "|" + "|".join("---" if k in ("model", "board", "result") else "---:"
+                         for k, _ in COLUMNS) + "|"
+    body = ["| " + " | ".join(_fmt(r.get(k)) for k, _ in COLUMNS) + " |" for r in rows]
+    return "\n".join([head, sep] + body) + "\n"
+
+
+def text_table(rows: list) -> str:
+    cells = [[title for _, title in COLUMNS]] + [[_fmt(r.get(k)) for k, _ in COLUMNS] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(c.ljust(w) if i < 3 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def parse_boards(values) -> list:
+    out = []
+    for v in values or []:
+        out += [b for b in v.replace(",", " ").split() if b]
+    if not out:
+        return list(boards.QEMU_BOARDS)
+    bad = [b for b in out if b not in boards.QEMU_BOARDS]
+    if bad:
+        raise SystemExit("gen.bench: unknown board(s) %s; QEMU boards: %s"
+                         % (", ".join(bad), ", ".join(boards.QEMU_BOARDS)))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m gen.bench", description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n", 2)[2])
+    ap.add_argument("models", nargs="*", help="ONNX models (default: MLPerf Tiny from "
+                    "../shared/models, else the bundled example)")
+    ap.add_argument("--boards", nargs="+", metavar="BOARD",
+                    help="QEMU envs, comma or space separated (default: all: %s)"
+                    % ", ".join(boards.QEMU_BOARDS))
+    ap.add_argument("--out", default=os.path.join(boards.ROOT, "bench"),
+                    help="output folder for results.md / results.json (default: bench/)")
+    ap.add_argument("-j", "--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
+                    help="parallel builds/runs (default: min(4, CPUs))")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds per build+run")
+    args = ap.parse_args(argv)
+
+    board_list = parse_boards(args.boards)
+    missing = boards.missing_tools()
+    if missing:
+        print("gen.bench: missing tools: %s" % ", ".join(missing), file=sys.stderr)
+        return 2
+    boards.ensure_pio_offline()
+
+    models = args.models or default_models() or [None]
+    out = os.path.abspath(args.out)
+    work_root = os.path.join(out, "work")
+    os.makedirs(work_root, exist_ok=True)
+
+    jobs, rows = [], []
+    for model in models:
+        name = model_name(model)
+        gen_dir = os.path.join(work_root, name, "gen")
+        print("gen.bench: generating %s" % name, flush=True)
+        g = generate(os.path.abspath(model) if model else None, gen_dir)
+        if not g["ok"]:
+            print(g["log"].strip(), file=sys.stderr)
+            for b in board_list:
+                rows.append({"model": name, "board": b, "result": "GEN FAILED",
+                             "error": (g["log"].strip().splitlines() or [""])[-1]})
+            continue
+        macs = (g["plan"] or {}).get("macs")
+        for b in board_list:
+            jobs.append((name, gen_dir, b, os.path.join(work_root, name, b), macs))
+
+    def _run(job):
+        name, gen_dir, b, work, macs = job
+        os.makedirs(work, exist_ok=True)
+        row = bench_one(name, gen_dir, b, work, macs, args.timeout)
+        print("gen.bench: %-34s %-11s %-7s %s instructions" % (
+            name, b, row["result"], _fmt(row["instructions"])), flush=True)
+        return row
+
+    # The first run installs the local platform into PlatformIO's core dir: do it alone.
+    if jobs:
+        rows.append(_run(jobs[0]))
+    with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        rows += list(pool.map(_run, jobs[1:]))
+
+    order = {m: i for i, m in enumerate(model_name(m) for m in models)}
+    rows.sort(key=lambda r: (order.get(r["model"], 0), board_list.index(r["board"])))
+    table = text_table(rows)
+    print()
+    print(table, end="")
+    with open(os.path.join(out, "results.md"), "w", encoding="utf-8") as fp:
+        fp.write("# gen on QEMU boards\n\nGenerated by `python -m gen.bench`. Instructions per "
+                 "inference under `qemu-system-arm -icount shift=0` (1 instruction = 1 ns of "
+                 "virtual time); flash = text + data of the whole firmware ELF; RAM = data + bss; "
+                 "stack = high-water mark of one inference.\n\n")
+        fp.write(markdown(rows))
+    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as fp:
+        json.dump({"columns": [k for k, _ in COLUMNS], "rows": rows}, fp, indent=1, sort_keys=True)
+        fp.write("\n")
+    print("gen.bench: wrote %s and %s" % (os.path.join(out, "results.md"),
+                                           os.path.join(out, "results.json")))
+    return 0 if rows and all(r["result"] == "PASS" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""Board-side helpers: ELF sizes, running gen output directories on the QEMU boards.
+
+The QEMU boards are the PlatformIO envs of platformio.ini backed by the local platform
+boards/platform-qemu (offline: Debian's arm-none-eabi-gcc + qemu-system-arm). Each run
+builds the firmware in boards/firmware around one gen output directory (GEN_DIR) and
+runs it; the firmware prints ``gen: key=value`` lines (see boards/firmware/gen_fw.c)
+that :func:`parse_output` turns into a dict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU_PLATFORM = os.path.join(ROOT, "boards", "platform-qemu")
+QEMU_BOARDS = ("mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547")
+DEFAULT_BOARD = "mps2-an386"
+
+# PlatformIO must not try to reach its registry or the network on its own.
+PIO_OFFLINE_ENV = {
+    "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "No",
+    "PLATFORMIO_DISABLE_UPGRADE_CHECK": "true",
+    "PLATFORMIO_SETTING_CHECK_PLATFORMIO_INTERVAL": "3650",
+    "PLATFORMIO_SETTING_CHECK_PRUNE_SYSTEM_THRESHOLD": "0",
+}
+
+
+def board_info(board: str) -> dict:
+    """The board manifest of a QEMU env (cpu, f_cpu, qemu machine, ...)."""
+    with open(os.path.join(QEMU_PLATFORM, "boards", board + ".json"), encoding="utf-8") as fp:
+        return json.load(fp)
+
+
+def size_tool(elf: str) -> str:
+    """arm-none-eabi-size for Arm ELFs, else the host's size."""
+    with open(elf, "rb") as fp:
+        head = fp.read(20)
+    machine = int.from_bytes(head[18:20], "little" if head[5:6] == b"\x01" else "big")
+    return "arm-none-eabi-size" if machine == 40 else "size"
+
+
+def elf_size(elf: str) -> dict:
+    """{'text', 'data', 'bss', 'flash', 'ram'} in bytes, from ``size`` (Berkeley format).
+
+    text counts code and read-only data (weights), data the initialised RAM (stored in
+    flash too), bss the zeroed RAM (the arena is there). flash = text + data,
+    ram = data + bss (static RAM; the stack comes on top).
+    """
+    out = subprocess.run([size_tool(elf), "-B", "-d", elf], check=True,
+                         capture_output=True, text=True).stdout
+    line = out.strip().splitlines()[-1].split()
+    text, data, bss = int(line[0]), int(line[1]), int(line[2])
+    return {"text": text, "data": data, "bss": bss, "flash": text + data, "ram": data + bss}
+
+
+def missing_tools() -> list:
+    """Tools the QEMU flow needs that are not on PATH."""
+    need = ["arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"]
+    missing = [t for t in need if shutil.which(t) is None]
+    if pio_command() is None:
+        missing.append("pio (pip install platformio)")
+    return missing
+
+
+def pio_command():
+    """How to run PlatformIO: the ``pio`` on PATH, else ``python -m platformio``."""
+    exe = shutil.which("pio") or shutil.which("platformio")
+    if exe:
+        return [exe]
+    try:
+        import platformio  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        return None
+    return [sys.executable, "-m", "platformio"]
+
+
+def pio_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update(PIO_OFFLINE_ENV)
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def ensure_pio_offline(quiet: bool = True) -> str:
+    """Provision PlatformIO's tool-scons from PyPI's scons (no-op when present)."""
+    cmd = [sys.executable, os.path.join(ROOT, "boards", "pio_offline_setup.py")]
+    if quiet:
+        cmd.append("-q")
+    subprocess.run(cmd, check=True, env=pio_env())
+    return "ok"
+
+
+_KV = re.compile(r"(\w+)=(\S+)")
+
+
+def _num(v: str):
+    try:
+        return int(v)
+    except ValueError:
+        try:
+            return float(v)
+        except ValueError:
+            return v
+
+
+def parse_output(text: str) -> dict:
+    """Parse the firmware's ``gen:`` lines.
+
+    Returns {'board', 'model', 'vectors': count, 'results': [{'index', 'pass',
+    'max_err', unit: n}],
+    'instructions' | 'cycles' | 'us', 'arena', 'stack', 'result': 'PASS'|'FAIL'|None,
+    'fault': str|None, 'timer_check': {...}}.
+    """
+    res = {"results": [], "result": None, "fault": None}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line.startswith("gen: "):
+            continue
+        body = line[5:]
+        if body.startswith("RESULT "):
+            res["result"] = body.split()[1]
+        elif body.startswith("FAULT "):
+            res["fault"] = body[6:]
+        elif body.startswith("vector="):
+            parts = body.split()
+            vec = {"index": int(parts[0].split("=")[1]), "pass": parts[1] == "PASS"}
+            for k, v in _KV.findall(" ".join(parts[2:])):
+                vec[k] = _num(v)
+            res["results"].append(vec)
+        elif body.startswith("timer_check "):
+            res["timer_check"] = {k: _num(v) for k, v in _KV.findall(body)}
+        elif body.startswith("warning="):
+            res.setdefault("warnings", []).append(body[8:])
+        else:
+            m = re.match(r"(\w+)=(.*)$", body)
+            if m:
+                res[m.group(1)] = _num(m.group(2).strip())
+    return res
+
+
+def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None = None,
+                timeout: float = 900.0) -> dict:
+    """Build the firmware around ``gen_dir`` for a QEMU env and run it (``pio run -t upload``).
+
+    Returns parse_output()'s dict plus 'returncode' (pio's), 'status' (the firmware's
+    exit status, None if it did not run), 'elf', 'size' (elf_size) and 'log' (pio +
+    QEMU output).
+    """
+    if board not in QEMU_BOARDS:
+        raise ValueError("unknown QEMU board %r (have %s)" % (board, ", ".join(QEMU_BOARDS)))
+    pio = pio_command()
+    if pio is None:
+        raise RuntimeError("PlatformIO is not installed (pip install platformio)")
+    extra = {"GEN_DIR": os.path.abspath(gen_dir)}
+    if build_dir:
+        extra["PLATFORMIO_BUILD_DIR"] = os.path.abspath(build_dir)
+    env = pio_env(**extra)
+    cmd = pio + ["run", "-d", ROOT, "-e", board, "-t", "upload"]
+    try:
+        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=timeout, check=False)
+        log, rc = proc.stdout + proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired as exc:
+        log = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        log += "\nbench: pio timed out after %.0f s\n" % timeout
+        rc = 124
+    res = parse_output(log)
+    res["returncode"] = rc
+    m = re.search(r"qemu: \S+ exited with status (\d+)", log)
+    res["status"] = int(m.group(1)) if m else None
+    bdir = os.path.abspath(build_dir) if build_dir else os.path.join(ROOT, ".pio", "build")
+    elf = os.path.join(bdir, board, "firmware.elf")
+    res["elf"] = elf if os.path.isfile(elf) else None
+    res["size"] = elf_size(elf) if res["elf"] else None
+    res["log"] = log
+    return res

@@ -1,0 +1,142 @@
+"""Board path: gen output -> firmware -> QEMU (offline PlatformIO envs of platformio.ini).
+
+Skipped, with the reason, when qemu-system-arm / arm-none-eabi-gcc / PlatformIO are absent.
+Uses the MLPerf Tiny KWS models from ../shared/models when present, else the bundled
+example model.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gen import board
+
+ROOT = board.ROOT
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "models")
+QEMU_ENV = "mps2-an386"  # Cortex-M4F
+
+MISSING = board.missing_tools()
+needs_qemu = pytest.mark.skipif(bool(MISSING), reason="missing tools: %s" % ", ".join(MISSING))
+
+FAKE_TESTVEC_H = """\
+#ifndef GEN_TESTVEC_H
+#define GEN_TESTVEC_H
+extern const char *const gen_tv_model_name;
+extern const unsigned long gen_tv_arena_size;
+extern const unsigned gen_tv_count;
+void gen_tv_run(unsigned i);
+int gen_tv_check(unsigned i, double *max_abs_err);
+#endif
+"""
+
+FAKE_C = """\
+#include "gen_testvec.h"
+static float arena[64];
+const char *const gen_tv_model_name = "fake";
+const unsigned long gen_tv_arena_size = sizeof(arena);
+const unsigned gen_tv_count = 2;
+void gen_tv_run(unsigned i)
+{
+    unsigned k;
+    if (%(fault)d && i == 1)
+        *(volatile unsigned *)0xF0000000u = 1u; /* bus fault */
+    for (k = 0; k < 64; k++)
+        arena[k] = (float)(k + i);
+}
+int gen_tv_check(unsigned i, double *max_abs_err)
+{
+    *max_abs_err = i == 1 ? 0.25 : 0.0;
+    return %(fail)d && i == 1;
+}
+"""
+
+
+def fake_gen_dir(path, fail=0, fault=0):
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "gen_testvec.h"), "w") as fp:
+        fp.write(FAKE_TESTVEC_H)
+    with open(os.path.join(path, "fake.c"), "w") as fp:
+        fp.write(FAKE_C % {"fail": fail, "fault": fault})
+    return str(path)
+
+
+def test_parse_output():
+    text = "\n".join([
+        "noise",
+        "gen: board=mps2-an386",
+        "gen: model=kws",
+        "gen: vectors=2",
+        "gen: timer_check expected=2000000 measured=2000080 resolution=40",
+        "gen: vector=0 PASS max_err=0 instructions=1200",
+        "gen: vector=1 FAIL max_err=2.500000e-01 instructions=1240",
+        "gen: instructions=1200",
+        "gen: arena=16000",
+        "gen: stack=312",
+        "gen: RESULT FAIL",
+    ])
+    res = board.parse_output(text)
+    assert res["model"] == "kws" and res["vectors"] == 2
+    assert res["instructions"] == 1200 and res["arena"] == 16000 and res["stack"] == 312
+    assert res["results"][1] == {"index": 1, "pass": False, "max_err": 0.25, "instructions": 1240}
+    assert res["timer_check"]["measured"] == 2000080
+    assert res["result"] == "FAIL"
+
+
+@pytest.fixture(scope="module")
+def pio_ready():
+    if MISSING:
+        pytest.skip("missing tools: %s" % ", ".join(MISSING))
+    board.ensure_pio_offline()
+
+
+@needs_qemu
+def test_firmware_reports_and_exit_status(pio_ready, tmp_path):
+    """Passing vectors -> exit 0; a failing vector -> 1; a fault -> 2 (and pio fails)."""
+    ok = board.run_on_qemu(fake_gen_dir(tmp_path / "ok"), QEMU_ENV, build_dir=tmp_path / "b")
+    assert ok["returncode"] == 0 and ok["status"] == 0, ok["log"][-3000:]
+    assert ok["result"] == "PASS" and ok["model"] == "fake" and ok["arena"] == 256
+    assert [v["pass"] for v in ok["results"]] == [True, True]
+    assert ok["results"][1]["max_err"] == 0.25
+    # SysTick -> instructions conversion against a loop of 2,000,000 instructions.
+    tc = ok["timer_check"]
+    assert tc["expected"] <= tc["measured"] <= tc["expected"] + 2 * tc["resolution"] + 100
+    assert ok["size"]["flash"] > 0 and ok["size"]["text"] > 0
+
+    bad = board.run_on_qemu(fake_gen_dir(tmp_path / "bad", fail=1), QEMU_ENV,
+                            build_dir=tmp_path / "b")
+    assert bad["returncode"] != 0 and bad["status"] == 1 and bad["result"] == "FAIL"
+
+    fault = board.run_on_qemu(fake_gen_dir(tmp_path / "fault", fault=1), QEMU_ENV,
+                              build_dir=tmp_path / "b")
+    assert fault["returncode"] != 0 and fault["status"] == 2 and fault["fault"]
+
+
+def models():
+    float_model = os.path.join(SHARED, "kws_dscnn_float32.onnx")
+    int8_models = [os.path.join(SHARED, "kws_dscnn_int8_qdq_ort.onnx"),
+                   os.path.join(SHARED, "kws_dscnn_int8_qdq_tflite.onnx")]
+    out = [pytest.param(float_model if os.path.isfile(float_model) else None, id="float32")]
+    int8 = [m for m in int8_models if os.path.isfile(m)]
+    out.append(pytest.param(int8[0] if int8 else "", id="int8"))
+    return out
+
+
+@needs_qemu
+@pytest.mark.parametrize("model", models())
+def test_model_on_qemu(pio_ready, tmp_path, model):
+    if model == "":
+        pytest.skip("no int8 model: ../shared/models/kws_dscnn_int8_qdq_*.onnx not present")
+    gen_dir = tmp_path / "gen"
+    cmd = [sys.executable, "-m", "gen"] + ([model] if model else []) + ["-o", str(gen_dir), "-q"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0 and "not supported" in proc.stdout + proc.stderr:
+        pytest.skip("gen cannot compile %s yet: %s" % (
+            os.path.basename(model or "example"), (proc.stdout + proc.stderr).strip()[-300:]))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    res = board.run_on_qemu(str(gen_dir), QEMU_ENV, build_dir=tmp_path / "pio", timeout=600)
+    assert res["returncode"] == 0 and res["status"] == 0, res["log"][-4000:]
+    assert res["result"] == "PASS"
+    assert res["vectors"] >= 1 and all(v["pass"] for v in res["results"])
+    assert res["instructions"] > 0 and res["arena"] > 0 and res["stack"] > 0
