@@ -37,9 +37,15 @@ def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
     return name, shape
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """Bad options are bad input too: one line, exit status 2 (argparse prints the whole usage)."""
+        self.exit(2, f"gen: error: {message} (python -m gen --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m gen", description=DESCRIPTION, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(prog="python -m gen", description=DESCRIPTION, epilog=EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", nargs="?", help="the .onnx file (default: the bundled example model)")
     p.add_argument("-o", "--output", metavar="DIR", help="output directory (default: build/)", default="build")
     p.add_argument("--name", help="C prefix of the API (default: from the model's file name)")
@@ -72,6 +78,25 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def check_output_dir(out: str) -> None:
+    """Refuse an output directory gen cannot create before compiling (write_atomically checks again)."""
+    import os
+    import tempfile
+    path = os.path.abspath(out)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise GenError(f"output '{out}' exists and is not a directory")
+    parent = os.path.dirname(path)
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise GenError(f"cannot create output directory '{out}': '{parent}' is a file, not a directory")
+    try:   # the only reliable test (root ignores permission bits; /proc and read-only mounts do not)
+        os.rmdir(tempfile.mkdtemp(prefix=".gen-probe-", dir=parent))
+    except OSError as e:
+        raise GenError(f"cannot create output directory '{out}': cannot write in '{parent}' ({e.strerror})") \
+            from None
+
+
 def run(args) -> int:
     import numpy as np
 
@@ -82,10 +107,13 @@ def run(args) -> int:
     if args.test_input:
         try:
             test_inputs = [np.load(args.test_input)]
-        except (OSError, ValueError) as e:
-            raise GenError(f"cannot read --test-input '{args.test_input}': {e}") from None
+        except OSError as e:
+            raise GenError(f"cannot read --test-input '{args.test_input}': {e.strerror or e}") from None
+        except ValueError as e:
+            raise GenError(f"cannot read --test-input '{args.test_input}': not a .npy array ({e})") from None
     if args.test_vectors < 0:
         raise GenError("--test-vectors must be 0 or more")
+    check_output_dir(args.output)
     res = driver.generate(model, args.output, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit)
     status = 0
     if args.verify:
