@@ -1,0 +1,1 @@
+"""gen's bundled example model (see make_example.py)."""
