@@ -50,8 +50,10 @@ def load_model(path: str) -> onnx.ModelProto:
     except Exception:
         raise GenError(f"'{path}' is not an ONNX model: it does not parse as an ONNX protobuf "
                        "(truncated or corrupt file?)") from None
-    if not model.HasField("graph") or (not model.graph.node and not model.graph.output):
+    if not model.HasField("graph"):
         raise GenError(f"'{path}' is not an ONNX model: it has no graph")
+    if not model.graph.node and not model.graph.output:
+        raise GenError(f"'{path}' has an empty graph: no nodes and no outputs")
     # external data (weights stored beside the model)
     base = os.path.dirname(os.path.abspath(path))
     for init in model.graph.initializer:
