@@ -196,14 +196,25 @@ def render(g: Graph, plan: Plan, name: str, source: str) -> tuple[dict[str, byte
     files = {f"{name}.h": header.encode(), f"{name}.c": src.encode(),
              f"{name}_plan.json": (json.dumps(summary, indent=1, sort_keys=True) + "\n").encode()}
     for f in runtime:
-        with open(os.path.join(RUNTIME_DIR, f), "rb") as fh:
-            files[f] = fh.read()
+        files[f] = runtime_file(f)
         # a header pulls in its implementation
         c = f[:-2] + ".c"
-        if f.endswith(".h") and os.path.exists(os.path.join(RUNTIME_DIR, c)) and c not in files:
-            with open(os.path.join(RUNTIME_DIR, c), "rb") as fh:
-                files[c] = fh.read()
+        if f.endswith(".h") and c not in files:
+            try:
+                files[c] = runtime_file(c)
+            except FileNotFoundError:
+                pass
     return files, summary
+
+
+def runtime_file(name: str) -> bytes:
+    """A runtime_c file by name (gen's kernels at the top, the portable CMSIS-NN subset in cmsis_nn/)."""
+    for sub in ("", "cmsis_nn"):
+        path = os.path.join(RUNTIME_DIR, sub, name)
+        if os.path.exists(path):
+            with open(path, "rb") as fh:
+                return fh.read()
+    raise FileNotFoundError(name)
 
 
 def _proto(name: str, io: dict, ctype_in: str | None, ctype_out: str | None, suffix: str) -> str:
@@ -264,7 +275,7 @@ def _source(name, up, ctx, body, runtime, io, int8, source) -> str:
         lines += [_proto(name, io, None, None, "_s8"), "{"] + copy_in + [f"    {name}_invoke();"] + copy_out + \
                  ["    return 0;", "}", ""]
         q_in = [f"    gen_s8_quantize_f32(input{k}, (int8_t *)(ARENA + {t['offset']}), {t['size']}, "
-                f"{c_float(1.0 / t['scale'])}, {t['zero_point']});" for k, t in enumerate(io["inputs"])]
+                f"{c_float(t['scale'])}, {t['zero_point']});" for k, t in enumerate(io["inputs"])]
         dq_out = [f"    gen_s8_dequantize_f32((const int8_t *)(ARENA + {t['offset']}), output{k}, {t['size']}, "
                   f"{c_float(t['scale'])}, {t['zero_point']});" for k, t in enumerate(io["outputs"])]
         lines += [_proto(name, io, "float", "float", ""), "{"] + q_in + [f"    {name}_invoke();"] + dq_out + \

@@ -1,15 +1,371 @@
-"""Quantized graphs: fold QDQ islands into integer kernels, NHWC layout."""
+"""Quantized graphs: fold QDQ islands into integer kernels, then lay activations out NHWC.
+
+Input forms: QDQ as onnxruntime's quantize_static writes it (Relu/Clip folded into the Q range)
+and as TFLite converters write it (an explicit Relu between the op and its Q), and the standard
+QOperator ops QLinearConv / QLinearMatMul. After `run`:
+
+- weights and biases are constant int8/int32 tensors carrying their Quant;
+- every activation between the graph's Q at the input and its DQ at the output is an int8 tensor
+  with a per-tensor Quant; the graph's inputs and outputs are those int8 tensors (the float entry
+  point quantizes and dequantizes at the boundary);
+- each DQ -> op -> (Relu/Clip) -> Q island is one node with an int8 kernel (op names ending in
+  'S8'); what has no integer form runs in float between explicit DequantizeLinear/QuantizeLinear
+  nodes, and the graph's notes say so;
+- 4-D int8 activations are NHWC in memory (Tensor.layout); transposes are inserted only where a
+  layout-sensitive op needs the other order.
+"""
 from __future__ import annotations
 
+import numpy as np
+
 from .errors import GenError
-from .ir import Graph
+from .ir import Activation, Graph, Node, Quant, Tensor
+from .ops.activation import clip_bounds
+from .ops.layout import VIEW_OPS
 
 QDQ_OPS = {"QuantizeLinear", "DequantizeLinear"}
+# ONNX ops with an integer kernel when their inputs and output are int8
+INT8_OPS = {"Conv": "ConvS8", "Gemm": "FullyConnectedS8", "MatMul": "FullyConnectedS8", "Add": "AddS8",
+            "Mul": "MulS8", "MaxPool": "MaxPoolS8", "AveragePool": "AvgPoolS8", "GlobalAveragePool": "AvgPoolS8",
+            "Softmax": "SoftmaxS8", "Sigmoid": "LutS8", "Tanh": "LutS8", "HardSwish": "LutS8",
+            "HardSigmoid": "LutS8", "LeakyRelu": "LutS8", "Relu": "RequantizeS8", "Clip": "RequantizeS8",
+            "ReduceMean": "ReduceMeanS8", "Concat": "Concat", "Transpose": "Transpose", "Pad": "Pad",
+            "Reshape": "Reshape", "Flatten": "Flatten", "Squeeze": "Squeeze", "Unsqueeze": "Unsqueeze",
+            "Identity": "Identity", "Dropout": "Dropout"}
+# int8 ops whose output must have the input's scale and zero point (else a RequantizeS8 follows)
+SAME_QUANT = {"MaxPoolS8", "AvgPoolS8", "Concat", "Transpose", "Pad", "Reshape", "Flatten", "Squeeze",
+              "Unsqueeze", "Identity", "Dropout"}
+NHWC_OPS = {"ConvS8", "MaxPoolS8", "AvgPoolS8", "ReduceMeanS8"}
+ELEMENTWISE_OPS = {"AddS8", "MulS8", "LutS8", "RequantizeS8", "Copy"}
+NHWC_PERM = (0, 2, 3, 1)
 
 
 def is_quantized(g: Graph) -> bool:
     return any(n.op in QDQ_OPS or n.op.startswith("QLinear") for n in g.nodes)
 
 
-def run(g: Graph) -> Graph:
-    raise GenError("quantized models are not supported yet")
+def quant_of(node: Node, g: Graph, what: str) -> Quant:
+    scale = g.const(node.inputs[1])
+    zp = g.const(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] else None
+    if scale is None or (len(node.inputs) > 2 and node.inputs[2] and zp is None):
+        raise GenError(f"{what}: scale and zero point must be constant initializers", node.name, node.op)
+    if zp is not None and zp.dtype == np.uint8:
+        raise GenError(f"{what}: uint8 quantization is not supported; quantize with int8 (QInt8) activations "
+                       "and weights", node.name, node.op)
+    if zp is not None and zp.dtype not in (np.int8, np.int32):
+        raise GenError(f"{what}: {zp.dtype} quantization is not supported (int8 only)", node.name, node.op)
+    zp = np.zeros_like(scale, dtype=np.int32) if zp is None else zp.astype(np.int32)
+    axis = int(node.attrs.get("axis", 1)) if scale.size > 1 else None
+    return Quant(scale.astype(np.float32).reshape(-1) if scale.size > 1 else scale.astype(np.float32).reshape(()),
+                 zp.reshape(-1) if zp.size > 1 else zp.reshape(()), axis)
+
+
+def _rename(g: Graph, old: str, new: str) -> None:
+    for n in g.nodes:
+        n.inputs = [new if i == old else i for i in n.inputs]
+    g.outputs = [new if o == old else o for o in g.outputs]
+
+
+def _new_tensor(g: Graph, hint: str, like: Tensor, **kw) -> str:
+    name, k = hint, 0
+    while name in g.tensors:
+        k += 1
+        name = f"{hint}_{k}"
+    g.tensors[name] = Tensor(name, kw.get("shape", like.shape), kw.get("dtype", like.dtype), None,
+                             kw.get("quant", like.quant), kw.get("layout", None))
+    return name
+
+
+def _same_quant(a: Quant | None, b: Quant | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.scale.shape == b.scale.shape and np.array_equal(a.scale, b.scale) and \
+        np.array_equal(a.zero_point, b.zero_point)
+
+
+def qoperator_to_qdq(g: Graph) -> None:
+    """QLinearConv / QLinearMatMul as DQ -> Conv/MatMul -> Q, so one folding path serves both forms."""
+    for node in list(g.nodes):
+        if node.op not in ("QLinearConv", "QLinearMatMul"):
+            continue
+        i = g.nodes.index(node)
+        x, xs, xz, w, ws, wz, ys, yz = node.inputs[:8]
+        new = []
+
+        def dq(src, s, z, tag, axis=None):
+            out = _new_tensor(g, f"{node.name}_{tag}_dq", g.t(src), dtype="float32", quant=None)
+            attrs = {"axis": axis} if axis is not None else {}
+            new.append(Node("DequantizeLinear", f"{node.name}_{tag}_dq", [src, s, z], [out], attrs))
+            return out
+        xd = dq(x, xs, xz, "x")
+        wd = dq(w, ws, wz, "w", 0)
+        ins = [xd, wd]
+        if node.op == "QLinearConv" and len(node.inputs) > 8 and node.inputs[8]:
+            b = node.inputs[8]
+            bs = g.add_const(f"{node.name}_bias_scale",
+                             (g.const(xs).astype(np.float32) * g.const(ws).astype(np.float32)).astype(np.float32))
+            bz = g.add_const(f"{node.name}_bias_zp", np.zeros(np.shape(g.const(bs)), np.int32))
+            ins.append(dq(b, bs, bz, "b", 0))
+        y = node.outputs[0]
+        yf = _new_tensor(g, f"{node.name}_y_f", g.t(y), dtype="float32", quant=None)
+        op = "Conv" if node.op == "QLinearConv" else "MatMul"
+        new.append(Node(op, node.name, ins, [yf], dict(node.attrs)))
+        new.append(Node("QuantizeLinear", f"{node.name}_q", [yf, ys, yz], [y]))
+        g.nodes[i:i + 1] = new
+
+
+def fold_constants(g: Graph) -> None:
+    """DequantizeLinear of a constant: the int tensor keeps its data and gets the Quant."""
+    for node in list(g.nodes):
+        if node.op != "DequantizeLinear" or not g.t(node.inputs[0]).is_const:
+            continue
+        src = g.t(node.inputs[0])
+        q = quant_of(node, g, "weight dequantization")
+        out = node.outputs[0]
+        g.tensors[out] = Tensor(out, src.shape, str(src.data.dtype), src.data, q)
+        g.nodes.remove(node)
+
+
+def fold_activation_qdq(g: Graph) -> None:
+    # DQ of an activation: consumers read the int8 tensor
+    for node in list(g.nodes):
+        if node.op != "DequantizeLinear":
+            continue
+        q = quant_of(node, g, "dequantization")
+        src, out = node.inputs[0], node.outputs[0]
+        t = g.t(src)
+        if t.dtype != "int8":
+            raise GenError(f"dequantization of a {t.dtype} activation is not supported (int8 only)",
+                           node.name, node.op)
+        if q.per_channel:
+            raise GenError("per-channel quantization of activations is not supported", node.name, node.op)
+        if t.quant is None:
+            t.quant = q
+        if not _same_quant(t.quant, q):
+            continue                        # a DQ with other parameters than its Q: stays a float boundary
+        g.nodes.remove(node)
+        _rename(g, out, src)
+    # Q of a graph input: the boundary
+    for node in list(g.nodes):
+        if node.op == "QuantizeLinear":
+            q = quant_of(node, g, "quantization")
+            out = g.t(node.outputs[0])
+            if out.dtype != "int8":
+                raise GenError(f"quantization to {out.dtype} is not supported (int8 only)", node.name, node.op)
+            if q.per_channel:
+                raise GenError("per-channel quantization of activations is not supported", node.name, node.op)
+            out.quant = q
+            x = node.inputs[0]
+            if x in g.inputs and [n for n in g.nodes if x in n.inputs] == [node] and x not in g.outputs:
+                g.inputs = [out.name if i == x else i for i in g.inputs]
+                g.nodes.remove(node)
+    # graph inputs that are int8 already carry no Quant: identity scale is meaningless, refuse
+    for name in g.inputs:
+        if g.t(name).dtype == "int8" and g.t(name).quant is None:
+            raise GenError(f"int8 graph input '{name}' has no quantization parameters (no DequantizeLinear reads it)")
+
+
+def _int8_capable(node: Node, g: Graph) -> bool:
+    if node.op not in INT8_OPS:
+        return False
+    acts = [i for i in node.inputs if i and not g.t(i).is_const]
+    if not acts or any(g.t(i).dtype != "int8" or g.t(i).quant is None for i in acts):
+        return False
+    if node.op in ("Conv", "Gemm", "MatMul"):
+        w = g.t(node.inputs[1])
+        if not w.is_const or w.dtype != "int8" or w.quant is None:
+            return False
+        if np.any(w.quant.zero_point != 0):
+            return False                     # CMSIS-NN needs symmetric weights
+        if node.op == "MatMul" and len(w.shape) != 2:
+            return False
+        if node.op == "Gemm" and (int(node.attrs.get("transA", 0)) or float(node.attrs.get("alpha", 1.0)) != 1.0
+                                  or float(node.attrs.get("beta", 1.0)) != 1.0):
+            return False
+        if len(node.inputs) > 2 and node.inputs[2]:
+            b = g.t(node.inputs[2])
+            if not b.is_const or b.dtype != "int32":
+                return False
+        if node.op == "Conv" and len(g.t(node.inputs[0]).shape) not in (3, 4):
+            return False
+    if node.op in ("Add", "Mul"):
+        if len(acts) != len(node.inputs) or g.t(node.inputs[0]).shape != g.t(node.inputs[1]).shape:
+            return False                     # CMSIS-NN's add/mul do not broadcast
+    if node.op == "MaxPool" and any(d != 1 for d in node.attrs.get("dilations", [1])):
+        return False
+    if node.op == "AveragePool" and int(node.attrs.get("count_include_pad", 0)) and any(node.attrs.get("pads", [0])):
+        return False
+    if node.op == "ReduceMean":
+        x = g.t(node.inputs[0])
+        from .ops.reduce import reduce_axes
+        if len(x.shape) != 4 or reduce_axes(node, g) != [2, 3]:
+            return False
+    if node.op in ("Softmax",) and len(g.t(node.inputs[0]).shape) < 1:
+        return False
+    return True
+
+
+def fold_islands(g: Graph) -> None:
+    """op -> (Relu/Clip) -> Q with int8 inputs: one int8 node writing the Q's output."""
+    for qn in list(g.nodes):
+        if qn.op != "QuantizeLinear" or qn not in g.nodes:
+            continue
+        f = qn.inputs[0]
+        if f in g.outputs or f in g.inputs:
+            continue
+        prod = g.producer(f)
+        if prod is None or [n for n in g.nodes if f in n.inputs] != [qn]:
+            continue
+        act = None
+        if prod.op in ("Relu", "Clip") and prod.inputs[0] not in g.outputs:
+            inner = g.producer(prod.inputs[0])
+            if inner is not None and inner.op in ("Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool",
+                                                  "MaxPool", "GlobalAveragePool") and \
+                    [n for n in g.nodes if prod.inputs[0] in n.inputs] == [prod] and _int8_capable(inner, g):
+                if prod.op == "Relu":
+                    act = Activation("relu", 0.0, float("inf"), 0.0)
+                else:
+                    lo, hi = clip_bounds(prod, g)
+                    act = Activation("clip", lo, hi, 1.0)
+                g.nodes.remove(prod)
+                prod = inner
+        if not _int8_capable(prod, g):
+            if act is not None:   # put the activation back: this island runs in float
+                raise GenError("internal: activation folded into a float island", prod.name, prod.op)
+            continue
+        prod.act = act
+        prod.outputs = [qn.outputs[0] if o in (f, prod.outputs[0]) else o for o in prod.outputs]
+        g.nodes.remove(qn)
+        prod.info["onnx_op"] = prod.op
+        prod.op = INT8_OPS[prod.op]
+
+
+def requantize_where_needed(g: Graph) -> None:
+    """Ops that move bytes keep scale and zero point; where the model changes them, requantize after."""
+    for node in list(g.nodes):
+        if node.op not in SAME_QUANT:
+            continue
+        ins = [i for i in node.inputs if i and not g.t(i).is_const][:1] if node.op != "Concat" else \
+            [i for i in node.inputs if i]
+        y = g.t(node.outputs[0])
+        qin = g.t(ins[0]).quant
+        if node.op == "Concat":   # every input in the output's quantization
+            for k, name in enumerate(node.inputs):
+                if name and not _same_quant(g.t(name).quant, y.quant):
+                    tmp = _new_tensor(g, f"{name}_rq", g.t(name), quant=y.quant)
+                    g.nodes.insert(g.nodes.index(node), Node("RequantizeS8", f"{node.name}_rq{k}", [name], [tmp]))
+                    node.inputs[k] = tmp
+            continue
+        if _same_quant(qin, y.quant):
+            continue
+        tmp = _new_tensor(g, f"{y.name}_pre", y, quant=qin)
+        g.nodes.insert(g.nodes.index(node) + 1, Node("RequantizeS8", f"{node.name}_rq", [tmp], [y.name]))
+        node.outputs[0] = tmp
+
+
+def float_fallback(g: Graph) -> None:
+    """Nodes left with int8 inputs but no integer kernel compute in float between DQ and Q nodes."""
+    for node in list(g.nodes):
+        if node.op.endswith("S8") or node.op in QDQ_OPS or node.op in SAME_QUANT:
+            continue
+        changed = False
+        for k, name in enumerate(node.inputs):
+            if name and not g.t(name).is_const and g.t(name).dtype == "int8":
+                f = _new_tensor(g, f"{name}_f", g.t(name), dtype="float32", quant=None)
+                g.nodes.insert(g.nodes.index(node), Node("DequantizeLinear", f"{node.name}_dq{k}", [name], [f]))
+                node.inputs[k] = f
+                changed = True
+            elif name and g.t(name).is_const and g.t(name).quant is not None:
+                t = g.t(name)
+                deq = ((t.data.astype(np.float32) - _bcast(t.quant.zero_point, t)) * _bcast(t.quant.scale, t))
+                node.inputs[k] = g.add_const(f"{name}_f", deq.astype(np.float32))
+        if changed or any(g.t(i).dtype == "float32" for i in node.inputs if i):
+            g.notes.append(f"{node.op} node '{node.name}' has no int8 kernel here: it computes in float "
+                           "between dequantize and quantize")
+
+
+def _bcast(v: np.ndarray, t: Tensor) -> np.ndarray:
+    if v.ndim == 0 or t.quant.axis is None:
+        return v.astype(np.float32)
+    shape = [1] * len(t.shape)
+    shape[t.quant.axis] = -1
+    return v.reshape(shape).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# layout
+
+def _trivial_nhwc(t: Tensor) -> bool:
+    """NCHW and NHWC are the same bytes when C == 1 or H * W == 1."""
+    return len(t.shape) == 4 and (t.shape[1] == 1 or t.shape[2] * t.shape[3] == 1)
+
+
+def _transpose(g: Graph, node_before: Node, src: str, to: str | None, tag: str) -> str:
+    """Inserts a Transpose of `src` into layout `to` ('NHWC' or None) before node_before; returns the new tensor."""
+    t = g.t(src)
+    out = _new_tensor(g, f"{src}_{'nhwc' if to else 'nchw'}", t, layout=to)
+    g.nodes.insert(g.nodes.index(node_before),
+                   Node("LayoutS8", f"{node_before.name}_{tag}", [src], [out], {"to": to or "NCHW"}))
+    return out
+
+
+def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
+    for name in g.inputs:
+        t = g.t(name)
+        if len(t.shape) == 4 and (nhwc_io or _trivial_nhwc(t)):
+            t.layout = "NHWC"
+
+    def want(node, k, layout):
+        name = node.inputs[k]
+        t = g.t(name)
+        if not name or t.is_const or len(t.shape) != 4 or t.layout == layout:
+            return
+        if _trivial_nhwc(t):
+            return
+        node.inputs[k] = _transpose(g, node, name, layout, f"layout{k}")
+
+    for node in list(g.nodes):
+        ins = [k for k, i in enumerate(node.inputs) if i and not g.t(i).is_const]
+        outs = [g.t(o) for o in node.outputs if o]
+        if node.op in NHWC_OPS:
+            for k in ins[:1]:
+                want(node, k, "NHWC")
+            lay = "NHWC"
+        elif node.op in ELEMENTWISE_OPS or node.op in ("Concat", "Pad", "SoftmaxS8", "Identity", "Dropout"):
+            first = g.t(node.inputs[ins[0]]).layout if ins else None
+            if node.op == "SoftmaxS8" and first == "NHWC":
+                ax = int(node.attrs.get("axis", -1)) % 4
+                if ax != 1:
+                    first = None
+            for k in ins:
+                want(node, k, first)
+            lay = first
+        else:   # views, FC, Transpose, float fallback, quantize/dequantize: model (row-major) order
+            for k in ins:
+                want(node, k, None)
+            lay = None
+        for t in outs:
+            t.layout = lay if len(t.shape) == 4 else None
+    # graph outputs in the model's order
+    for k, name in enumerate(list(g.outputs)):
+        t = g.t(name)
+        if t.layout == "NHWC" and not _trivial_nhwc(t) and not nhwc_io:
+            out = _new_tensor(g, f"{name}_nchw", t, layout=None)
+            g.nodes.append(Node("LayoutS8", f"output{k}_layout", [name], [out], {"to": "NCHW"}))
+            g.outputs[k] = out
+
+
+def run(g: Graph, nhwc_io: bool = False) -> Graph:
+    qoperator_to_qdq(g)
+    fold_constants(g)
+    fold_activation_qdq(g)
+    fold_islands(g)
+    # graph outputs through a DQ: the int8 tensor is the output (the float entry dequantizes)
+    requantize_where_needed(g)
+    float_fallback(g)
+    for node in g.nodes:
+        if node.op in INT8_OPS.values() and node.op not in SAME_QUANT and not node.op.endswith("S8"):
+            pass
+    assign_layouts(g, nhwc_io)
+    g.remove_unused()
+    return g

@@ -57,8 +57,13 @@ def family(node: Node) -> OpFamily:
     return fam
 
 
+# ONNX ops read only by qpasses (folded into int8 kernels or kept as quantize/dequantize)
+QUANTIZED_ONNX_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul"}
+
+
 def supported_onnx_ops() -> set[str]:
-    return set(REGISTRY) | PASS_ONLY_OPS
+    """ONNX op types gen accepts (internal int8 kernel names, which end in S8, are not ONNX ops)."""
+    return {op for op in REGISTRY if not op.endswith("S8") and op != "Copy"} | PASS_ONLY_OPS | QUANTIZED_ONNX_OPS
 
 
 def attr_ints(node: Node, name: str, default):
@@ -120,3 +125,4 @@ def as_2d(values: list[int], fill: int) -> list[int]:
 
 
 from . import activation, batchnorm, conv, elementwise, gemm, layout, pool, reduce, softmax  # noqa: E402,F401
+from . import conv_s8, elementwise_s8, fc_s8, pool_s8, quantize, softmax_s8  # noqa: E402,F401

@@ -1,0 +1,46 @@
+"""int8 Add and Mul on CMSIS-NN (arm_elementwise_add_s8 / arm_elementwise_mul_s8), TFLite's parameters."""
+from __future__ import annotations
+
+from .. import int8ref, quant
+from . import OpFamily, register
+from .s8common import act_range
+
+RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_elementwise_s8.c")
+
+
+def elementwise_params(node, g) -> dict:
+    a, b, y = (g.t(n) for n in (node.inputs[0], node.inputs[1], node.outputs[0]))
+    if node.op == "AddS8":
+        p = quant.add_params(a.quant.s(), a.quant.zp(), b.quant.s(), b.quant.zp(), y.quant.s(), y.quant.zp())
+    else:
+        p = quant.mul_params(a.quant.s(), a.quant.zp(), b.quant.s(), b.quant.zp(), y.quant.s(), y.quant.zp())
+    p = {k: int(v) for k, v in p.items()}
+    p["out_activation_min"], p["out_activation_max"] = act_range(node, y)
+    p["size"] = y.size
+    return p
+
+
+@register
+class ElementwiseS8(OpFamily):
+    ops = ("AddS8", "MulS8")
+    runtime = RUNTIME
+
+    def kernel(self, node, g):
+        return "arm_elementwise_add_s8" if node.op == "AddS8" else "arm_elementwise_mul_s8"
+
+    def reference(self, node, g, a, b):
+        p = elementwise_params(node, g)
+        del p["size"]
+        return (int8ref.elementwise_add_s8 if node.op == "AddS8" else int8ref.elementwise_mul_s8)(a, b, **p)
+
+    def emit(self, node, g, ctx):
+        p = elementwise_params(node, g)
+        a, b, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.inputs[1]), ctx.ptr(node.outputs[0])
+        if node.op == "AddS8":
+            return (f"(void)arm_elementwise_add_s8({a}, {b}, {p['input_1_offset']}, {p['input_1_mult']}, "
+                    f"{p['input_1_shift']}, {p['input_2_offset']}, {p['input_2_mult']}, {p['input_2_shift']}, "
+                    f"{p['left_shift']}, {y}, {p['out_offset']}, {p['out_mult']}, {p['out_shift']}, "
+                    f"{p['out_activation_min']}, {p['out_activation_max']}, {p['size']});")
+        return (f"(void)arm_elementwise_mul_s8({a}, {b}, {p['input_1_offset']}, {p['input_2_offset']}, {y}, "
+                f"{p['out_offset']}, {p['out_mult']}, {p['out_shift']}, {p['out_activation_min']}, {p['out_activation_max']}, "
+                f"{p['size']});")

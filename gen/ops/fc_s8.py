@@ -1,0 +1,89 @@
+"""int8 Gemm / MatMul with constant weights on CMSIS-NN: arm_fully_connected_s8 (per-tensor weights)
+and arm_fully_connected_per_channel_s8 (per-channel).
+
+Weights are stored [N, K] (one row per output channel). The kernel sums that CMSIS-NN's Helium
+build reads from ctx->buf (bias + input_offset * row sum, as arm_vector_sum_s8 computes them) are
+precomputed here as const data, so the same generated code runs on every core.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import int8ref, quant
+from ..errors import GenError
+from . import OpFamily, register
+from .s8common import act_range, bias_int32, dims, per_channel_quant
+
+RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_fully_connected_s8.c")
+
+
+def fc_params(node, g) -> dict:
+    x, w, y = g.t(node.inputs[0]), g.t(node.inputs[1]), g.t(node.outputs[0])
+    wdata = w.data.astype(np.int8)
+    onnx_op = node.info.get("onnx_op", "Gemm")
+    if onnx_op == "Gemm" and int(node.attrs.get("transB", 0)):
+        mat, n_axis = wdata, 0          # [N, K]
+    else:
+        mat, n_axis = wdata.T, 1        # [K, N] -> [N, K]
+    n, k = mat.shape
+    if x.shape[-1] != k:
+        raise GenError(f"input depth {x.shape[-1]} does not match weights {list(w.shape)}", node.name, node.op)
+    batches = x.size // k
+    wq = w.quant
+    if wq.per_channel and wq.axis is not None and wq.axis % 2 != n_axis:
+        raise GenError("per-channel weight scales must be along the output channels", node.name, node.op)
+    w_scale = np.broadcast_to(wq.scale.reshape(-1), (n,)).astype(np.float32) if wq.per_channel else \
+        np.full(n, wq.s(), np.float32)
+    bias = bias_int32(node, g, x.quant.s() * w_scale.astype(np.float64), n)
+    in_offset = -x.quant.zp()
+    p = dict(n=n, k=k, batches=batches, filter=np.ascontiguousarray(mat), bias=bias, per_channel=wq.per_channel,
+             in_offset=in_offset, out_offset=y.quant.zp(), act=act_range(node, y))
+    if wq.per_channel:
+        m, s = quant.conv_multipliers(x.quant.s(), w_scale, y.quant.s())
+        p["mult"], p["shift"] = np.asarray(m, np.int32), np.asarray(s, np.int32)
+    else:
+        p["mult"], p["shift"] = (int(v) for v in quant.conv_multipliers(x.quant.s(), float(w_scale[0]), y.quant.s()))
+    p["kernel_sums"] = (bias.astype(np.int64) + in_offset * mat.astype(np.int64).sum(axis=1)).astype(np.int32)
+    return p
+
+
+@register
+class FullyConnectedS8(OpFamily):
+    ops = ("FullyConnectedS8",)
+    runtime = RUNTIME
+
+    def check(self, node, g):
+        p = fc_params(node, g)
+        if not -127 <= p["in_offset"] <= 128:
+            raise GenError("input zero point outside CMSIS-NN's range [-128, 127]", node.name, node.op)
+
+    def macs(self, node, g):
+        p = fc_params(node, g)
+        return p["batches"] * p["n"] * p["k"]
+
+    def kernel(self, node, g):
+        return "arm_fully_connected_per_channel_s8" if fc_params(node, g)["per_channel"] else "arm_fully_connected_s8"
+
+    def reference(self, node, g, x):
+        p = fc_params(node, g)
+        return int8ref.fully_connected_s8(x.reshape(p["batches"], p["k"]), p["filter"], p["bias"],
+                                          input_offset=p["in_offset"], filter_offset=0, output_offset=p["out_offset"],
+                                          multiplier=p["mult"], shift=p["shift"], act_min=p["act"][0],
+                                          act_max=p["act"][1])
+
+    def emit(self, node, g, ctx):
+        p = fc_params(node, g)
+        w = ctx.array(p["filter"], "w")
+        b = ctx.array(p["bias"], "b")
+        sums = ctx.array(p["kernel_sums"], "ksum")
+        lo, hi = p["act"]
+        c = ctx.params("cmsis_nn_context", f"(void *){sums}, {4 * p['n']}", "ctx")
+        fcp = ctx.params("cmsis_nn_fc_params", f"{p['in_offset']}, 0, {p['out_offset']}, {{{lo}, {hi}}}", "fcp")
+        if p["per_channel"]:
+            q, fn = per_channel_quant(ctx, p["mult"], p["shift"]), "arm_fully_connected_per_channel_s8"
+        else:
+            q = ctx.params("cmsis_nn_per_tensor_quant_params", f"{p['mult']}, {p['shift']}", "q")
+            fn = "arm_fully_connected_s8"
+        return (f"(void){fn}({c}, {fcp}, {q}, {dims(ctx, (p['batches'], 1, 1, p['k']))}, "
+                f"{ctx.ptr(node.inputs[0])}, {dims(ctx, (p['k'], 1, 1, p['n']))}, {w}, {dims(ctx, (1, 1, 1, p['n']))}, "
+                f"{b}, {dims(ctx, (p['batches'], 1, 1, p['n']))}, {ctx.ptr(node.outputs[0])});")

@@ -1,0 +1,59 @@
+"""int8 MaxPool / AveragePool / GlobalAveragePool (NHWC) on CMSIS-NN: arm_max_pool_s8, arm_avgpool_s8.
+
+Both keep the input's scale and zero point (qpasses adds a requantize where the model changes
+them); the average divides by the number of valid (non-padding) inputs, rounding half away from
+zero, as TFLite does (count_include_pad = 0).
+"""
+from __future__ import annotations
+
+from .. import int8ref
+from ..errors import GenError
+from . import OpFamily, register
+from .pool import pool_geometry
+from .s8common import act_range, cmsis_ctx, dims
+
+RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_pool_s8.c")
+
+
+def pool_s8_params(node, g) -> dict:
+    p = pool_geometry(node, g)
+    if p["dh"] != 1 or p["dw"] != 1:
+        raise GenError("int8 pooling with dilations is not supported", node.name, node.op)
+    p["act"] = act_range(node, g.t(node.outputs[0]))
+    return p
+
+
+@register
+class PoolS8(OpFamily):
+    ops = ("MaxPoolS8", "AvgPoolS8")
+    runtime = RUNTIME
+
+    def check(self, node, g):
+        p = pool_s8_params(node, g)
+        if p["n"] != 1:
+            raise GenError("int8 pooling needs batch 1", node.name, node.op)
+
+    def kernel(self, node, g):
+        return "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"
+
+    def scratch(self, node, g):
+        if node.op != "AvgPoolS8":
+            return 0
+        p = pool_s8_params(node, g)
+        return int8ref.avgpool_s8_buffer_size(p["ow"], p["c"])
+
+    def reference(self, node, g, x):
+        p = pool_s8_params(node, g)
+        fn = int8ref.max_pool_s8 if node.op == "MaxPoolS8" else int8ref.avgpool_s8
+        return fn(x.reshape(1, p["h"], p["w"], p["c"]), kernel=(p["kh"], p["kw"]), stride=(p["sh"], p["sw"]),
+                  padding=(p["pt"], p["pl"]), act_min=p["act"][0], act_max=p["act"][1], output_hw=(p["oh"], p["ow"]))
+
+    def emit(self, node, g, ctx):
+        p = pool_s8_params(node, g)
+        lo, hi = p["act"]
+        prm = ctx.params("cmsis_nn_pool_params", f"{{{p['sw']}, {p['sh']}}}, {{{p['pl']}, {p['pt']}}}, {{{lo}, {hi}}}",
+                         "poolp")
+        fn = "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"
+        return (f"(void){fn}({cmsis_ctx(ctx, node)}, {prm}, {dims(ctx, (1, p['h'], p['w'], p['c']))}, "
+                f"{ctx.ptr(node.inputs[0])}, {dims(ctx, (1, p['kh'], p['kw'], 1))}, "
+                f"{dims(ctx, (1, p['oh'], p['ow'], p['c']))}, {ctx.ptr(node.outputs[0])});")

@@ -1,0 +1,166 @@
+"""int8 glue kernels (gen_s8.c): QuantizeLinear, DequantizeLinear, requantize (and standalone Relu/Clip),
+lookup-table activations (Sigmoid, Tanh, HardSwish, HardSigmoid, LeakyRelu), spatial ReduceMean and
+the NCHW <-> NHWC layout transposes that qpasses inserts.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import int8ref, quant
+from ..errors import GenError
+from . import OpFamily, register
+from .s8common import act_range
+
+RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
+
+
+@register
+class QuantizeLinear(OpFamily):
+    ops = ("QuantizeLinear", "DequantizeLinear")
+    runtime = RUNTIME
+
+    def check(self, node, g):
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        q = (y if node.op == "QuantizeLinear" else x).quant
+        if q is None or q.per_channel:
+            raise GenError(f"{node.op} needs per-tensor int8 parameters here", node.name, node.op)
+
+    def kernel(self, node, g):
+        return "gen_s8_quantize_f32" if node.op == "QuantizeLinear" else "gen_s8_dequantize_f32"
+
+    def reference(self, node, g, x):
+        if node.op == "QuantizeLinear":
+            q = g.t(node.outputs[0]).quant
+            return int8ref.quantize_f32(x, q.s(), q.zp())
+        q = g.t(node.inputs[0]).quant
+        return int8ref.dequantize_f32(x, q.s(), q.zp())
+
+    def emit(self, node, g, ctx):
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        q = (y if node.op == "QuantizeLinear" else x).quant
+        fn = "gen_s8_quantize_f32" if node.op == "QuantizeLinear" else "gen_s8_dequantize_f32"
+        return f"{fn}({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.size}, {ctx.flt(q.s())}, {q.zp()});"
+
+
+def requantize_params(node, g) -> dict:
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    m, s = quant.requantize_params(x.quant.s(), y.quant.s())
+    lo, hi = act_range(node, y)
+    onnx_op = node.info.get("onnx_op")
+    if onnx_op == "Relu":
+        lo = max(lo, quant.activation_range("relu", y.quant.s(), y.quant.zp())[0])
+    elif onnx_op == "Clip":
+        from .activation import clip_bounds
+        c_lo, c_hi = clip_bounds(node, g)
+        a, b = quant.activation_range("clip", y.quant.s(), y.quant.zp(), clip_min=c_lo, clip_max=c_hi)
+        lo, hi = max(lo, a), min(hi, b)
+    return dict(in_offset=-x.quant.zp(), mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi,
+                size=x.size)
+
+
+@register
+class RequantizeS8(OpFamily):
+    ops = ("RequantizeS8",)
+    runtime = RUNTIME
+
+    def kernel(self, node, g):
+        return "gen_s8_requantize"
+
+    def reference(self, node, g, x):
+        p = requantize_params(node, g)
+        return int8ref.requantize_s8(x, input_offset=p["in_offset"], mult=p["mult"], shift=p["shift"],
+                                     output_offset=p["out_offset"], act_min=p["lo"], act_max=p["hi"])
+
+    def emit(self, node, g, ctx):
+        p = requantize_params(node, g)
+        return (f"gen_s8_requantize({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p['size']}, "
+                f"{p['in_offset']}, {p['mult']}, {p['shift']}, {p['out_offset']}, {p['lo']}, {p['hi']});")
+
+
+def lut_table(node, g) -> np.ndarray:
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    args = (x.quant.s(), x.quant.zp(), y.quant.s(), y.quant.zp())
+    op = node.info.get("onnx_op")
+    if op == "Sigmoid":
+        return quant.lut_sigmoid(*args)
+    if op == "Tanh":
+        return quant.lut_tanh(*args)
+    if op == "HardSwish":
+        return quant.lut_hardswish(*args)
+    if op == "HardSigmoid":
+        return quant.lut_hardsigmoid(*args, alpha=float(node.attrs.get("alpha", 0.2)),
+                                     beta=float(node.attrs.get("beta", 0.5)))
+    if op == "LeakyRelu":
+        return quant.lut_leaky_relu(*args, alpha=float(node.attrs.get("alpha", 0.01)))
+    raise GenError(f"no int8 table for {op}", node.name, node.op)
+
+
+@register
+class LutS8(OpFamily):
+    ops = ("LutS8",)
+    runtime = RUNTIME
+
+    def kernel(self, node, g):
+        return "gen_s8_lut"
+
+    def reference(self, node, g, x):
+        return int8ref.lut(x, lut_table(node, g))
+
+    def emit(self, node, g, ctx):
+        table = ctx.array(np.asarray(lut_table(node, g), np.int8), "lut")
+        return f"gen_s8_lut({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {g.t(node.inputs[0]).size}, {table});"
+
+
+def reduce_mean_params(node, g) -> dict:
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    m, s = quant.reduce_mean_params(x.quant.s(), y.quant.s())
+    lo, hi = act_range(node, y)
+    return dict(batches=x.shape[0], spatial=x.shape[2] * x.shape[3], channels=x.shape[1], in_offset=-x.quant.zp(),
+                mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi)
+
+
+@register
+class ReduceMeanS8(OpFamily):
+    ops = ("ReduceMeanS8",)
+    runtime = RUNTIME
+
+    def kernel(self, node, g):
+        return "gen_s8_reduce_mean"
+
+    def reference(self, node, g, x):
+        p = reduce_mean_params(node, g)
+        return int8ref.reduce_mean_s8(x.reshape(p["batches"], p["spatial"], p["channels"]), input_offset=p["in_offset"],
+                                      mult=p["mult"], shift=p["shift"], output_offset=p["out_offset"],
+                                      act_min=p["lo"], act_max=p["hi"])
+
+    def emit(self, node, g, ctx):
+        p = reduce_mean_params(node, g)
+        return (f"gen_s8_reduce_mean({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p['batches']}, "
+                f"{p['spatial']}, {p['channels']}, {p['in_offset']}, {p['mult']}, {p['shift']}, {p['out_offset']}, "
+                f"{p['lo']}, {p['hi']});")
+
+
+@register
+class LayoutS8(OpFamily):
+    """NCHW <-> NHWC of a 4-D tensor (any element size)."""
+    ops = ("LayoutS8",)
+    runtime = ("gen_layout.h", "gen_layout.c")
+
+    def perm_strides(self, node, g):
+        n, c, h, w = g.t(node.inputs[0]).shape
+        if node.attrs["to"] == "NHWC":     # out [n,h,w,c] from in [n,c,h,w]
+            return [n, h, w, c], [c * h * w, w, 1, h * w]
+        return [n, c, h, w], [h * w * c, 1, w * c, c]
+
+    def kernel(self, node, g):
+        return "gen_transpose"
+
+    def reference(self, node, g, x):
+        return x.transpose((0, 2, 3, 1) if node.attrs["to"] == "NHWC" else (0, 3, 1, 2))
+
+    def emit(self, node, g, ctx):
+        from . import dims6
+        shape, strides = self.perm_strides(node, g)
+        t = g.t(node.inputs[0])
+        prm = ctx.params("gen_transpose_params", f"4, {dims6(shape)}, {dims6(strides)}")
+        return f"gen_transpose({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {t.nbytes // t.size}, {prm});"

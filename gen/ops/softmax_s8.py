@@ -1,0 +1,74 @@
+"""int8 Softmax on CMSIS-NN's arm_softmax_s8 (TFLite's fixed-point exp; output scale 1/256, zero point -128).
+
+The softmax runs over the last memory axis (the channel axis of an NHWC tensor, or the last axis of
+a row-major one). When the model asks for another output scale (onnxruntime's quantizer writes
+1/255), the kernel writes to scratch and gen_s8_requantize converts.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import int8ref, quant
+from ..errors import GenError
+from . import OpFamily, register
+
+RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "arm_softmax_s8.c", "gen_s8.c")
+OUT_SCALE, OUT_ZP = 1.0 / 256, -128
+
+
+def softmax_s8_params(node, g) -> dict:
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    nd = len(x.shape)
+    axis = int(node.attrs.get("axis", -1 if g.opset >= 13 else 1)) % nd
+    if x.layout == "NHWC":
+        if axis != 1:
+            raise GenError("int8 softmax on an NHWC tensor must be over channels", node.name, node.op)
+        row = x.shape[1]
+    elif g.opset < 13:
+        row = int(np.prod(x.shape[axis:]))
+    else:
+        if axis != nd - 1:
+            raise GenError("int8 softmax is over the last axis only", node.name, node.op)
+        row = x.shape[-1]
+    mult, shift, diff_min = quant.softmax_params(x.quant.s())
+    direct = np.float32(y.quant.s()) == np.float32(OUT_SCALE) and y.quant.zp() == OUT_ZP
+    p = dict(rows=x.size // row, row=row, mult=int(mult), shift=int(shift), diff_min=int(diff_min), direct=direct)
+    if not direct:
+        m, s = quant.requantize_params(OUT_SCALE, y.quant.s())
+        p.update(rq_mult=int(m), rq_shift=int(s), rq_in_offset=-OUT_ZP, rq_out_offset=y.quant.zp())
+    return p
+
+
+@register
+class SoftmaxS8(OpFamily):
+    ops = ("SoftmaxS8",)
+    runtime = RUNTIME
+
+    def check(self, node, g):
+        softmax_s8_params(node, g)
+
+    def kernel(self, node, g):
+        return "arm_softmax_s8" + ("" if softmax_s8_params(node, g)["direct"] else " + gen_s8_requantize")
+
+    def scratch(self, node, g):
+        return 0 if softmax_s8_params(node, g)["direct"] else g.t(node.outputs[0]).size
+
+    def reference(self, node, g, x):
+        p = softmax_s8_params(node, g)
+        y = int8ref.softmax_s8(x.reshape(p["rows"], p["row"]), p["mult"], p["shift"], p["diff_min"])
+        if not p["direct"]:
+            y = int8ref.requantize_s8(y, input_offset=p["rq_in_offset"], mult=p["rq_mult"], shift=p["rq_shift"],
+                                      output_offset=p["rq_out_offset"])
+        return y
+
+    def emit(self, node, g, ctx):
+        p = softmax_s8_params(node, g)
+        x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
+        if p["direct"]:
+            return f"(void)arm_softmax_s8({x}, {p['rows']}, {p['row']}, {p['mult']}, {p['shift']}, {p['diff_min']}, {y});"
+        tmp = f"(int8_t *){ctx.scratch(node)}"
+        n = p["rows"] * p["row"]
+        return (f"(void)arm_softmax_s8({x}, {p['rows']}, {p['row']}, {p['mult']}, {p['shift']}, {p['diff_min']}, "
+                f"{tmp});\n"
+                f"gen_s8_requantize({tmp}, {y}, {n}, {p['rq_in_offset']}, {p['rq_mult']}, {p['rq_shift']}, "
+                f"{p['rq_out_offset']}, -128, 127);")
