@@ -23,4 +23,9 @@ class GenError(Exception):
             if self.node is not None:
                 parts.append(f"node '{self.node}'")
             where = " (" + " ".join(parts) + ")"
-        return f"error{where}: {self.what}"
+        return _printable(f"error{where}: {self.what}")
+
+
+def _printable(text: str) -> str:
+    """One line whatever the model's names hold: control characters (newlines) as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
