@@ -118,7 +118,7 @@ def run(args) -> int:
     status = 0
     if args.verify:
         from . import verify
-        res.summary["verify"], ok = verify.against_onnxruntime(model, res.files, shapes)
+        res.summary["verify"], ok = verify.against_onnxruntime(model, res)
         status = 0 if ok else 1
     if not args.quiet:
         print(report.summary_text(res.summary, args.output.rstrip('/')))
