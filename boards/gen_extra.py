@@ -8,6 +8,9 @@ Which output directory (``python -m gen model.onnx -o DIR``):
 Relative paths are taken from the project root. Every top-level ``*.c`` of that
 directory is compiled and the directory is put on the include path.
 
+``GEN_CMSIS_NN_DIR=/path/to/CMSIS-NN`` (environment, any Arm env, QEMU included):
+use that checkout (v7.0.0) the same way, offline.
+
 ``custom_cmsis_nn = yes`` (real Cortex-M boards): CMSIS-NN, fetched by PlatformIO through
 ``lib_deps`` (and excluded from the library finder with ``lib_ignore``, because its repo
 root also holds tests and examples), gets its ``Source/`` compiled and ``Include/`` put
@@ -44,6 +47,7 @@ if not os.path.isfile(os.path.join(GEN_DIR, "gen_testvec.h")):
     env.Exit(1)
 
 print("gen: model library from %s" % GEN_DIR)
+env.Append(CPPDEFINES=[("GEN_BOARD_NAME", '\\"%s\\"' % env.subst("$PIOENV"))])
 env.Append(CPPPATH=[GEN_DIR])
 # The output directory is flat; compile its C files with the project's flags.
 env.BuildSources(os.path.join("$BUILD_DIR", "gen"), GEN_DIR, "-<*> +<*.c>")
@@ -59,8 +63,12 @@ def find_cmsis_nn():
     return None
 
 
-if _truthy(env.GetProjectOption("custom_cmsis_nn", "no")):
-    CMSIS_NN = find_cmsis_nn()
+LOCAL_CMSIS_NN = os.environ.get("GEN_CMSIS_NN_DIR", "")
+if LOCAL_CMSIS_NN or _truthy(env.GetProjectOption("custom_cmsis_nn", "no")):
+    CMSIS_NN = os.path.abspath(LOCAL_CMSIS_NN) if LOCAL_CMSIS_NN else find_cmsis_nn()
+    if LOCAL_CMSIS_NN and not os.path.isfile(os.path.join(CMSIS_NN, "Include", "arm_nnfunctions.h")):
+        sys.stderr.write("Error: GEN_CMSIS_NN_DIR=%s has no Include/arm_nnfunctions.h\n" % CMSIS_NN)
+        env.Exit(1)
     if not CMSIS_NN:
         sys.stderr.write(
             "Error: custom_cmsis_nn = yes but CMSIS-NN is not in %s; add\n"

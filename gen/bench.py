@@ -32,7 +32,7 @@ from gen import board as boards
 SHARED_MODELS = os.path.join(os.path.dirname(boards.ROOT), "shared", "models")
 MLPERF_TINY = ("kws_dscnn", "vww_mobilenetv1_025", "ic_resnet8", "ad_fc_autoencoder")
 COLUMNS = (
-    ("model", "model"), ("board", "board"), ("result", "result"),
+    ("model", "model"), ("board", "board"), ("kernels", "kernels"), ("result", "result"),
     ("instructions", "instructions"), ("macs", "MACs"), ("instr_per_mac", "instr/MAC"),
     ("arena", "arena B"), ("flash", "flash B"), ("ram", "RAM B"), ("stack", "stack B"),
 )
@@ -66,10 +66,12 @@ def generate(model, out_dir: str) -> dict:
             "log": proc.stdout + proc.stderr, "plan": plan}
 
 
-def bench_one(name: str, gen_dir: str, board: str, work: str, macs, timeout: float) -> dict:
+def bench_one(name: str, gen_dir: str, board: str, work: str, macs, timeout: float,
+              cmsis_nn=None) -> dict:
     t0 = time.time()
-    res = boards.run_on_qemu(gen_dir, board, build_dir=os.path.join(work, "pio"), timeout=timeout)
-    row = {"model": name, "board": board}
+    res = boards.run_on_qemu(gen_dir, board, build_dir=os.path.join(work, "pio"), timeout=timeout,
+                             cmsis_nn_dir=cmsis_nn)
+    row = {"model": name, "board": board, "kernels": "CMSIS-NN" if cmsis_nn else "portable"}
     if res["result"] is not None:
         row["result"] = res["result"]
     elif res["fault"]:
@@ -114,7 +116,7 @@ def _fmt(v) -> str:
 
 def markdown(rows: list) -> str:
     head = "| " + " | ".join(title for _, title in COLUMNS) + " |"
-    sep = "|" + "|".join("---" if k in ("model", "board", "result") else "---:"
+    sep = "|" + "|".join("---" if k in ("model", "board", "kernels", "result") else "---:"
                          for k, _ in COLUMNS) + "|"
     body = ["| " + " | ".join(_fmt(r.get(k)) for k, _ in COLUMNS) + " |" for r in rows]
     return "\n".join([head, sep] + body) + "\n"
@@ -125,7 +127,7 @@ def text_table(rows: list) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
     lines = []
     for n, row in enumerate(cells):
-        lines.append("  ".join(c.ljust(w) if i < 3 else c.rjust(w)
+        lines.append("  ".join(c.ljust(w) if i < 4 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(row, widths))).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -159,6 +161,9 @@ def main(argv=None) -> int:
     ap.add_argument("-j", "--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                     help="parallel builds/runs (default: min(4, CPUs))")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per build+run")
+    ap.add_argument("--cmsis-nn", metavar="DIR",
+                    help="also link the real CMSIS-NN (a v7.0.0 checkout) instead of gen's "
+                         "portable int8 kernels (GEN_USE_CMSIS_NN)")
     args = ap.parse_args(argv)
 
     board_list = parse_boards(args.boards)
@@ -182,19 +187,22 @@ def main(argv=None) -> int:
         if not g["ok"]:
             print(g["log"].strip(), file=sys.stderr)
             for b in board_list:
-                rows.append({"model": name, "board": b, "result": "GEN FAILED",
+                rows.append({"model": name, "board": b, "kernels": "", "result": "GEN FAILED",
                              "error": (g["log"].strip().splitlines() or [""])[-1]})
             continue
         macs = (g["plan"] or {}).get("macs")
         for b in board_list:
-            jobs.append((name, gen_dir, b, os.path.join(work_root, name, b), macs))
+            jobs.append((name, gen_dir, b, os.path.join(work_root, name, b), macs, None))
+            if args.cmsis_nn and os.path.isfile(os.path.join(gen_dir, "gen_nn.h")):
+                jobs.append((name, gen_dir, b, os.path.join(work_root, name, b + "-cmsis-nn"), macs,
+                             os.path.abspath(args.cmsis_nn)))
 
     def _run(job):
-        name, gen_dir, b, work, macs = job
+        name, gen_dir, b, work, macs, cmsis_nn = job
         os.makedirs(work, exist_ok=True)
-        row = bench_one(name, gen_dir, b, work, macs, args.timeout)
-        print("gen.bench: %-34s %-11s %-7s %s instructions" % (
-            name, b, row["result"], _fmt(row["instructions"])), flush=True)
+        row = bench_one(name, gen_dir, b, work, macs, args.timeout, cmsis_nn)
+        print("gen.bench: %-34s %-11s %-8s %-7s %s instructions" % (
+            name, b, row["kernels"], row["result"], _fmt(row["instructions"])), flush=True)
         return row
 
     # The first run installs the local platform into PlatformIO's core dir: do it alone.
@@ -204,7 +212,8 @@ def main(argv=None) -> int:
         rows += list(pool.map(_run, jobs[1:]))
 
     order = {m: i for i, m in enumerate(model_name(m) for m in models)}
-    rows.sort(key=lambda r: (order.get(r["model"], 0), board_list.index(r["board"])))
+    rows.sort(key=lambda r: (order.get(r["model"], 0), board_list.index(r["board"]),
+                             r.get("kernels") == "CMSIS-NN"))
     table = text_table(rows)
     print()
     print(table, end="")

@@ -144,12 +144,13 @@ def parse_output(text: str) -> dict:
 
 
 def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None = None,
-                timeout: float = 900.0) -> dict:
+                timeout: float = 900.0, cmsis_nn_dir: str | None = None) -> dict:
     """Build the firmware around ``gen_dir`` for a QEMU env and run it (``pio run -t upload``).
 
     Returns parse_output()'s dict plus 'returncode' (pio's), 'status' (the firmware's
     exit status, None if it did not run), 'elf', 'size' (elf_size) and 'log' (pio +
-    QEMU output).
+    QEMU output). ``cmsis_nn_dir``: a CMSIS-NN v7.0.0 checkout to link instead of gen's
+    portable kernels (sets GEN_CMSIS_NN_DIR, which defines GEN_USE_CMSIS_NN).
     """
     if board not in QEMU_BOARDS:
         raise ValueError("unknown QEMU board %r (have %s)" % (board, ", ".join(QEMU_BOARDS)))
@@ -157,9 +158,13 @@ def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None 
     if pio is None:
         raise RuntimeError("PlatformIO is not installed (pip install platformio)")
     extra = {"GEN_DIR": os.path.abspath(gen_dir)}
+    if cmsis_nn_dir:
+        extra["GEN_CMSIS_NN_DIR"] = os.path.abspath(cmsis_nn_dir)
     if build_dir:
         extra["PLATFORMIO_BUILD_DIR"] = os.path.abspath(build_dir)
     env = pio_env(**extra)
+    if not cmsis_nn_dir:
+        env.pop("GEN_CMSIS_NN_DIR", None)
     cmd = pio + ["run", "-d", ROOT, "-e", board, "-t", "upload"]
     try:
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,

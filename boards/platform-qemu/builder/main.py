@@ -58,7 +58,6 @@ env.Append(
     CXXFLAGS=["-fno-rtti", "-fno-exceptions"],
     CPPDEFINES=[
         ("F_CPU", "$BOARD_F_CPU"),
-        ("GEN_BOARD_NAME", '\\"%s\\"' % env.subst("$PIOENV")),
         ("GEN_QEMU_MACHINE", '\\"%s\\"' % board.get("build.qemu_machine")),
         "GEN_FW_QEMU",
     ],
