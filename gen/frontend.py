@@ -50,6 +50,9 @@ def load_model(path: str) -> onnx.ModelProto:
     except Exception:
         raise GenError(f"'{path}' is not an ONNX model: it does not parse as an ONNX protobuf "
                        "(truncated or corrupt file?)") from None
+    bad = _non_utf8_field(model)
+    if bad:
+        raise GenError(f"'{path}' is not a valid ONNX model: a string in field {bad} is not UTF-8 (corrupt file?)")
     if not model.HasField("graph"):
         raise GenError(f"'{path}' is not an ONNX model: it has no graph")
     if not model.graph.node and not model.graph.output:
@@ -67,6 +70,20 @@ def load_model(path: str) -> onnx.ModelProto:
     except Exception as e:
         raise GenError(f"cannot load external data of '{path}': {_one_line(e)}") from None
     return model
+
+
+def _non_utf8_field(msg) -> str | None:
+    """The first string field holding invalid UTF-8 (protobuf then hands out bytes, not str), or None."""
+    for fd, val in msg.ListFields():
+        if fd.type == fd.TYPE_STRING:
+            if any(isinstance(v, bytes) for v in ([val] if isinstance(val, (str, bytes)) else val)):
+                return fd.full_name
+        elif fd.type == fd.TYPE_MESSAGE:
+            for m in ([val] if hasattr(val, "ListFields") else val):
+                bad = _non_utf8_field(m)
+                if bad:
+                    return bad
+    return None
 
 
 def _one_line(e: BaseException) -> str:
