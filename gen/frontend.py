@@ -86,6 +86,14 @@ def _non_utf8_field(msg) -> str | None:
     return None
 
 
+def _array(t: onnx.TensorProto, what: str | None = None) -> np.ndarray:
+    """A tensor's data; a corrupt one (data that does not fill its dims, unknown type) is a GenError."""
+    try:
+        return numpy_helper.to_array(t)
+    except Exception as e:
+        raise GenError(f"{what or 'initializer'} '{t.name}' is corrupt: {_one_line(e)}") from None
+
+
 def _one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     text = [t.strip() for t in text if t.strip()]
@@ -215,7 +223,7 @@ def _evaluate(node: onnx.NodeProto, values: list[np.ndarray], opset: int) -> lis
 def _fold_constants(model: onnx.ModelProto, opset: int) -> bool:
     """Replace every node whose inputs are all constant (or whose output is a known Shape) by an initializer."""
     g = model.graph
-    consts = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    consts = {i.name: _array(i) for i in g.initializer}
     shapes = _value_shapes(model)
     keep, changed = [], False
     outputs = {o.name for o in g.output}
@@ -225,7 +233,10 @@ def _fold_constants(model: onnx.ModelProto, opset: int) -> bool:
             keep.append(n)
             continue
         if n.op_type == "Constant":
-            vals = _evaluate(n, [], opset)
+            try:
+                vals = _evaluate(n, [], opset)
+            except Exception as e:
+                raise GenError(f"cannot read this constant: {_one_line(e)}", n.name, n.op_type) from None
         elif n.op_type == "Shape" and shapes.get(n.input[0]) is not None:
             shp = np.array(shapes[n.input[0]], dtype=np.int64)
             a = {a.name: helper.get_attribute_value(a) for a in n.attribute}
@@ -330,7 +341,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
     types = _value_types(model)
     tensors: dict[str, Tensor] = {}
     for init in g.initializer:
-        arr = numpy_helper.to_array(init)
+        arr = _array(init)
         dt = arr.dtype.name
         if dt == "float64":
             arr, dt = arr.astype(np.float32), "float32"
@@ -380,7 +391,7 @@ def _attr(a: onnx.AttributeProto):
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
     if isinstance(v, onnx.TensorProto):
-        return numpy_helper.to_array(v)
+        return _array(v, f"the tensor of attribute '{a.name}'")
     if isinstance(v, list):
         return [x.decode() if isinstance(x, bytes) else x for x in v]
     return v
