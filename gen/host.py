@@ -41,7 +41,10 @@ def read_dir(path: str) -> dict[str, bytes]:
 class HostModel:
     """A generated library loaded into this process."""
 
-    def __init__(self, files: dict[str, bytes], cflags: list[str] | None = None, cc: str = "gcc"):
+    def __init__(self, files: dict[str, bytes], cflags: list[str] | None = None, cc: str = "gcc",
+                 extra_sources: list[str] | None = None):
+        """extra_sources: C files built into the library too (e.g. the real CMSIS-NN's, with
+        cflags ["-DGEN_USE_CMSIS_NN", "-I<CMSIS-NN>/Include"])."""
         plans = [f for f in files if f.endswith("_plan.json")]
         if len(plans) != 1:
             raise GenError("the directory holds no single gen library (*_plan.json)")
@@ -50,10 +53,12 @@ class HostModel:
         self.inputs, self.outputs = self.summary["inputs"], self.summary["outputs"]
         self.int8 = any(t["dtype"] == "int8" for t in self.inputs + self.outputs)
         flags = CFLAGS + list(cflags or [])
-        key = content_hash({**files, "cflags": " ".join(flags).encode(), "cc": cc.encode()})
+        extra = sorted(extra_sources or [])
+        key = content_hash({**files, "cflags": " ".join(flags).encode(), "cc": cc.encode(),
+                            "extra": "\n".join(f"{p}:{os.path.getmtime(p)}" for p in extra).encode()})
         lib = os.path.join(cache_dir(), f"{self.name}-{key}.so")
         if not os.path.exists(lib):
-            self._build(files, flags, cc, lib)
+            self._build(files, flags, cc, lib, extra)
         self.ffi = cffi.FFI()
         self.ffi.cdef("\n".join(self._protos()))
         self.lib = self.ffi.dlopen(lib)
@@ -67,7 +72,7 @@ class HostModel:
             return [proto("float", "float", ""), proto(None, None, "_s8")]
         return [proto(None, None, "")]
 
-    def _build(self, files, flags, cc, lib) -> None:
+    def _build(self, files, flags, cc, lib, extra=()) -> None:
         tmp = tempfile.mkdtemp(prefix="gen-host-")
         try:
             for f, data in files.items():
@@ -75,7 +80,8 @@ class HostModel:
                     fh.write(data)
             srcs = sorted(f for f in files if f.endswith(".c") and f != "gen_testvec.c")
             out = os.path.join(tmp, "lib.so")
-            r = subprocess.run([cc, *flags, "-I", tmp, *[os.path.join(tmp, s) for s in srcs], "-o", out, "-lm"],
+            r = subprocess.run([cc, *flags, "-I", tmp, *[os.path.join(tmp, s) for s in srcs], *extra, "-o", out,
+                                "-lm"],
                                capture_output=True, text=True)
             if r.returncode != 0:
                 raise RuntimeError(f"host build failed:\n{r.stderr}")
