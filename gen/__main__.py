@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from .errors import GenError
 
@@ -70,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(sorted(supported_onnx_ops())))
         return 0
     try:
-        return run(args)
+        with warnings.catch_warnings():
+            # numpy's overflow/NaN warnings on the user's weights (e.g. BN folding with a negative
+            # variance) are not errors and would break the one-line stderr contract
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return run(args)
     except GenError as e:
         print(f"gen: {e.line()}", file=sys.stderr)
         return 2
