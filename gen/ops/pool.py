@@ -9,7 +9,7 @@ def pool_geometry(node, g) -> dict:
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
     if len(x.shape) not in (3, 4):
         raise GenError(f"{len(x.shape) - 2}-D pooling is not supported (1-D and 2-D are)", node.name, node.op)
-    if node.op.startswith("Global"):
+    if node.info.get("onnx_op", node.op).startswith("Global"):
         kernel = list(x.shape[2:])
         strides, dil, pb, pa = [1] * len(kernel), [1] * len(kernel), [0] * len(kernel), [0] * len(kernel)
     else:
