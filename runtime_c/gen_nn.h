@@ -9,10 +9,15 @@
  *    The *_get_buffer_size functions return the scratch the real library needs on DSP cores
  *    (Cortex-M4/M7/M33, GCC build); the portable kernels need no scratch but reject a NULL
  *    ctx->buf where the real DSP build does. Pass ctx->buf = NULL when the size is 0.
- *    Caveat (real library bug, v7.0.0): a grouped 1x1 convolution (input c != filter c, no
- *    padding, stride 1) reports 0 bytes but runs the im2col kernel, which needs
- *    4 * round_up4(input c) bytes and a non-NULL ctx->buf; gen/int8ref.py
- *    conv_wrapper_s8_buffer_size(..., safe=True) gives the size to plan.
+ *    Real-library (v7.0.0) limitations the generated code must respect; the portable kernels
+ *    give the exact result in all three cases:
+ *    - a grouped 1x1 convolution (input c != filter c, no padding) reports 0 bytes but runs the
+ *      im2col kernel, which needs 4 * round_up4(input c) bytes and a non-NULL ctx->buf;
+ *      gen/int8ref.py conv_wrapper_s8_buffer_size(..., safe=True) gives the size to plan;
+ *    - a grouped convolution with bias_data == NULL crashes: pass a zero bias;
+ *    - the 3x3 depthwise kernel (ch_mult 1, n 1, no dilation, padding <= 1) always reads the
+ *      middle kernel column, so the right padding implied by output_dims->w must be <= 1
+ *      ((out_w - 1) * stride_w + 3 - in_w - pad_w <= 1); otherwise pad the input explicitly.
  *
  * 2. gen's own int8 kernels (gen_s8.c, always compiled, independent of GEN_USE_CMSIS_NN).
  *    Offsets follow the CMSIS-NN convention: input_offset = -input_zero_point,

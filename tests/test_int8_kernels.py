@@ -359,11 +359,14 @@ def _int8(rng, shape):
 def conv_cases(draw, max_hw=8):
     """Keyword sets for ref.conv_s8 / CKernels.conv_s8 covering every wrapper path."""
     rng = _rng(draw)
-    mode = draw(st.sampled_from(["generic", "1x1", "1x1_strided", "1xn", "grouped", "grouped_1x1"]))
+    mode = draw(st.sampled_from(["generic", "1x1", "1x1_strided", "1xn", "grouped", "grouped_1x1", "uneven"]))
     n = draw(st.integers(1, 2))
     groups = draw(st.integers(2, 3)) if mode.startswith("grouped") else 1
     kc = draw(st.integers(1, 5))
     c = kc * groups
+    if mode == "uneven":  # C_IN not a multiple of the filter depth: one group reading the first KC channels
+        kc = draw(st.integers(2, 5))
+        c = kc + draw(st.integers(1, kc - 1))
     o = groups * draw(st.integers(1, 4))
     if mode in ("1x1", "1x1_strided", "grouped_1x1"):
         kh = kw = 1
