@@ -368,7 +368,9 @@ def _check_param_shapes(model: onnx.ModelProto) -> None:
                 if not -len(x) <= axis < len(x) or sc != (x[axis],):
                     raise GenError(f"scale '{ins[1]}' has shape {list(sc)}: per-axis scales need one value per "
                                    f"element of axis {axis} of {list(x)}", n.name, n.op_type)
-            if len(ins) > 2 and shp(ins[2]) not in (None, sc):
+            scalar = ((), (1,))
+            zp = shp(ins[2]) if len(ins) > 2 else None
+            if zp is not None and zp != sc and not (zp in scalar and sc in scalar):
                 raise GenError(f"zero point '{ins[2]}' has shape {list(shp(ins[2]))}, its scale {list(sc)}",
                                n.name, n.op_type)
 

@@ -189,8 +189,15 @@ def _int8_capable(node: Node, g: Graph) -> bool:
         if node.op == "Conv" and len(g.t(node.inputs[0]).shape) not in (3, 4):
             return False
     if node.op in ("Add", "Mul"):
-        if len(acts) != len(node.inputs) or g.t(node.inputs[0]).shape != g.t(node.inputs[1]).shape:
-            return False                     # CMSIS-NN's add/mul do not broadcast
+        # CMSIS-NN's add/mul do not broadcast: two activations must have one shape; a constant operand
+        # (per-tensor int8) is stored broadcast to the output's shape
+        a, b = (g.t(i) for i in node.inputs[:2])
+        y = g.t(node.outputs[0])
+        for t in (a, b):
+            if t.is_const and (t.dtype != "int8" or t.quant is None or t.quant.per_channel):
+                return False
+            if not t.is_const and t.shape != y.shape:
+                return False
     if node.op == "MaxPool" and any(d != 1 for d in node.attrs.get("dilations", [1])):
         return False
     if node.op == "AveragePool" and int(node.attrs.get("count_include_pad", 0)) and any(node.attrs.get("pads", [0])):
@@ -238,6 +245,21 @@ def fold_islands(g: Graph) -> None:
         g.nodes.remove(qn)
         prod.info["onnx_op"] = prod.op
         prod.op = INT8_OPS[prod.op]
+
+
+def global_pools_to_mean(g: Graph) -> None:
+    """A global average whose output scale differs from its input's is TFLite's int8 Mean: it
+    requantizes the sum before dividing, where an average then a requantize would round twice and
+    lose s_in / s_out LSB."""
+    for node in g.nodes:
+        if node.op != "AvgPoolS8":
+            continue
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        whole = node.info.get("onnx_op") == "GlobalAveragePool" or (
+            len(x.shape) == 4 and list(node.attrs.get("kernel_shape", [])) == list(x.shape[2:])
+            and not any(node.attrs.get("pads", [0])) and node.attrs.get("auto_pad", "NOTSET") in ("NOTSET", "VALID"))
+        if whole and len(y.shape) == 4 and y.shape[2:] == (1, 1) and not _same_quant(x.quant, y.quant):
+            node.op = "ReduceMeanS8"
 
 
 def requantize_where_needed(g: Graph) -> None:
@@ -360,12 +382,9 @@ def run(g: Graph, nhwc_io: bool = False) -> Graph:
     fold_constants(g)
     fold_activation_qdq(g)
     fold_islands(g)
-    # graph outputs through a DQ: the int8 tensor is the output (the float entry dequantizes)
+    global_pools_to_mean(g)
     requantize_where_needed(g)
     float_fallback(g)
-    for node in g.nodes:
-        if node.op in INT8_OPS.values() and node.op not in SAME_QUANT and not node.op.endswith("S8"):
-            pass
     assign_layouts(g, nhwc_io)
     g.remove_unused()
     return g

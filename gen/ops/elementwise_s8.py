@@ -1,6 +1,8 @@
 """int8 Add and Mul on CMSIS-NN (arm_elementwise_add_s8 / arm_elementwise_mul_s8), TFLite's parameters."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import int8ref, quant
 from . import OpFamily, register
 from .s8common import act_range
@@ -20,6 +22,14 @@ def elementwise_params(node, g) -> dict:
     return p
 
 
+def const_operand(g, name: str, y) -> np.ndarray:
+    """A constant operand broadcast to the output's shape, in the output's memory layout."""
+    data = np.broadcast_to(g.t(name).data.astype(np.int8), y.shape)
+    if y.layout == "NHWC":
+        data = data.transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(data)
+
+
 @register
 class ElementwiseS8(OpFamily):
     ops = ("AddS8", "MulS8")
@@ -28,14 +38,19 @@ class ElementwiseS8(OpFamily):
     def kernel(self, node, g):
         return "arm_elementwise_add_s8" if node.op == "AddS8" else "arm_elementwise_mul_s8"
 
-    def reference(self, node, g, a, b):
+    def reference(self, node, g, *acts):
+        y = g.t(node.outputs[0])
+        it = iter(acts)
+        a, b = (const_operand(g, i, y) if g.t(i).is_const else next(it) for i in node.inputs[:2])
         p = elementwise_params(node, g)
         del p["size"]
         return (int8ref.elementwise_add_s8 if node.op == "AddS8" else int8ref.elementwise_mul_s8)(a, b, **p)
 
     def emit(self, node, g, ctx):
         p = elementwise_params(node, g)
-        a, b, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.inputs[1]), ctx.ptr(node.outputs[0])
+        yt = g.t(node.outputs[0])
+        a, b = (ctx.array(const_operand(g, i, yt), "k") if g.t(i).is_const else ctx.ptr(i) for i in node.inputs[:2])
+        y = ctx.ptr(node.outputs[0])
         if node.op == "AddS8":
             return (f"(void)arm_elementwise_add_s8({a}, {b}, {p['input_1_offset']}, {p['input_1_mult']}, "
                     f"{p['input_1_shift']}, {p['input_2_offset']}, {p['input_2_mult']}, {p['input_2_shift']}, "

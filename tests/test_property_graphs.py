@@ -1,0 +1,272 @@
+"""Property tests: Hypothesis draws whole graphs, gen compiles them, the C must agree.
+
+Graphs are chains and DAGs of the supported ops (branches that rejoin through Add, Mul or
+Concat), with random shapes, kernel sizes, strides, symmetric and asymmetric pads, dilations,
+groups and depth multipliers, broadcasting and fused activations. Each float graph is compared
+with onnxruntime; its int8 version (onnxruntime's quantize_static, QDQ, per-channel) must equal
+gen's numpy integer reference bit for bit and stay close to onnxruntime's QDQ semantics.
+
+A failing graph is saved (after shrinking, Hypothesis's last failing example is the small one)
+under tests/regressions/, which test_regressions.py replays on every run.
+Profiles: HYPOTHESIS_PROFILE=ci (default, fits the CI budget) or deep (long runs):
+    HYPOTHESIS_PROFILE=deep python -m pytest tests/test_property_graphs.py -q
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+
+import numpy as np
+import onnx
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from onnx import TensorProto, helper, numpy_helper
+
+from gen import driver, frontend, refrun
+from gen.errors import GenError
+from gen.host import HostModel
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REGRESSIONS = os.path.join(HERE, "regressions")
+
+settings.register_profile("ci", max_examples=25, deadline=None, derandomize=False,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("deep", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+DRAWN = {"float": 0, "int8": 0}
+logging.getLogger().setLevel(logging.ERROR)   # onnxruntime's quantizer warns about pre-processing
+
+
+class Builder:
+    """Accumulates nodes and initializers while shapes are tracked in Python."""
+
+    def __init__(self, draw, rng):
+        self.draw, self.rng = draw, rng
+        self.nodes, self.inits, self.k = [], [], 0
+
+    def name(self, hint):
+        self.k += 1
+        return f"{hint}{self.k}"
+
+    def const(self, arr, hint="w"):
+        n = self.name(hint)
+        arr = np.asarray(arr)
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        self.inits.append(numpy_helper.from_array(arr, n))
+        return n
+
+    def add(self, op, inputs, hint, **attrs):
+        out = self.name(hint)
+        self.nodes.append(helper.make_node(op, inputs, [out], name=self.name(op.lower() + "_"), **attrs))
+        return out
+
+    def conv(self, x, shape):
+        d = self.draw
+        n, c, h, w = shape
+        k = d(st.sampled_from([1, 3, 5]))
+        stride = d(st.sampled_from([1, 1, 2]))
+        dil = d(st.sampled_from([1, 1, 2]))
+        span = (k - 1) * dil + 1
+        pads = [d(st.integers(0, k // 2 * dil)) for _ in range(4)]
+        if h + pads[0] + pads[2] < span or w + pads[1] + pads[3] < span:
+            pads = [span // 2] * 4
+        kind = d(st.sampled_from(["full", "depthwise", "group"]))
+        if kind == "depthwise":
+            group, m = c, c * d(st.sampled_from([1, 2]))
+        elif kind == "group" and c % 2 == 0 and c > 2:
+            group, m = 2, 2 * d(st.integers(1, 4))
+        else:
+            group, m = 1, d(st.integers(1, 8))
+        wgt = self.rng.standard_normal((m, c // group, k, k)).astype(np.float32) / np.sqrt(k * k * c / group)
+        bias = self.rng.standard_normal(m).astype(np.float32) * 0.1
+        y = self.add("Conv", [x, self.const(wgt), self.const(bias, "b")], "conv", kernel_shape=[k, k],
+                     strides=[stride, stride], dilations=[dil, dil], pads=pads, group=group)
+        oh = (h + pads[0] + pads[2] - span) // stride + 1
+        ow = (w + pads[1] + pads[3] - span) // stride + 1
+        y = self.activation(y)
+        return y, (n, m, oh, ow)
+
+    def activation(self, y):
+        act = self.draw(st.sampled_from(["none", "Relu", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSwish", "Tanh"]))
+        if act == "none":
+            return y
+        if act == "Clip":
+            return self.add("Clip", [y, self.const(np.float32(0.0), "lo"), self.const(np.float32(6.0), "hi")], "clip")
+        if act == "LeakyRelu":
+            return self.add("LeakyRelu", [y], "lrelu", alpha=0.1)
+        return self.add(act, [y], act.lower())
+
+    def pool(self, x, shape):
+        n, c, h, w = shape
+        k = self.draw(st.integers(2, min(3, h, w)))
+        s = self.draw(st.integers(1, k))
+        op = self.draw(st.sampled_from(["MaxPool", "AveragePool"]))
+        y = self.add(op, [x], "pool", kernel_shape=[k, k], strides=[s, s])
+        return y, (n, c, (h - k) // s + 1, (w - k) // s + 1)
+
+
+@st.composite
+def graphs(draw):
+    """A random float32 model: input [1,C,H,W] -> body (DAG) -> GlobalAveragePool -> Flatten -> Gemm."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    b = Builder(draw, np.random.default_rng(seed))
+    shape = (1, draw(st.integers(1, 6)), draw(st.integers(4, 12)), draw(st.integers(4, 12)))
+    x0 = "input"
+    live = [(x0, shape)]
+    for _ in range(draw(st.integers(1, 5))):
+        x, shp = live[-1]
+        step = draw(st.sampled_from(["conv", "conv", "pool", "residual", "concat", "mul"]))
+        if step == "pool" and min(shp[2:]) >= 2:
+            live.append(b.pool(x, shp))
+        elif step == "residual":
+            # two conv branches with stride 1 and 'same' padding rejoin through Add
+            y1 = b.add("Conv", [x, b.const(b.rng.standard_normal((shp[1], shp[1], 3, 3)).astype(np.float32) / 3)],
+                       "br", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+            y = b.add("Add", [y1, x], "add")
+            live.append((b.activation(y), shp))
+        elif step == "concat":
+            y1, s1 = b.add("Relu", [x], "r"), shp
+            y2 = b.add("Conv", [x, b.const(b.rng.standard_normal((2, shp[1], 1, 1)).astype(np.float32))], "c1",
+                       kernel_shape=[1, 1])
+            live.append((b.add("Concat", [y1, y2], "cat", axis=1), (1, s1[1] + 2, shp[2], shp[3])))
+        elif step == "mul":
+            scale = b.const(b.rng.uniform(0.5, 1.5, (1, shp[1], 1, 1)).astype(np.float32), "s")
+            live.append((b.add("Mul", [x, scale], "mul"), shp))
+        else:
+            live.append(b.conv(x, shp))
+        assume(live[-1][1][2] >= 1 and live[-1][1][3] >= 1)
+    x, shp = live[-1]
+    g = b.add("GlobalAveragePool", [x], "gap")
+    f = b.add("Flatten", [g], "flat")
+    ncls = draw(st.integers(2, 6))
+    wf = b.rng.standard_normal((ncls, shp[1])).astype(np.float32)
+    y = b.add("Gemm", [f, b.const(wf), b.const(np.zeros(ncls, np.float32), "fb")], "fc", transB=1)
+    if draw(st.booleans()):
+        y = b.add("Softmax", [y], "sm", axis=-1)
+    graph = helper.make_graph(b.nodes, "prop", [helper.make_tensor_value_info(x0, TensorProto.FLOAT, list(shape))],
+                              [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, ncls])], initializer=b.inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
+
+
+_SAVED: dict[str, str] = {}
+
+
+def save_regression(m: onnx.ModelProto, kind: str) -> str:
+    """Keeps the latest failing graph of this run: Hypothesis replays the shrunk example last."""
+    os.makedirs(REGRESSIONS, exist_ok=True)
+    data = m.SerializeToString()
+    path = os.path.join(REGRESSIONS, f"{kind}_{hashlib.sha256(data).hexdigest()[:12]}.onnx")
+    if kind in _SAVED and _SAVED[kind] != path and os.path.exists(_SAVED[kind]):
+        os.remove(_SAVED[kind])
+    with open(path, "wb") as f:
+        f.write(data)
+    _SAVED[kind] = path
+    return path
+
+
+def ort(m: onnx.ModelProto, feeds: dict) -> list[np.ndarray]:
+    import onnxruntime as rt
+    so = rt.SessionOptions()
+    so.log_severity_level = 3
+    so.graph_optimization_level = rt.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return rt.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"]).run(None, feeds)
+
+
+def check_float(m: onnx.ModelProto, xs: list[np.ndarray]) -> None:
+    res = driver.compile_graph(frontend.from_model(m, name="p"), "p", "prop.onnx")
+    host = HostModel(res.files)
+    for x in xs:
+        want = ort(m, {"input": x})[0]
+        got = host.run(x)[0]
+        err = np.max(np.abs(got - want))
+        assert err <= 1e-5 * max(np.max(np.abs(want)), 1e-3), f"max |C - onnxruntime| = {err}"
+
+
+def quantize(m: onnx.ModelProto, calib: list[np.ndarray]) -> onnx.ModelProto:
+    import tempfile
+
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter([{"input": c} for c in calib])
+
+        def get_next(self):
+            return next(self.it, None)
+
+    with tempfile.TemporaryDirectory() as d:
+        src, dst = os.path.join(d, "f.onnx"), os.path.join(d, "q.onnx")
+        onnx.save(m, src)
+        quantize_static(src, dst, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+        return onnx.load(dst)
+
+
+def check_int8(q: onnx.ModelProto, xs: list[np.ndarray]) -> None:
+    res = driver.compile_graph(frontend.from_model(q, name="p"), "p", "prop_int8.onnx")
+    host = HostModel(res.files)
+    t_in, t_out = res.summary["inputs"][0], res.summary["outputs"][0]
+    for x in xs:
+        xq = np.clip(np.rint(x / np.float32(t_in["scale"])) + t_in["zero_point"], -128, 127).astype(np.int8)
+        got = host.run_s8(xq)[0]
+        ref = refrun.run(res.graph, [xq])[0]
+        np.testing.assert_array_equal(got.reshape(-1), np.asarray(ref).reshape(-1), "C differs from the reference")
+        want = ort(q, {"input": x})[0]
+        lsb = np.max(np.abs(want / t_out["scale"] + t_out["zero_point"] - got.astype(np.float64)))
+        # 1 LSB per layer is the contract; end to end the differences add up through the layers
+        layers = sum(1 for n in res.graph.nodes if n.op.endswith("S8"))
+        assert lsb <= max(2, layers + 1), f"{lsb:.1f} LSB from onnxruntime over {layers} int8 layers"
+
+
+def inputs_for(m: onnx.ModelProto, seed: int, n: int = 2) -> list[np.ndarray]:
+    shape = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(shape).astype(np.float32) for _ in range(n)]
+
+
+@given(m=graphs(), seed=st.integers(0, 1000))
+def test_random_float_graphs(m, seed):
+    DRAWN["float"] += 1
+    try:
+        check_float(m, inputs_for(m, seed))
+    except (AssertionError, GenError):
+        save_regression(m, "float")
+        raise
+
+
+@settings(max_examples=int(os.environ.get("GEN_INT8_EXAMPLES", "12")))
+@given(m=graphs(), seed=st.integers(0, 1000))
+def test_random_int8_graphs(m, seed):
+    DRAWN["int8"] += 1
+    q = quantize(m, inputs_for(m, seed + 1, 8))
+    try:
+        check_int8(q, inputs_for(m, seed, 2))
+    except (AssertionError, GenError):
+        save_regression(q, "int8")
+        raise
+
+
+def test_report_drawn(capsys):
+    """Runs last in this module: prints how many graphs Hypothesis drew (shown with -s or -rA)."""
+    with capsys.disabled():
+        print(f"\nproperty tests drew {DRAWN['float']} float and {DRAWN['int8']} int8 graphs")
+
+
+@pytest.mark.parametrize("path", sorted(
+    os.path.join(REGRESSIONS, f) for f in (os.listdir(REGRESSIONS) if os.path.isdir(REGRESSIONS) else [])
+    if f.endswith(".onnx")), ids=os.path.basename)
+def test_regressions(path):
+    m = onnx.load(path)
+    xs = inputs_for(m, 0, 3)
+    if os.path.basename(path).startswith("int8"):
+        check_int8(m, xs)
+    else:
+        check_float(m, xs)
