@@ -65,6 +65,12 @@ class ConvS8(OpFamily):
         p = conv_s8_params(node, g)
         if p["kind"] == "depthwise" and p["n"] != 1:
             raise GenError("int8 depthwise convolution needs batch 1", node.name, node.op)
+        if p["kind"] == "depthwise" and p["ch_mult"] == 1 and (p["kh"], p["kw"]) == (3, 3) and \
+                p["dh"] == p["dw"] == 1 and p["pt"] <= 1 and p["pl"] <= 1 and \
+                (p["ow"] - 1) * p["sw"] + 3 - p["w"] - p["pl"] > 1:
+            g.notes.append(f"depthwise '{node.name}': CMSIS-NN v7.0.0's 3x3 kernel reads the wrong column when the "
+                           "right padding exceeds 1; gen's portable kernel is right, but do not link the real "
+                           "CMSIS-NN (GEN_USE_CMSIS_NN) for this model")
 
     def macs(self, node, g):
         p = conv_geometry(node, g)
