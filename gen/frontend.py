@@ -302,6 +302,9 @@ def load(path: str, input_shapes: dict[str, tuple[int, ...]] | None = None, name
 def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] | None = None,
                name: str = "model", supported: set[str] | None = None) -> Graph:
     opset = _opset(model)
+    from . import qoperator
+    if qoperator.has_qoperator(model):
+        qoperator.rewrite(model)
     g = model.graph
     _check_structure(g)
     _toposort(g)
@@ -320,19 +323,95 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
         if ONNX_DTYPES.get(et) not in ACTIVATION_DTYPES:
             raise GenError(f"graph input '{inp.name}' has dtype {_dtype_name(et)}: gen supports float32 and int8 "
                            "inputs")
+    # ops computed at generation time (Shape->Gather->Concat chains) need no kernel: checked after folding
+    foldable = _generation_time_nodes(g)
     if supported is not None:
-        for n in g.node:
-            if n.op_type not in supported:
-                raise GenError(f"operator {n.op_type} is not supported (see the supported list: "
-                               "python -m gen --list-ops)", n.name, n.op_type)
+        _check_supported([n for n in g.node if id(n) not in foldable], supported)
     # infer, fold, repeat: PyTorch's Shape->Gather->Concat->Reshape chains need a few rounds
     for _ in range(32):
         model = _infer(model)
+        if _fix_ceil_mode_pools(model):
+            model = _infer(model)
         if not _fold_constants(model, opset):
             break
     model = _infer(model)
+    if supported is not None:
+        _check_supported(model.graph.node, supported)
     _check_param_shapes(model)
     return _to_ir(model, opset, name)
+
+
+def _check_supported(nodes, supported: set[str]) -> None:
+    for n in nodes:
+        if n.op_type not in supported:
+            raise GenError(f"operator {n.op_type} is not supported (see the supported list: "
+                           "python -m gen --list-ops)", n.name, n.op_type)
+
+
+def _generation_time_nodes(g: onnx.GraphProto) -> set[int]:
+    """ids of the nodes whose outputs depend only on constants and shapes: folding removes them."""
+    known = {i.name for i in g.initializer}
+    outputs = {o.name for o in g.output}
+    out = set()
+    for n in _toposort(g):
+        if n.op_type in _NONDETERMINISTIC or n.op_type in ("QuantizeLinear", "DequantizeLinear") or \
+                any(o in outputs for o in n.output):
+            continue
+        if n.op_type in ("Constant", "Shape", "Size") or (n.input and all((not i) or i in known for i in n.input)):
+            out.add(id(n))
+            known.update(o for o in n.output if o)
+    return out
+
+
+def _fix_ceil_mode_pools(model: onnx.ModelProto) -> bool:
+    """ceil_mode pooling ignores a last window that starts in the right padding (ONNX spec, onnxruntime);
+    onnx's shape inference counts it. Where ceil_mode adds only such windows, ceil_mode=0 is the same
+    op with the right output shape; other such cases are refused. Returns True if a node changed
+    (value_info is then cleared, for a fresh inference)."""
+    shapes = _value_shapes(model)
+    changed = False
+    for n in model.graph.node:
+        if n.op_type not in ("MaxPool", "AveragePool"):
+            continue
+        a = {x.name: helper.get_attribute_value(x) for x in n.attribute}
+        shp = shapes.get(n.input[0])
+        if not int(a.get("ceil_mode", 0)) or shp is None or "kernel_shape" not in a:
+            continue
+        auto_pad = a.get("auto_pad", b"NOTSET")
+        auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+        if auto_pad not in ("NOTSET", "VALID"):
+            continue
+        sizes, kernel = list(shp[2:]), [int(k) for k in a["kernel_shape"]]
+        nd = len(sizes)
+        if len(kernel) != nd:
+            continue
+        strides = [int(v) for v in a.get("strides", [1] * nd)]
+        dil = [int(v) for v in a.get("dilations", [1] * nd)]
+        pads = [int(v) for v in a.get("pads", [0] * 2 * nd)] if auto_pad == "NOTSET" else [0] * 2 * nd
+        dropped, real = False, False
+        for i in range(nd):
+            span = sizes[i] + pads[i] + pads[i + nd] - (kernel[i] - 1) * dil[i] - 1
+            if span < 0:
+                break
+            floor_out, ceil_out = span // strides[i] + 1, -(-span // strides[i]) + 1
+            if ceil_out == floor_out:
+                continue
+            if (ceil_out - 1) * strides[i] >= sizes[i] + pads[i]:
+                dropped = True
+            else:
+                real = True
+        if not dropped:
+            continue
+        if real:
+            raise GenError("ceil_mode=1 adds a window starting in the right padding along one axis and a real "
+                           "window along another: not supported", n.name, n.op_type)
+        for x in n.attribute:
+            if x.name == "ceil_mode":
+                x.i = 0
+        changed = True
+    if changed:
+        del model.graph.value_info[:]
+    return changed
 
 
 def _check_param_shapes(model: onnx.ModelProto) -> None:

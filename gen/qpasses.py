@@ -2,7 +2,7 @@
 
 Input forms: QDQ as onnxruntime's quantize_static writes it (Relu/Clip folded into the Q range)
 and as TFLite converters write it (an explicit Relu between the op and its Q), and the standard
-QOperator ops QLinearConv / QLinearMatMul. After `run`:
+QOperator form (rewritten as QDQ by gen.qoperator before the frontend checks). After `run`:
 
 - weights and biases are constant int8/int32 tensors carrying their Quant;
 - every activation between the graph's Q at the input and its DQ at the output is an int8 tensor
@@ -81,37 +81,6 @@ def _same_quant(a: Quant | None, b: Quant | None) -> bool:
         return a is b
     return a.scale.shape == b.scale.shape and np.array_equal(a.scale, b.scale) and \
         np.array_equal(a.zero_point, b.zero_point)
-
-
-def qoperator_to_qdq(g: Graph) -> None:
-    """QLinearConv / QLinearMatMul as DQ -> Conv/MatMul -> Q, so one folding path serves both forms."""
-    for node in list(g.nodes):
-        if node.op not in ("QLinearConv", "QLinearMatMul"):
-            continue
-        i = g.nodes.index(node)
-        x, xs, xz, w, ws, wz, ys, yz = node.inputs[:8]
-        new = []
-
-        def dq(src, s, z, tag, axis=None):
-            out = _new_tensor(g, f"{node.name}_{tag}_dq", g.t(src), dtype="float32", quant=None)
-            attrs = {"axis": axis} if axis is not None else {}
-            new.append(Node("DequantizeLinear", f"{node.name}_{tag}_dq", [src, s, z], [out], attrs))
-            return out
-        xd = dq(x, xs, xz, "x")
-        wd = dq(w, ws, wz, "w", 0)
-        ins = [xd, wd]
-        if node.op == "QLinearConv" and len(node.inputs) > 8 and node.inputs[8]:
-            b = node.inputs[8]
-            bs = g.add_const(f"{node.name}_bias_scale",
-                             (g.const(xs).astype(np.float32) * g.const(ws).astype(np.float32)).astype(np.float32))
-            bz = g.add_const(f"{node.name}_bias_zp", np.zeros(np.shape(g.const(bs)), np.int32))
-            ins.append(dq(b, bs, bz, "b", 0))
-        y = node.outputs[0]
-        yf = _new_tensor(g, f"{node.name}_y_f", g.t(y), dtype="float32", quant=None)
-        op = "Conv" if node.op == "QLinearConv" else "MatMul"
-        new.append(Node(op, node.name, ins, [yf], dict(node.attrs)))
-        new.append(Node("QuantizeLinear", f"{node.name}_q", [yf, ys, yz], [y]))
-        g.nodes[i:i + 1] = new
 
 
 def fold_constants(g: Graph) -> None:
@@ -262,6 +231,21 @@ def global_pools_to_mean(g: Graph) -> None:
             node.op = "ReduceMeanS8"
 
 
+def propagate_through_byte_ops(g: Graph) -> None:
+    """QOperator graphs apply Flatten, MaxPool, ... to int8 tensors directly: the output keeps the input's
+    quantization and the op becomes its int8 kernel."""
+    for node in g.nodes:
+        if node.op not in ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "MaxPool", "Transpose", "Identity",
+                           "Dropout") or node.op.endswith("S8"):
+            continue
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        if x.dtype == "int8" and x.quant is not None and y.dtype == "int8" and y.quant is None:
+            y.quant = x.quant
+            if node.op == "MaxPool" and _int8_capable(node, g):
+                node.info["onnx_op"] = node.op
+                node.op = INT8_OPS[node.op]
+
+
 def requantize_where_needed(g: Graph) -> None:
     """Ops that move bytes keep scale and zero point; where the model changes them, requantize after."""
     for node in list(g.nodes):
@@ -378,10 +362,10 @@ def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
 
 
 def run(g: Graph, nhwc_io: bool = False) -> Graph:
-    qoperator_to_qdq(g)
     fold_constants(g)
     fold_activation_qdq(g)
     fold_islands(g)
+    propagate_through_byte_ops(g)
     global_pools_to_mean(g)
     requantize_where_needed(g)
     float_fallback(g)

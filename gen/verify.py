@@ -40,7 +40,9 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
     sess = ort_session(model_path, host.int8)
     names = [i.name for i in sess.get_inputs()]
     rng = np.random.default_rng(0)
-    worst = [dict(output=t["name"], max_abs=0.0, max_rel=0.0, argmax=0, lsb=0, exact=True) for t in host.outputs]
+    worst = [dict(output=t["name"], max_abs=0.0, max_rel=0.0, argmax=0, lsb=0, ref_lsb=0) for t in host.outputs]
+    # layers without an int8 kernel compute in float: their C and numpy floats may differ in the last bits
+    has_float = any(g_t.dtype == "float32" for g_t in result.graph.tensors.values() if not g_t.is_const)
     ok = True
     for _ in range(trials):
         ins = [rng.standard_normal(t["shape"]).astype(np.float32) for t in host.inputs]
@@ -64,16 +66,18 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
                 t = host.outputs[k]
                 lsb = int(round(d / t["scale"]))
                 w["lsb"] = max(w["lsb"], lsb)
-                exact = np.array_equal(got_q[k].reshape(-1), np.asarray(want_q[k]).reshape(-1))
-                w["exact"] &= bool(exact)
-                if not exact or (not same_argmax and lsb > INT8_ARGMAX_LSB):
+                ref_lsb = int(np.max(np.abs(got_q[k].reshape(-1).astype(int) -
+                                            np.asarray(want_q[k]).reshape(-1).astype(int))))
+                w["ref_lsb"] = max(w["ref_lsb"], ref_lsb)
+                if ref_lsb > (1 if has_float else 0) or (not same_argmax and lsb > INT8_ARGMAX_LSB):
                     ok = False
             elif d > FLOAT_TOL * max(mag, 1e-30):
                 ok = False
     for w in worst:
         extra = f"(argmax agrees {w.pop('argmax')}/{trials}"
-        lsb, exact = w.pop("lsb"), w.pop("exact")
+        lsb, ref_lsb = w.pop("lsb"), w.pop("ref_lsb")
         if host.int8:
-            extra += f", {lsb} LSB; C {'equals' if exact else 'DIFFERS FROM'} the numpy integer reference"
+            extra += f", {lsb} LSB; C " + ("equals the numpy integer reference" if ref_lsb == 0 else
+                                           f"within {ref_lsb} LSB of the numpy reference (float layers)")
         w["extra"] = extra + ")"
     return worst, ok
