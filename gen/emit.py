@@ -187,6 +187,9 @@ def render(g: Graph, plan: Plan, name: str, source: str) -> tuple[dict[str, byte
     io = io_info(g, plan)
     table = layer_table(g, plan, node_weights)
     int8 = any(t["dtype"] == "int8" for t in io["inputs"] + io["outputs"])
+    if int8:   # the float boundary (NAME_run) calls gen_s8_quantize_f32 / gen_s8_dequantize_f32
+        from .ops.quantize import RUNTIME as S8_RUNTIME
+        runtime += [f for f in S8_RUNTIME if f not in runtime]
     summary = {
         "model": os.path.basename(source), "name": name, "generator": f"gen {__version__}",
         "arena_size": plan.arena_size, "arena_lower_bound": plan.lower_bound,
