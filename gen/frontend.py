@@ -326,7 +326,7 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     # ops computed at generation time (Shape->Gather->Concat chains) need no kernel: checked after folding
     foldable = _generation_time_nodes(g)
     if supported is not None:
-        _check_supported([n for n in g.node if id(n) not in foldable], supported)
+        _check_supported([n for k, n in enumerate(g.node) if k not in foldable], supported)
     # infer, fold, repeat: PyTorch's Shape->Gather->Concat->Reshape chains need a few rounds
     for _ in range(32):
         model = _infer(model)
@@ -349,17 +349,22 @@ def _check_supported(nodes, supported: set[str]) -> None:
 
 
 def _generation_time_nodes(g: onnx.GraphProto) -> set[int]:
-    """ids of the nodes whose outputs depend only on constants and shapes: folding removes them."""
+    """Indices of the nodes whose outputs depend only on constants and shapes: folding removes them."""
     known = {i.name for i in g.initializer}
     outputs = {o.name for o in g.output}
-    out = set()
-    for n in _toposort(g):
-        if n.op_type in _NONDETERMINISTIC or n.op_type in ("QuantizeLinear", "DequantizeLinear") or \
-                any(o in outputs for o in n.output):
-            continue
-        if n.op_type in ("Constant", "Shape", "Size") or (n.input and all((not i) or i in known for i in n.input)):
-            out.add(id(n))
-            known.update(o for o in n.output if o)
+    out: set[int] = set()
+    grew = True
+    while grew:
+        grew = False
+        for k, n in enumerate(g.node):
+            if k in out or n.op_type in _NONDETERMINISTIC or n.op_type in ("QuantizeLinear", "DequantizeLinear") \
+                    or any(o in outputs for o in n.output):
+                continue
+            if n.op_type in ("Constant", "Shape", "Size") or \
+                    (n.input and all((not i) or i in known for i in n.input)):
+                out.add(k)
+                known.update(o for o in n.output if o)
+                grew = True
     return out
 
 
@@ -409,8 +414,11 @@ def _fix_ceil_mode_pools(model: onnx.ModelProto) -> bool:
             if x.name == "ceil_mode":
                 x.i = 0
         changed = True
-    if changed:
+    if changed:   # shapes downstream were inferred from the wrong count: infer them again
         del model.graph.value_info[:]
+        for o in model.graph.output:
+            for k, d in enumerate(o.type.tensor_type.shape.dim):
+                d.dim_param = f"{o.name}_dim{k}"
     return changed
 
 
