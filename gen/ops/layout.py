@@ -12,6 +12,22 @@ from ..errors import GenError
 from . import OpFamily, contiguous_strides, dims6, register
 
 VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")
+NHWC_AXIS = (0, 3, 1, 2)   # model (NCHW) axis -> memory axis of an NHWC tensor
+
+
+def _inputs_of(node, g, acts):
+    """Every input's value for a reference: activations as given (memory layout), constants from the graph."""
+    it = iter(acts)
+    out = []
+    for name in node.inputs:
+        if not name:
+            continue
+        t = g.t(name)
+        if t.is_const:
+            out.append(t.data.transpose(0, 2, 3, 1) if t.layout == "NHWC" else t.data)
+        else:
+            out.append(next(it))
+    return out
 
 
 @register
@@ -59,6 +75,13 @@ class Concat(OpFamily):
     def kernel(self, node, g):
         return "gen_concat_part"
 
+    def reference(self, node, g, *xs):
+        y = g.t(node.outputs[0])
+        axis = int(node.attrs.get("axis", 0)) % len(y.shape)
+        if y.layout == "NHWC":
+            axis = NHWC_AXIS[axis]
+        return np.concatenate(_inputs_of(node, g, xs), axis=axis)
+
     def emit(self, node, g, ctx):
         y = g.t(node.outputs[0])
         axis = int(node.attrs.get("axis", 0)) % len(y.shape)
@@ -94,6 +117,11 @@ class Transpose(OpFamily):
 
     def kernel(self, node, g):
         return "gen_transpose"
+
+    def reference(self, node, g, x):
+        if g.t(node.inputs[0]).layout == "NHWC" or g.t(node.outputs[0]).layout == "NHWC":
+            raise GenError("internal: Transpose runs in the model's layout", node.name, node.op)
+        return np.transpose(x, self.perm(node, g))
 
     def emit(self, node, g, ctx):
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
@@ -150,9 +178,26 @@ class Pad(OpFamily):
     def kernel(self, node, g):
         return "gen_pad"
 
+    def value(self, node, g):
+        """The pad constant in the input's dtype: for a quantized tensor the real constant's quantized form
+        (0.0 is the zero point), rounded half to even as QuantizeLinear does."""
+        t = g.t(node.inputs[0])
+        value = self.pads(node, g)[2]
+        if t.quant is not None:
+            value = int(np.clip(np.rint(np.float32(value) / np.float32(t.quant.s())) + t.quant.zp(), -128, 127))
+        return np.array([value], dtype=t.dtype)
+
+    def reference(self, node, g, x):
+        t = g.t(node.inputs[0])
+        before, after, _ = self.pads(node, g)
+        value = self.value(node, g)[0]
+        if t.layout == "NHWC":
+            before, after = [before[k] for k in (0, 2, 3, 1)], [after[k] for k in (0, 2, 3, 1)]
+        return np.pad(x, list(zip(before, after)), mode="constant", constant_values=value)
+
     def emit(self, node, g, ctx):
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-        before, _, value = self.pads(node, g)
-        val = ctx.array(np.array([value], dtype=x.dtype), "pad_value")
+        before, _, _ = self.pads(node, g)
+        val = ctx.array(self.value(node, g), "pad_value")
         prm = ctx.params("gen_pad_params", f"{len(x.shape)}, {dims6(y.shape)}, {dims6(x.shape)}, {dims6(before)}")
         return f"gen_pad({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, {val}, {prm});"
