@@ -85,15 +85,20 @@ class Concat(OpFamily):
     def emit(self, node, g, ctx):
         y = g.t(node.outputs[0])
         axis = int(node.attrs.get("axis", 0)) % len(y.shape)
-        outer = int(np.prod(y.shape[:axis], dtype=np.int64))
-        inner_unit = int(np.prod(y.shape[axis + 1:], dtype=np.int64))
-        y_inner = y.shape[axis] * inner_unit
+        nhwc = y.layout == "NHWC"      # every input is then NHWC too (or the same bytes in either order)
+        mem = (lambda shp: [shp[k] for k in (0, 2, 3, 1)]) if nhwc else list
+        if nhwc:
+            axis = NHWC_AXIS[axis]
+        ys = mem(y.shape)
+        outer = int(np.prod(ys[:axis], dtype=np.int64))
+        inner_unit = int(np.prod(ys[axis + 1:], dtype=np.int64))
+        y_inner = ys[axis] * inner_unit
         lines, off = [], 0
         for name in node.inputs:
             if not name:
                 continue
             t = g.t(name)
-            inner = t.shape[axis] * inner_unit
+            inner = mem(t.shape)[axis] * inner_unit
             if inner:
                 lines.append(f"gen_concat_part({ctx.ptr(name)}, {ctx.ptr(y.name)}, {t.nbytes // t.size}, {outer}, "
                               f"{inner}, {y_inner}, {off});")
@@ -199,5 +204,8 @@ class Pad(OpFamily):
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
         before, _, _ = self.pads(node, g)
         val = ctx.array(self.value(node, g), "pad_value")
-        prm = ctx.params("gen_pad_params", f"{len(x.shape)}, {dims6(y.shape)}, {dims6(x.shape)}, {dims6(before)}")
+        ys, xs = list(y.shape), list(x.shape)
+        if x.layout == "NHWC":        # NHWC in memory: shapes and pads in memory order
+            ys, xs, before = ([v[k] for k in (0, 2, 3, 1)] for v in (ys, xs, before))
+        prm = ctx.params("gen_pad_params", f"{len(x.shape)}, {dims6(ys)}, {dims6(xs)}, {dims6(before)}")
         return f"gen_pad({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, {val}, {prm});"
