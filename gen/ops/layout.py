@@ -15,8 +15,10 @@ VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")
 NHWC_AXIS = (0, 3, 1, 2)   # model (NCHW) axis -> memory axis of an NHWC tensor
 
 
-def _inputs_of(node, g, acts):
-    """Every input's value for a reference: activations as given (memory layout), constants from the graph."""
+def _inputs_of(node, g, acts, layout):
+    """Every input's value for a reference, shaped in `layout` (the output's; an input in the other layout
+    is one whose bytes are the same in both: C == 1 or H * W == 1): activations as given, constants from
+    the graph."""
     it = iter(acts)
     out = []
     for name in node.inputs:
@@ -24,9 +26,10 @@ def _inputs_of(node, g, acts):
             continue
         t = g.t(name)
         if t.is_const:
-            out.append(t.data.transpose(0, 2, 3, 1) if t.layout == "NHWC" else t.data)
+            v = t.data.transpose(0, 2, 3, 1) if layout == "NHWC" else t.data
         else:
-            out.append(next(it))
+            v = np.asarray(next(it))
+        out.append(v.reshape([t.shape[k] for k in (0, 2, 3, 1)] if layout == "NHWC" else t.shape))
     return out
 
 
@@ -80,7 +83,7 @@ class Concat(OpFamily):
         axis = int(node.attrs.get("axis", 0)) % len(y.shape)
         if y.layout == "NHWC":
             axis = NHWC_AXIS[axis]
-        return np.concatenate(_inputs_of(node, g, xs), axis=axis)
+        return np.concatenate(_inputs_of(node, g, xs, y.layout), axis=axis)
 
     def emit(self, node, g, ctx):
         y = g.t(node.outputs[0])
