@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test-vectors", type=int, default=1, metavar="N",
                    help="test vectors written to gen_testvec.c for the firmware (default 1, 0 for none)")
     p.add_argument("--ram-limit", type=int, metavar="BYTES", help="refuse models whose arena is larger")
+    p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
+                   help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
+                        "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
     p.add_argument("--list-ops", action="store_true", help="list the supported ONNX operators and exit")
     return p
@@ -119,7 +122,8 @@ def run(args) -> int:
     if args.test_vectors < 0:
         raise GenError("--test-vectors must be 0 or more")
     check_output_dir(args.output)
-    res = driver.generate(model, args.output, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit)
+    res = driver.generate(model, args.output, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
+                          args.scratch)
     status = 0
     if args.verify:
         from . import verify

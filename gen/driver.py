@@ -22,7 +22,10 @@ class Result:
     summary: dict
 
 
-def compile_graph(g: Graph, name: str, source: str) -> Result:
+def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp") -> Result:
+    """scratch: 'dsp' plans CMSIS-NN's DSP-build scratch (Cortex-M4/M7/M33, and all gen needs);
+    'helium' plans enough for the real CMSIS-NN's Helium build too (Cortex-M55)."""
+    g.options["scratch"] = scratch
     if qpasses.is_quantized(g):
         qpasses.run(g)
     passes.run(g)
@@ -36,10 +39,11 @@ def compile_graph(g: Graph, name: str, source: str) -> Result:
 
 def generate(model_path: str, out_dir: str | None = None, name: str | None = None,
              input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
-             test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None) -> Result:
+             test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None,
+             scratch: str = "dsp") -> Result:
     name = emit.c_identifier(name or os.path.splitext(os.path.basename(model_path))[0])
     g = frontend.load(model_path, input_shapes, name, supported_onnx_ops())
-    res = compile_graph(g, name, model_path)
+    res = compile_graph(g, name, model_path, scratch)
     if ram_limit is not None and res.summary["arena_size"] > ram_limit:
         raise GenError(f"the arena needs {res.summary['arena_size']:,} bytes, more than --ram-limit {ram_limit:,}")
     if test_vectors > 0:

@@ -512,3 +512,52 @@ def fully_connected_s8_buffer_size(filter_shape=None):
 def avgpool_s8_buffer_size(output_width, channels):
     """arm_avgpool_s8_get_buffer_size (DSP build): one int32 per channel."""
     return 4 * int(channels)
+
+
+# ---- scratch sizes of the real library's Helium (MVE, Cortex-M55) build --------------------------
+# gen's portable kernels need none of this; it is planned only for a library meant to link the real
+# CMSIS-NN on a Helium core (python -m gen --scratch helium).
+
+CH_IN_BLOCK_MVE = 124
+ONE_IN_CH_THRESHOLD_MVE = 1     # compiler dependent in CMSIS-NN (1 or 8): the smaller asks more often
+
+
+def conv_wrapper_s8_buffer_size_mve(input_shape, filter_shape, output_shape, *, stride=(1, 1), padding=(0, 0),
+                                    dilation=(1, 1)):
+    """arm_convolve_wrapper_s8_get_buffer_size_mve."""
+    _, ih, iw, c = input_shape
+    _, kh, kw, kc = filter_shape
+    ow = output_shape[2]
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+
+    def generic():
+        return 4 * ((c * kw * kh + 15) // 16) * 16
+
+    if ph == 0 and pw == 0 and kh == 1 and kw == 1 and dh == 1 and dw == 1:
+        return 0
+    if ih == 1 and dw == 1 and kh == 1 and (sw * c) % 4 == 0:
+        total_pad = (ow - 1) * sw + kw - iw
+        asym = total_pad % 2
+        right = max(1, (pw + asym + sw - 1) // sw) if pw + asym else 0
+        left = max(1, (pw + sw - 1) // sw) if pw else 0
+        if right + max(ow - (right + left), 0) + left != ow:
+            return generic()
+        pad_left = pw * c
+        pad_right = right * c if asym else pad_left
+        n_left = kw * c
+        return max(n_left + pad_left, n_left - c + pad_right)
+    return generic()
+
+
+def depthwise_conv_wrapper_s8_buffer_size_mve(input_shape, filter_shape, output_shape, *, stride=(1, 1),
+                                              padding=(0, 0), dilation=(1, 1)):
+    """arm_depthwise_conv_wrapper_s8_get_buffer_size on a Helium build. filter_shape [1, KH, KW, C_OUT]."""
+    n, _, _, c = input_shape
+    _, kh, kw, co = filter_shape
+    (dh, dw) = _pair(dilation)
+    if c == 1 and co > ONE_IN_CH_THRESHOLD_MVE:
+        return conv_wrapper_s8_buffer_size_mve(input_shape, (co, kh, kw, 1), output_shape, stride=stride,
+                                               padding=padding, dilation=dilation) + co * kh * kw
+    if c == co and n == 1 and dh == 1 and dw == 1:
+        return 4 * CH_IN_BLOCK_MVE * kw * kh
+    return 0

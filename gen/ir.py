@@ -96,6 +96,7 @@ class Graph:
     outputs: list[str]
     opset: int = 13
     notes: list[str] = field(default_factory=list)   # said in the summary (e.g. float fallbacks)
+    options: dict[str, Any] = field(default_factory=dict)  # generation options op families read (scratch)
 
     def t(self, name: str) -> Tensor:
         return self.tensors[name]

@@ -83,11 +83,15 @@ class ConvS8(OpFamily):
     def scratch(self, node, g):
         p = conv_s8_params(node, g)
         ind, fd, outd = _dims(p)
-        pad, dil = (p["pt"], p["pl"]), (p["dh"], p["dw"])
+        pad, dil, stride = (p["pt"], p["pl"]), (p["dh"], p["dw"]), (p["sh"], p["sw"])
         if p["kind"] == "depthwise":
-            return int8ref.depthwise_conv_wrapper_s8_buffer_size(ind, fd, padding=pad, dilation=dil)
-        return int8ref.conv_wrapper_s8_buffer_size(ind, fd, stride=(p["sh"], p["sw"]), padding=pad, dilation=dil,
-                                                   safe=True)
+            size = int8ref.depthwise_conv_wrapper_s8_buffer_size(ind, fd, padding=pad, dilation=dil)
+            mve = int8ref.depthwise_conv_wrapper_s8_buffer_size_mve(ind, fd, outd, stride=stride, padding=pad,
+                                                                    dilation=dil)
+        else:
+            size = int8ref.conv_wrapper_s8_buffer_size(ind, fd, stride=stride, padding=pad, dilation=dil, safe=True)
+            mve = int8ref.conv_wrapper_s8_buffer_size_mve(ind, fd, outd, stride=stride, padding=pad, dilation=dil)
+        return max(size, mve) if g.options.get("scratch") == "helium" else size
 
     def reference(self, node, g, x):
         p = conv_s8_params(node, g)
@@ -117,6 +121,6 @@ class ConvS8(OpFamily):
                              f"{p['in_offset']}, {p['out_offset']}, {tile('sh', 'sw')}, {tile('pt', 'pl')}, "
                              f"{tile('dh', 'dw')}, {{{lo}, {hi}}}", "convp")
             fn = "arm_convolve_wrapper_s8"
-        return (f"(void){fn}({cmsis_ctx(ctx, node)}, {prm}, {q}, {dims(ctx, ind)}, {ctx.ptr(node.inputs[0])}, "
+        return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {q}, {dims(ctx, ind)}, {ctx.ptr(node.inputs[0])}, "
                 f"{dims(ctx, fd)}, {w}, {dims(ctx, (1, 1, 1, p['m']))}, {b}, {dims(ctx, outd)}, "
-                f"{ctx.ptr(node.outputs[0])});")
+                f"{ctx.ptr(node.outputs[0])}));")

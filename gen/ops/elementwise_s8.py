@@ -52,10 +52,10 @@ class ElementwiseS8(OpFamily):
         a, b = (ctx.array(const_operand(g, i, yt), "k") if g.t(i).is_const else ctx.ptr(i) for i in node.inputs[:2])
         y = ctx.ptr(node.outputs[0])
         if node.op == "AddS8":
-            return (f"(void)arm_elementwise_add_s8({a}, {b}, {p['input_1_offset']}, {p['input_1_mult']}, "
+            return (f"GEN_CHECK(arm_elementwise_add_s8({a}, {b}, {p['input_1_offset']}, {p['input_1_mult']}, "
                     f"{p['input_1_shift']}, {p['input_2_offset']}, {p['input_2_mult']}, {p['input_2_shift']}, "
                     f"{p['left_shift']}, {y}, {p['out_offset']}, {p['out_mult']}, {p['out_shift']}, "
-                    f"{p['out_activation_min']}, {p['out_activation_max']}, {p['size']});")
-        return (f"(void)arm_elementwise_mul_s8({a}, {b}, {p['input_1_offset']}, {p['input_2_offset']}, {y}, "
+                    f"{p['out_activation_min']}, {p['out_activation_max']}, {p['size']}));")
+        return (f"GEN_CHECK(arm_elementwise_mul_s8({a}, {b}, {p['input_1_offset']}, {p['input_2_offset']}, {y}, "
                 f"{p['out_offset']}, {p['out_mult']}, {p['out_shift']}, {p['out_activation_min']}, {p['out_activation_max']}, "
-                f"{p['size']});")
+                f"{p['size']}));")

@@ -84,6 +84,6 @@ class FullyConnectedS8(OpFamily):
         else:
             q = ctx.params("cmsis_nn_per_tensor_quant_params", f"{p['mult']}, {p['shift']}", "q")
             fn = "arm_fully_connected_s8"
-        return (f"(void){fn}({c}, {fcp}, {q}, {dims(ctx, (p['batches'], 1, 1, p['k']))}, "
+        return (f"GEN_CHECK({fn}({c}, {fcp}, {q}, {dims(ctx, (p['batches'], 1, 1, p['k']))}, "
                 f"{ctx.ptr(node.inputs[0])}, {dims(ctx, (p['k'], 1, 1, p['n']))}, {w}, {dims(ctx, (1, 1, 1, p['n']))}, "
-                f"{b}, {dims(ctx, (p['batches'], 1, 1, p['n']))}, {ctx.ptr(node.outputs[0])});")
+                f"{b}, {dims(ctx, (p['batches'], 1, 1, p['n']))}, {ctx.ptr(node.outputs[0])}));")

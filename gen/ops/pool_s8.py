@@ -54,6 +54,6 @@ class PoolS8(OpFamily):
         prm = ctx.params("cmsis_nn_pool_params", f"{{{p['sw']}, {p['sh']}}}, {{{p['pl']}, {p['pt']}}}, {{{lo}, {hi}}}",
                          "poolp")
         fn = "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"
-        return (f"(void){fn}({cmsis_ctx(ctx, node)}, {prm}, {dims(ctx, (1, p['h'], p['w'], p['c']))}, "
+        return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {dims(ctx, (1, p['h'], p['w'], p['c']))}, "
                 f"{ctx.ptr(node.inputs[0])}, {dims(ctx, (1, p['kh'], p['kw'], 1))}, "
-                f"{dims(ctx, (1, p['oh'], p['ow'], p['c']))}, {ctx.ptr(node.outputs[0])});")
+                f"{dims(ctx, (1, p['oh'], p['ow'], p['c']))}, {ctx.ptr(node.outputs[0])}));")

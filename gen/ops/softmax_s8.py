@@ -65,10 +65,10 @@ class SoftmaxS8(OpFamily):
         p = softmax_s8_params(node, g)
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
         if p["direct"]:
-            return f"(void)arm_softmax_s8({x}, {p['rows']}, {p['row']}, {p['mult']}, {p['shift']}, {p['diff_min']}, {y});"
+            return f"arm_softmax_s8({x}, {p['rows']}, {p['row']}, {p['mult']}, {p['shift']}, {p['diff_min']}, {y});"
         tmp = f"(int8_t *){ctx.scratch(node)}"
         n = p["rows"] * p["row"]
-        return (f"(void)arm_softmax_s8({x}, {p['rows']}, {p['row']}, {p['mult']}, {p['shift']}, {p['diff_min']}, "
+        return (f"arm_softmax_s8({x}, {p['rows']}, {p['row']}, {p['mult']}, {p['shift']}, {p['diff_min']}, "
                 f"{tmp});\n"
                 f"gen_s8_requantize({tmp}, {y}, {n}, {p['rq_in_offset']}, {p['rq_mult']}, {p['rq_shift']}, "
                 f"{p['rq_out_offset']}, -128, 127);")
