@@ -298,6 +298,30 @@ def _bcast(v: np.ndarray, t: Tensor) -> np.ndarray:
     return v.reshape(shape).astype(np.float32)
 
 
+def conv1d_as_conv2d(g: Graph) -> None:
+    """An int8 1-D Conv [N, C, L] as a 2-D one on [N, C, 1, L] between Reshape views, so the layout pass
+    gives it NHWC (N, 1, L, C) bytes like every other ConvS8 (the kernel reads its input as NHWC)."""
+    from .ops import spatial
+    for node in list(g.nodes):
+        if node.op != "ConvS8" or len(g.t(node.inputs[0]).shape) != 3:
+            continue
+        x, w, y = g.t(node.inputs[0]), g.t(node.inputs[1]), g.t(node.outputs[0])
+        strides, dil, before, after = spatial(node, [x.shape[2]], [w.shape[2]])
+        w4 = g.add_const(f"{w.name}_2d", w.data.reshape(w.shape[0], w.shape[1], 1, w.shape[2]), w.quant)
+        x4 = _new_tensor(g, f"{x.name}_2d", x, shape=(x.shape[0], x.shape[1], 1, x.shape[2]))
+        y4 = _new_tensor(g, f"{y.name}_2d", y, shape=(y.shape[0], y.shape[1], 1, y.shape[2]))
+        i = g.nodes.index(node)
+        g.nodes.insert(i, Node("Reshape", f"{node.name}_to2d", [x.name, g.add_const(
+            f"{node.name}_shape4", np.array(g.t(x4).shape, np.int64))], [x4]))
+        g.nodes.insert(i + 2, Node("Reshape", f"{node.name}_to1d", [y4, g.add_const(
+            f"{node.name}_shape3", np.array(y.shape, np.int64))], [y.name]))
+        node.inputs = [x4, w4] + node.inputs[2:]
+        node.outputs = [y4]
+        node.attrs = {**node.attrs, "strides": [1, strides[0]], "dilations": [1, dil[0]],
+                      "pads": [0, before[0], 0, after[0]], "auto_pad": "NOTSET"}
+        node.attrs.pop("kernel_shape", None)
+
+
 # ---------------------------------------------------------------------------------------------
 # layout
 
@@ -369,6 +393,7 @@ def run(g: Graph, nhwc_io: bool = False) -> Graph:
     global_pools_to_mean(g)
     requantize_where_needed(g)
     float_fallback(g)
+    conv1d_as_conv2d(g)
     assign_layouts(g, nhwc_io)
     g.remove_unused()
     return g
