@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
+    p.add_argument("--board", metavar="ENV",
+                   help="also build the firmware for this platformio.ini env and report its flash and RAM")
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
     p.add_argument("--list-ops", action="store_true", help="list the supported ONNX operators and exit")
     return p
@@ -129,6 +131,13 @@ def run(args) -> int:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)
         status = 0 if ok else 1
+    if args.board:
+        from . import board
+        try:
+            elf = board.build_firmware(args.output, args.board)
+        except (RuntimeError, OSError) as e:
+            raise GenError(f"--board {args.board}: {e}".splitlines()[0]) from None
+        res.summary["firmware"] = {args.board: board.firmware_breakdown(elf, res.summary["name"])}
     if not args.quiet:
         print(report.summary_text(res.summary, args.output.rstrip('/')))
     return status

@@ -184,3 +184,51 @@ def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None 
     res["size"] = elf_size(elf) if res["elf"] else None
     res["log"] = log
     return res
+
+
+def build_firmware(gen_dir: str, board: str, build_dir: str | None = None, timeout: float = 900.0) -> str:
+    """Builds (does not run) the firmware around ``gen_dir`` for a PlatformIO env; returns the ELF path."""
+    pio = pio_command()
+    if pio is None:
+        raise RuntimeError("PlatformIO is not installed (pip install platformio)")
+    extra = {"GEN_DIR": os.path.abspath(gen_dir)}
+    if build_dir:
+        extra["PLATFORMIO_BUILD_DIR"] = os.path.abspath(build_dir)
+    env = pio_env(**extra)
+    env.pop("GEN_CMSIS_NN_DIR", None)
+    proc = subprocess.run(pio + ["run", "-d", ROOT, "-e", board], env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    bdir = os.path.abspath(build_dir) if build_dir else os.path.join(ROOT, ".pio", "build")
+    elf = os.path.join(bdir, board, "firmware.elf")
+    if proc.returncode != 0 or not os.path.isfile(elf):
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise RuntimeError(f"pio run -e {board} failed:\n{tail}")
+    return elf
+
+
+def firmware_breakdown(elf: str, name: str) -> dict:
+    """Flash and RAM of a linked firmware split by symbol: the model's weights and parameters (NAME_*
+    const data), its arena, the test vectors (gen_tv_*), and the rest (code: kernels, firmware, libc)."""
+    size = elf_size(elf)
+    nm = "arm-none-eabi-nm" if size_tool(elf) == "arm-none-eabi-size" else "nm"
+    out = subprocess.run([nm, "-S", "--size-sort", elf], check=True, capture_output=True, text=True).stdout
+    weights = arena = vectors = model_code = 0
+    functions = (f"{name}_run", f"{name}_run_s8", f"{name}_invoke")
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) != 4:
+            continue
+        n, kind, sym = int(parts[1], 16), parts[2], parts[3]
+        base = sym.split(".")[0]
+        if sym == f"{name}_arena":
+            arena += n
+        elif sym.startswith("gen_tv_"):
+            vectors += n
+        elif base in functions or (base.startswith(("arm_", "gen_")) and not base.startswith("gen_fw")
+                                   and kind in "tT"):
+            model_code += n
+        elif sym.startswith(f"{name}_") and kind in "rRtT":
+            weights += n
+    return {"flash": size["flash"], "ram": size["ram"], "weights": weights, "test_vectors": vectors,
+            "model_code": model_code, "code": size["flash"] - weights - vectors - model_code, "arena": arena,
+            "other_ram": size["ram"] - arena}

@@ -33,8 +33,10 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
     out.append(ram + ")")
     if s.get("stack_bytes") is not None:
         out.append(f"  stack: {s['stack_bytes']:,} B (deepest call chain, gcc -fstack-usage)")
-    for k, v in (s.get("firmware") or {}).items():
-        out.append(f"  firmware ({k}): {v}")
+    for env, f in (s.get("firmware") or {}).items():
+        out.append(f"  firmware for {env}: flash {f['flash']:,} B = weights {f['weights']:,} + model code "
+                   f"{f['model_code']:,} + firmware and libc {f['code']:,} + test vectors {f['test_vectors']:,}; RAM {f['ram']:,} B = arena {f['arena']:,} "
+                   f"+ other {f['other_ram']:,} (static; stack on top)")
     for note in s.get("notes", []):
         out.append(f"  note: {note}")
     if s.get("verify"):
