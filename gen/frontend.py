@@ -370,8 +370,9 @@ def _generation_time_nodes(g: onnx.GraphProto) -> set[int]:
 
 def _fix_ceil_mode_pools(model: onnx.ModelProto) -> bool:
     """ceil_mode pooling ignores a last window that starts in the right padding (ONNX spec, onnxruntime);
-    onnx's shape inference counts it. Where ceil_mode adds only such windows, ceil_mode=0 is the same
-    op with the right output shape; other such cases are refused. Returns True if a node changed
+    onnx's shape inference counts it. Such nodes become the same op in ceil_mode=0, with the right
+    pads extended by what ceil_mode added along the axes where its window is real (padding takes no
+    part in MaxPool or in AveragePool without count_include_pad). Returns True if a node changed
     (value_info is then cleared, for a fresh inference)."""
     shapes = _value_shapes(model)
     changed = False
@@ -393,26 +394,24 @@ def _fix_ceil_mode_pools(model: onnx.ModelProto) -> bool:
         strides = [int(v) for v in a.get("strides", [1] * nd)]
         dil = [int(v) for v in a.get("dilations", [1] * nd)]
         pads = [int(v) for v in a.get("pads", [0] * 2 * nd)] if auto_pad == "NOTSET" else [0] * 2 * nd
-        dropped, real = False, False
+        dropped, extra = False, [0] * nd
         for i in range(nd):
             span = sizes[i] + pads[i] + pads[i + nd] - (kernel[i] - 1) * dil[i] - 1
-            if span < 0:
-                break
-            floor_out, ceil_out = span // strides[i] + 1, -(-span // strides[i]) + 1
-            if ceil_out == floor_out:
+            if span < 0 or span % strides[i] == 0:
                 continue
-            if (ceil_out - 1) * strides[i] >= sizes[i] + pads[i]:
+            if (span // strides[i] + 1) * strides[i] >= sizes[i] + pads[i]:
                 dropped = True
             else:
-                real = True
+                extra[i] = strides[i] - span % strides[i]
         if not dropped:
             continue
-        if real:
+        if any(extra) and n.op_type == "AveragePool" and int(a.get("count_include_pad", 0)):
             raise GenError("ceil_mode=1 adds a window starting in the right padding along one axis and a real "
-                           "window along another: not supported", n.name, n.op_type)
-        for x in n.attribute:
-            if x.name == "ceil_mode":
-                x.i = 0
+                           "window along another: not supported with count_include_pad=1", n.name, n.op_type)
+        keep = [x for x in n.attribute if x.name not in ("ceil_mode", "pads", "auto_pad")]
+        del n.attribute[:]
+        n.attribute.extend(keep)
+        n.attribute.append(helper.make_attribute("pads", pads[:nd] + [p + e for p, e in zip(pads[nd:], extra)]))
         changed = True
     if changed:   # shapes downstream were inferred from the wrong count: infer them again
         del model.graph.value_info[:]
