@@ -19,7 +19,26 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from util import make_model, node  # noqa: F401  (re-exported for the tests)
+
+def node(op: str, inputs, outputs, **attrs) -> onnx.NodeProto:
+    """helper.make_node without attributes whose value is None."""
+    return helper.make_node(op, list(inputs), list(outputs), **{k: v for k, v in attrs.items() if v is not None})
+
+
+def make_model(nodes, inputs: dict, outputs, inits: dict | None = None, opset: int = 13) -> onnx.ModelProto:
+    """A float model: `inputs` maps names to shapes, `outputs` are names (types from shape inference)."""
+    ins = [helper.make_tensor_value_info(k, TensorProto.FLOAT, list(v)) for k, v in inputs.items()]
+    outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
+    init = [numpy_helper.from_array(np.asarray(v), k) for k, v in (inits or {}).items()]
+    m = helper.make_model(helper.make_graph(list(nodes), "f", ins, outs, initializer=init),
+                          opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    inferred = onnx.shape_inference.infer_shapes(m)
+    vis = {v.name: v for v in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    for o in m.graph.output:
+        if o.name in vis and vis[o.name].type.tensor_type.HasField("shape"):
+            o.type.CopyFrom(vis[o.name].type)
+    return m
 
 # ops whose float output a following Relu/Clip fuses into (gen folds op -> Relu -> Q into one kernel)
 FUSABLE = {"Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "MaxPool", "GlobalAveragePool"}
@@ -113,7 +132,6 @@ def _weight_axis(n: onnx.NodeProto) -> int:
 # ----------------------------------------------------------------------------- the QDQ rewriter
 
 def float_model(nodes, inputs: dict, outputs, inits: dict | None = None, opset: int = 13) -> onnx.ModelProto:
-    inputs = {k: (np.zeros(v, np.float32) if isinstance(v, tuple) else v) for k, v in inputs.items()}
     return make_model(nodes, inputs, outputs, inits, opset=opset)
 
 
