@@ -17,41 +17,67 @@ static float act_apply(float v, const gen_act *a)
     return v;
 }
 
+/* first and last output index whose input tap (o * stride - pad + k * dil) falls inside [0, size) */
+static void tap_range(int32_t size, int32_t out, int32_t stride, int32_t pad, int32_t off, int32_t *lo, int32_t *hi)
+{
+    const int32_t first = pad - off;              /* o * stride >= first */
+    const int32_t last = size - 1 + pad - off;    /* o * stride <= last */
+    *lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+    *hi = last < 0 ? -1 : last / stride;
+    if (*hi > out - 1) {
+        *hi = out - 1;
+    }
+}
+
+/* Per output channel, the output plane starts as the bias and every (input channel, tap) adds
+ * w * (input plane shifted): the inner loop runs over a row without bounds checks, and each output
+ * element still sums in the order bias, then channels, then taps. */
 void gen_f32_conv(const float *x, const float *w, const float *bias, float *y, const gen_f32_conv_params *p)
 {
     const int32_t cg = p->c / p->group; /* input channels per group */
     const int32_t mg = p->m / p->group; /* output channels per group */
-    int32_t n, m, oh, ow, c, i, j;
+    const size_t plane = (size_t)p->oh * p->ow;
+    int32_t n, m, c, i, j, oh;
+    size_t k;
     for (n = 0; n < p->n; n++) {
         for (m = 0; m < p->m; m++) {
             const int32_t g = m / mg;
             const float *wm = w + (size_t)m * cg * p->kh * p->kw;
             const float *xg = x + ((size_t)n * p->c + (size_t)g * cg) * p->h * p->w;
-            float *ym = y + ((size_t)n * p->m + m) * p->oh * p->ow;
+            float *ym = y + ((size_t)n * p->m + m) * plane;
             const float b = bias ? bias[m] : 0.0f;
-            for (oh = 0; oh < p->oh; oh++) {
-                const int32_t ih0 = oh * p->sh - p->pt;
-                for (ow = 0; ow < p->ow; ow++) {
-                    const int32_t iw0 = ow * p->sw - p->pl;
-                    float acc = b;
-                    for (c = 0; c < cg; c++) {
-                        const float *xc = xg + (size_t)c * p->h * p->w;
-                        const float *wc = wm + (size_t)c * p->kh * p->kw;
-                        for (i = 0; i < p->kh; i++) {
-                            const int32_t ih = ih0 + i * p->dh;
-                            if (ih < 0 || ih >= p->h) {
-                                continue;
-                            }
-                            for (j = 0; j < p->kw; j++) {
-                                const int32_t iw = iw0 + j * p->dw;
-                                if (iw >= 0 && iw < p->w) {
-                                    acc += xc[ih * p->w + iw] * wc[i * p->kw + j];
+            for (k = 0; k < plane; k++) {
+                ym[k] = b;
+            }
+            for (c = 0; c < cg; c++) {
+                const float *xc = xg + (size_t)c * p->h * p->w;
+                for (i = 0; i < p->kh; i++) {
+                    int32_t oh_lo, oh_hi;
+                    tap_range(p->h, p->oh, p->sh, p->pt, i * p->dh, &oh_lo, &oh_hi);
+                    for (j = 0; j < p->kw; j++) {
+                        const float wv = wm[((size_t)c * p->kh + i) * p->kw + j];
+                        int32_t ow_lo, ow_hi, ow;
+                        tap_range(p->w, p->ow, p->sw, p->pl, j * p->dw, &ow_lo, &ow_hi);
+                        for (oh = oh_lo; oh <= oh_hi; oh++) {
+                            const int32_t ih = oh * p->sh - p->pt + i * p->dh;
+                            const float *xr = xc + (size_t)ih * p->w + (ow_lo * p->sw - p->pl + j * p->dw);
+                            float *yr = ym + (size_t)oh * p->ow;
+                            if (p->sw == 1) {
+                                for (ow = ow_lo; ow <= ow_hi; ow++) {
+                                    yr[ow] += wv * *xr++;
+                                }
+                            } else {
+                                for (ow = ow_lo; ow <= ow_hi; ow++) {
+                                    yr[ow] += wv * *xr;
+                                    xr += p->sw;
                                 }
                             }
                         }
                     }
-                    ym[oh * p->ow + ow] = act_apply(acc, &p->act);
                 }
+            }
+            for (k = 0; k < plane; k++) {
+                ym[k] = act_apply(ym[k], &p->act);
             }
         }
     }
