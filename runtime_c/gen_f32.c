@@ -94,8 +94,14 @@ void gen_f32_gemm(const float *a, const float *b, const float *c, float *y, cons
             const float *ap = a + (size_t)i * a_si;
             const float *bp = b + (size_t)j * b_sj;
             float acc = 0.0f;
-            for (k = 0; k < p->k; k++) {
-                acc += ap[(size_t)k * a_sk] * bp[(size_t)k * b_sk];
+            if (a_sk == 1 && b_sk == 1) { /* the usual case: rows of A and of a [N, K] B */
+                for (k = 0; k < p->k; k++) {
+                    acc += ap[k] * bp[k];
+                }
+            } else {
+                for (k = 0; k < p->k; k++) {
+                    acc += ap[(size_t)k * a_sk] * bp[(size_t)k * b_sk];
+                }
             }
             acc *= p->alpha;
             if (c) {
