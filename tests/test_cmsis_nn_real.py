@@ -270,6 +270,23 @@ static void check(int fn, int sa, int sb, const void *a, const void *b, int byte
         if (failures < 20) printf("MISMATCH %s case %d status %d/%d %s [%s]\n", names[fn], counts[fn], sa, sb, what, desc);
     }
 }
+/* gen's kernels may use the scratch they report (*_get_buffer_size), no more: the bytes of
+ * scratch_b past that size are filled with a canary before the call and checked after it */
+static void canary_fill(int from) { memset((char *)scratch_b + from, 0xA5, sizeof scratch_b - (size_t)from); }
+static void canary_check(int fn, int from)
+{
+    const unsigned char *p = (const unsigned char *)scratch_b;
+    size_t i;
+    for (i = (size_t)from; i < sizeof scratch_b; i++)
+    {
+        if (p[i] != 0xA5)
+        {
+            failures++;
+            if (failures < 20) printf("SCRATCH OVERRUN %s case %d byte %d of %d reported [%s]\n", names[fn], counts[fn], (int)i, from, desc);
+            return;
+        }
+    }
+}
 static int outsz(int in, int k, int s, int pb, int pa, int d)
 {
     const int span = in + pb + pa - d * (k - 1) - 1;
@@ -278,7 +295,7 @@ static int outsz(int in, int k, int s, int pb, int pa, int d)
 
 static void conv_case(void)
 {
-    int mode = ri(0, 6), groups = 1, kc = ri(1, 5), c, o, h, w, kh, kw, n = ri(1, 2);
+    int mode = ri(0, 8), groups = 1, kc = ri(1, 5), c, o, h, w, kh, kw, n = ri(1, 2);
     int sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0, pah = 0, paw = 0, oh, ow, sa, sb, ba, bb;
     cmsis_nn_conv_params p;
     cmsis_nn_per_channel_quant_params q = {mult_buf, shift_buf};
@@ -290,7 +307,13 @@ static void conv_case(void)
     o = groups * ri(1, 4);
     if (mode == 6) { kc = ri(2, 5); c = kc + ri(1, kc - 1); }
     h = ri(1, 10); w = ri(1, 10);
-    if (mode == 1 || mode == 2 || mode == 5) { kh = kw = 1; if (mode == 2) { sh = ri(1, 3); sw = ri(1, 3); } }
+    /* 7, 8: ungrouped with more channels, the shapes of the DSP paths (tiles, tails) */
+    if (mode == 7 || mode == 8) { n = 1; c = kc = ri(0, 1) ? 4 * ri(1, 12) : ri(1, 40); o = ri(1, 11); h = ri(1, 7); w = ri(1, 7); }
+    if (mode == 1 || mode == 2 || mode == 5 || mode == 7)
+    {
+        kh = kw = 1;
+        if (mode == 2 || (mode == 7 && ri(0, 2) == 0)) { sh = ri(1, 3); sw = ri(1, 3); }
+    }
     else
     {
         kh = ri(1, 4); kw = ri(1, 4); sh = ri(1, 3); sw = ri(1, 3); dh = ri(1, 3); dw = ri(1, 3);
@@ -298,6 +321,7 @@ static void conv_case(void)
         ph = ri(0, dh * (kh - 1)); pw = ri(0, dw * (kw - 1)); pah = ri(0, dh * (kh - 1)); paw = ri(0, dw * (kw - 1));
     }
     oh = outsz(h, kh, sh, ph, pah, dh); ow = outsz(w, kw, sw, pw, paw, dw);
+    snprintf(desc, sizeof desc, "mode %d n%d h%d w%d c%d kc%d o%d k%dx%d s%d,%d d%d,%d p%d,%d pa%d,%d o%dx%d", mode, n, h, w, c, kc, o, kh, kw, sh, sw, dh, dw, ph, pw, pah, paw, oh, ow);
     if (oh < 1 || ow < 1 || n * h * w * c > 6000 || o * kh * kw * kc > 6000 || n * oh * ow * o > 12000) return;
     fill8(x_buf, n * h * w * c); fill8(w_buf, o * kh * kw * kc); requant(o);
     p.input_offset = ri(-127, 128); p.output_offset = ri(-128, 127);
@@ -310,15 +334,19 @@ static void conv_case(void)
     ba = arm_convolve_wrapper_s8_get_buffer_size(&p, &id, &fd, &od);
     bb = port_arm_convolve_wrapper_s8_get_buffer_size(&p, &id, &fd, &od);
     check(10, ba, bb, "", "", 0, "size");
+    if (bb < 0 || bb > (int)sizeof scratch_b) return;
     memset(y_a, 0x55, sizeof y_a); memset(y_b, 0x55, sizeof y_b);
     sa = arm_convolve_wrapper_s8(&ca, &p, &q, &id, x_buf, &fd, w_buf, &bd, bias, &od, y_a);
+    cb.size = bb;
+    canary_fill(bb);
     sb = port_arm_convolve_wrapper_s8(&cb, &p, &q, &id, x_buf, &fd, w_buf, &bd, bias, &od, y_b);
     check(0, sa, sb, y_a, y_b, n * oh * ow * o, "out");
+    canary_check(0, bb);
 }
 
 static void dw_case(void)
 {
-    int mode = ri(0, 3), c = ri(1, 12), n = 1, m = 1, kh, kw, h = ri(1, 10), w = ri(1, 10), sh = ri(1, 3), sw = ri(1, 3);
+    int mode = ri(0, 4), c = ri(1, 12), n = 1, m = 1, kh, kw, h = ri(1, 10), w = ri(1, 10), sh = ri(1, 3), sw = ri(1, 3);
     int dh = 1, dw = 1, ph, pw, pah, paw, oh, ow, co, sa, sb;
     cmsis_nn_dw_conv_params p;
     cmsis_nn_per_channel_quant_params q = {mult_buf, shift_buf};
@@ -327,6 +355,7 @@ static void dw_case(void)
     const int32_t *bias;
     if (mode == 0) { n = ri(1, 2); m = ri(1, 3); dh = ri(1, 3); dw = ri(1, 3); }
     if (mode == 3) { n = ri(1, 2); m = 4 * ri(1, 2); }
+    if (mode == 4) { c = ri(0, 1) ? 4 * ri(1, 16) : ri(1, 64); h = ri(1, 7); w = ri(1, 7); if (ri(0, 1)) dh = dw = 2; }
     if (mode == 2) { kh = kw = 3; ph = ri(0, 1); pw = ri(0, 1); pah = ri(0, 1); paw = ri(0, 1); }
     else
     {
@@ -350,17 +379,23 @@ static void dw_case(void)
     bd.n = 1; bd.h = 1; bd.w = 1; bd.c = co; od.n = n; od.h = oh; od.w = ow; od.c = co;
     { int i; for (i = 0; i < co; i++) bias_buf[i] = ri(-(1 << 20), 1 << 20); }
     bias = ri(0, 1) ? NULL : bias_buf;
-    check(11, arm_depthwise_conv_wrapper_s8_get_buffer_size(&p, &id, &fd, &od),
-          port_arm_depthwise_conv_wrapper_s8_get_buffer_size(&p, &id, &fd, &od), "", "", 0, "size");
+    sb = port_arm_depthwise_conv_wrapper_s8_get_buffer_size(&p, &id, &fd, &od);
+    check(11, arm_depthwise_conv_wrapper_s8_get_buffer_size(&p, &id, &fd, &od), sb, "", "", 0, "size");
+    if (sb < 0 || sb > (int)sizeof scratch_b) return;
+    cb.size = sb;
+    canary_fill(sb);
     memset(y_a, 0x55, sizeof y_a); memset(y_b, 0x55, sizeof y_b);
     sa = arm_depthwise_conv_wrapper_s8(&ca, &p, &q, &id, x_buf, &fd, w_buf, &bd, bias, &od, y_a);
     sb = port_arm_depthwise_conv_wrapper_s8(&cb, &p, &q, &id, x_buf, &fd, w_buf, &bd, bias, &od, y_b);
     check(1, sa, sb, y_a, y_b, n * oh * ow * co, "out");
+    canary_check(1, cb.size);
 }
 
 static void fc_case(void)
 {
     int n = ri(1, 3), d = ri(1, 64), o = ri(1, 32), pc = ri(0, 1), sa, sb;
+    if (ri(0, 1)) { n = 1; d = ri(1, 300); o = ri(1, 6000 / d < 40 ? 6000 / d : 40); }
+    snprintf(desc, sizeof desc, "fc n%d d%d o%d pc%d", n, d, o, pc);
     cmsis_nn_fc_params p;
     cmsis_nn_per_channel_quant_params q = {mult_buf, shift_buf};
     cmsis_nn_per_tensor_quant_params qt;
@@ -377,6 +412,8 @@ static void fc_case(void)
     bias = ri(0, 1) ? NULL : bias_buf;
     check(12, arm_fully_connected_s8_get_buffer_size(&fd), port_arm_fully_connected_s8_get_buffer_size(&fd), "", "", 0, "size");
     memset(y_a, 0x55, sizeof y_a); memset(y_b, 0x55, sizeof y_b);
+    cb.size = port_arm_fully_connected_s8_get_buffer_size(&fd);
+    canary_fill(cb.size);
     if (pc)
     {
         sa = arm_fully_connected_per_channel_s8(&ca, &p, &q, &id, x_buf, &fd, w_buf, &bd, bias, &od, y_a);
@@ -389,6 +426,7 @@ static void fc_case(void)
         sb = port_arm_fully_connected_s8(&cb, &p, &qt, &id, x_buf, &fd, w_buf, &bd, bias, &od, y_b);
         check(2, sa, sb, y_a, y_b, n * o, "out");
     }
+    canary_check(pc ? 3 : 2, cb.size);
 }
 
 static void vsum_case(void)

@@ -140,6 +140,450 @@ static void gen_conv_s8_compute(const cmsis_nn_conv_params *conv_params,
     }
 }
 
+#if defined(GEN_NN_DSP)
+/* ---- DSP extension paths (same results as gen_conv_s8_compute, ungrouped convolutions only) ----
+ *
+ * Pointwise (1x1, no padding): a matrix product of the activation rows (one per output pixel,
+ * int8, widened with the input offset on the fly) and the filter rows, in 2x2 tiles: two pixels
+ * by two output channels share every widened word, so 4 input channels of the tile cost 4 loads,
+ * 8 SXTB16/SXTAB16 and 8 SMLAD (16 MACs). No scratch.
+ *
+ * Other kernels: im2col. Two output pixels at a time, their receptive fields are copied into
+ * ctx->buf as int16 columns with the input offset added (taps in the padding become 0, which is
+ * what the input zero point contributes). Inside every group of four entries the column keeps the
+ * order (0, 2, 1, 3), the lane order in which SXTB16 widens four filter bytes, so each filter word
+ * meets two column words with plain SMLADs. The columns need 2 * round_up4(kh * kw * in_c) int16,
+ * which is what arm_convolve_wrapper_s8_get_buffer_size reports. */
+
+typedef struct
+{
+    const int32_t *bias;
+    const int32_t *mult;
+    const int32_t *shift;
+    int32_t out_off;
+    int32_t act_min;
+    int32_t act_max;
+} gen_conv_out_params;
+
+static inline int32_t gen_conv_bias(const gen_conv_out_params *op, int32_t oc)
+{
+    return op->bias != NULL ? op->bias[oc] : 0;
+}
+
+static inline int8_t gen_conv_store(const gen_conv_out_params *op, int32_t acc, int32_t oc)
+{
+    return gen_nn_requant_out(acc, op->mult[oc], op->shift[oc], op->out_off, op->act_min, op->act_max);
+}
+
+/* out[p][oc] for n_pix activation rows of k int8 (row p at in + p * step) and all filter rows */
+static void gen_conv_1x1_dsp(const int8_t *in,
+                             int32_t n_pix,
+                             int32_t step,
+                             int32_t k,
+                             int32_t in_off,
+                             const int8_t *filter,
+                             int32_t out_c,
+                             const gen_conv_out_params *op,
+                             int8_t *out)
+{
+    const int32_t offp = gen_nn_dup16(in_off);
+    const int32_t k4 = k >> 2;
+    const int32_t kr = k & 3;
+    int32_t p = 0;
+
+    for (; p + 2 <= n_pix; p += 2)
+    {
+        const int8_t *x0 = in + (size_t)p * (size_t)step;
+        const int8_t *x1 = x0 + step;
+        int8_t *y0 = out + (size_t)p * (size_t)out_c;
+        int8_t *y1 = y0 + out_c;
+        const int8_t *w0 = filter;
+        int32_t oc = 0;
+        for (; oc + 2 <= out_c; oc += 2)
+        {
+            const int8_t *w1 = w0 + k;
+            const int8_t *a0 = x0;
+            const int8_t *a1 = x1;
+            int32_t s00 = gen_conv_bias(op, oc);
+            int32_t s01 = gen_conv_bias(op, oc + 1);
+            int32_t s10 = s00;
+            int32_t s11 = s01;
+            int32_t j;
+            for (j = k4; j > 0; j--)
+            {
+                const int32_t va = gen_nn_read_s8x4(a0);
+                const int32_t vb = gen_nn_read_s8x4(a1);
+                const int32_t u0 = gen_nn_read_s8x4(w0);
+                const int32_t u1 = gen_nn_read_s8x4(w1);
+                const int32_t a_e = __sxtab16(offp, va);
+                const int32_t a_o = gen_nn_sxtab16_ror8(offp, va);
+                const int32_t b_e = __sxtab16(offp, vb);
+                const int32_t b_o = gen_nn_sxtab16_ror8(offp, vb);
+                const int32_t u0_e = __sxtb16(u0);
+                const int32_t u0_o = gen_nn_sxtb16_ror8(u0);
+                const int32_t u1_e = __sxtb16(u1);
+                const int32_t u1_o = gen_nn_sxtb16_ror8(u1);
+                s00 = __smlad(a_e, u0_e, s00);
+                s00 = __smlad(a_o, u0_o, s00);
+                s01 = __smlad(a_e, u1_e, s01);
+                s01 = __smlad(a_o, u1_o, s01);
+                s10 = __smlad(b_e, u0_e, s10);
+                s10 = __smlad(b_o, u0_o, s10);
+                s11 = __smlad(b_e, u1_e, s11);
+                s11 = __smlad(b_o, u1_o, s11);
+                a0 += 4;
+                a1 += 4;
+                w0 += 4;
+                w1 += 4;
+            }
+            for (j = 0; j < kr; j++)
+            {
+                const int32_t xa = (int32_t)a0[j] + in_off;
+                const int32_t xb = (int32_t)a1[j] + in_off;
+                s00 += xa * (int32_t)w0[j];
+                s01 += xa * (int32_t)w1[j];
+                s10 += xb * (int32_t)w0[j];
+                s11 += xb * (int32_t)w1[j];
+            }
+            w0 = w1 + kr;
+            y0[oc] = gen_conv_store(op, s00, oc);
+            y0[oc + 1] = gen_conv_store(op, s01, oc + 1);
+            y1[oc] = gen_conv_store(op, s10, oc);
+            y1[oc + 1] = gen_conv_store(op, s11, oc + 1);
+        }
+        if (oc < out_c)
+        {
+            const int8_t *a0 = x0;
+            const int8_t *a1 = x1;
+            int32_t s0 = gen_conv_bias(op, oc);
+            int32_t s1 = s0;
+            int32_t j;
+            for (j = k4; j > 0; j--)
+            {
+                const int32_t va = gen_nn_read_s8x4(a0);
+                const int32_t vb = gen_nn_read_s8x4(a1);
+                const int32_t u0 = gen_nn_read_s8x4(w0);
+                const int32_t u0_e = __sxtb16(u0);
+                const int32_t u0_o = gen_nn_sxtb16_ror8(u0);
+                s0 = __smlad(__sxtab16(offp, va), u0_e, s0);
+                s0 = __smlad(gen_nn_sxtab16_ror8(offp, va), u0_o, s0);
+                s1 = __smlad(__sxtab16(offp, vb), u0_e, s1);
+                s1 = __smlad(gen_nn_sxtab16_ror8(offp, vb), u0_o, s1);
+                a0 += 4;
+                a1 += 4;
+                w0 += 4;
+            }
+            for (j = 0; j < kr; j++)
+            {
+                s0 += ((int32_t)a0[j] + in_off) * (int32_t)w0[j];
+                s1 += ((int32_t)a1[j] + in_off) * (int32_t)w0[j];
+            }
+            y0[oc] = gen_conv_store(op, s0, oc);
+            y1[oc] = gen_conv_store(op, s1, oc);
+        }
+    }
+    if (p < n_pix)
+    {
+        const int8_t *x0 = in + (size_t)p * (size_t)step;
+        int8_t *y0 = out + (size_t)p * (size_t)out_c;
+        const int8_t *w0 = filter;
+        int32_t oc = 0;
+        for (; oc + 2 <= out_c; oc += 2)
+        {
+            const int8_t *w1 = w0 + k;
+            const int8_t *a0 = x0;
+            int32_t s0 = gen_conv_bias(op, oc);
+            int32_t s1 = gen_conv_bias(op, oc + 1);
+            int32_t j;
+            for (j = k4; j > 0; j--)
+            {
+                const int32_t va = gen_nn_read_s8x4(a0);
+                const int32_t u0 = gen_nn_read_s8x4(w0);
+                const int32_t u1 = gen_nn_read_s8x4(w1);
+                const int32_t a_e = __sxtab16(offp, va);
+                const int32_t a_o = gen_nn_sxtab16_ror8(offp, va);
+                s0 = __smlad(a_e, __sxtb16(u0), s0);
+                s0 = __smlad(a_o, gen_nn_sxtb16_ror8(u0), s0);
+                s1 = __smlad(a_e, __sxtb16(u1), s1);
+                s1 = __smlad(a_o, gen_nn_sxtb16_ror8(u1), s1);
+                a0 += 4;
+                w0 += 4;
+                w1 += 4;
+            }
+            for (j = 0; j < kr; j++)
+            {
+                const int32_t xa = (int32_t)a0[j] + in_off;
+                s0 += xa * (int32_t)w0[j];
+                s1 += xa * (int32_t)w1[j];
+            }
+            w0 = w1 + kr;
+            y0[oc] = gen_conv_store(op, s0, oc);
+            y0[oc + 1] = gen_conv_store(op, s1, oc + 1);
+        }
+        if (oc < out_c)
+        {
+            int32_t s0 = gen_conv_bias(op, oc);
+            int32_t j;
+            for (j = 0; j < k; j++)
+            {
+                s0 += ((int32_t)x0[j] + in_off) * (int32_t)w0[j];
+            }
+            y0[oc] = gen_conv_store(op, s0, oc);
+        }
+    }
+}
+
+/* position of entry j of a column of length k: (0, 2, 1, 3) inside complete groups of four */
+static inline int32_t gen_conv_col_pos(int32_t j, int32_t k4x4)
+{
+    return j < k4x4 ? ((j & ~3) | ((j & 1) << 1) | ((j >> 1) & 1)) : j;
+}
+
+/* the im2col column of output pixel (oy, ox), see above */
+static void gen_conv_im2col_dsp(int16_t *col,
+                                const int8_t *in_b,
+                                const cmsis_nn_conv_params *cp,
+                                const cmsis_nn_dims *input_dims,
+                                const cmsis_nn_dims *filter_dims,
+                                int32_t oy,
+                                int32_t ox)
+{
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t c = input_dims->c;
+    const int32_t y0 = oy * cp->stride.h - cp->padding.h;
+    const int32_t x0 = ox * cp->stride.w - cp->padding.w;
+    const int32_t in_off = cp->input_offset;
+    int32_t ky, kx, i;
+
+    if ((c & 3) == 0)
+    {
+        const int32_t offp = gen_nn_dup16(in_off);
+        int16_t *dst = col;
+        for (ky = 0; ky < filter_dims->h; ky++)
+        {
+            const int32_t iy = y0 + ky * cp->dilation.h;
+            for (kx = 0; kx < filter_dims->w; kx++)
+            {
+                const int32_t ix = x0 + kx * cp->dilation.w;
+                if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
+                {
+                    for (i = 0; i < c; i += 4)
+                    {
+                        gen_nn_write_s16x2(dst, 0);
+                        gen_nn_write_s16x2(dst + 2, 0);
+                        dst += 4;
+                    }
+                }
+                else
+                {
+                    const int8_t *src = in_b + (size_t)((iy * in_w + ix) * c);
+                    for (i = 0; i < c; i += 4)
+                    {
+                        const int32_t v = gen_nn_read_s8x4(src + i);
+                        gen_nn_write_s16x2(dst, __sxtab16(offp, v));
+                        gen_nn_write_s16x2(dst + 2, gen_nn_sxtab16_ror8(offp, v));
+                        dst += 4;
+                    }
+                }
+            }
+        }
+    }
+    else
+    {
+        const int32_t k4x4 = (filter_dims->h * filter_dims->w * c) & ~3;
+        int32_t j = 0;
+        for (ky = 0; ky < filter_dims->h; ky++)
+        {
+            const int32_t iy = y0 + ky * cp->dilation.h;
+            for (kx = 0; kx < filter_dims->w; kx++)
+            {
+                const int32_t ix = x0 + kx * cp->dilation.w;
+                if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
+                {
+                    for (i = 0; i < c; i++, j++)
+                    {
+                        col[gen_conv_col_pos(j, k4x4)] = 0;
+                    }
+                }
+                else
+                {
+                    const int8_t *src = in_b + (size_t)((iy * in_w + ix) * c);
+                    for (i = 0; i < c; i++, j++)
+                    {
+                        col[gen_conv_col_pos(j, k4x4)] = (int16_t)((int32_t)src[i] + in_off);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* filter rows (int8, k each) times n_col (1 or 2) columns (col0, col1), written to y0 / y1 */
+static void gen_conv_cols_dsp(const int16_t *col0,
+                              const int16_t *col1,
+                              int32_t n_col,
+                              int32_t k,
+                              const int8_t *filter,
+                              int32_t out_c,
+                              const gen_conv_out_params *op,
+                              int8_t *y0,
+                              int8_t *y1)
+{
+    const int32_t k4 = k >> 2;
+    const int32_t kr = k & 3;
+    const int8_t *w0 = filter;
+    int32_t oc = 0;
+
+    if (n_col == 1)
+    {
+        col1 = col0;
+    }
+    for (; oc + 2 <= out_c; oc += 2)
+    {
+        const int8_t *w1 = w0 + k;
+        const int16_t *c0 = col0;
+        const int16_t *c1 = col1;
+        int32_t s00 = gen_conv_bias(op, oc);
+        int32_t s10 = gen_conv_bias(op, oc + 1);
+        int32_t s01 = s00;
+        int32_t s11 = s10;
+        int32_t j;
+        for (j = k4; j > 0; j--)
+        {
+            const int32_t u0 = gen_nn_read_s8x4(w0);
+            const int32_t u1 = gen_nn_read_s8x4(w1);
+            const int32_t c0a = gen_nn_read_s16x2(c0);
+            const int32_t c0b = gen_nn_read_s16x2(c0 + 2);
+            const int32_t c1a = gen_nn_read_s16x2(c1);
+            const int32_t c1b = gen_nn_read_s16x2(c1 + 2);
+            const int32_t u0_e = __sxtb16(u0);
+            const int32_t u0_o = gen_nn_sxtb16_ror8(u0);
+            const int32_t u1_e = __sxtb16(u1);
+            const int32_t u1_o = gen_nn_sxtb16_ror8(u1);
+            s00 = __smlad(u0_e, c0a, s00);
+            s00 = __smlad(u0_o, c0b, s00);
+            s01 = __smlad(u0_e, c1a, s01);
+            s01 = __smlad(u0_o, c1b, s01);
+            s10 = __smlad(u1_e, c0a, s10);
+            s10 = __smlad(u1_o, c0b, s10);
+            s11 = __smlad(u1_e, c1a, s11);
+            s11 = __smlad(u1_o, c1b, s11);
+            w0 += 4;
+            w1 += 4;
+            c0 += 4;
+            c1 += 4;
+        }
+        for (j = 0; j < kr; j++)
+        {
+            s00 += (int32_t)w0[j] * (int32_t)c0[j];
+            s01 += (int32_t)w0[j] * (int32_t)c1[j];
+            s10 += (int32_t)w1[j] * (int32_t)c0[j];
+            s11 += (int32_t)w1[j] * (int32_t)c1[j];
+        }
+        w0 = w1 + kr;
+        y0[oc] = gen_conv_store(op, s00, oc);
+        y0[oc + 1] = gen_conv_store(op, s10, oc + 1);
+        if (n_col == 2)
+        {
+            y1[oc] = gen_conv_store(op, s01, oc);
+            y1[oc + 1] = gen_conv_store(op, s11, oc + 1);
+        }
+    }
+    if (oc < out_c)
+    {
+        int32_t s00 = gen_conv_bias(op, oc);
+        int32_t s01 = s00;
+        int32_t j;
+        for (j = 0; j < k; j++)
+        {
+            const int32_t ws = (int32_t)w0[j];
+            const int32_t pos = j < (k4 << 2) ? ((j & ~3) | ((j & 1) << 1) | ((j >> 1) & 1)) : j;
+            s00 += ws * (int32_t)col0[pos];
+            s01 += ws * (int32_t)col1[pos];
+        }
+        y0[oc] = gen_conv_store(op, s00, oc);
+        if (n_col == 2)
+        {
+            y1[oc] = gen_conv_store(op, s01, oc);
+        }
+    }
+}
+
+static void gen_conv_s8_dsp(const cmsis_nn_context *ctx,
+                            const cmsis_nn_conv_params *conv_params,
+                            const cmsis_nn_per_channel_quant_params *quant_params,
+                            const cmsis_nn_dims *input_dims,
+                            const int8_t *input_data,
+                            const cmsis_nn_dims *filter_dims,
+                            const int8_t *filter_data,
+                            const int32_t *bias_data,
+                            const cmsis_nn_dims *output_dims,
+                            int8_t *output_data)
+{
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t in_c = input_dims->c;
+    const int32_t out_h = output_dims->h;
+    const int32_t out_w = output_dims->w;
+    const int32_t out_c = output_dims->c;
+    gen_conv_out_params op;
+    int32_t b;
+
+    op.bias = bias_data;
+    op.mult = quant_params->multiplier;
+    op.shift = quant_params->shift;
+    op.out_off = conv_params->output_offset;
+    op.act_min = conv_params->activation.min;
+    op.act_max = conv_params->activation.max;
+
+    for (b = 0; b < input_dims->n; b++)
+    {
+        const int8_t *in_b = input_data + (size_t)b * (size_t)(in_h * in_w * in_c);
+        int8_t *out_b = output_data + (size_t)b * (size_t)(out_h * out_w * out_c);
+        if (filter_dims->h == 1 && filter_dims->w == 1 && conv_params->padding.h == 0 && conv_params->padding.w == 0)
+        {
+            if (conv_params->stride.h == 1 && conv_params->stride.w == 1 && out_h == in_h && out_w == in_w)
+            {
+                gen_conv_1x1_dsp(in_b, out_h * out_w, in_c, in_c, conv_params->input_offset, filter_data, out_c, &op,
+                                 out_b);
+            }
+            else
+            {
+                int32_t oy;
+                for (oy = 0; oy < out_h; oy++)
+                {
+                    gen_conv_1x1_dsp(in_b + (size_t)(oy * conv_params->stride.h * in_w * in_c), out_w,
+                                     conv_params->stride.w * in_c, in_c, conv_params->input_offset, filter_data, out_c,
+                                     &op, out_b + (size_t)(oy * out_w * out_c));
+                }
+            }
+        }
+        else
+        {
+            const int32_t k = filter_dims->h * filter_dims->w * in_c;
+            const int32_t k_aligned = (k + 3) & ~3;
+            int16_t *col0 = (int16_t *)ctx->buf;
+            int16_t *col1 = col0 + k_aligned;
+            const int32_t n_pix = out_h * out_w;
+            int32_t p;
+            for (p = 0; p < n_pix; p += 2)
+            {
+                const int32_t n_col = p + 1 < n_pix ? 2 : 1;
+                gen_conv_im2col_dsp(col0, in_b, conv_params, input_dims, filter_dims, p / out_w, p % out_w);
+                if (n_col == 2)
+                {
+                    gen_conv_im2col_dsp(col1, in_b, conv_params, input_dims, filter_dims, (p + 1) / out_w,
+                                        (p + 1) % out_w);
+                }
+                gen_conv_cols_dsp(col0, col1, n_col, k, filter_data, out_c, &op, out_b + (size_t)p * (size_t)out_c,
+                                  out_b + (size_t)(p + 1) * (size_t)out_c);
+            }
+        }
+    }
+}
+#endif /* GEN_NN_DSP */
+
 arm_cmsis_nn_status arm_convolve_wrapper_s8(const cmsis_nn_context *ctx,
                                             const cmsis_nn_conv_params *conv_params,
                                             const cmsis_nn_per_channel_quant_params *quant_params,
@@ -159,6 +603,11 @@ arm_cmsis_nn_status arm_convolve_wrapper_s8(const cmsis_nn_context *ctx,
         conv_params->dilation.w == 1 && conv_params->dilation.h == 1 && input_dims->c == filter_dims->c)
     {
         /* pointwise kernels: no scratch needed, no further argument checks */
+#if defined(GEN_NN_DSP)
+        gen_conv_s8_dsp(ctx, conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
+                        output_dims, output_data);
+        return ARM_CMSIS_NN_SUCCESS;
+#endif
         gen_conv_s8_compute(conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
                             output_dims, output_data, 1);
         return ARM_CMSIS_NN_SUCCESS;
@@ -182,6 +631,14 @@ arm_cmsis_nn_status arm_convolve_wrapper_s8(const cmsis_nn_context *ctx,
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
+#if defined(GEN_NN_DSP)
+    if (groups == 1 && input_dims->c == filter_dims->c)
+    {
+        gen_conv_s8_dsp(ctx, conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
+                        output_dims, output_data);
+        return ARM_CMSIS_NN_SUCCESS;
+    }
+#endif
     gen_conv_s8_compute(conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
                         output_dims, output_data, groups);
     return ARM_CMSIS_NN_SUCCESS;

@@ -112,6 +112,145 @@ static void gen_dw_conv_s8_compute(const cmsis_nn_dw_conv_params *p,
     }
 }
 
+#if defined(GEN_NN_DSP)
+/* DSP extension path for ch_mult == 1 (same results as gen_dw_conv_s8_compute): four channels at
+ * a time, each tap adds to four accumulators with SMLABB / SMLATT on the widened halfwords (the
+ * input offset added by SXTAB16). No scratch. */
+static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
+                               const cmsis_nn_per_channel_quant_params *quant_params,
+                               const cmsis_nn_dims *input_dims,
+                               const int8_t *input,
+                               const cmsis_nn_dims *filter_dims,
+                               const int8_t *filter,
+                               const int32_t *bias,
+                               const cmsis_nn_dims *output_dims,
+                               int8_t *output)
+{
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t c = input_dims->c;
+    const int32_t k_h = filter_dims->h;
+    const int32_t k_w = filter_dims->w;
+    const int32_t out_h = output_dims->h;
+    const int32_t out_w = output_dims->w;
+    const int32_t dil_x = p->dilation.w;
+    const int32_t dil_y = p->dilation.h;
+    const int32_t in_off = p->input_offset;
+    const int32_t offp = gen_nn_dup16(in_off);
+    const int32_t out_off = p->output_offset;
+    const int32_t act_min = p->activation.min;
+    const int32_t act_max = p->activation.max;
+    const int32_t *mult = quant_params->multiplier;
+    const int32_t *shift = quant_params->shift;
+    const int32_t c4 = c & ~3;
+    const int32_t x_step = dil_x * c;
+    int32_t b, oy, ox, ch;
+    int8_t *out = output;
+
+    for (b = 0; b < input_dims->n; b++)
+    {
+        const int8_t *in_b = input + (size_t)b * (size_t)(in_h * in_w * c);
+        for (oy = 0; oy < out_h; oy++)
+        {
+            const int32_t y0 = oy * p->stride.h - p->padding.h;
+            /* taps ky in [ky0, ky1) fall inside the input */
+            int32_t ky0 = 0;
+            int32_t ky1 = k_h;
+            while (ky0 < k_h && y0 + ky0 * dil_y < 0)
+            {
+                ky0++;
+            }
+            while (ky1 > ky0 && y0 + (ky1 - 1) * dil_y >= in_h)
+            {
+                ky1--;
+            }
+            for (ox = 0; ox < out_w; ox++)
+            {
+                const int32_t x0 = ox * p->stride.w - p->padding.w;
+                int32_t kx0 = 0;
+                int32_t kx1 = k_w;
+                while (kx0 < k_w && x0 + kx0 * dil_x < 0)
+                {
+                    kx0++;
+                }
+                while (kx1 > kx0 && x0 + (kx1 - 1) * dil_x >= in_w)
+                {
+                    kx1--;
+                }
+                {
+                    /* first valid tap: input and filter addresses of channel 0 */
+                    const int32_t n_kx = kx1 - kx0;
+                    const int32_t n_ky = n_kx > 0 ? ky1 - ky0 : 0;
+                    const int8_t *in_t0 =
+                        n_ky > 0 ? in_b + (size_t)(((y0 + ky0 * dil_y) * in_w + x0 + kx0 * dil_x) * c) : in_b;
+                    const int8_t *w_t0 = n_ky > 0 ? filter + (size_t)((ky0 * k_w + kx0) * c) : filter;
+                    const int32_t in_row = dil_y * in_w * c;
+                    const int32_t w_row = k_w * c;
+                    for (ch = 0; ch < c4; ch += 4)
+                    {
+                        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                        const int8_t *ir = in_t0 + ch;
+                        const int8_t *wr = w_t0 + ch;
+                        int32_t ky, kx;
+                        if (bias != NULL)
+                        {
+                            s0 = bias[ch];
+                            s1 = bias[ch + 1];
+                            s2 = bias[ch + 2];
+                            s3 = bias[ch + 3];
+                        }
+                        for (ky = 0; ky < n_ky; ky++)
+                        {
+                            const int8_t *ip = ir;
+                            const int8_t *wp = wr;
+                            for (kx = 0; kx < n_kx; kx++)
+                            {
+                                const int32_t v = gen_nn_read_s8x4(ip);
+                                const int32_t u = gen_nn_read_s8x4(wp);
+                                const int32_t v_e = __sxtab16(offp, v);
+                                const int32_t v_o = gen_nn_sxtab16_ror8(offp, v);
+                                const int32_t u_e = __sxtb16(u);
+                                const int32_t u_o = gen_nn_sxtb16_ror8(u);
+                                s0 = __smlabb(v_e, u_e, s0);
+                                s2 = __smlatt(v_e, u_e, s2);
+                                s1 = __smlabb(v_o, u_o, s1);
+                                s3 = __smlatt(v_o, u_o, s3);
+                                ip += x_step;
+                                wp += c;
+                            }
+                            ir += in_row;
+                            wr += w_row;
+                        }
+                        out[ch] = gen_nn_requant_out(s0, mult[ch], shift[ch], out_off, act_min, act_max);
+                        out[ch + 1] = gen_nn_requant_out(s1, mult[ch + 1], shift[ch + 1], out_off, act_min, act_max);
+                        out[ch + 2] = gen_nn_requant_out(s2, mult[ch + 2], shift[ch + 2], out_off, act_min, act_max);
+                        out[ch + 3] = gen_nn_requant_out(s3, mult[ch + 3], shift[ch + 3], out_off, act_min, act_max);
+                    }
+                    for (; ch < c; ch++)
+                    {
+                        int32_t s0 = bias != NULL ? bias[ch] : 0;
+                        const int8_t *ir = in_t0 + ch;
+                        const int8_t *wr = w_t0 + ch;
+                        int32_t ky, kx;
+                        for (ky = 0; ky < n_ky; ky++)
+                        {
+                            for (kx = 0; kx < n_kx; kx++)
+                            {
+                                s0 += ((int32_t)ir[kx * x_step] + in_off) * (int32_t)wr[kx * c];
+                            }
+                            ir += in_row;
+                            wr += w_row;
+                        }
+                        out[ch] = gen_nn_requant_out(s0, mult[ch], shift[ch], out_off, act_min, act_max);
+                    }
+                }
+                out += c;
+            }
+        }
+    }
+}
+#endif /* GEN_NN_DSP */
+
 arm_cmsis_nn_status arm_depthwise_conv_wrapper_s8(const cmsis_nn_context *ctx,
                                                   const cmsis_nn_dw_conv_params *dw_conv_params,
                                                   const cmsis_nn_per_channel_quant_params *quant_params,
@@ -140,6 +279,14 @@ arm_cmsis_nn_status arm_depthwise_conv_wrapper_s8(const cmsis_nn_context *ctx,
             return ARM_CMSIS_NN_ARG_ERROR;
         }
     }
+#if defined(GEN_NN_DSP)
+    if (dw_conv_params->ch_mult == 1 && input_dims->c == output_dims->c)
+    {
+        gen_dw_conv_s8_dsp(dw_conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
+                           output_dims, output_data);
+        return ARM_CMSIS_NN_SUCCESS;
+    }
+#endif
     gen_dw_conv_s8_compute(dw_conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
                            output_dims, output_data);
     return ARM_CMSIS_NN_SUCCESS;

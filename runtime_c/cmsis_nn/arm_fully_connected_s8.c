@@ -13,6 +13,7 @@
 #include "gen_cmsis_nn.h"
 #include "gen_nn_math.h"
 
+#if !defined(GEN_NN_DSP)
 static void gen_fc_s8_compute(const cmsis_nn_fc_params *fc_params,
                               const int32_t *mult,
                               const int32_t *shift,
@@ -53,6 +54,90 @@ static void gen_fc_s8_compute(const cmsis_nn_fc_params *fc_params,
         }
     }
 }
+#endif /* !GEN_NN_DSP */
+
+#if defined(GEN_NN_DSP)
+/* DSP extension path (same results as gen_fc_s8_compute): two filter rows at a time against one
+ * input row; every input word is widened once (with the input offset, SXTAB16) for both rows,
+ * the filter words are widened with the filter offset the same way. No scratch. */
+static void gen_fc_s8_dsp(const cmsis_nn_fc_params *fc_params,
+                          const int32_t *mult,
+                          const int32_t *shift,
+                          int32_t per_channel,
+                          const cmsis_nn_dims *input_dims,
+                          const int8_t *input,
+                          const cmsis_nn_dims *filter_dims,
+                          const int8_t *filter,
+                          const int32_t *bias,
+                          const cmsis_nn_dims *output_dims,
+                          int8_t *output)
+{
+    const int32_t depth = filter_dims->n;
+    const int32_t rows = output_dims->c;
+    const int32_t in_off = fc_params->input_offset;
+    const int32_t w_off = fc_params->filter_offset;
+    const int32_t offp = gen_nn_dup16(in_off);
+    const int32_t woffp = gen_nn_dup16(w_off);
+    const int32_t out_off = fc_params->output_offset;
+    const int32_t act_min = fc_params->activation.min;
+    const int32_t act_max = fc_params->activation.max;
+    const int32_t d4 = depth >> 2;
+    const int32_t dr = depth & 3;
+    const int32_t q_step = per_channel ? 1 : 0;
+    int32_t b;
+
+    for (b = 0; b < input_dims->n; b++)
+    {
+        const int8_t *x = input + (size_t)b * (size_t)depth;
+        int8_t *y = output + (size_t)b * (size_t)rows;
+        const int8_t *w0 = filter;
+        int32_t r = 0;
+        for (; r + 2 <= rows; r += 2)
+        {
+            const int8_t *w1 = w0 + depth;
+            const int8_t *xp = x;
+            int32_t s0 = bias != NULL ? bias[r] : 0;
+            int32_t s1 = bias != NULL ? bias[r + 1] : 0;
+            int32_t j;
+            for (j = d4; j > 0; j--)
+            {
+                const int32_t v = gen_nn_read_s8x4(xp);
+                const int32_t u0 = gen_nn_read_s8x4(w0);
+                const int32_t u1 = gen_nn_read_s8x4(w1);
+                const int32_t v_e = __sxtab16(offp, v);
+                const int32_t v_o = gen_nn_sxtab16_ror8(offp, v);
+                s0 = __smlad(v_e, __sxtab16(woffp, u0), s0);
+                s0 = __smlad(v_o, gen_nn_sxtab16_ror8(woffp, u0), s0);
+                s1 = __smlad(v_e, __sxtab16(woffp, u1), s1);
+                s1 = __smlad(v_o, gen_nn_sxtab16_ror8(woffp, u1), s1);
+                xp += 4;
+                w0 += 4;
+                w1 += 4;
+            }
+            for (j = 0; j < dr; j++)
+            {
+                const int32_t xv = (int32_t)xp[j] + in_off;
+                s0 += xv * ((int32_t)w0[j] + w_off);
+                s1 += xv * ((int32_t)w1[j] + w_off);
+            }
+            w0 = w1 + dr;
+            y[r] = gen_nn_requant_out(s0, mult[r * q_step], shift[r * q_step], out_off, act_min, act_max);
+            y[r + 1] = gen_nn_requant_out(s1, mult[(r + 1) * q_step], shift[(r + 1) * q_step], out_off, act_min,
+                                          act_max);
+        }
+        if (r < rows)
+        {
+            int32_t s0 = bias != NULL ? bias[r] : 0;
+            int32_t j;
+            for (j = 0; j < depth; j++)
+            {
+                s0 += ((int32_t)x[j] + in_off) * ((int32_t)w0[j] + w_off);
+            }
+            y[r] = gen_nn_requant_out(s0, mult[r * q_step], shift[r * q_step], out_off, act_min, act_max);
+        }
+    }
+}
+#endif /* GEN_NN_DSP */
 
 arm_cmsis_nn_status arm_fully_connected_s8(const cmsis_nn_context *ctx,
                                            const cmsis_nn_fc_params *fc_params,
@@ -68,9 +153,15 @@ arm_cmsis_nn_status arm_fully_connected_s8(const cmsis_nn_context *ctx,
 {
     (void)ctx;
     (void)bias_dims;
+#if defined(GEN_NN_DSP)
+    gen_fc_s8_dsp(fc_params, &quant_params->multiplier, &quant_params->shift, 0, input_dims, input_data, filter_dims, filter_data, bias_data,
+                  output_dims, output_data);
+    return ARM_CMSIS_NN_SUCCESS;
+#else
     gen_fc_s8_compute(fc_params, &quant_params->multiplier, &quant_params->shift, 0, input_dims, input_data,
                       filter_dims, filter_data, bias_data, output_dims, output_data);
     return ARM_CMSIS_NN_SUCCESS;
+#endif
 }
 
 arm_cmsis_nn_status arm_fully_connected_per_channel_s8(const cmsis_nn_context *ctx,
@@ -87,9 +178,15 @@ arm_cmsis_nn_status arm_fully_connected_per_channel_s8(const cmsis_nn_context *c
 {
     (void)ctx;
     (void)bias_dims;
+#if defined(GEN_NN_DSP)
+    gen_fc_s8_dsp(fc_params, quant_params->multiplier, quant_params->shift, 1, input_dims, input_data, filter_dims, filter_data, bias_data,
+                  output_dims, output_data);
+    return ARM_CMSIS_NN_SUCCESS;
+#else
     gen_fc_s8_compute(fc_params, quant_params->multiplier, quant_params->shift, 1, input_dims, input_data,
                       filter_dims, filter_data, bias_data, output_dims, output_data);
     return ARM_CMSIS_NN_SUCCESS;
+#endif
 }
 
 int32_t arm_fully_connected_s8_get_buffer_size_dsp(const cmsis_nn_dims *filter_dims)

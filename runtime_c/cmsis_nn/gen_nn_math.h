@@ -179,4 +179,107 @@ static inline int32_t gen_nn_clz(uint32_t v)
     return n;
 }
 
+/* ---- Cortex-M DSP extension (M4, M7, M33, M55, ...): helpers of the SIMD kernel paths ----
+ *
+ * The kernels keep int8 data packed four to a word and widen it with SXTB16 / SXTAB16 into two
+ * int16x2 words: lanes (b0, b2) and (b1, b3). SMLAD then adds two 16x16 products to a 32-bit
+ * accumulator, wrapping modulo 2^32 like the reference (the Q flag it may set is never read).
+ * SXTAB16 adds an int16 pair while widening, which applies the input offset for free: an int8
+ * value plus an offset in [-128, 128] (or a zero point in [-128, 127]) always fits an int16 lane.
+ */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define GEN_NN_DSP 1
+#include <arm_acle.h>
+#include <string.h>
+
+/* four int8 from any address (one LDR: Armv7E-M/Armv8-M Mainline allow unaligned LDR) */
+static inline int32_t gen_nn_read_s8x4(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* two int16 from any 2-byte aligned address */
+static inline int32_t gen_nn_read_s16x2(const int16_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void gen_nn_write_s16x2(int16_t *p, int32_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static inline int32_t gen_nn_ror8(int32_t v)
+{
+    const uint32_t u = (uint32_t)v;
+    return (int32_t)((u >> 8) | (u << 24));
+}
+
+/* SXTB16 / SXTAB16 of the word rotated right by 8: lanes (b1, b3). GCC (12) does not fold a
+ * rotate into these instructions' operand, so with GCC-compatible compilers it is written out. */
+#if defined(__GNUC__)
+static inline int32_t gen_nn_sxtb16_ror8(int32_t v)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+
+static inline int32_t gen_nn_sxtab16_ror8(int32_t a, int32_t v)
+{
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
+    return r;
+}
+#else
+static inline int32_t gen_nn_sxtb16_ror8(int32_t v)
+{
+    return __sxtb16(gen_nn_ror8(v));
+}
+
+static inline int32_t gen_nn_sxtab16_ror8(int32_t a, int32_t v)
+{
+    return __sxtab16(a, gen_nn_ror8(v));
+}
+#endif
+
+/* an int16 value in both lanes of a word */
+static inline int32_t gen_nn_dup16(int32_t v)
+{
+    return (int32_t)(((uint32_t)v & 0xFFFFu) * 0x10001u);
+}
+
+/* gen_nn_requantize with the rounding division done as one shift plus the rounding bit:
+ * round-half-away(r / 2^e) = floor((t + 2^(e-1)) / 2^e) with t = r - (r < 0), and
+ * floor((t + 2^(e-1)) / 2^e) = (t >> e) + bit e-1 of t, which cannot overflow. QADD keeps
+ * t = INT32_MIN for r = INT32_MIN (an exact multiple of 2^e, so the result is still right). */
+static inline int32_t gen_nn_requantize_dsp(int32_t x, int32_t multiplier, int32_t shift)
+{
+    int32_t r;
+    if (shift > 0)
+    {
+        x = gen_nn_shl_wrap(x, shift);
+    }
+    r = gen_nn_wrap32(((int64_t)x * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
+    if (shift < 0)
+    {
+        const int32_t e = -shift;
+        const int32_t t = __qadd(r, r >> 31);
+        r = (t >> e) + ((t >> (e - 1)) & 1);
+    }
+    return r;
+}
+
+/* requantize, add the output offset, clamp */
+static inline int8_t gen_nn_requant_out(int32_t acc, int32_t mult, int32_t shift, int32_t out_off, int32_t act_min,
+                                        int32_t act_max)
+{
+    return (int8_t)gen_nn_clamp(gen_nn_requantize_dsp(acc, mult, shift) + out_off, act_min, act_max);
+}
+#endif /* __ARM_FEATURE_DSP */
+
 #endif /* GEN_NN_MATH_H */
