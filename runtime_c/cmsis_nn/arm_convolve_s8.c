@@ -175,7 +175,101 @@ static inline int8_t gen_conv_store(const gen_conv_out_params *op, int32_t acc, 
     return gen_nn_requant_out(acc, op->mult[oc], op->shift[oc], op->out_off, op->act_min, op->act_max);
 }
 
-/* out[p][oc] for n_pix activation rows of k int8 (row p at in + p * step) and all filter rows */
+/* sum of k int8 filter values */
+static int32_t gen_conv_row_sum(const int8_t *w, int32_t k)
+{
+    const int32_t ones = 0x00010001;
+    int32_t s = 0;
+    int32_t j;
+    for (j = k >> 2; j > 0; j--)
+    {
+        const int32_t u = gen_nn_read_s8x4(w);
+        s = __smlad(__sxtb16(u), ones, s);
+        s = __smlad(gen_nn_sxtb16_ror8(u), ones, s);
+        w += 4;
+    }
+    for (j = 0; j < (k & 3); j++)
+    {
+        s += (int32_t)w[j];
+    }
+    return s;
+}
+
+/* acc[0..3] += (a . w, a . w1, a1 . w, a1 . w1) over k4 groups of four int8, with a1 = a + a_step
+ * and w1 = w + w_step. The shared-stride case (a_step == w_step) keeps everything in registers. */
+static inline void gen_dot_2x2_s8(const int8_t *a, int32_t a_step, const int8_t *w, int32_t w_step, int32_t k4, int32_t *acc)
+{
+    int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
+    if (a_step == w_step)
+    {
+        const int32_t k = w_step;
+        for (; k4 > 0; k4--)
+        {
+            const int32_t va = gen_nn_read_s8x4(a);
+            const int32_t vb = gen_nn_read_s8x4(a + k);
+            const int32_t u0 = gen_nn_read_s8x4(w);
+            const int32_t u1 = gen_nn_read_s8x4(w + k);
+            const int32_t a_e = __sxtb16(va);
+            const int32_t a_o = gen_nn_sxtb16_ror8(va);
+            const int32_t b_e = __sxtb16(vb);
+            const int32_t b_o = gen_nn_sxtb16_ror8(vb);
+            int32_t ue = __sxtb16(u0);
+            int32_t uo = gen_nn_sxtb16_ror8(u0);
+            s00 = __smlad(a_e, ue, s00);
+            s00 = __smlad(a_o, uo, s00);
+            s10 = __smlad(b_e, ue, s10);
+            s10 = __smlad(b_o, uo, s10);
+            ue = __sxtb16(u1);
+            uo = gen_nn_sxtb16_ror8(u1);
+            s01 = __smlad(a_e, ue, s01);
+            s01 = __smlad(a_o, uo, s01);
+            s11 = __smlad(b_e, ue, s11);
+            s11 = __smlad(b_o, uo, s11);
+            a += 4;
+            w += 4;
+        }
+    }
+    else
+    {
+        const int8_t *a1 = a + a_step;
+        const int8_t *w1 = w + w_step;
+        for (; k4 > 0; k4--)
+        {
+            const int32_t va = gen_nn_read_s8x4(a);
+            const int32_t vb = gen_nn_read_s8x4(a1);
+            const int32_t u0 = gen_nn_read_s8x4(w);
+            const int32_t u1 = gen_nn_read_s8x4(w1);
+            const int32_t a_e = __sxtb16(va);
+            const int32_t a_o = gen_nn_sxtb16_ror8(va);
+            const int32_t b_e = __sxtb16(vb);
+            const int32_t b_o = gen_nn_sxtb16_ror8(vb);
+            int32_t ue = __sxtb16(u0);
+            int32_t uo = gen_nn_sxtb16_ror8(u0);
+            s00 = __smlad(a_e, ue, s00);
+            s00 = __smlad(a_o, uo, s00);
+            s10 = __smlad(b_e, ue, s10);
+            s10 = __smlad(b_o, uo, s10);
+            ue = __sxtb16(u1);
+            uo = gen_nn_sxtb16_ror8(u1);
+            s01 = __smlad(a_e, ue, s01);
+            s01 = __smlad(a_o, uo, s01);
+            s11 = __smlad(b_e, ue, s11);
+            s11 = __smlad(b_o, uo, s11);
+            a += 4;
+            a1 += 4;
+            w += 4;
+            w1 += 4;
+        }
+    }
+    acc[0] = s00;
+    acc[1] = s01;
+    acc[2] = s10;
+    acc[3] = s11;
+}
+
+/* out[p][oc] for n_pix activation rows of k int8 (row p at in + p * step) and all filter rows.
+ * Output channels outer: sum((x + off) * w) = sum(x * w) + off * sum(w), and off * sum(w) joins the
+ * bias once per filter row, so the inner loops widen raw bytes and need no offset register. */
 static void gen_conv_1x1_dsp(const int8_t *in,
                              int32_t n_pix,
                              int32_t step,
@@ -186,149 +280,74 @@ static void gen_conv_1x1_dsp(const int8_t *in,
                              const gen_conv_out_params *op,
                              int8_t *out)
 {
-    const int32_t offp = gen_nn_dup16(in_off);
     const int32_t k4 = k >> 2;
     const int32_t kr = k & 3;
-    int32_t p = 0;
+    const int32_t t = k4 << 2;
+    int32_t oc = 0;
 
-    for (; p + 2 <= n_pix; p += 2)
+    for (; oc + 2 <= out_c; oc += 2)
     {
-        const int8_t *x0 = in + (size_t)p * (size_t)step;
-        const int8_t *x1 = x0 + step;
-        int8_t *y0 = out + (size_t)p * (size_t)out_c;
-        int8_t *y1 = y0 + out_c;
-        const int8_t *w0 = filter;
-        int32_t oc = 0;
-        for (; oc + 2 <= out_c; oc += 2)
+        const int8_t *w0 = filter + (size_t)oc * (size_t)k;
+        const int8_t *w1 = w0 + k;
+        const int32_t b0 = (int32_t)((uint32_t)gen_conv_bias(op, oc) + (uint32_t)in_off * (uint32_t)gen_conv_row_sum(w0, k));
+        const int32_t b1 =
+            (int32_t)((uint32_t)gen_conv_bias(op, oc + 1) + (uint32_t)in_off * (uint32_t)gen_conv_row_sum(w1, k));
+        int32_t p = 0;
+        for (; p + 2 <= n_pix; p += 2)
         {
-            const int8_t *w1 = w0 + k;
-            const int8_t *a0 = x0;
-            const int8_t *a1 = x1;
-            int32_t s00 = gen_conv_bias(op, oc);
-            int32_t s01 = gen_conv_bias(op, oc + 1);
-            int32_t s10 = s00;
-            int32_t s11 = s01;
+            const int8_t *x0 = in + (size_t)p * (size_t)step;
+            const int8_t *x1 = x0 + step;
+            int8_t *y0 = out + (size_t)p * (size_t)out_c + oc;
+            int32_t acc[4];
             int32_t j;
-            for (j = k4; j > 0; j--)
+            acc[0] = b0;
+            acc[1] = b1;
+            acc[2] = b0;
+            acc[3] = b1;
+            gen_dot_2x2_s8(x0, step, w0, k, k4, acc);
+            for (j = t; j < t + kr; j++)
             {
-                const int32_t va = gen_nn_read_s8x4(a0);
-                const int32_t vb = gen_nn_read_s8x4(a1);
-                const int32_t u0 = gen_nn_read_s8x4(w0);
-                const int32_t u1 = gen_nn_read_s8x4(w1);
-                const int32_t a_e = __sxtab16(offp, va);
-                const int32_t a_o = gen_nn_sxtab16_ror8(offp, va);
-                const int32_t b_e = __sxtab16(offp, vb);
-                const int32_t b_o = gen_nn_sxtab16_ror8(offp, vb);
-                const int32_t u0_e = __sxtb16(u0);
-                const int32_t u0_o = gen_nn_sxtb16_ror8(u0);
-                const int32_t u1_e = __sxtb16(u1);
-                const int32_t u1_o = gen_nn_sxtb16_ror8(u1);
-                s00 = __smlad(a_e, u0_e, s00);
-                s00 = __smlad(a_o, u0_o, s00);
-                s01 = __smlad(a_e, u1_e, s01);
-                s01 = __smlad(a_o, u1_o, s01);
-                s10 = __smlad(b_e, u0_e, s10);
-                s10 = __smlad(b_o, u0_o, s10);
-                s11 = __smlad(b_e, u1_e, s11);
-                s11 = __smlad(b_o, u1_o, s11);
-                a0 += 4;
-                a1 += 4;
-                w0 += 4;
-                w1 += 4;
+                acc[0] += (int32_t)x0[j] * (int32_t)w0[j];
+                acc[1] += (int32_t)x0[j] * (int32_t)w1[j];
+                acc[2] += (int32_t)x1[j] * (int32_t)w0[j];
+                acc[3] += (int32_t)x1[j] * (int32_t)w1[j];
             }
-            for (j = 0; j < kr; j++)
-            {
-                const int32_t xa = (int32_t)a0[j] + in_off;
-                const int32_t xb = (int32_t)a1[j] + in_off;
-                s00 += xa * (int32_t)w0[j];
-                s01 += xa * (int32_t)w1[j];
-                s10 += xb * (int32_t)w0[j];
-                s11 += xb * (int32_t)w1[j];
-            }
-            w0 = w1 + kr;
-            y0[oc] = gen_conv_store(op, s00, oc);
-            y0[oc + 1] = gen_conv_store(op, s01, oc + 1);
-            y1[oc] = gen_conv_store(op, s10, oc);
-            y1[oc + 1] = gen_conv_store(op, s11, oc + 1);
+            y0[0] = gen_conv_store(op, acc[0], oc);
+            y0[1] = gen_conv_store(op, acc[1], oc + 1);
+            y0[out_c] = gen_conv_store(op, acc[2], oc);
+            y0[out_c + 1] = gen_conv_store(op, acc[3], oc + 1);
         }
-        if (oc < out_c)
+        if (p < n_pix)
         {
-            const int8_t *a0 = x0;
-            const int8_t *a1 = x1;
-            int32_t s0 = gen_conv_bias(op, oc);
-            int32_t s1 = s0;
-            int32_t j;
-            for (j = k4; j > 0; j--)
-            {
-                const int32_t va = gen_nn_read_s8x4(a0);
-                const int32_t vb = gen_nn_read_s8x4(a1);
-                const int32_t u0 = gen_nn_read_s8x4(w0);
-                const int32_t u0_e = __sxtb16(u0);
-                const int32_t u0_o = gen_nn_sxtb16_ror8(u0);
-                s0 = __smlad(__sxtab16(offp, va), u0_e, s0);
-                s0 = __smlad(gen_nn_sxtab16_ror8(offp, va), u0_o, s0);
-                s1 = __smlad(__sxtab16(offp, vb), u0_e, s1);
-                s1 = __smlad(gen_nn_sxtab16_ror8(offp, vb), u0_o, s1);
-                a0 += 4;
-                a1 += 4;
-                w0 += 4;
-            }
-            for (j = 0; j < kr; j++)
-            {
-                s0 += ((int32_t)a0[j] + in_off) * (int32_t)w0[j];
-                s1 += ((int32_t)a1[j] + in_off) * (int32_t)w0[j];
-            }
-            y0[oc] = gen_conv_store(op, s0, oc);
-            y1[oc] = gen_conv_store(op, s1, oc);
-        }
-    }
-    if (p < n_pix)
-    {
-        const int8_t *x0 = in + (size_t)p * (size_t)step;
-        int8_t *y0 = out + (size_t)p * (size_t)out_c;
-        const int8_t *w0 = filter;
-        int32_t oc = 0;
-        for (; oc + 2 <= out_c; oc += 2)
-        {
-            const int8_t *w1 = w0 + k;
-            const int8_t *a0 = x0;
-            int32_t s0 = gen_conv_bias(op, oc);
-            int32_t s1 = gen_conv_bias(op, oc + 1);
-            int32_t j;
-            for (j = k4; j > 0; j--)
-            {
-                const int32_t va = gen_nn_read_s8x4(a0);
-                const int32_t u0 = gen_nn_read_s8x4(w0);
-                const int32_t u1 = gen_nn_read_s8x4(w1);
-                const int32_t a_e = __sxtab16(offp, va);
-                const int32_t a_o = gen_nn_sxtab16_ror8(offp, va);
-                s0 = __smlad(a_e, __sxtb16(u0), s0);
-                s0 = __smlad(a_o, gen_nn_sxtb16_ror8(u0), s0);
-                s1 = __smlad(a_e, __sxtb16(u1), s1);
-                s1 = __smlad(a_o, gen_nn_sxtb16_ror8(u1), s1);
-                a0 += 4;
-                w0 += 4;
-                w1 += 4;
-            }
-            for (j = 0; j < kr; j++)
-            {
-                const int32_t xa = (int32_t)a0[j] + in_off;
-                s0 += xa * (int32_t)w0[j];
-                s1 += xa * (int32_t)w1[j];
-            }
-            w0 = w1 + kr;
-            y0[oc] = gen_conv_store(op, s0, oc);
-            y0[oc + 1] = gen_conv_store(op, s1, oc + 1);
-        }
-        if (oc < out_c)
-        {
-            int32_t s0 = gen_conv_bias(op, oc);
+            const int8_t *x0 = in + (size_t)p * (size_t)step;
+            int8_t *y0 = out + (size_t)p * (size_t)out_c + oc;
+            int32_t s0 = b0;
+            int32_t s1 = b1;
             int32_t j;
             for (j = 0; j < k; j++)
             {
-                s0 += ((int32_t)x0[j] + in_off) * (int32_t)w0[j];
+                s0 += (int32_t)x0[j] * (int32_t)w0[j];
+                s1 += (int32_t)x0[j] * (int32_t)w1[j];
             }
-            y0[oc] = gen_conv_store(op, s0, oc);
+            y0[0] = gen_conv_store(op, s0, oc);
+            y0[1] = gen_conv_store(op, s1, oc + 1);
+        }
+    }
+    if (oc < out_c)
+    {
+        const int8_t *w0 = filter + (size_t)oc * (size_t)k;
+        const int32_t b0 = (int32_t)((uint32_t)gen_conv_bias(op, oc) + (uint32_t)in_off * (uint32_t)gen_conv_row_sum(w0, k));
+        int32_t p;
+        for (p = 0; p < n_pix; p++)
+        {
+            const int8_t *x0 = in + (size_t)p * (size_t)step;
+            int32_t s0 = b0;
+            int32_t j;
+            for (j = 0; j < k; j++)
+            {
+                s0 += (int32_t)x0[j] * (int32_t)w0[j];
+            }
+            out[(size_t)p * (size_t)out_c + oc] = gen_conv_store(op, s0, oc);
         }
     }
 }

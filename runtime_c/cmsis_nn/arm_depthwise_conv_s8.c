@@ -115,7 +115,130 @@ static void gen_dw_conv_s8_compute(const cmsis_nn_dw_conv_params *p,
 #if defined(GEN_NN_DSP)
 /* DSP extension path for ch_mult == 1 (same results as gen_dw_conv_s8_compute): four channels at
  * a time, each tap adds to four accumulators with SMLABB / SMLATT on the widened halfwords (the
- * input offset added by SXTAB16). No scratch. */
+ * input offset added by SXTAB16). No scratch. One call per output pixel, with the taps that fall
+ * inside the input: n_ky rows of n_kx taps from in_t0 / w_t0 (channel 0). */
+typedef struct
+{
+    const int32_t *bias;
+    const int32_t *mult;
+    const int32_t *shift;
+    int32_t c;          /* channels */
+    int32_t x_step;     /* bytes between horizontal taps in the input */
+    int32_t in_row;     /* bytes between tap rows in the input */
+    int32_t w_row;      /* bytes between tap rows in the filter */
+    int32_t in_off;
+    int32_t out_off;
+    int32_t act_min;
+    int32_t act_max;
+} gen_dw_args;
+
+#define GEN_DW_TAP(ip, wp)                                                                                         \
+    do                                                                                                             \
+    {                                                                                                              \
+        const int32_t v_ = gen_nn_read_s8x4(ip);                                                                   \
+        const int32_t u_ = gen_nn_read_s8x4(wp);                                                                   \
+        const int32_t ve_ = __sxtab16(offp, v_);                                                                   \
+        const int32_t ue_ = __sxtb16(u_);                                                                          \
+        const int32_t vo_ = gen_nn_sxtab16_ror8(offp, v_);                                                         \
+        const int32_t uo_ = gen_nn_sxtb16_ror8(u_);                                                                \
+        s0 = __smlabb(ve_, ue_, s0);                                                                               \
+        s2 = __smlatt(ve_, ue_, s2);                                                                               \
+        s1 = __smlabb(vo_, uo_, s1);                                                                               \
+        s3 = __smlatt(vo_, uo_, s3);                                                                               \
+    } while (0)
+
+static void gen_dw_pixel_dsp(const gen_dw_args *a,
+                             const int8_t *in_t0,
+                             const int8_t *w_t0,
+                             int32_t n_ky,
+                             int32_t n_kx,
+                             int8_t *out)
+{
+    const int32_t c = a->c;
+    const int32_t offp = gen_nn_dup16(a->in_off);
+    const int32_t *const bias = a->bias;
+    const int32_t *const mult = a->mult;
+    const int32_t *const shift = a->shift;
+    const int32_t x_step = a->x_step;
+    const int32_t in_row = a->in_row;
+    const int32_t w_row = a->w_row;
+    const int32_t out_off = a->out_off;
+    const int32_t act_min = a->act_min;
+    const int32_t act_max = a->act_max;
+    int32_t ch;
+
+    for (ch = 0; ch + 4 <= c; ch += 4)
+    {
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const int8_t *ir = in_t0 + ch;
+        const int8_t *wr = w_t0 + ch;
+        int32_t ky, kx;
+        if (bias != NULL)
+        {
+            s0 = bias[ch];
+            s1 = bias[ch + 1];
+            s2 = bias[ch + 2];
+            s3 = bias[ch + 3];
+        }
+        if (n_kx == 3)
+        {
+            const int32_t xs = x_step;
+            for (ky = n_ky; ky > 0; ky--)
+            {
+                GEN_DW_TAP(ir, wr);
+                GEN_DW_TAP(ir + xs, wr + c);
+                GEN_DW_TAP(ir + 2 * xs, wr + 2 * c);
+                ir += in_row;
+                wr += w_row;
+            }
+        }
+        else
+        {
+            for (ky = n_ky; ky > 0; ky--)
+            {
+                const int8_t *ip = ir;
+                const int8_t *wp = wr;
+                for (kx = n_kx; kx > 0; kx--)
+                {
+                    GEN_DW_TAP(ip, wp);
+                    ip += x_step;
+                    wp += c;
+                }
+                ir += in_row;
+                wr += w_row;
+            }
+        }
+        {
+            const int8_t o0 = gen_nn_requant_out(s0, mult[ch], shift[ch], out_off, act_min, act_max);
+            const int8_t o1 = gen_nn_requant_out(s1, mult[ch + 1], shift[ch + 1], out_off, act_min, act_max);
+            const int8_t o2 = gen_nn_requant_out(s2, mult[ch + 2], shift[ch + 2], out_off, act_min, act_max);
+            const int8_t o3 = gen_nn_requant_out(s3, mult[ch + 3], shift[ch + 3], out_off, act_min, act_max);
+            out[ch] = o0;
+            out[ch + 1] = o1;
+            out[ch + 2] = o2;
+            out[ch + 3] = o3;
+        }
+    }
+    for (; ch < c; ch++)
+    {
+        int32_t s0 = bias != NULL ? bias[ch] : 0;
+        const int8_t *ir = in_t0 + ch;
+        const int8_t *wr = w_t0 + ch;
+        int32_t ky, kx;
+        for (ky = 0; ky < n_ky; ky++)
+        {
+            for (kx = 0; kx < n_kx; kx++)
+            {
+                s0 += ((int32_t)ir[kx * x_step] + a->in_off) * (int32_t)wr[kx * c];
+            }
+            ir += in_row;
+            wr += w_row;
+        }
+        out[ch] = gen_nn_requant_out(s0, mult[ch], shift[ch], out_off, act_min, act_max);
+    }
+}
+#undef GEN_DW_TAP
+
 static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
                                const cmsis_nn_per_channel_quant_params *quant_params,
                                const cmsis_nn_dims *input_dims,
@@ -135,17 +258,21 @@ static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
     const int32_t out_w = output_dims->w;
     const int32_t dil_x = p->dilation.w;
     const int32_t dil_y = p->dilation.h;
-    const int32_t in_off = p->input_offset;
-    const int32_t offp = gen_nn_dup16(in_off);
-    const int32_t out_off = p->output_offset;
-    const int32_t act_min = p->activation.min;
-    const int32_t act_max = p->activation.max;
-    const int32_t *mult = quant_params->multiplier;
-    const int32_t *shift = quant_params->shift;
-    const int32_t c4 = c & ~3;
-    const int32_t x_step = dil_x * c;
-    int32_t b, oy, ox, ch;
+    gen_dw_args a;
+    int32_t b, oy, ox;
     int8_t *out = output;
+
+    a.bias = bias;
+    a.mult = quant_params->multiplier;
+    a.shift = quant_params->shift;
+    a.c = c;
+    a.x_step = dil_x * c;
+    a.in_row = dil_y * in_w * c;
+    a.w_row = k_w * c;
+    a.in_off = p->input_offset;
+    a.out_off = p->output_offset;
+    a.act_min = p->activation.min;
+    a.act_max = p->activation.max;
 
     for (b = 0; b < input_dims->n; b++)
     {
@@ -169,6 +296,7 @@ static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
                 const int32_t x0 = ox * p->stride.w - p->padding.w;
                 int32_t kx0 = 0;
                 int32_t kx1 = k_w;
+                int32_t n_kx, n_ky;
                 while (kx0 < k_w && x0 + kx0 * dil_x < 0)
                 {
                     kx0++;
@@ -177,72 +305,16 @@ static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
                 {
                     kx1--;
                 }
+                n_kx = kx1 - kx0;
+                n_ky = n_kx > 0 ? ky1 - ky0 : 0;
+                if (n_ky > 0)
                 {
-                    /* first valid tap: input and filter addresses of channel 0 */
-                    const int32_t n_kx = kx1 - kx0;
-                    const int32_t n_ky = n_kx > 0 ? ky1 - ky0 : 0;
-                    const int8_t *in_t0 =
-                        n_ky > 0 ? in_b + (size_t)(((y0 + ky0 * dil_y) * in_w + x0 + kx0 * dil_x) * c) : in_b;
-                    const int8_t *w_t0 = n_ky > 0 ? filter + (size_t)((ky0 * k_w + kx0) * c) : filter;
-                    const int32_t in_row = dil_y * in_w * c;
-                    const int32_t w_row = k_w * c;
-                    for (ch = 0; ch < c4; ch += 4)
-                    {
-                        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                        const int8_t *ir = in_t0 + ch;
-                        const int8_t *wr = w_t0 + ch;
-                        int32_t ky, kx;
-                        if (bias != NULL)
-                        {
-                            s0 = bias[ch];
-                            s1 = bias[ch + 1];
-                            s2 = bias[ch + 2];
-                            s3 = bias[ch + 3];
-                        }
-                        for (ky = 0; ky < n_ky; ky++)
-                        {
-                            const int8_t *ip = ir;
-                            const int8_t *wp = wr;
-                            for (kx = 0; kx < n_kx; kx++)
-                            {
-                                const int32_t v = gen_nn_read_s8x4(ip);
-                                const int32_t u = gen_nn_read_s8x4(wp);
-                                const int32_t v_e = __sxtab16(offp, v);
-                                const int32_t v_o = gen_nn_sxtab16_ror8(offp, v);
-                                const int32_t u_e = __sxtb16(u);
-                                const int32_t u_o = gen_nn_sxtb16_ror8(u);
-                                s0 = __smlabb(v_e, u_e, s0);
-                                s2 = __smlatt(v_e, u_e, s2);
-                                s1 = __smlabb(v_o, u_o, s1);
-                                s3 = __smlatt(v_o, u_o, s3);
-                                ip += x_step;
-                                wp += c;
-                            }
-                            ir += in_row;
-                            wr += w_row;
-                        }
-                        out[ch] = gen_nn_requant_out(s0, mult[ch], shift[ch], out_off, act_min, act_max);
-                        out[ch + 1] = gen_nn_requant_out(s1, mult[ch + 1], shift[ch + 1], out_off, act_min, act_max);
-                        out[ch + 2] = gen_nn_requant_out(s2, mult[ch + 2], shift[ch + 2], out_off, act_min, act_max);
-                        out[ch + 3] = gen_nn_requant_out(s3, mult[ch + 3], shift[ch + 3], out_off, act_min, act_max);
-                    }
-                    for (; ch < c; ch++)
-                    {
-                        int32_t s0 = bias != NULL ? bias[ch] : 0;
-                        const int8_t *ir = in_t0 + ch;
-                        const int8_t *wr = w_t0 + ch;
-                        int32_t ky, kx;
-                        for (ky = 0; ky < n_ky; ky++)
-                        {
-                            for (kx = 0; kx < n_kx; kx++)
-                            {
-                                s0 += ((int32_t)ir[kx * x_step] + in_off) * (int32_t)wr[kx * c];
-                            }
-                            ir += in_row;
-                            wr += w_row;
-                        }
-                        out[ch] = gen_nn_requant_out(s0, mult[ch], shift[ch], out_off, act_min, act_max);
-                    }
+                    gen_dw_pixel_dsp(&a, in_b + (size_t)(((y0 + ky0 * dil_y) * in_w + x0 + kx0 * dil_x) * c),
+                                     filter + (size_t)((ky0 * k_w + kx0) * c), n_ky, n_kx, out);
+                }
+                else
+                {
+                    gen_dw_pixel_dsp(&a, in_b, filter, 0, 0, out);
                 }
                 out += c;
             }
