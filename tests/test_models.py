@@ -192,3 +192,25 @@ def test_c_warning_free_cortex_m4(stem, compiled, tmp_path):
         pytest.skip("arm-none-eabi-gcc is not installed")
     objs = _compile_all([cc, *ARM_FLAGS, *WARN_FLAGS, "-Os"], compiled(stem).out_dir, str(tmp_path))
     _assert_no_alloc(shutil.which("arm-none-eabi-nm") or "nm", objs)
+
+
+def test_bundled_example(tmp_path):
+    """The bundled example (python -m gen with no model): matches onnxruntime and classifies its sample."""
+    import json
+
+    from gen import driver, host, verify
+    ex = os.path.dirname(driver.EXAMPLE_MODEL)
+    res = driver.generate(driver.EXAMPLE_MODEL, str(tmp_path / "ex"), test_vectors=1)
+    h = host.HostModel(res.files)
+    x = np.load(os.path.join(ex, "digits_sample.npy"))
+    with open(os.path.join(ex, "digits_sample.json")) as f:
+        label = json.load(f)["label"]
+    assert x.shape == (1, 1, 8, 8) and x.dtype == np.float32
+    ref = verify.ort_session(driver.EXAMPLE_MODEL).run(None, {h.inputs[0]["name"]: x})[0]
+    got = h.run(x)[0]
+    assert_close(got, ref, what="digits_cnn")
+    assert int(np.argmax(got)) == label
+    r = subprocess.run([sys.executable, "-m", "gen", "-o", str(tmp_path / "cli"), "--verify"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "digits_cnn" in r.stdout and "verify" in r.stdout
