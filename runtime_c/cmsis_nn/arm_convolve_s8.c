@@ -277,9 +277,11 @@ static void gen_conv_1x1_dsp(const int8_t *in,
                              int32_t in_off,
                              const int8_t *filter,
                              int32_t out_c,
-                             const gen_conv_out_params *op,
+                             const gen_conv_out_params *opp,
                              int8_t *out)
 {
+    const gen_conv_out_params opv = *opp;
+    const gen_conv_out_params *const op = &opv;
     const int32_t k4 = k >> 2;
     const int32_t kr = k & 3;
     const int32_t t = k4 << 2;
@@ -352,12 +354,6 @@ static void gen_conv_1x1_dsp(const int8_t *in,
     }
 }
 
-/* position of entry j of a column of length k: (0, 2, 1, 3) inside complete groups of four */
-static inline int32_t gen_conv_col_pos(int32_t j, int32_t k4x4)
-{
-    return j < k4x4 ? ((j & ~3) | ((j & 1) << 1) | ((j >> 1) & 1)) : j;
-}
-
 /* the im2col column of output pixel (oy, ox), see above */
 static void gen_conv_im2col_dsp(int16_t *col,
                                 const int8_t *in_b,
@@ -410,8 +406,10 @@ static void gen_conv_im2col_dsp(int16_t *col,
     }
     else
     {
-        const int32_t k4x4 = (filter_dims->h * filter_dims->w * c) & ~3;
-        int32_t j = 0;
+        /* natural order first, then (0, 1, 2, 3) -> (0, 2, 1, 3) inside every complete group of four */
+        const int32_t k4 = (filter_dims->h * filter_dims->w * c) >> 2;
+        int16_t *dst = col;
+        int32_t g;
         for (ky = 0; ky < filter_dims->h; ky++)
         {
             const int32_t iy = y0 + ky * cp->dilation.h;
@@ -420,20 +418,28 @@ static void gen_conv_im2col_dsp(int16_t *col,
                 const int32_t ix = x0 + kx * cp->dilation.w;
                 if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
                 {
-                    for (i = 0; i < c; i++, j++)
+                    for (i = 0; i < c; i++)
                     {
-                        col[gen_conv_col_pos(j, k4x4)] = 0;
+                        dst[i] = 0;
                     }
                 }
                 else
                 {
                     const int8_t *src = in_b + (size_t)((iy * in_w + ix) * c);
-                    for (i = 0; i < c; i++, j++)
+                    for (i = 0; i < c; i++)
                     {
-                        col[gen_conv_col_pos(j, k4x4)] = (int16_t)((int32_t)src[i] + in_off);
+                        dst[i] = (int16_t)((int32_t)src[i] + in_off);
                     }
                 }
+                dst += c;
             }
+        }
+        for (g = 0; g < k4; g++)
+        {
+            const uint32_t lo = (uint32_t)gen_nn_read_s16x2(col + 4 * g);
+            const uint32_t hi = (uint32_t)gen_nn_read_s16x2(col + 4 * g + 2);
+            gen_nn_write_s16x2(col + 4 * g, (int32_t)((lo & 0xFFFFu) | (hi << 16)));
+            gen_nn_write_s16x2(col + 4 * g + 2, (int32_t)((lo >> 16) | (hi & 0xFFFF0000u)));
         }
     }
 }
@@ -445,10 +451,12 @@ static void gen_conv_cols_dsp(const int16_t *col0,
                               int32_t k,
                               const int8_t *filter,
                               int32_t out_c,
-                              const gen_conv_out_params *op,
+                              const gen_conv_out_params *opp,
                               int8_t *y0,
                               int8_t *y1)
 {
+    const gen_conv_out_params opv = *opp;
+    const gen_conv_out_params *const op = &opv;
     const int32_t k4 = k >> 2;
     const int32_t kr = k & 3;
     const int8_t *w0 = filter;
