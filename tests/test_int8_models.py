@@ -122,7 +122,7 @@ def test_int8_path_has_no_float(case):
     In the C source, float appears only in NAME_run (the boundary quantize/dequantize)."""
     m, res, _ = compiled(*case)
     src = res.files["m.c"].decode()
-    invoke = re.search(r"static void m_invoke\(void\)\n\{\n(.*?)\n\}\n", src, re.S).group(1)
+    invoke = re.search(r"static \w+ m_invoke\(void\)\n\{\n(.*?)\n\}\n", src, re.S).group(1)
     assert not re.search(r"\bfloat\b|_f32\b|\d\.\d*f\b", invoke), "float in m_invoke"
     runs = re.search(r"int m_run\(const float.*?\n\}\n", src, re.S).group(0)
     outside = src.replace(runs, "")
