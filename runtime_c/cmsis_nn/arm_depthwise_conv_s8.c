@@ -239,6 +239,235 @@ static void gen_dw_pixel_dsp(const gen_dw_args *a,
 }
 #undef GEN_DW_TAP
 
+/* Requantization of four channels (ch .. ch + 3) of the row kernel: when all four shifts are
+ * right shifts the folded gen_nn_requant_rshift, else the general helper. */
+typedef struct
+{
+    int32_t mult[4];
+    int32_t e1[4];
+    int32_t c0[4];
+    int32_t shift[4];
+    int32_t fast;
+} gen_dw_rq4;
+
+static void gen_dw_rq4_init(gen_dw_rq4 *q, const int32_t *mult, const int32_t *shift)
+{
+    int32_t i;
+    q->fast = 1;
+    for (i = 0; i < 4; i++)
+    {
+        const int32_t sh = shift[i];
+        q->mult[i] = mult[i];
+        q->shift[i] = sh;
+        if (sh < 0)
+        {
+            q->e1[i] = -sh - 1;
+            q->c0[i] = (int32_t)((uint32_t)1 << (-sh - 1));
+        }
+        else
+        {
+            q->e1[i] = 0;
+            q->c0[i] = 0;
+            q->fast = 0;
+        }
+    }
+}
+
+static inline int8_t gen_dw_rq_out(const gen_dw_rq4 *q, int32_t i, int32_t acc, int32_t out_off, int32_t act_min,
+                                   int32_t act_max)
+{
+    const int32_t r = gen_nn_requant_rshift(acc, q->mult[i], q->e1[i], q->c0[i]);
+    if (act_min == -128 && act_max == 127)
+    {
+        return (int8_t)__ssat(r + out_off, 8);
+    }
+    return (int8_t)gen_nn_clamp(r + out_off, act_min, act_max);
+}
+
+/* The interior block: n_rows output rows (row_step input bytes, out_row output bytes apart) of
+ * n_px pixels (px_step input bytes apart) whose taps (n_ky rows of k_w) all fall inside the input,
+ * so one call per layer. Channels outer in groups of four: the input offset joins the bias as
+ * in_off * sum(w) of the group, so the inner loop widens raw bytes; the group's 3x3 filter words
+ * are widened once into locals and its requantization constants prepared once (see gen_dw_rq4).
+ * (Two pixels per step would need 8 accumulators: GCC 12 then spills them on the Cortex-M4.) */
+#define GEN_DW_TAP1(ip, wp)                                                                                        \
+    do                                                                                                             \
+    {                                                                                                              \
+        const int32_t u_ = gen_nn_read_s8x4(wp);                                                                   \
+        const int32_t v_ = gen_nn_read_s8x4(ip);                                                                   \
+        const int32_t ue_ = __sxtb16(u_);                                                                          \
+        const int32_t uo_ = gen_nn_sxtb16_ror8(u_);                                                                \
+        const int32_t ve_ = __sxtb16(v_);                                                                          \
+        const int32_t vo_ = gen_nn_sxtb16_ror8(v_);                                                                \
+        s0 = __smlabb(ve_, ue_, s0);                                                                               \
+        s2 = __smlatt(ve_, ue_, s2);                                                                               \
+        s1 = __smlabb(vo_, uo_, s1);                                                                               \
+        s3 = __smlatt(vo_, uo_, s3);                                                                               \
+    } while (0)
+
+#define GEN_DW_TAPW(ip, t)                                                                                         \
+    do                                                                                                             \
+    {                                                                                                              \
+        const int32_t v_ = gen_nn_read_s8x4(ip);                                                                   \
+        const int32_t ve_ = __sxtb16(v_);                                                                          \
+        const int32_t vo_ = gen_nn_sxtb16_ror8(v_);                                                                \
+        s0 = __smlabb(ve_, we[t], s0);                                                                             \
+        s2 = __smlatt(ve_, we[t], s2);                                                                             \
+        s1 = __smlabb(vo_, wo[t], s1);                                                                             \
+        s3 = __smlatt(vo_, wo[t], s3);                                                                             \
+    } while (0)
+
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void gen_dw_block_dsp(const gen_dw_args *a,
+                             int32_t k_w,
+                             const int8_t *in_t0,
+                             const int8_t *w_t0,
+                             int32_t n_ky,
+                             int32_t n_rows,
+                             int32_t row_step,
+                             int32_t out_row,
+                             int32_t n_px,
+                             int32_t px_step,
+                             int8_t *out)
+{
+    const int32_t c = a->c;
+    const int32_t x_step = a->x_step;
+    const int32_t in_row = a->in_row;
+    const int32_t w_row = a->w_row;
+    const int32_t in_off = a->in_off;
+    const int32_t out_off = a->out_off;
+    const int32_t act_min = a->act_min;
+    const int32_t act_max = a->act_max;
+    const int32_t full3 = k_w == 3 && n_ky == 3 && x_step == c;
+    int32_t ch;
+
+    for (ch = 0; ch + 4 <= c; ch += 4)
+    {
+        gen_dw_rq4 q;
+        int32_t b[4];
+        int32_t we[9], wo[9];
+        const int8_t *const w0 = w_t0 + ch;
+        int32_t i, ky, kx, p, row;
+
+        gen_dw_rq4_init(&q, a->mult + ch, a->shift + ch);
+        if (full3)
+        {
+            /* the group's 9 filter words, widened once per row */
+            for (i = 0; i < 9; i++)
+            {
+                const int32_t u = gen_nn_read_s8x4(w0 + i * c);
+                we[i] = __sxtb16(u);
+                wo[i] = gen_nn_sxtb16_ror8(u);
+            }
+        }
+        for (i = 0; i < 4; i++)
+        {
+            /* the bias plus in_off * (sum of the filter taps), wrapping like the reference */
+            uint32_t ws = 0;
+            const int8_t *wr = w0 + i;
+            for (ky = 0; ky < n_ky; ky++)
+            {
+                for (kx = 0; kx < k_w; kx++)
+                {
+                    ws += (uint32_t)(int32_t)wr[kx * c];
+                }
+                wr += w_row;
+            }
+            b[i] = (int32_t)((a->bias != NULL ? (uint32_t)a->bias[ch + i] : 0u) + (uint32_t)in_off * ws);
+        }
+
+        for (row = 0; row < n_rows; row++)
+        {
+            const int8_t *ipx = in_t0 + (size_t)row * (size_t)row_step + ch;
+            int8_t *o = out + (size_t)row * (size_t)out_row + ch;
+            for (p = n_px; p > 0; p--)
+            {
+                int32_t s0 = b[0], s1 = b[1], s2 = b[2], s3 = b[3];
+                if (full3)
+                {
+                    const int8_t *ir = ipx;
+                    GEN_DW_TAPW(ir, 0);
+                    GEN_DW_TAPW(ir + c, 1);
+                    GEN_DW_TAPW(ir + 2 * c, 2);
+                    ir += in_row;
+                    GEN_DW_TAPW(ir, 3);
+                    GEN_DW_TAPW(ir + c, 4);
+                    GEN_DW_TAPW(ir + 2 * c, 5);
+                    ir += in_row;
+                    GEN_DW_TAPW(ir, 6);
+                    GEN_DW_TAPW(ir + c, 7);
+                    GEN_DW_TAPW(ir + 2 * c, 8);
+                }
+                else
+                {
+                    const int8_t *ir = ipx;
+                    const int8_t *wr = w0;
+                    for (ky = n_ky; ky > 0; ky--)
+                    {
+                        const int8_t *ip = ir;
+                        const int8_t *wp = wr;
+                        for (kx = k_w; kx > 0; kx--)
+                        {
+                            GEN_DW_TAP1(ip, wp);
+                            ip += x_step;
+                            wp += c;
+                        }
+                        ir += in_row;
+                        wr += w_row;
+                    }
+                }
+                if (q.fast)
+                {
+                    o[0] = gen_dw_rq_out(&q, 0, s0, out_off, act_min, act_max);
+                    o[1] = gen_dw_rq_out(&q, 1, s1, out_off, act_min, act_max);
+                    o[2] = gen_dw_rq_out(&q, 2, s2, out_off, act_min, act_max);
+                    o[3] = gen_dw_rq_out(&q, 3, s3, out_off, act_min, act_max);
+                }
+                else
+                {
+                    o[0] = gen_nn_requant_out(s0, q.mult[0], q.shift[0], out_off, act_min, act_max);
+                    o[1] = gen_nn_requant_out(s1, q.mult[1], q.shift[1], out_off, act_min, act_max);
+                    o[2] = gen_nn_requant_out(s2, q.mult[2], q.shift[2], out_off, act_min, act_max);
+                    o[3] = gen_nn_requant_out(s3, q.mult[3], q.shift[3], out_off, act_min, act_max);
+                }
+                ipx += px_step;
+                o += c;
+            }
+        }
+    }
+    for (; ch < c; ch++)
+    {
+        int32_t p, row;
+        for (row = 0; row < n_rows; row++)
+        {
+            const int8_t *ipx = in_t0 + (size_t)row * (size_t)row_step + ch;
+            for (p = 0; p < n_px; p++)
+            {
+                int32_t s0 = a->bias != NULL ? a->bias[ch] : 0;
+                const int8_t *ir = ipx;
+                const int8_t *wr = w_t0 + ch;
+                int32_t ky, kx;
+                for (ky = 0; ky < n_ky; ky++)
+                {
+                    for (kx = 0; kx < k_w; kx++)
+                    {
+                        s0 += ((int32_t)ir[kx * x_step] + in_off) * (int32_t)wr[kx * c];
+                    }
+                    ir += in_row;
+                    wr += w_row;
+                }
+                out[(size_t)row * (size_t)out_row + (size_t)p * (size_t)c + (size_t)ch] =
+                    gen_nn_requant_out(s0, a->mult[ch], a->shift[ch], out_off, act_min, act_max);
+                ipx += px_step;
+            }
+        }
+    }
+}
+#undef GEN_DW_TAP1
+#undef GEN_DW_TAPW
+
 static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
                                const cmsis_nn_per_channel_quant_params *quant_params,
                                const cmsis_nn_dims *input_dims,
@@ -259,7 +488,7 @@ static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
     const int32_t dil_x = p->dilation.w;
     const int32_t dil_y = p->dilation.h;
     gen_dw_args a;
-    int32_t b, oy, ox;
+    int32_t b, oy, ox, x_lo, x_hi, y_lo, y_hi;
     int8_t *out = output;
 
     a.bias = bias;
@@ -274,9 +503,49 @@ static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
     a.act_min = p->activation.min;
     a.act_max = p->activation.max;
 
+    /* output columns [x_lo, x_hi) have all k_w taps inside the input */
+    {
+        const int32_t sw = p->stride.w;
+        const int32_t last = in_w - 1 - (k_w - 1) * dil_x + p->padding.w; /* x0 + pad of the last one */
+        x_lo = (p->padding.w + sw - 1) / sw;
+        x_hi = last < 0 ? 0 : last / sw + 1;
+        if (x_hi > out_w)
+        {
+            x_hi = out_w;
+        }
+        if (x_lo > x_hi)
+        {
+            x_lo = x_hi;
+        }
+    }
+    {
+        const int32_t sh = p->stride.h;
+        const int32_t last = in_h - 1 - (k_h - 1) * dil_y + p->padding.h;
+        y_lo = (p->padding.h + sh - 1) / sh;
+        y_hi = last < 0 ? 0 : last / sh + 1;
+        if (y_hi > out_h)
+        {
+            y_hi = out_h;
+        }
+        if (y_lo > y_hi)
+        {
+            y_lo = y_hi;
+        }
+    }
+
     for (b = 0; b < input_dims->n; b++)
     {
         const int8_t *in_b = input + (size_t)b * (size_t)(in_h * in_w * c);
+        if (x_hi > x_lo && y_hi > y_lo)
+        {
+            /* the interior block: every tap inside the input */
+            gen_dw_block_dsp(&a, k_w,
+                             in_b + (size_t)(((y_lo * p->stride.h - p->padding.h) * in_w + x_lo * p->stride.w -
+                                              p->padding.w) *
+                                             c),
+                             filter, k_h, y_hi - y_lo, p->stride.h * in_w * c, out_w * c, x_hi - x_lo,
+                             p->stride.w * c, out + (size_t)((y_lo * out_w + x_lo) * c));
+        }
         for (oy = 0; oy < out_h; oy++)
         {
             const int32_t y0 = oy * p->stride.h - p->padding.h;
@@ -294,6 +563,13 @@ static void gen_dw_conv_s8_dsp(const cmsis_nn_dw_conv_params *p,
             for (ox = 0; ox < out_w; ox++)
             {
                 const int32_t x0 = ox * p->stride.w - p->padding.w;
+                if (ox == x_lo && x_hi > x_lo && oy >= y_lo && oy < y_hi)
+                {
+                    /* inside the interior block, done above */
+                    out += (size_t)(x_hi - x_lo) * (size_t)c;
+                    ox = x_hi - 1;
+                    continue;
+                }
                 int32_t kx0 = 0;
                 int32_t kx1 = k_w;
                 int32_t n_kx, n_ky;

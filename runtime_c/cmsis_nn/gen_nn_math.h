@@ -80,6 +80,24 @@ static inline int32_t gen_nn_requantize(int32_t x, int32_t multiplier, int32_t s
     return gen_nn_divide_by_pot(gen_nn_doubling_high_mul_nosat(gen_nn_shl_wrap(x, left), multiplier), right);
 }
 
+/* gen_nn_requantize for shift < 0 (e = -shift >= 1) with both roundings folded into one 64-bit
+ * multiply-accumulate (SMULL + 2^30 then the rounding division become one SMLAL and one shift):
+ * with r = floor((P + 2^30) / 2^31), P = x * multiplier, the result is
+ * floor((r - [r < 0] + 2^(e-1)) / 2^e) = floor((P + 2^30 + (2^(e-1) - [r < 0]) * 2^31) / 2^(31+e))
+ * (nested floor divisions). [r < 0] may be replaced by [P < 0]: they differ only when r == 0, and
+ * then both give 0. [P < 0] is taken as the sign of x ^ multiplier (wrong only when x or the
+ * multiplier is 0, where P == 0 and r == 0 again). e1 = e - 1, c0 = 2^(e-1).
+ * Same bits as gen_nn_requantize except for x == multiplier == INT32_MIN, where the reference
+ * wraps (a negative multiplier is no valid CMSIS-NN quantization). */
+static inline int32_t gen_nn_requant_rshift(int32_t x, int32_t multiplier, int32_t e1, int32_t c0)
+{
+    const int32_t c = c0 + ((x ^ multiplier) >> 31); /* 2^(e-1) - [P < 0], in [0, 2^30] */
+    const uint32_t lo = ((uint32_t)c << 31) | 0x40000000u;
+    const uint32_t hi = (uint32_t)(c >> 1);
+    const int64_t acc = (int64_t)(((uint64_t)hi << 32) | lo) + (int64_t)x * (int64_t)multiplier;
+    return (int32_t)(uint32_t)((uint64_t)acc >> 32) >> e1;
+}
+
 static inline int32_t gen_nn_add_wrap(int32_t a, int32_t b)
 {
     return gen_nn_wrap32((int64_t)a + (int64_t)b);
