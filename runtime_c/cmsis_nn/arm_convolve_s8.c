@@ -175,6 +175,36 @@ static inline int8_t gen_conv_store(const gen_conv_out_params *op, int32_t acc, 
     return gen_nn_requant_out(acc, op->mult[oc], op->shift[oc], op->out_off, op->act_min, op->act_max);
 }
 
+/* requantization constants of one output channel for gen_nn_requant_rshift (right shifts) */
+typedef struct
+{
+    int32_t mult;
+    int32_t e1;
+    int32_t c0;
+    int32_t fast; /* shift < 0 */
+} gen_conv_rq;
+
+static inline gen_conv_rq gen_conv_rq_make(const gen_conv_out_params *op, int32_t oc)
+{
+    gen_conv_rq q;
+    const int32_t sh = op->shift[oc];
+    q.mult = op->mult[oc];
+    q.fast = sh < 0;
+    q.e1 = sh < 0 ? -sh - 1 : 0;
+    q.c0 = sh < 0 ? (int32_t)((uint32_t)1 << q.e1) : 0;
+    return q;
+}
+
+static inline int8_t gen_conv_store_fast(const gen_conv_out_params *op, const gen_conv_rq *q, int32_t acc)
+{
+    const int32_t r = gen_nn_requant_rshift(acc, q->mult, q->e1, q->c0) + op->out_off;
+    if (op->act_min == -128 && op->act_max == 127)
+    {
+        return (int8_t)__ssat(r, 8);
+    }
+    return (int8_t)gen_nn_clamp(r, op->act_min, op->act_max);
+}
+
 /* sum of k int8 filter values */
 static int32_t gen_conv_row_sum(const int8_t *w, int32_t k)
 {
@@ -294,6 +324,9 @@ static void gen_conv_1x1_dsp(const int8_t *in,
         const int32_t b0 = (int32_t)((uint32_t)gen_conv_bias(op, oc) + (uint32_t)in_off * (uint32_t)gen_conv_row_sum(w0, k));
         const int32_t b1 =
             (int32_t)((uint32_t)gen_conv_bias(op, oc + 1) + (uint32_t)in_off * (uint32_t)gen_conv_row_sum(w1, k));
+        const gen_conv_rq q0 = gen_conv_rq_make(op, oc);
+        const gen_conv_rq q1 = gen_conv_rq_make(op, oc + 1);
+        const int32_t fast = q0.fast && q1.fast;
         int32_t p = 0;
         for (; p + 2 <= n_pix; p += 2)
         {
@@ -314,10 +347,20 @@ static void gen_conv_1x1_dsp(const int8_t *in,
                 acc[2] += (int32_t)x1[j] * (int32_t)w0[j];
                 acc[3] += (int32_t)x1[j] * (int32_t)w1[j];
             }
-            y0[0] = gen_conv_store(op, acc[0], oc);
-            y0[1] = gen_conv_store(op, acc[1], oc + 1);
-            y0[out_c] = gen_conv_store(op, acc[2], oc);
-            y0[out_c + 1] = gen_conv_store(op, acc[3], oc + 1);
+            if (fast)
+            {
+                y0[0] = gen_conv_store_fast(op, &q0, acc[0]);
+                y0[1] = gen_conv_store_fast(op, &q1, acc[1]);
+                y0[out_c] = gen_conv_store_fast(op, &q0, acc[2]);
+                y0[out_c + 1] = gen_conv_store_fast(op, &q1, acc[3]);
+            }
+            else
+            {
+                y0[0] = gen_conv_store(op, acc[0], oc);
+                y0[1] = gen_conv_store(op, acc[1], oc + 1);
+                y0[out_c] = gen_conv_store(op, acc[2], oc);
+                y0[out_c + 1] = gen_conv_store(op, acc[3], oc + 1);
+            }
         }
         if (p < n_pix)
         {
@@ -509,12 +552,29 @@ static void gen_conv_cols_dsp(const int16_t *col0,
             s11 += (int32_t)w1[j] * (int32_t)c1[j];
         }
         w0 = w1 + kr;
-        y0[oc] = gen_conv_store(op, s00, oc);
-        y0[oc + 1] = gen_conv_store(op, s10, oc + 1);
-        if (n_col == 2)
         {
-            y1[oc] = gen_conv_store(op, s01, oc);
-            y1[oc + 1] = gen_conv_store(op, s11, oc + 1);
+            const gen_conv_rq q0 = gen_conv_rq_make(op, oc);
+            const gen_conv_rq q1 = gen_conv_rq_make(op, oc + 1);
+            if (q0.fast && q1.fast)
+            {
+                y0[oc] = gen_conv_store_fast(op, &q0, s00);
+                y0[oc + 1] = gen_conv_store_fast(op, &q1, s10);
+                if (n_col == 2)
+                {
+                    y1[oc] = gen_conv_store_fast(op, &q0, s01);
+                    y1[oc + 1] = gen_conv_store_fast(op, &q1, s11);
+                }
+            }
+            else
+            {
+                y0[oc] = gen_conv_store(op, s00, oc);
+                y0[oc + 1] = gen_conv_store(op, s10, oc + 1);
+                if (n_col == 2)
+                {
+                    y1[oc] = gen_conv_store(op, s01, oc);
+                    y1[oc + 1] = gen_conv_store(op, s11, oc + 1);
+                }
+            }
         }
     }
     if (oc < out_c)
