@@ -271,32 +271,29 @@ static inline int32_t gen_nn_dup16(int32_t v)
     return (int32_t)(((uint32_t)v & 0xFFFFu) * 0x10001u);
 }
 
-/* gen_nn_requantize with the rounding division done as one shift plus the rounding bit:
- * round-half-away(r / 2^e) = floor((t + 2^(e-1)) / 2^e) with t = r - (r < 0), and
- * floor((t + 2^(e-1)) / 2^e) = (t >> e) + bit e-1 of t, which cannot overflow. QADD keeps
- * t = INT32_MIN for r = INT32_MIN (an exact multiple of 2^e, so the result is still right). */
+/* gen_nn_requantize on DSP cores: right shifts through gen_nn_requant_rshift (one SMLAL and one
+ * shift, see there), left shifts with the single rounding of the high multiply. */
 static inline int32_t gen_nn_requantize_dsp(int32_t x, int32_t multiplier, int32_t shift)
 {
-    int32_t r;
-    if (shift > 0)
-    {
-        x = gen_nn_shl_wrap(x, shift);
-    }
-    r = gen_nn_wrap32(((int64_t)x * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
     if (shift < 0)
     {
-        const int32_t e = -shift;
-        const int32_t t = __qadd(r, r >> 31);
-        r = (t >> e) + ((t >> (e - 1)) & 1);
+        const int32_t e1 = -shift - 1;
+        return gen_nn_requant_rshift(x, multiplier, e1, (int32_t)((uint32_t)1 << e1));
     }
-    return r;
+    x = gen_nn_shl_wrap(x, shift);
+    return gen_nn_wrap32(((int64_t)x * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
 }
 
-/* requantize, add the output offset, clamp */
+/* requantize, add the output offset, clamp (one SSAT for the full int8 range) */
 static inline int8_t gen_nn_requant_out(int32_t acc, int32_t mult, int32_t shift, int32_t out_off, int32_t act_min,
                                         int32_t act_max)
 {
-    return (int8_t)gen_nn_clamp(gen_nn_requantize_dsp(acc, mult, shift) + out_off, act_min, act_max);
+    const int32_t r = gen_nn_requantize_dsp(acc, mult, shift) + out_off;
+    if (act_min == -128 && act_max == 127)
+    {
+        return (int8_t)__ssat(r, 8);
+    }
+    return (int8_t)gen_nn_clamp(r, act_min, act_max);
 }
 #endif /* __ARM_FEATURE_DSP */
 
