@@ -440,6 +440,15 @@ def _check_param_shapes(model: onnx.ModelProto) -> None:
             if len(ins) > 2 and shp(ins[2]) not in (None, (w[0],)):
                 raise GenError(f"bias '{ins[2]}' has shape {list(shp(ins[2]))}, not [{w[0]}] (the output channels)",
                                n.name, n.op_type)
+        elif n.op_type == "Gemm" and len(ins) > 2 and shp(ins[2]) is not None and shp(n.output[0]) is not None:
+            c, y = shp(ins[2]), shp(n.output[0])
+            try:
+                ok = len(c) <= len(y) and np.broadcast_shapes(c, y) == y
+            except ValueError:
+                ok = False
+            if not ok:
+                raise GenError(f"bias '{ins[2]}' has shape {list(c)}, which does not broadcast to the output "
+                               f"{list(y)}", n.name, n.op_type)
         elif n.op_type == "BatchNormalization":
             if len(x) < 2:
                 raise GenError(f"input '{ins[0]}' has shape {list(x)}: it needs a channel dimension", n.name, n.op_type)
