@@ -290,10 +290,13 @@ def _source(name, up, ctx, body, runtime, io, int8, source, scratch_plan) -> str
     if int8:
         lines += [_proto(name, io, None, None, "_s8"), "{"] + copy_in + [f"    int status = {name}_invoke();"] + copy_out + \
                  ["    return status;", "}", ""]
+        # float boundary: int8 tensors are (de)quantized, float ones (a model may keep some) copied
         q_in = [f"    gen_s8_quantize_f32(input{k}, (int8_t *)(ARENA + {t['offset']}), {t['size']}, "
-                f"{c_float(t['scale'])}, {t['zero_point']});" for k, t in enumerate(io["inputs"])]
+                f"{c_float(t['scale'])}, {t['zero_point']});" if t["dtype"] == "int8" else copy_in[k]
+                for k, t in enumerate(io["inputs"])]
         dq_out = [f"    gen_s8_dequantize_f32((const int8_t *)(ARENA + {t['offset']}), output{k}, {t['size']}, "
-                  f"{c_float(t['scale'])}, {t['zero_point']});" for k, t in enumerate(io["outputs"])]
+                  f"{c_float(t['scale'])}, {t['zero_point']});" if t["dtype"] == "int8" else copy_out[k]
+                  for k, t in enumerate(io["outputs"])]
         lines += [_proto(name, io, "float", "float", ""), "{"] + q_in + [f"    int status = {name}_invoke();"] + dq_out + \
                  ["    return status;", "}", ""]
     else:

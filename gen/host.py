@@ -111,8 +111,9 @@ class HostModel:
                           [NP[t["dtype"]] for t in self.inputs], [NP[t["dtype"]] for t in self.outputs])
 
     def run_s8(self, *inputs: np.ndarray) -> list[np.ndarray]:
-        return self._call(getattr(self.lib, f"{self.name}_run_s8"), inputs, [np.int8] * len(self.inputs),
-                          [np.int8] * len(self.outputs))
+        """int8 in and out (tensors a quantized model keeps in float stay float)."""
+        return self._call(getattr(self.lib, f"{self.name}_run_s8"), inputs, [NP[t["dtype"]] for t in self.inputs],
+                          [NP[t["dtype"]] for t in self.outputs])
 
 
 def load(path_or_files, cflags: list[str] | None = None) -> HostModel:

@@ -50,9 +50,10 @@ def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.n
         ins = default_inputs(summary, k) if (inputs is None or k > 0) else inputs
         if int8:
             ins = [np.asarray(i) for i in ins]
-            if ins[0].dtype != np.int8:   # float sample: quantize as the boundary does
-                ins = [np.clip(np.round(np.asarray(i, np.float32) / t["scale"]) + t["zero_point"], -128, 127)
-                       .astype(np.int8) for i, t in zip(ins, summary["inputs"])]
+            # float samples for int8 inputs: quantize as the boundary does
+            ins = [np.clip(np.round(np.asarray(i, np.float32) / t["scale"]) + t["zero_point"], -128, 127)
+                   .astype(np.int8) if t["dtype"] == "int8" and i.dtype != np.int8 else
+                   i.astype(np.float32) if t["dtype"] != "int8" else i for i, t in zip(ins, summary["inputs"])]
             outs = model.run_s8(*ins)
         else:
             ins = [np.asarray(i, np.float32) for i in ins]
