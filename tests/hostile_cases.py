@@ -146,6 +146,26 @@ def undefined_input(tmp):
     return _err(tmp, m, ["ghost", "relu1", "never produced"], "a node input nobody produces")
 
 
+def newline_in_names(tmp):
+    m = model([helper.make_node("Relu", ["gh\nost"], ["y"], name="bad\nnode")], [vi("x", [1, 4])], [vi("y", [1, 4])])
+    return _err(tmp, m, ["'gh\\nost'", "'bad\\nnode'"], "names holding a newline (the message stays one line)")
+
+
+def non_utf8_name(tmp):
+    data = gemm_model().SerializeToString()
+    i = data.index(b"relu")
+    (tmp / "model.onnx").write_bytes(data[:i] + b"\xffelu" + data[i + 4:])
+    return Case([str(tmp / "model.onnx"), "-o", str(tmp / "out")], ["NodeProto.name", "UTF-8"],
+                title="a node name that is not UTF-8")
+
+
+def corrupt_initializer(tmp):
+    m = gemm_model()
+    w = m.graph.initializer[0]
+    w.raw_data = w.raw_data[: len(w.raw_data) // 2]      # dims say [4, 8], the data holds 16 floats
+    return _err(tmp, m, ["tensor name: W", "too small"], "an initializer whose data is shorter than its dims")
+
+
 def duplicate_output(tmp):
     m = model([helper.make_node("Relu", ["x"], ["y"], name="first"),
                helper.make_node("Sigmoid", ["x"], ["y"], name="second")],
@@ -333,10 +353,11 @@ def c_keyword_names(tmp):
     return c
 
 
-ERROR_CASES = [missing_file, directory_as_model, empty_file, truncated, random_bytes, tensor_proto, graph_proto,
-               empty_graph, no_nodes, cycle, undefined_input, duplicate_output, external_data_missing,
-               unsupported_resize, unsupported_lstm, float16_input, int16_input, uint8_input, uint8_activation,
-               dynamic_batch, dynamic_inner_dim, zero_size_input, zero_size_activation, ram_limit, out_is_file,
+ERROR_CASES = [missing_file, directory_as_model, empty_file, truncated, random_bytes, tensor_proto,
+               graph_proto, empty_graph, no_nodes, cycle, undefined_input, newline_in_names, non_utf8_name,
+               corrupt_initializer, duplicate_output, external_data_missing, unsupported_resize,
+               unsupported_lstm, float16_input, int16_input, uint8_input, uint8_activation, dynamic_batch,
+               dynamic_inner_dim, zero_size_input, zero_size_activation, ram_limit, out_is_file,
                out_under_file, out_unwritable, out_foreign_dir, opset_old, opset_new, bad_shape_syntax,
                bad_shape_no_eq, bad_shape_name, missing_test_input, wrong_test_input_shape, bad_option_value,
                unknown_option, negative_test_vectors]
