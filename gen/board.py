@@ -143,17 +143,8 @@ def parse_output(text: str) -> dict:
     return res
 
 
-def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None = None,
-                timeout: float = 900.0, cmsis_nn_dir: str | None = None) -> dict:
-    """Build the firmware around ``gen_dir`` for a QEMU env and run it (``pio run -t upload``).
-
-    Returns parse_output()'s dict plus 'returncode' (pio's), 'status' (the firmware's
-    exit status, None if it did not run), 'elf', 'size' (elf_size) and 'log' (pio +
-    QEMU output). ``cmsis_nn_dir``: a CMSIS-NN v7.0.0 checkout to link instead of gen's
-    portable kernels (sets GEN_CMSIS_NN_DIR, which defines GEN_USE_CMSIS_NN).
-    """
-    if board not in QEMU_BOARDS:
-        raise ValueError("unknown QEMU board %r (have %s)" % (board, ", ".join(QEMU_BOARDS)))
+def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir):
+    """``pio run -e board [-t target]`` around gen_dir, offline; returns (log, returncode, elf or None)."""
     pio = pio_command()
     if pio is None:
         raise RuntimeError("PlatformIO is not installed (pip install platformio)")
@@ -165,7 +156,7 @@ def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None 
     env = pio_env(**extra)
     if not cmsis_nn_dir:
         env.pop("GEN_CMSIS_NN_DIR", None)
-    cmd = pio + ["run", "-d", ROOT, "-e", board, "-t", "upload"]
+    cmd = pio + ["run", "-d", ROOT, "-e", board] + (["-t", target] if target else [])
     try:
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                               text=True, timeout=timeout, check=False)
@@ -174,34 +165,38 @@ def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None 
         log = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         log += "\nbench: pio timed out after %.0f s\n" % timeout
         rc = 124
+    bdir = os.path.abspath(build_dir) if build_dir else os.path.join(ROOT, ".pio", "build")
+    elf = os.path.join(bdir, board, "firmware.elf")
+    return log, rc, elf if os.path.isfile(elf) else None
+
+
+def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None = None,
+                timeout: float = 900.0, cmsis_nn_dir: str | None = None) -> dict:
+    """Build the firmware around ``gen_dir`` for a QEMU env and run it (``pio run -t upload``).
+
+    Returns parse_output()'s dict plus 'returncode' (pio's), 'status' (the firmware's
+    exit status, None if it did not run), 'elf', 'size' (elf_size) and 'log' (pio +
+    QEMU output). ``cmsis_nn_dir``: a CMSIS-NN v7.0.0 checkout to link instead of gen's
+    portable kernels (sets GEN_CMSIS_NN_DIR, which defines GEN_USE_CMSIS_NN).
+    """
+    if board not in QEMU_BOARDS:
+        raise ValueError("unknown QEMU board %r (have %s)" % (board, ", ".join(QEMU_BOARDS)))
+    log, rc, elf = _pio_run(gen_dir, board, "upload", build_dir, timeout, cmsis_nn_dir)
     res = parse_output(log)
     res["returncode"] = rc
     m = re.search(r"qemu: \S+ exited with status (\d+)", log)
     res["status"] = int(m.group(1)) if m else None
-    bdir = os.path.abspath(build_dir) if build_dir else os.path.join(ROOT, ".pio", "build")
-    elf = os.path.join(bdir, board, "firmware.elf")
-    res["elf"] = elf if os.path.isfile(elf) else None
-    res["size"] = elf_size(elf) if res["elf"] else None
+    res["elf"] = elf
+    res["size"] = elf_size(elf) if elf else None
     res["log"] = log
     return res
 
 
 def build_firmware(gen_dir: str, board: str, build_dir: str | None = None, timeout: float = 900.0) -> str:
     """Builds (does not run) the firmware around ``gen_dir`` for a PlatformIO env; returns the ELF path."""
-    pio = pio_command()
-    if pio is None:
-        raise RuntimeError("PlatformIO is not installed (pip install platformio)")
-    extra = {"GEN_DIR": os.path.abspath(gen_dir)}
-    if build_dir:
-        extra["PLATFORMIO_BUILD_DIR"] = os.path.abspath(build_dir)
-    env = pio_env(**extra)
-    env.pop("GEN_CMSIS_NN_DIR", None)
-    proc = subprocess.run(pio + ["run", "-d", ROOT, "-e", board], env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=timeout, check=False)
-    bdir = os.path.abspath(build_dir) if build_dir else os.path.join(ROOT, ".pio", "build")
-    elf = os.path.join(bdir, board, "firmware.elf")
-    if proc.returncode != 0 or not os.path.isfile(elf):
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+    log, rc, elf = _pio_run(gen_dir, board, None, build_dir, timeout, None)
+    if rc != 0 or elf is None:
+        tail = "\n".join(log.strip().splitlines()[-15:])
         raise RuntimeError(f"pio run -e {board} failed:\n{tail}")
     return elf
 
