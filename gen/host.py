@@ -21,6 +21,11 @@ from .ir import C_TYPE
 CFLAGS = ["-std=c99", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-pedantic"]
 NP = {"float32": np.float32, "int8": np.int8}
 CT = {"float32": "float", "int8": "int8_t"}
+# sanitize=True: a standalone executable (ASan cannot be dlopen'ed into CPython) with guard bytes
+SANITIZE_CFLAGS = ["-std=c99", "-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+                   "-fno-sanitize-recover=all", "-DGEN_ARENA_GUARD=64", "-Wall", "-Wextra", "-pedantic"]
+SANITIZE_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=90:strict_string_checks=1",
+                "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1:exitcode=91"}
 
 
 def cache_dir() -> str:
@@ -42,9 +47,11 @@ class HostModel:
     """A generated library loaded into this process."""
 
     def __init__(self, files: dict[str, bytes], cflags: list[str] | None = None, cc: str = "gcc",
-                 extra_sources: list[str] | None = None):
+                 extra_sources: list[str] | None = None, sanitize: bool = False):
         """extra_sources: C files built into the library too (e.g. the real CMSIS-NN's, with
-        cflags ["-DGEN_USE_CMSIS_NN", "-I<CMSIS-NN>/Include"])."""
+        cflags ["-DGEN_USE_CMSIS_NN", "-I<CMSIS-NN>/Include"]).
+        sanitize: build a standalone executable under ASan/UBSan with arena guard bytes instead of a
+        shared library; each run is a process and any sanitizer report or guard damage raises."""
         plans = [f for f in files if f.endswith("_plan.json")]
         if len(plans) != 1:
             raise GenError("the directory holds no single gen library (*_plan.json)")
@@ -52,13 +59,19 @@ class HostModel:
         self.name = self.summary["name"]
         self.inputs, self.outputs = self.summary["inputs"], self.summary["outputs"]
         self.int8 = any(t["dtype"] == "int8" for t in self.inputs + self.outputs)
-        flags = CFLAGS + list(cflags or [])
+        self.sanitize = sanitize
+        flags = (SANITIZE_CFLAGS if sanitize else CFLAGS) + list(cflags or [])
         extra = sorted(extra_sources or [])
+        if sanitize:
+            files = {**files, "gen_harness.c": _harness(self.name, self.inputs, self.outputs, self.int8).encode()}
         key = content_hash({**files, "cflags": " ".join(flags).encode(), "cc": cc.encode(),
                             "extra": "\n".join(f"{p}:{os.path.getmtime(p)}" for p in extra).encode()})
-        lib = os.path.join(cache_dir(), f"{self.name}-{key}.so")
+        lib = os.path.join(cache_dir(), f"{self.name}-{key}" + (".asan" if sanitize else ".so"))
         if not os.path.exists(lib):
             self._build(files, flags, cc, lib, extra)
+        if sanitize:
+            self.exe, self.lib = lib, None
+            return
         self.ffi = cffi.FFI()
         self.ffi.cdef("\n".join(self._protos()))
         self.lib = self.ffi.dlopen(lib)
@@ -96,6 +109,8 @@ class HostModel:
             if a.size != t["size"]:
                 raise ValueError(f"input '{t['name']}' needs {t['size']} values, got {a.size}")
         outs = [np.zeros(t["size"], dtype=dt) for t, dt in zip(self.outputs, dtypes_out)]
+        if self.sanitize:
+            return self._exe_call(fn, ins, outs)
         ptrs = [self.ffi.from_buffer(CT[a.dtype.name] + "[]", a) for a in ins + outs]
         rc = fn(*ptrs)
         if rc != 0:
@@ -104,6 +119,9 @@ class HostModel:
 
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """float in, float out for float models; for int8 models the float boundary entry point."""
+        if self.sanitize:
+            return self._call(0, inputs, [np.float32 if self.int8 else NP[t["dtype"]] for t in self.inputs],
+                              [np.float32 if self.int8 else NP[t["dtype"]] for t in self.outputs])
         if self.int8:
             return self._call(getattr(self.lib, f"{self.name}_run"), inputs, [np.float32] * len(self.inputs),
                               [np.float32] * len(self.outputs))
@@ -112,8 +130,71 @@ class HostModel:
 
     def run_s8(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """int8 in and out (tensors a quantized model keeps in float stay float)."""
-        return self._call(getattr(self.lib, f"{self.name}_run_s8"), inputs, [NP[t["dtype"]] for t in self.inputs],
+        fn = 1 if self.sanitize else getattr(self.lib, f"{self.name}_run_s8")
+        return self._call(fn, inputs, [NP[t["dtype"]] for t in self.inputs],
                           [NP[t["dtype"]] for t in self.outputs])
+
+
+    def _exe_call(self, entry: int, ins: list[np.ndarray], outs: list[np.ndarray]) -> list[np.ndarray]:
+        tmp = tempfile.mkdtemp(prefix="gen-san-")
+        try:
+            fin, fout = os.path.join(tmp, "in.bin"), os.path.join(tmp, "out.bin")
+            with open(fin, "wb") as f:
+                for a in ins:
+                    f.write(a.tobytes())
+            r = subprocess.run([self.exe, str(entry), fin, fout], capture_output=True, text=True, timeout=600,
+                               env={**os.environ, **SANITIZE_ENV})
+            self.report = r.stderr
+            if r.returncode != 0:
+                raise RuntimeError(f"{self.name} under sanitizers exited {r.returncode}:\n{r.stderr[-6000:]}")
+            data, pos = open(fout, "rb").read(), 0
+            for o in outs:
+                o[:] = np.frombuffer(data, o.dtype, o.size, pos)
+                pos += o.nbytes
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return [o.reshape(t["shape"]) for o, t in zip(outs, self.outputs)]
+
+
+def _harness(name: str, inputs: list[dict], outputs: list[dict], int8: bool) -> str:
+    """main(entry, in.bin, out.bin): reads the inputs, runs NAME_run (entry 0) or NAME_run_s8 (entry 1) twice
+    (the second run sees the arena the first left), checks the status and the arena guards, writes the outputs.
+    Buffers are malloc'ed at their exact sizes so ASan sees any read or write past them."""
+    entries = [("", [("float" if int8 else C_TYPE[t["dtype"]]) for t in inputs],
+                [("float" if int8 else C_TYPE[t["dtype"]]) for t in outputs])]
+    if int8:
+        entries.append(("_s8", [C_TYPE[t["dtype"]] for t in inputs], [C_TYPE[t["dtype"]] for t in outputs]))
+    up = name.upper()
+    lines = ["#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>", f'#include "{name}.h"', "",
+             f"int {name}_guard_ok(void);", "",
+             "static void *read_exact(FILE *f, size_t n)", "{",
+             "    void *p = malloc(n ? n : 1);", "    if (!p || fread(p, 1, n, f) != n) {",
+             '        fprintf(stderr, "harness: short input file\\n");', "        exit(2);", "    }",
+             "    return p;", "}", "",
+             "int main(int argc, char **argv)", "{", "    FILE *fi, *fo;", "    int entry, rc = 0, pass;",
+             "    if (argc != 4) {", '        fprintf(stderr, "usage: %s ENTRY IN.bin OUT.bin\\n", argv[0]);',
+             "        return 2;", "    }", "    entry = atoi(argv[1]);", '    fi = fopen(argv[2], "rb");',
+             '    fo = fopen(argv[3], "wb");', "    if (!fi || !fo) {", "        return 2;", "    }"]
+    for e, (suffix, tin, tout) in enumerate(entries):
+        lines += [f"    if (entry == {e}) {{"]
+        for k, ct in enumerate(tin):
+            lines.append(f"        {ct} *in{k} = read_exact(fi, sizeof({ct}) * {up}_INPUT{k}_SIZE);")
+        for k, ct in enumerate(tout):
+            lines.append(f"        {ct} *out{k} = malloc(sizeof({ct}) * {up}_OUTPUT{k}_SIZE);")
+        args = ", ".join([f"in{k}" for k in range(len(tin))] + [f"out{k}" for k in range(len(tout))])
+        lines += ["        for (pass = 0; pass < 2 && rc == 0; pass++) {",
+                  f"            rc = {name}_run{suffix}({args});", "        }"]
+        for k, ct in enumerate(tout):
+            lines.append(f"        fwrite(out{k}, sizeof({ct}), {up}_OUTPUT{k}_SIZE, fo);")
+        lines += [f"        free(in{k});" for k in range(len(tin))]
+        lines += [f"        free(out{k});" for k in range(len(tout))]
+        lines += ["    }"]
+    lines += ["    fclose(fi);", "    fclose(fo);", "    if (rc != 0) {",
+              f'        fprintf(stderr, "harness: {name}_run returned %d\\n", rc);', "        return 3;", "    }",
+              f"    if (!{name}_guard_ok()) {{",
+              '        fprintf(stderr, "harness: the arena guard bytes were overwritten\\n");', "        return 4;",
+              "    }", "    return 0;", "}", ""]
+    return "\n".join(lines)
 
 
 def load(path_or_files, cflags: list[str] | None = None) -> HostModel:
