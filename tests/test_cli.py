@@ -1,0 +1,79 @@
+"""The command line as a user meets it: help, --list-ops, the default example, determinism, --verify."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hostile_cases as hc  # noqa: E402
+
+EXAMPLE = hc.ROOT / "gen" / "examples" / "digits_cnn.onnx"
+needs_example = pytest.mark.skipif(not EXAMPLE.exists(), reason="gen/examples/digits_cnn.onnx not there yet")
+
+
+def _files(d: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
+
+
+def test_help(tmp_path):
+    r = hc.run_gen(["--help"], tmp_path)
+    assert r.returncode == 0 and not r.stderr
+    out = r.stdout
+    assert out.startswith("usage: python -m gen")
+    for needle in ("-o DIR", "--verify", "--input-shape", "--list-ops", "exit status", "examples:"):
+        assert needle in out, needle
+    assert max(len(line) for line in out.splitlines()) <= 120
+
+
+def test_list_ops(tmp_path):
+    r = hc.run_gen(["--list-ops"], tmp_path)
+    assert r.returncode == 0 and not r.stderr
+    ops = r.stdout.split()
+    assert ops == sorted(ops)
+    for op in ("Conv", "Gemm", "MatMul", "Relu", "Softmax", "AveragePool", "MaxPool", "Add", "Reshape"):
+        assert op in ops
+
+
+@needs_example
+def test_default_model(tmp_path):
+    """No argument at all: compiles the bundled example into ./build and prints the summary."""
+    r = hc.run_gen([], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert not r.stderr
+    files = _files(tmp_path / "build")
+    assert "digits_cnn.h" in files and "digits_cnn.c" in files and "digits_cnn_plan.json" in files
+    assert "digits_cnn" in r.stdout
+
+
+def _det_model(tmp_path) -> str:
+    return str(EXAMPLE) if EXAMPLE.exists() else hc.save(hc.conv_model(1), tmp_path / "conv.onnx")
+
+
+def test_two_runs_are_byte_identical(tmp_path):
+    model = _det_model(tmp_path)
+    a = hc.run_gen([model, "-o", str(tmp_path / "a"), "-q", "--name", "m"], tmp_path)
+    b = hc.run_gen([model, "-o", str(tmp_path / "b"), "-q", "--name", "m"], tmp_path)
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    fa, fb = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert fa.keys() == fb.keys()
+    for k in fa:
+        assert fa[k] == fb[k], f"{k} differs between two runs"
+
+
+def test_rerun_replaces_previous_output(tmp_path):
+    """A second run into the same directory replaces it atomically (no stale files, no .gen-* left)."""
+    model = _det_model(tmp_path)
+    out = tmp_path / "out"
+    for _ in range(2):
+        r = hc.run_gen([model, "-o", str(out), "-q"], tmp_path)
+        assert r.returncode == 0, r.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".gen-")]
+
+
+def test_verify_good_model(tmp_path):
+    model = _det_model(tmp_path)
+    r = hc.run_gen([model, "-o", str(tmp_path / "out"), "--verify"], tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not r.stderr
