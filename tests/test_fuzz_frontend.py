@@ -37,9 +37,9 @@ def _seeds() -> dict[str, bytes]:
     seeds = {"gemm": hc.gemm_model().SerializeToString(), "conv": hc.conv_model(1).SerializeToString()}
     for p in sorted(glob.glob(str(ROOT / "gen" / "examples" / "*.onnx"))):
         seeds[Path(p).stem] = Path(p).read_bytes()
-    kws = SHARED / "kws_dscnn_float32.onnx"
-    if kws.exists():
-        seeds["kws"] = kws.read_bytes()
+    for key, stem in (("kws", "kws_dscnn_float32"), ("kws_int8", "kws_dscnn_int8_qdq_tflite")):
+        if (SHARED / f"{stem}.onnx").exists():
+            seeds[key] = (SHARED / f"{stem}.onnx").read_bytes()
     return seeds
 
 
