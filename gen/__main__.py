@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -22,7 +23,8 @@ examples:
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
   python -m gen --list-ops                           the supported operators
 
-exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch."""
+exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch,
+3 internal error (a bug in gen; GEN_DEBUG=1 shows the traceback)."""
 
 
 def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
@@ -86,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as e:   # a bug in gen, not in the input: one line, the traceback on request
+        if os.environ.get("GEN_DEBUG"):
+            raise
+        print(f"gen: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+              "(a bug in gen: rerun with GEN_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
+        return 3
 
 
 def check_output_dir(out: str) -> None:

@@ -49,6 +49,25 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
     if test_vectors > 0:
         from . import testvec
         res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))
+    res.summary["stack_bytes"], res.summary["stack_target"] = stack_estimate(res.files)
     if out_dir:
         emit.write_atomically(out_dir, res.files)
     return res
+
+
+M4_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+
+
+def stack_estimate(files: dict[str, bytes]) -> tuple[int | None, str | None]:
+    """Deepest call chain of NAME_run in bytes, compiled for a Cortex-M4 when arm-none-eabi-gcc is
+    there (else for the host); None when no compiler can tell."""
+    import shutil
+
+    from . import stack
+    cc, flags, target = "gcc", None, "host gcc -O2"
+    if shutil.which("arm-none-eabi-gcc"):
+        cc, flags, target = "arm-none-eabi-gcc", stack.CFLAGS + M4_FLAGS, "Cortex-M4, arm-none-eabi-gcc -O2"
+    try:
+        return stack.stack_usage(files, cc, flags), target
+    except (OSError, RuntimeError):
+        return None, None

@@ -32,7 +32,8 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
         ram += f", largest scratch {s['scratch_bytes']:,} B"
     out.append(ram + ")")
     if s.get("stack_bytes") is not None:
-        out.append(f"  stack: {s['stack_bytes']:,} B (deepest call chain, gcc -fstack-usage)")
+        out.append(f"  stack: {s['stack_bytes']:,} B on the deepest call chain of one inference "
+                   f"({s.get('stack_target')}, -fstack-usage)")
     for env, f in (s.get("firmware") or {}).items():
         out.append(f"  firmware for {env}: flash {f['flash']:,} B = weights {f['weights']:,} + model code "
                    f"{f['model_code']:,} + firmware and libc {f['code']:,} + test vectors {f['test_vectors']:,}; RAM {f['ram']:,} B = arena {f['arena']:,} "
