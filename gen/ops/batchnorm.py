@@ -18,6 +18,8 @@ def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
         raise GenError("BatchNormalization in training mode is not supported", node.name, node.op)
     scale, bias, mean, var = (v.astype(np.float64) for v in vals)
     eps = float(node.attrs.get("epsilon", 1e-5))
+    if np.any(var + eps <= 0) or not np.all(np.isfinite(var)):
+        raise GenError("BatchNormalization variance + epsilon must be positive and finite", node.name, node.op)
     s = scale / np.sqrt(var + eps)
     return s.astype(np.float32), (bias - mean * s).astype(np.float32)
 
