@@ -253,10 +253,15 @@ def test_random_int8_graphs(m, seed):
         raise
 
 
-def test_report_drawn(capsys):
-    """Runs last in this module: prints how many graphs Hypothesis drew (shown with -s or -rA)."""
-    with capsys.disabled():
-        print(f"\nproperty tests drew {DRAWN['float']} float and {DRAWN['int8']} int8 graphs")
+@pytest.fixture(autouse=True)
+def _count_drawn(request):
+    """Hands the number of graphs each property test drew to conftest.py, which prints the total
+    at the end of the run (also under pytest-xdist, where tests run in worker processes)."""
+    before = dict(DRAWN)
+    yield
+    for kind in DRAWN:
+        if DRAWN[kind] > before[kind]:
+            request.node.user_properties.append(("graphs_drawn", (kind, DRAWN[kind] - before[kind])))
 
 
 @pytest.mark.parametrize("path", sorted(
