@@ -43,6 +43,10 @@ def float_reference(node, g: Graph, ins: list[np.ndarray]) -> np.ndarray:
     return y
 
 
+def _model_order(t, v: np.ndarray) -> np.ndarray:
+    return v.transpose(0, 3, 1, 2) if t.layout == "NHWC" else v
+
+
 def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarray] | dict[str, np.ndarray]:
     """Runs the graph on int8 inputs (in the graph inputs' memory layout); returns the outputs (or all tensors)."""
     vals: dict[str, np.ndarray] = {}
@@ -56,8 +60,11 @@ def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarr
             fam = family(node)
             ref = getattr(fam, "reference", None)
             if ref is None and g.t(node.outputs[0]).dtype == "float32":
-                out = float_reference(node, g, [vals[i] if i in vals else g.t(i).data if i else None
-                                                for i in node.inputs])
+                # the ONNX op sees tensors in the model's order (NHWC ones are only ever trivially so here)
+                out = float_reference(node, g, [_model_order(g.t(i), vals[i]) if i in vals else
+                                                g.t(i).data if i else None for i in node.inputs])
+                if g.t(node.outputs[0]).layout == "NHWC":
+                    out = out.transpose(0, 2, 3, 1)
             elif ref is None:
                 raise GenError(f"no numpy reference for {node.op}", node.name, node.op)
             else:
