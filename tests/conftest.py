@@ -1,4 +1,17 @@
-"""Suite-wide reporting: how many graphs the property tests drew (printed at the end of every run)."""
+"""Suite-wide settings and reporting.
+
+Hypothesis profiles: `ci` (the default) is derandomized, so a CI run draws the same examples every
+time and cannot fail by luck; `deep` (HYPOTHESIS_PROFILE=deep) draws fresh random examples, many
+more where tests read the profile, for long runs that hunt bugs.
+"""
+import os
+
+from hypothesis import HealthCheck, settings
+
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("ci", deadline=None, derandomize=True, suppress_health_check=_SLOW)
+settings.register_profile("deep", deadline=None, derandomize=False, max_examples=1000, suppress_health_check=_SLOW)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DRAWN: dict[str, int] = {}
 

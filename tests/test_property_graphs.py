@@ -20,7 +20,7 @@ import os
 import numpy as np
 import onnx
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
@@ -30,11 +30,7 @@ from gen.host import HostModel
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGRESSIONS = os.path.join(HERE, "regressions")
 
-settings.register_profile("ci", max_examples=25, deadline=None, derandomize=False,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("deep", max_examples=1000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+FLOAT_EXAMPLES = 1000 if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else 25
 
 DRAWN = {"float": 0, "int8": 0}
 logging.getLogger().setLevel(logging.ERROR)   # onnxruntime's quantizer warns about pre-processing
@@ -231,6 +227,7 @@ def inputs_for(m: onnx.ModelProto, seed: int, n: int = 2) -> list[np.ndarray]:
     return [rng.standard_normal(shape).astype(np.float32) for _ in range(n)]
 
 
+@settings(max_examples=FLOAT_EXAMPLES)
 @given(m=graphs(), seed=st.integers(0, 1000))
 def test_random_float_graphs(m, seed):
     DRAWN["float"] += 1
