@@ -442,27 +442,6 @@ def reduce_mean_s8(input, *, input_offset, mult, shift, output_offset, act_min=-
     return _to_s8(acc, output_offset, act_min, act_max)
 
 
-def pad(input, pad_before, pad_after, value=0):
-    """gen_s8_pad: constant pad; negative pads crop."""
-    x = np.asarray(input)
-    sl = tuple(slice(max(0, -b), x.shape[k] - max(0, -a)) for k, (b, a) in enumerate(zip(pad_before, pad_after)))
-    x = x[sl]
-    widths = [(max(0, b), max(0, a)) for b, a in zip(pad_before, pad_after)]
-    if any(s < 0 for s in x.shape):
-        x = np.zeros([max(0, s) for s in x.shape], dtype=x.dtype)
-    return np.pad(x, widths, mode="constant", constant_values=value)
-
-
-def transpose(input, perm):
-    """gen_s8_transpose: out.shape[k] = in.shape[perm[k]]."""
-    return np.ascontiguousarray(np.transpose(np.asarray(input), perm))
-
-
-def concat(inputs, axis):
-    """gen_s8_concat, called once per input, builds np.concatenate(inputs, axis)."""
-    return np.concatenate([np.asarray(i) for i in inputs], axis=axis)
-
-
 # ---- scratch sizes (what the real library's *_get_buffer_size return on DSP cores, GCC) --------
 
 

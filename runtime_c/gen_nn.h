@@ -34,14 +34,7 @@
  *                      y is [batches][channels]; acc = sum (x + input_offset);
  *                      acc = requant(acc, mult, shift) (mult/shift = QuantizeMultiplier(in_scale / out_scale));
  *                      acc = rounded acc / spatial (ties away from zero); y = clamp(acc + output_offset).
- *    gen_s8_pad:       constant pad of a rank <= 4 byte tensor; pad_before / pad_after per axis may be
- *                      negative (crop); output dims = in_dims + before + after.
- *    gen_s8_transpose: rank <= 4 byte tensor, out_dims[k] = in_dims[perm[k]].
- *    gen_s8_concat:    copies one input of a concatenation: input is [outer][in_inner] bytes and lands
- *                      in output rows of out_inner bytes at byte offset `offset`; call once per input.
- *                      Works for any element type: pass inner sizes and offset in bytes.
- *    The byte kernels are for int8 tensors; gen_layout.h (gen_transpose / gen_pad / gen_concat_part)
- *    provides the same operations for any element size.
+ *    Transpose, constant pad and concat of any element size are in gen_layout.h.
  */
 #ifndef GEN_NN_H
 #define GEN_NN_H
@@ -85,18 +78,6 @@ void gen_s8_reduce_mean(const int8_t *input,
                         int32_t output_offset,
                         int32_t act_min,
                         int32_t act_max);
-
-void gen_s8_pad(const int8_t *input,
-                int8_t *output,
-                int32_t rank,
-                const int32_t *in_dims,
-                const int32_t *pad_before,
-                const int32_t *pad_after,
-                int8_t pad_value);
-
-void gen_s8_transpose(const int8_t *input, int8_t *output, int32_t rank, const int32_t *in_dims, const int32_t *perm);
-
-void gen_s8_concat(const int8_t *input, int8_t *output, int32_t outer, int32_t in_inner, int32_t out_inner, int32_t offset);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,6 @@
 /* gen's own int8 kernels (written for gen); see gen_nn.h for the semantics of each.
  * C99, no allocation, no recursion, no writable globals. */
 #include <stddef.h>
-#include <string.h>
 
 #include "gen_nn.h"
 
@@ -135,109 +134,5 @@ void gen_s8_reduce_mean(const int8_t *input,
             acc = acc > 0 ? (acc + spatial / 2) / spatial : (acc - spatial / 2) / spatial;
             output[(size_t)b * (size_t)channels + (size_t)c] = (int8_t)gen_s8_clamp(acc + output_offset, act_min, act_max);
         }
-    }
-}
-
-/* Left-pads a rank <= 4 description to exactly 4 axes. */
-static void gen_s8_dims4(int32_t rank, const int32_t *src, int32_t fill, int32_t *dst)
-{
-    int32_t k;
-    for (k = 0; k < 4; k++)
-    {
-        dst[k] = k < 4 - rank ? fill : src[k - (4 - rank)];
-    }
-}
-
-void gen_s8_pad(const int8_t *input,
-                int8_t *output,
-                int32_t rank,
-                const int32_t *in_dims,
-                const int32_t *pad_before,
-                const int32_t *pad_after,
-                int8_t pad_value)
-{
-    int32_t id[4], pb[4], pa[4], od[4];
-    int32_t i0, i1, i2, k;
-    int32_t lo, hi;
-    gen_s8_dims4(rank, in_dims, 1, id);
-    gen_s8_dims4(rank, pad_before, 0, pb);
-    gen_s8_dims4(rank, pad_after, 0, pa);
-    for (k = 0; k < 4; k++)
-    {
-        od[k] = id[k] + pb[k] + pa[k];
-    }
-    /* innermost run: output columns [lo, hi) come from the input, the rest is padding */
-    lo = gen_s8_clamp(pb[3], 0, od[3]);
-    hi = gen_s8_clamp(id[3] + pb[3], lo, od[3]);
-    for (i0 = 0; i0 < od[0]; i0++)
-    {
-        const int32_t s0 = i0 - pb[0];
-        for (i1 = 0; i1 < od[1]; i1++)
-        {
-            const int32_t s1 = i1 - pb[1];
-            for (i2 = 0; i2 < od[2]; i2++)
-            {
-                const int32_t s2 = i2 - pb[2];
-                int8_t *row = output + (((size_t)i0 * (size_t)od[1] + (size_t)i1) * (size_t)od[2] + (size_t)i2) * (size_t)od[3];
-                if (s0 < 0 || s0 >= id[0] || s1 < 0 || s1 >= id[1] || s2 < 0 || s2 >= id[2] || hi <= lo)
-                {
-                    memset(row, (unsigned char)pad_value, (size_t)od[3]);
-                }
-                else
-                {
-                    const int8_t *src =
-                        input + (((size_t)s0 * (size_t)id[1] + (size_t)s1) * (size_t)id[2] + (size_t)s2) * (size_t)id[3];
-                    memset(row, (unsigned char)pad_value, (size_t)lo);
-                    memcpy(row + lo, src + (lo - pb[3]), (size_t)(hi - lo));
-                    memset(row + hi, (unsigned char)pad_value, (size_t)(od[3] - hi));
-                }
-            }
-        }
-    }
-}
-
-void gen_s8_transpose(const int8_t *input, int8_t *output, int32_t rank, const int32_t *in_dims, const int32_t *perm)
-{
-    int32_t id[4], p[4], od[4], st[4], os[4];
-    int32_t k, i0, i1, i2, i3;
-    size_t n = 0;
-    gen_s8_dims4(rank, in_dims, 1, id);
-    for (k = 0; k < 4; k++)
-    {
-        p[k] = k < 4 - rank ? k : perm[k - (4 - rank)] + (4 - rank);
-    }
-    st[3] = 1;
-    for (k = 2; k >= 0; k--)
-    {
-        st[k] = st[k + 1] * id[k + 1];
-    }
-    for (k = 0; k < 4; k++)
-    {
-        od[k] = id[p[k]];
-        os[k] = st[p[k]]; /* input stride of output axis k */
-    }
-    for (i0 = 0; i0 < od[0]; i0++)
-    {
-        for (i1 = 0; i1 < od[1]; i1++)
-        {
-            for (i2 = 0; i2 < od[2]; i2++)
-            {
-                const int8_t *src = input + (size_t)i0 * (size_t)os[0] + (size_t)i1 * (size_t)os[1] + (size_t)i2 * (size_t)os[2];
-                for (i3 = 0; i3 < od[3]; i3++)
-                {
-                    output[n++] = src[(size_t)i3 * (size_t)os[3]];
-                }
-            }
-        }
-    }
-}
-
-void gen_s8_concat(const int8_t *input, int8_t *output, int32_t outer, int32_t in_inner, int32_t out_inner, int32_t offset)
-{
-    int32_t o;
-    for (o = 0; o < outer; o++)
-    {
-        memcpy(output + (size_t)o * (size_t)out_inner + (size_t)offset, input + (size_t)o * (size_t)in_inner,
-               (size_t)in_inner);
     }
 }

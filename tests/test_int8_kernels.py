@@ -794,68 +794,6 @@ def test_reduce_mean_tflite_semantics():
     assert out.ravel().tolist() == [2, -2, 1, 3]
 
 
-@settings(max_examples=80, **SETTINGS)
-@given(data=st.data())
-def test_gen_s8_pad(port, data):
-    ffi, lib = port
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    rank = data.draw(st.integers(1, 4))
-    dims = [data.draw(st.integers(1, 5)) for _ in range(rank)]
-    before = [data.draw(st.integers(-d + 1 if d > 1 else 0, 3)) for d in dims]
-    after = [data.draw(st.integers(-(d + min(b, 0)) + 1, 3)) for d, b in zip(dims, before)]
-    x = _int8(rng, dims)
-    value = data.draw(offsets_out)
-    expect = ref.pad(x, before, after, value)
-    out = np.zeros(expect.shape, np.int8)
-    lib.gen_s8_pad(_p(ffi, "int8_t[]", x), _p(ffi, "int8_t[]", out), rank, _p(ffi, "int32_t[]", _i32(dims)),
-                   _p(ffi, "int32_t[]", _i32(before)), _p(ffi, "int32_t[]", _i32(after)), value)
-    np.testing.assert_array_equal(out, expect)
-
-
-@settings(max_examples=60, **SETTINGS)
-@given(data=st.data())
-def test_gen_s8_transpose(port, data):
-    ffi, lib = port
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    rank = data.draw(st.integers(1, 4))
-    dims = [data.draw(st.integers(1, 6)) for _ in range(rank)]
-    perm = data.draw(st.permutations(range(rank)))
-    x = _int8(rng, dims)
-    expect = ref.transpose(x, perm)
-    out = np.zeros(expect.shape, np.int8)
-    lib.gen_s8_transpose(_p(ffi, "int8_t[]", x), _p(ffi, "int8_t[]", out), rank, _p(ffi, "int32_t[]", _i32(dims)),
-                         _p(ffi, "int32_t[]", _i32(perm)))
-    np.testing.assert_array_equal(out, expect)
-
-
-@settings(max_examples=60, **SETTINGS)
-@given(data=st.data())
-def test_gen_s8_concat(port, data):
-    ffi, lib = port
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    rank = data.draw(st.integers(1, 4))
-    axis = data.draw(st.integers(0, rank - 1))
-    dims = [data.draw(st.integers(1, 4)) for _ in range(rank)]
-    dtype = data.draw(st.sampled_from([np.int8, np.float32]))
-    parts = []
-    for _ in range(data.draw(st.integers(1, 4))):
-        d = list(dims)
-        d[axis] = data.draw(st.integers(1, 4))
-        parts.append(rng.integers(-128, 128, size=d).astype(dtype))
-    expect = ref.concat(parts, axis)
-    out = np.zeros(expect.shape, dtype)
-    outer = int(np.prod(dims[:axis], dtype=np.int64))
-    esize = np.dtype(dtype).itemsize
-    out_inner = expect[(0,) * axis].size * esize if outer else 0
-    offset = 0
-    for p in parts:
-        in_inner = p[(0,) * axis].size * esize
-        lib.gen_s8_concat(ffi.cast("int8_t *", ffi.from_buffer(p)), ffi.cast("int8_t *", ffi.from_buffer(out)), outer,
-                          in_inner, out_inner, offset)
-        offset += in_inner
-    np.testing.assert_array_equal(out, expect)
-
-
 def _runtime_sources():
     return sorted(CMSIS_PORT.glob("*.c")) + [RUNTIME / "gen_s8.c"]
 
