@@ -7,7 +7,7 @@ outputs to the end; a kernel's scratch is alive during its node only. Offsets ar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .ir import Graph
 
@@ -87,9 +87,10 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int]) -> Plan:
         lambda b: (b.start, -b.size, b.name),                    # schedule order
         lambda b: (-b.size * (b.end - b.start + 1), b.name),     # largest area first
     ]
+    live = liveness(g, scratch_sizes)
     best = None
     for order in orders:
-        bufs = liveness(g, scratch_sizes)
+        bufs = [replace(b) for b in live]     # each order places its own copies
         size = _place(bufs, order)
         if best is None or size < best[0]:
             best = (size, bufs)

@@ -22,6 +22,7 @@ from .errors import GenError
 from .ir import Activation, Graph, Node, Quant, Tensor
 from .ops.activation import clip_bounds
 from .ops.layout import VIEW_OPS
+from .passes import rename_uses
 
 QDQ_OPS = {"QuantizeLinear", "DequantizeLinear"}
 # ONNX ops with an integer kernel when their inputs and output are int8
@@ -58,12 +59,6 @@ def quant_of(node: Node, g: Graph, what: str) -> Quant:
     axis = int(node.attrs.get("axis", 1)) if scale.size > 1 else None
     return Quant(scale.astype(np.float32).reshape(-1) if scale.size > 1 else scale.astype(np.float32).reshape(()),
                  zp.reshape(-1) if zp.size > 1 else zp.reshape(()), axis)
-
-
-def _rename(g: Graph, old: str, new: str) -> None:
-    for n in g.nodes:
-        n.inputs = [new if i == old else i for i in n.inputs]
-    g.outputs = [new if o == old else o for o in g.outputs]
 
 
 def _new_tensor(g: Graph, hint: str, like: Tensor, **kw) -> str:
@@ -113,7 +108,7 @@ def fold_activation_qdq(g: Graph) -> None:
         if not _same_quant(t.quant, q):
             continue                        # a DQ with other parameters than its Q: stays a float boundary
         g.nodes.remove(node)
-        _rename(g, out, src)
+        rename_uses(g, out, src)
     # Q of a graph input: the boundary
     for node in list(g.nodes):
         if node.op == "QuantizeLinear":

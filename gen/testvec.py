@@ -11,6 +11,7 @@ import numpy as np
 from .emit import c_values
 from .errors import GenError
 from .host import HostModel
+from .verify import quantize
 
 FLOAT_RTOL = 1e-4
 
@@ -49,11 +50,9 @@ def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.n
     for k in range(count):
         ins = default_inputs(summary, k) if (inputs is None or k > 0) else inputs
         if int8:
-            ins = [np.asarray(i) for i in ins]
             # float samples for int8 inputs: quantize as the boundary does
-            ins = [np.clip(np.round(np.asarray(i, np.float32) / t["scale"]) + t["zero_point"], -128, 127)
-                   .astype(np.int8) if t["dtype"] == "int8" and i.dtype != np.int8 else
-                   i.astype(np.float32) if t["dtype"] != "int8" else i for i, t in zip(ins, summary["inputs"])]
+            ins = [np.asarray(i) if np.asarray(i).dtype == np.int8 else quantize(i, t)
+                   for i, t in zip(ins, summary["inputs"])]
             outs = model.run_s8(*ins)
         else:
             ins = [np.asarray(i, np.float32) for i in ins]

@@ -7,7 +7,7 @@ import numpy as np
 import onnx
 import pytest
 
-from gen import driver, frontend, refrun
+from gen import driver, frontend, refrun, verify
 from gen.host import HostModel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -56,7 +56,7 @@ def test_qoperator_matches_onnxruntime(qop_model):
     rng = np.random.default_rng(1)
     for _ in range(10):
         x = rng.standard_normal((1, 1, 8, 8)).astype(np.float32)
-        xq = np.clip(np.rint(x / np.float32(t_in["scale"])) + t_in["zero_point"], -128, 127).astype(np.int8)
+        xq = verify.quantize(x, t_in)
         got = host.run_s8(xq)[0]
         vals = refrun.run(res.graph, [xq], keep=True)
         ref = vals[res.graph.outputs[0]]

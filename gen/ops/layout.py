@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import int8ref
 from ..errors import GenError
 from . import OpFamily, contiguous_strides, dims6, register
 
@@ -192,7 +193,7 @@ class Pad(OpFamily):
         t = g.t(node.inputs[0])
         value = self.pads(node, g)[2]
         if t.quant is not None:
-            value = int(np.clip(np.rint(np.float32(value) / np.float32(t.quant.s())) + t.quant.zp(), -128, 127))
+            value = int(int8ref.quantize_f32(np.float32(value), t.quant.s(), t.quant.zp()))
         return np.array([value], dtype=t.dtype)
 
     def reference(self, node, g, x):
