@@ -362,3 +362,23 @@ ERROR_CASES = [missing_file, directory_as_model, empty_file, truncated, random_b
                bad_shape_no_eq, bad_shape_name, missing_test_input, wrong_test_input_shape, bad_option_value,
                unknown_option, negative_test_vectors]
 OK_CASES = [dynamic_batch_pinned, c_keyword_names]
+# cases that fail late (after the compile): a previous output in the directory must survive them untouched
+LATE = {"ram_limit", "unsupported_resize", "wrong_test_input_shape", "bad_shape_name", "duplicate_output"}
+
+
+def _add_topic_cases() -> None:
+    """Each tests/hostile_<topic>.py adds its own ERROR_CASES, OK_CASES and LATE (names of its late cases)."""
+    import importlib
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.glob("hostile_*.py")):
+        if path.stem == "hostile_cases":
+            continue
+        mod = importlib.import_module(path.stem)
+        ERROR_CASES.extend(getattr(mod, "ERROR_CASES", []))
+        OK_CASES.extend(getattr(mod, "OK_CASES", []))
+        for case in getattr(mod, "LATE", ()):
+            LATE.add(case)
+            globals()[case] = getattr(mod, case)
+
+
+_add_topic_cases()
