@@ -44,6 +44,35 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
         for v in s["verify"]:
             out.append(f"  verify {v['output']}: max |C - onnxruntime| = {v['max_abs']:.3g}, "
                        f"max rel = {v['max_rel']:.3g}{' ' + v['extra'] if v.get('extra') else ''}")
+    if s.get("verify_layers"):
+        out.extend(verify_lines(s["verify_layers"]))
     if out_dir:
         out.append(f"  wrote {out_dir}/{s['name']}.h, {s['name']}.c and runtime files")
     return "\n".join(out)
+
+
+def verify_lines(v: dict) -> list[str]:
+    """The layer check of --verify (gen.layercheck) and the verdict: `verify: PASS` or `verify: FAIL (...)`."""
+    w = v.get("worst")
+    n8 = v["int8_layers"]
+    what = f"{v['layers']} layers" + (f" ({n8} int8)" if n8 else "")
+    lines = [f"  verify layers: {what} against onnxruntime running the model's own nodes on gen's inputs to "
+             f"each layer, {v['trials']} inputs {v['inputs']}" +
+             (f"; worst {w['label']} {w['err']} (tolerance {w['tol']})" if w else "")]
+    tol = (["1 LSB per int8 layer (0 where the ops only move bytes)"] if n8 else []) + \
+        ([f"relative {v['float_rtol']:.0e} per float layer"] if v["layers"] > n8 else [])
+    if tol:
+        lines.append("  verify tolerance: " + ", ".join(tol))
+    for e in v.get("exceptions", []):
+        lines.append(f"    wider by construction: {e}")
+    for f in v.get("failing", [])[:5]:
+        lines.append(f"    over tolerance: {f}")
+    if v.get("unchecked"):
+        lines.append(f"    not checked (need a model input gen does not keep): {', '.join(v['unchecked'][:5])}")
+    if not v.get("c_ok", True):
+        lines.append("  verify: FAIL (the C differs from gen's numpy integer reference or from onnxruntime)")
+    elif not v["ok"]:
+        lines.append(f"  verify: FAIL ({w['label']} {w['err']}, tolerance {w['tol']})")
+    else:
+        lines.append("  verify: PASS")
+    return lines
