@@ -308,3 +308,21 @@ def check(model, g: Graph, vals_list: list[dict[str, np.ndarray]]) -> LayerCheck
     for vals in vals_list:
         lc.run(vals)
     return lc
+
+
+def check_inputs(model, g: Graph, inputs: list[list[np.ndarray]], lc: LayerCheck | None = None) -> LayerCheck:
+    """The layer check on gen's numpy reference (gen.refrun) for each list of graph inputs, given in the
+    model's order (int8 for int8 graph inputs, float for float ones). Pass `lc` to reuse its session."""
+    from . import refrun
+    lc = lc or LayerCheck(model, g)
+    for xs in inputs:
+        mem = [np.asarray(x).reshape(g.t(n).shape).transpose(0, 2, 3, 1) if g.t(n).layout == "NHWC"
+               else np.asarray(x).reshape(g.t(n).shape) for x, n in zip(xs, g.inputs)]
+        lc.run(refrun.run(g, mem, keep=True))
+    return lc
+
+
+def failure_text(lc: LayerCheck) -> str:
+    s = lc.summary()
+    w = s["worst"]
+    return "; ".join(s["failing"]) or (f"worst {w['label']} {w['err']}" if w else "no layer")

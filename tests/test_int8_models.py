@@ -250,6 +250,45 @@ def test_layer_by_layer(case, record_property):
     assert not bad, f"layers more than 1 LSB from onnxruntime: {bad}"
 
 
+# ----------------------------------------------------------------------------- layer check (gen.layercheck)
+
+def range_input(res, seed: int, kind: str) -> np.ndarray:
+    """A float input inside the input's quantization range, quantized: uniform over the range, or at
+    its two edges."""
+    t = res.summary["inputs"][0]
+    rng = np.random.default_rng(seed)
+    s, zp = np.float32(t["scale"]), int(t["zero_point"])
+    lo, hi = (-128 - zp) * float(s), (127 - zp) * float(s)
+    shape = tuple(t["shape"])
+    x = rng.uniform(lo, hi, shape) if kind == "uniform" else np.where(rng.random(shape) < 0.5, lo, hi)
+    return quantize(np.asarray(x, np.float32), s, zp)
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids)
+def test_layer_check(case, record_property):
+    """gen.layercheck, what --verify runs: every int8 tensor gen computes that the model has, against
+    onnxruntime running the ORIGINAL model's nodes (not gen's lowering) on gen's own values of that
+    layer's inputs: at most 1 LSB per layer (0 where the ops only move bytes). Every int8 kernel of gen's
+    graph writes such a tensor or feeds one (layout transposes and requantizes of gen's own are inside a
+    layer). Inputs: uniform over the input's quantization range and at its edges."""
+    from gen import layercheck
+    m, res, hm = compiled(*case)
+    g = res.graph
+    xs = [[range_input(res, 500 + k, kind)] for k, kind in enumerate(["uniform", "uniform", "edges"])]
+    lc = layercheck.check_inputs(m, g, xs)
+    s = lc.summary()
+    record_property("worst_layer", s["worst"])
+    print(f"{ids(case)}: {s['layers']} layers, worst {s['worst']['label']} {s['worst']['err']}")
+    checked = {l.tensor for l in lc.layers}
+    kernels = [n for n in g.nodes if n.op.endswith("S8") and n.op != "LayoutS8"]
+    covered = [n for n in kernels if n.outputs[0] in checked or
+               any(n.outputs[0] in c.inputs and c.outputs[0] in checked for c in g.nodes)]
+    assert len(covered) == len(kernels), f"layer check covers {len(covered)} of {len(kernels)} int8 kernels"
+    assert not s["unchecked"], s["unchecked"]
+    assert not s["exceptions"], f"official models need no wider tolerance: {s['exceptions']}"
+    assert lc.ok(), layercheck.failure_text(lc)
+
+
 # ----------------------------------------------------------------------------- memory
 
 @pytest.mark.parametrize("case", CASES, ids=ids)

@@ -90,6 +90,26 @@ def test_model_matches_onnxruntime(stem, compiled):
     run()
 
 
+@pytest.mark.parametrize("stem", MODELS)
+def test_layer_check(stem, compiled, record_property):
+    """Every tensor of gen's lowered graph that the model has (after BatchNormalization folding and
+    activation fusion) against onnxruntime running the model's own nodes on gen's values of their
+    inputs (gen.layercheck): within FLOAT_RTOL of each layer's largest value. gen's float layers come from
+    gen.refrun (the lowered nodes, weights folded); the C itself is checked end to end above."""
+    import onnx
+
+    from gen import layercheck
+    m = compiled(stem)
+    g = m.res.graph
+    rng = np.random.default_rng(3)
+    xs = [[rng.standard_normal(g.t(n).shape).astype(np.float32) for n in g.inputs] for _ in range(2)]
+    lc = layercheck.check_inputs(onnx.load(m.path), g, xs)
+    kernels = [n for n in g.nodes if n.op not in ("Reshape", "Flatten", "Squeeze", "Unsqueeze")]
+    assert len(lc.layers) >= len(kernels), f"checked {len(lc.layers)} layers of {len(kernels)} kernels"
+    record_property("worst_layer", lc.summary()["worst"])
+    assert lc.ok(), layercheck.failure_text(lc)
+
+
 def test_kws_sample_argmax(compiled, models_dir):
     m = compiled("kws_dscnn")
     x = np.load(os.path.join(models_dir, "kws_dscnn.npy")).astype(np.float32)
