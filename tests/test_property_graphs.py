@@ -20,11 +20,11 @@ import os
 import numpy as np
 import onnx
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
-from gen import driver, frontend, refrun, verify
+from gen import driver, frontend, layercheck, refrun, verify
 from gen.host import HostModel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -151,6 +151,93 @@ def graphs(draw):
     return m
 
 
+POOLS_1D = ("MaxPool", "AveragePool", "GlobalAveragePool")
+
+
+@st.composite
+def graphs_nd(draw, rank: int, pool: str | None = None):
+    """A random float32 model on 3-D tensors [1, C, L] (rank 3: Conv1d, residual Add, Concat, Softmax on
+    3-D, and `pool`, forced at least once: MaxPool1d / AveragePool1d, or GlobalAveragePool on 3-D at the
+    end) or on 2-D tensors [N, K] (rank 2: Gemm, residual Add, Concat, Softmax), ending in Flatten -> Gemm."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    b = Builder(draw, np.random.default_rng(seed))
+    if rank == 3:
+        shape = (1, draw(st.integers(1, 6)), draw(st.integers(4, 16)))
+    else:
+        shape = (draw(st.integers(1, 3)), draw(st.integers(2, 16)))
+    x, shp = "input", shape
+    steps = draw(st.lists(st.sampled_from(["layer", "layer", "residual", "concat", "softmax"]), min_size=1,
+                          max_size=4))
+    if pool in ("MaxPool", "AveragePool"):
+        steps.insert(draw(st.integers(0, len(steps))), "pool")
+    for step in steps:
+        c = shp[1]
+        if step == "pool" and shp[2] >= 2:
+            k = draw(st.integers(2, min(3, shp[2])))
+            st_ = draw(st.integers(1, k))
+            x = b.add(pool, [x], "pool", kernel_shape=[k], strides=[st_])
+            shp = (1, c, (shp[2] - k) // st_ + 1)
+        elif step == "softmax":
+            x = b.add("Softmax", [x], "sm", axis=-1)     # gen's int8 softmax: the last axis
+        elif step == "residual":
+            if rank == 3:
+                w = b.rng.standard_normal((c, c, 3)).astype(np.float32) / np.sqrt(3 * c)
+                y1 = b.add("Conv", [x, b.const(w)], "br", kernel_shape=[3], pads=[1, 1])
+            else:
+                w = b.rng.standard_normal((c, c)).astype(np.float32) / np.sqrt(c)
+                y1 = b.add("Gemm", [x, b.const(w), b.const(np.zeros(c, np.float32), "b")], "br", transB=1)
+            x = b.activation(b.add("Add", [y1, x], "add"))
+        elif step == "concat":
+            y1 = b.add("Relu", [x], "r")
+            if rank == 3:
+                y2 = b.add("Conv", [x, b.const(b.rng.standard_normal((2, c, 1)).astype(np.float32))], "c1",
+                           kernel_shape=[1])
+            else:
+                y2 = b.add("Gemm", [x, b.const(b.rng.standard_normal((2, c)).astype(np.float32))], "c1", transB=1)
+            x = b.add("Concat", [y1, y2], "cat", axis=1)
+            shp = (shp[0], c + 2) + shp[2:]
+        elif rank == 3:
+            k = draw(st.sampled_from([1, 3, 5]))
+            stride, dil = draw(st.sampled_from([1, 1, 2])), draw(st.sampled_from([1, 1, 2]))
+            span = (k - 1) * dil + 1
+            pads = [draw(st.integers(0, k // 2 * dil)) for _ in range(2)]
+            if shp[2] + sum(pads) < span:
+                pads = [span // 2] * 2
+            if draw(st.booleans()) and c > 1:
+                group, m = c, c
+            else:
+                group, m = 1, draw(st.integers(1, 8))
+            w = b.rng.standard_normal((m, c // group, k)).astype(np.float32) / np.sqrt(k * c / group)
+            x = b.add("Conv", [x, b.const(w), b.const(b.rng.standard_normal(m).astype(np.float32) * 0.1, "b")],
+                      "conv", kernel_shape=[k], strides=[stride], dilations=[dil], pads=pads, group=group)
+            x = b.activation(x)
+            shp = (1, m, (shp[2] + sum(pads) - span) // stride + 1)
+        else:
+            m = draw(st.integers(1, 12))
+            w = b.rng.standard_normal((m, c)).astype(np.float32) / np.sqrt(c)
+            x = b.activation(b.add("Gemm", [x, b.const(w), b.const(b.rng.standard_normal(m).astype(np.float32) * 0.1,
+                                                                   "b")], "fc", transB=1))
+            shp = (shp[0], m)
+        assume(all(d >= 1 for d in shp))
+    if pool == "GlobalAveragePool":
+        x = b.add("GlobalAveragePool", [x], "gap")
+        shp = (1, shp[1], 1)
+    feat = int(np.prod(shp[1:]))
+    if rank == 3:
+        x = b.add("Flatten", [x], "flat")
+    ncls = draw(st.integers(2, 6))
+    y = b.add("Gemm", [x, b.const(b.rng.standard_normal((ncls, feat)).astype(np.float32) / np.sqrt(feat)),
+                       b.const(np.zeros(ncls, np.float32), "fb")], "out", transB=1)
+    graph = helper.make_graph(b.nodes, f"prop{rank}d", [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                                                      list(shape))],
+                              [helper.make_tensor_value_info(y, TensorProto.FLOAT, [shp[0], ncls])],
+                              initializer=b.inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
+
+
 _SAVED: dict[str, str] = {}
 
 
@@ -209,11 +296,18 @@ def check_int8(q: onnx.ModelProto, xs: list[np.ndarray]) -> None:
     res = driver.compile_graph(frontend.from_model(q, name="p"), "p", "prop_int8.onnx")
     host = HostModel(res.files)
     t_in, t_out = res.summary["inputs"][0], res.summary["outputs"][0]
+    lc = None
     for x in xs:
         xq = verify.quantize(x, t_in)
+        x_mem = xq.transpose(0, 2, 3, 1) if res.graph.t(res.graph.inputs[0]).layout == "NHWC" else xq
         got = host.run_s8(xq)[0]
-        ref = refrun.run(res.graph, [xq])[0]
+        vals = refrun.run(res.graph, [x_mem], keep=True)
+        ref = vals[res.graph.outputs[0]]
         np.testing.assert_array_equal(got.reshape(-1), np.asarray(ref).reshape(-1), "C differs from the reference")
+        # every layer against onnxruntime running the model's own nodes on gen's inputs to that layer
+        lc = lc or layercheck.LayerCheck(q, res.graph)
+        lc.run(vals)
+        assert lc.ok(), f"layer check: {layercheck.failure_text(lc)}"
         want = ort(q, {"input": x})[0]
         lsb = np.max(np.abs(want / t_out["scale"] + t_out["zero_point"] - got.astype(np.float64)))
         # 1 LSB per layer is the contract; end to end the differences add up through the layers
@@ -241,6 +335,50 @@ def test_random_float_graphs(m, seed):
 @settings(max_examples=int(os.environ.get("GEN_INT8_EXAMPLES", "12")))
 @given(m=graphs(), seed=st.integers(0, 1000))
 def test_random_int8_graphs(m, seed):
+    DRAWN["int8"] += 1
+    q = quantize(m, inputs_for(m, seed + 1, 8))
+    try:
+        check_int8(q, inputs_for(m, seed, 2))
+    except Exception:
+        save_regression(q, "int8")
+        raise
+
+
+ND_EXAMPLES = int(os.environ.get("GEN_INT8_EXAMPLES", "8"))
+# the 1-D pools read channels-first bytes as channels-last: every graph with one fails the layer check
+LAYOUT_1D = pytest.mark.xfail(reason="1-D int8 layout (issue 8), fixed on branch h-int8", strict=True)
+
+
+@settings(max_examples=ND_EXAMPLES)
+@given(m=graphs_nd(3), seed=st.integers(0, 1000))
+def test_random_int8_1d_graphs(m, seed):
+    """3-D tensors: Conv1d (full and depthwise, strides, dilations, pads), residual Add, Concat, Softmax on
+    3-D, every activation; C == reference, and every layer within 1 LSB of onnxruntime on its inputs."""
+    DRAWN["int8"] += 1
+    q = quantize(m, inputs_for(m, seed + 1, 8))
+    try:
+        check_int8(q, inputs_for(m, seed, 2))
+    except Exception:
+        save_regression(q, "int8")
+        raise
+
+
+@pytest.mark.parametrize("pool", [pytest.param(p, marks=LAYOUT_1D) for p in POOLS_1D])
+def test_random_int8_1d_pools(pool):
+    """MaxPool1d, AveragePool1d and GlobalAveragePool on 3-D tensors in 1-D graphs (forced into each
+    graph). Failures are not shrunk nor saved as regressions while the xfail marker stands."""
+    @settings(max_examples=3, phases=[Phase.generate])
+    @given(m=graphs_nd(3, pool), seed=st.integers(0, 1000))
+    def run(m, seed):
+        DRAWN["int8"] += 1
+        check_int8(quantize(m, inputs_for(m, seed + 1, 8)), inputs_for(m, seed, 2))
+    run()
+
+
+@settings(max_examples=ND_EXAMPLES)
+@given(m=graphs_nd(2), seed=st.integers(0, 1000))
+def test_random_int8_2d_graphs(m, seed):
+    """2-D tensors [N, K]: Gemm chains, residual Add, Concat, Softmax, every activation."""
     DRAWN["int8"] += 1
     q = quantize(m, inputs_for(m, seed + 1, 8))
     try:
