@@ -420,3 +420,50 @@ def test_pad_after_conv(pads, seed):
                      {"x": (1, 2, 3, 4)}, ["y"], {"W": rng.normal(size=(3, 2, 3, 3)).astype(np.float32),
                                                   "p": np.array(p, np.int64)})
     check(fm, {"x": (1, 2, 3, 4)}, seed, expect="Pad")
+
+
+# ----------------------------------------------------------------------------- --verify's verdict
+
+def _conv_pool_model(rank: int, sign: float = 1.0):
+    rng = np.random.default_rng(4)
+    shape = (1, 3, 8) if rank == 3 else (1, 3, 6, 6)
+    w = sign * rng.normal(size=(4, 3) + (3,) * (rank - 2)).astype(np.float32)
+    fm = float_model([node("Conv", ["x", "W"], ["c"], pads=[1, 1] * (rank - 2)),
+                      node("MaxPool", ["c"], ["y"], kernel_shape=[2] * (rank - 2), strides=[2] * (rank - 2))],
+                     {"x": shape}, ["y"], {"W": w})
+    return quantize_model(fm, [{"x": rng.normal(size=shape).astype(np.float32)} for _ in range(4)])
+
+
+def test_verify_fails_on_a_wrong_lowering(tmp_path):
+    """A lowering that computes something else than the model (here: gen's graph of a model whose
+    Conv weights are the negated ones) passes C == numpy reference, and the layer check of --verify
+    names the Conv layer: FAIL, not ok. The right model passes."""
+    import onnx
+    from gen import verify
+    good, wrong = _conv_pool_model(4), _conv_pool_model(4, -1.0)
+    res = gen_compile(good)
+    for m, want in ((good, True), (wrong, False)):
+        p = str(tmp_path / "m.onnx")
+        onnx.save(m, p)
+        _, ok = verify.against_onnxruntime(p, res)
+        v = res.summary["verify_layers"]
+        assert v["c_ok"], "C == numpy reference either way"
+        assert ok is want and v["ok"] is want, v
+    assert v["worst"]["op"] == "Conv" and int(v["worst"]["err"].split()[0]) > 1, v["worst"]
+    from gen import report
+    assert report.verify_lines(v)[-1].strip().startswith("verify: FAIL ('")
+
+
+@LAYOUT_1D
+def test_verify_cli_1d_maxpool(tmp_path):
+    """python -m gen --verify on Conv1d -> MaxPool1d: PASS and exit status 0 (today the layer check
+    finds the MaxPool 200+ LSB off: it reads channels-first bytes as channels-last)."""
+    import subprocess
+    import sys
+
+    import onnx
+    p = str(tmp_path / "m.onnx")
+    onnx.save(_conv_pool_model(3), p)
+    r = subprocess.run([sys.executable, "-m", "gen", p, "-o", str(tmp_path / "out"), "--verify"],
+                       capture_output=True, text=True)
+    assert "verify: PASS" in r.stdout and r.returncode == 0, r.stdout[-600:]
