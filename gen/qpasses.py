@@ -134,7 +134,7 @@ def _evaluate(node: Node, g: Graph, values: list) -> list[np.ndarray]:
 def _fold_node(node: Node, g: Graph) -> list[Tensor]:
     ins = [g.t(i) if i else None for i in node.inputs]
     outs = node.outputs
-    if node.op == "DequantizeLinear" and ins[0].quant is None:
+    if node.op == "DequantizeLinear":
         # the integers keep their data and get the Quant: int8 kernels read them as they are
         return [Tensor(outs[0], ins[0].shape, str(ins[0].data.dtype), ins[0].data,
                        quant_of(node, g, "weight dequantization"))]
@@ -407,12 +407,16 @@ def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
         if len(t.shape) >= 3 and (nhwc_io or same_bytes(t)):
             t.layout = "NHWC"
 
+    copies: dict[tuple[str, str | None], str] = {}   # one transposed copy serves every consumer
+
     def want(node, k, layout):
         name = node.inputs[k]
         t = g.t(name)
         if not name or t.is_const or t.layout == layout or same_bytes(t):
             return
-        node.inputs[k] = _transpose(g, node, name, layout, f"layout{k}")
+        if (name, layout) not in copies:
+            copies[(name, layout)] = _transpose(g, node, name, layout, f"layout{k}")
+        node.inputs[k] = copies[(name, layout)]
 
     for node in list(g.nodes):
         ins = [k for k, i in enumerate(node.inputs) if i and not g.t(i).is_const]
