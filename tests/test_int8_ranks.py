@@ -358,3 +358,25 @@ def test_plain_int8_byte_moves(op, shape, attrs):
     assert np.array_equal(np.asarray(got).reshape(want.shape), want)
     # the float entry point converts plain integers as they are
     np.testing.assert_array_equal(np.asarray(hm.run(x.astype(np.float32))[0]).reshape(want.shape), want)
+
+
+def test_concat_constant_part_channels_last():
+    """A Concat of a channels-last Conv1d output and a constant int8 part: the constant is stored in the
+    output's memory order too (onnxruntime on the DQ -> Concat -> Q graph is the oracle)."""
+    rng = np.random.default_rng(9)
+    w = np.clip(np.rint(rng.normal(0, 40, (4, 2, 3))), -127, 127).astype(np.int8)
+    inits = {"s_x": np.float32(0.02), "z_x": np.int8(0), "s_y": np.float32(0.05), "z_y": np.int8(1),
+             "s_w": np.float32(0.01), "z_w": np.int8(0), "w": w,
+             "k": rng.integers(-100, 100, (1, 3, L), dtype=np.int8)}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s_x", "z_x"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "s_x", "z_x"], ["xd"]),
+             helper.make_node("DequantizeLinear", ["w", "s_w", "z_w"], ["wd"]),
+             helper.make_node("Conv", ["xd", "wd"], ["c"], pads=[1, 1]),
+             helper.make_node("QuantizeLinear", ["c", "s_y", "z_y"], ["cq"]),
+             helper.make_node("DequantizeLinear", ["cq", "s_y", "z_y"], ["cd"]),
+             helper.make_node("DequantizeLinear", ["k", "s_y", "z_y"], ["kd"]),
+             helper.make_node("Concat", ["cd", "kd"], ["cat"], axis=1),
+             helper.make_node("QuantizeLinear", ["cat", "s_y", "z_y"], ["yq"]),
+             helper.make_node("DequantizeLinear", ["yq", "s_y", "z_y"], ["y"])]
+    res = compile_and_compare(fmodel(nodes, (1, 2, L), inits), (1, 2, L), 0, e2e_tol=1)
+    assert "Concat" in [n.op for n in res.graph.nodes]

@@ -58,6 +58,15 @@ def same_bytes(t) -> bool:
     return len(t.shape) < 3 or t.shape[1] == 1 or int(np.prod(t.shape[2:], dtype=np.int64)) == 1
 
 
+def require_channels_last(node, g, name: str) -> None:
+    """NHWC kernels (CMSIS-NN's conv, pools, gen's mean) read their input channels last: a tensor in
+    another layout here is a bug of the layout pass, never something to compute on."""
+    t = g.t(name)
+    if t.layout != "NHWC" and not same_bytes(t):
+        raise GenError(f"internal: {node.op} reads '{name}' channels last, but it is stored in the model's order",
+                       node.name, node.op)
+
+
 def keeps_channels_last(x, y) -> bool:
     """A view (Reshape, Squeeze, ...) from x to y that only adds or drops unit spatial dims: x channels
     last and y channels last are the same bytes (as [N, C, L] and [N, C, 1, L] are)."""
@@ -149,8 +158,10 @@ class Concat(OpFamily):
                 continue
             t = g.t(name)
             inner = mem(t.shape)[axis] * inner_unit
+            # a constant part is stored in the output's memory order
+            src = ctx.array(to_memory(t, t.data.astype(t.dtype), y.layout), "c") if t.is_const else ctx.ptr(name)
             if inner:
-                lines.append(f"gen_concat_part({ctx.ptr(name)}, {ctx.ptr(y.name)}, {t.nbytes // t.size}, {outer}, "
+                lines.append(f"gen_concat_part({src}, {ctx.ptr(y.name)}, {t.nbytes // t.size}, {outer}, "
                               f"{inner}, {y_inner}, {off});")
             off += inner
         return "\n".join(lines)

@@ -9,7 +9,7 @@ import numpy as np
 from .. import int8ref, quant
 from ..errors import GenError
 from . import OpFamily, contiguous_strides, dims6, register
-from .layout import mem_shape, memory_perm, to_memory, to_model
+from .layout import mem_shape, memory_perm, require_channels_last, to_memory, to_model
 from .s8common import act_range
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
@@ -130,12 +130,14 @@ class ReduceMeanS8(OpFamily):
         return "gen_s8_reduce_mean"
 
     def reference(self, node, g, x):
+        require_channels_last(node, g, node.inputs[0])
         p = reduce_mean_params(node, g)
         return int8ref.reduce_mean_s8(x.reshape(p["batches"], p["spatial"], p["channels"]), input_offset=p["in_offset"],
                                       mult=p["mult"], shift=p["shift"], output_offset=p["out_offset"],
                                       act_min=p["lo"], act_max=p["hi"])
 
     def emit(self, node, g, ctx):
+        require_channels_last(node, g, node.inputs[0])
         p = reduce_mean_params(node, g)
         return (f"gen_s8_reduce_mean({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p['batches']}, "
                 f"{p['spatial']}, {p['channels']}, {p['in_offset']}, {p['mult']}, {p['shift']}, {p['out_offset']}, "
