@@ -28,6 +28,8 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp") -> Res
     g.options["scratch"] = scratch
     if qpasses.is_quantized(g):
         qpasses.run(g)
+    else:
+        qpasses.check_plain_integers(g)
     passes.run(g)
     for node in g.nodes:
         family(node).check(node, g)

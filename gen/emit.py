@@ -163,6 +163,8 @@ def io_info(g: Graph, plan: Plan) -> dict:
              "size": t.size}
         if t.quant is not None:
             d["scale"], d["zero_point"] = t.quant.s(), t.quant.zp()
+        elif t.dtype == "int8":     # plain integers (no QDQ): the float entry point converts them as they are
+            d["scale"], d["zero_point"] = 1.0, 0
         return d
     return {"inputs": [one(n) for n in g.inputs], "outputs": [one(n) for n in g.outputs]}
 

@@ -32,6 +32,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from .ir import Graph
+from .ops.layout import to_memory, to_model
 
 FLOAT_RTOL = 1e-5       # per float layer, of the largest |onnxruntime| value
 FLOAT_ATOL = 1e-6       # floor for tensors that are (near) zero everywhere
@@ -71,11 +72,7 @@ class Layer:
 
 def model_order(t, v: np.ndarray) -> np.ndarray:
     """A value of gen's tensor t (gen's memory layout) in the model's order."""
-    v = np.asarray(v)
-    if t.layout == "NHWC":
-        n, c, h, w = t.shape
-        return v.reshape(n, h, w, c).transpose(0, 3, 1, 2)
-    return v.reshape(t.shape)
+    return to_model(t, v)
 
 
 def original_model(model) -> onnx.ModelProto:
@@ -316,8 +313,7 @@ def check_inputs(model, g: Graph, inputs: list[list[np.ndarray]], lc: LayerCheck
     from . import refrun
     lc = lc or LayerCheck(model, g)
     for xs in inputs:
-        mem = [np.asarray(x).reshape(g.t(n).shape).transpose(0, 2, 3, 1) if g.t(n).layout == "NHWC"
-               else np.asarray(x).reshape(g.t(n).shape) for x, n in zip(xs, g.inputs)]
+        mem = [to_memory(g.t(n), x) for x, n in zip(xs, g.inputs)]
         lc.run(refrun.run(g, mem, keep=True))
     return lc
 

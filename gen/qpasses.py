@@ -11,8 +11,9 @@ QOperator form (rewritten as QDQ by gen.qoperator before the frontend checks). A
 - each DQ -> op -> (Relu/Clip) -> Q island is one node with an int8 kernel (op names ending in
   'S8'); what has no integer form runs in float between explicit DequantizeLinear/QuantizeLinear
   nodes, and the graph's notes say so;
-- 4-D int8 activations are NHWC in memory (Tensor.layout); transposes are inserted only where a
-  layout-sensitive op needs the other order.
+- int8 activations of rank >= 3 from the NHWC kernels on are channels last in memory (Tensor.layout,
+  gen.ops.layout.memory_perm: [N, C, L] as [N, L, C], [N, C, H, W] as [N, H, W, C]); transposes are
+  inserted only where a layout-sensitive op needs the other order.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import numpy as np
 from .errors import GenError
 from .ir import Activation, Graph, Node, Quant, Tensor
 from .ops.activation import clip_bounds
-from .ops.layout import VIEW_OPS
+from .ops.layout import VIEW_OPS, keeps_channels_last, same_bytes
 from .passes import rename_uses
 
 QDQ_OPS = {"QuantizeLinear", "DequantizeLinear"}
@@ -38,7 +39,6 @@ SAME_QUANT = {"MaxPoolS8", "AvgPoolS8", "Concat", "Transpose", "Pad", "Reshape",
               "Unsqueeze", "Identity", "Dropout"}
 NHWC_OPS = {"ConvS8", "MaxPoolS8", "AvgPoolS8", "ReduceMeanS8"}
 ELEMENTWISE_OPS = {"AddS8", "MulS8", "LutS8", "RequantizeS8", "Copy"}
-NHWC_PERM = (0, 2, 3, 1)
 
 
 def is_quantized(g: Graph) -> bool:
@@ -78,15 +78,98 @@ def _same_quant(a: Quant | None, b: Quant | None) -> bool:
         np.array_equal(a.zero_point, b.zero_point)
 
 
+BYTE_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity", "Dropout")
+
+
+def _dequantized(t: Tensor) -> np.ndarray:
+    """A constant's real value: DequantizeLinear of its integers as onnxruntime computes it
+    ((q - zero point) in int32, then times the scale in float32)."""
+    if t.quant is None:
+        return t.data
+    zp = _bcast(t.quant.zero_point, t).astype(np.int32)
+    return ((t.data.astype(np.int32) - zp).astype(np.float32) * _bcast(t.quant.scale, t)).astype(np.float32)
+
+
+def _quantized(x: np.ndarray, q: Quant, dtype) -> np.ndarray:
+    """QuantizeLinear as onnxruntime computes it: float32 division by the scale, round half to even, plus
+    the zero point, saturated to the output type."""
+    shape = [1] * x.ndim
+    scale, zp = q.scale, q.zero_point
+    if q.axis is not None and scale.ndim:
+        shape[q.axis % x.ndim] = -1
+        scale, zp = scale.reshape(shape), zp.reshape(shape)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        v = np.rint(np.asarray(x, np.float32) / scale.astype(np.float32)).astype(np.float64) + zp
+    info = np.iinfo(dtype)
+    return np.clip(np.nan_to_num(v, nan=0.0), info.min, info.max).astype(dtype)
+
+
+def _moved_axis(node: Node, src: Tensor, out_shape: tuple[int, ...]) -> int | None:
+    """Where a per-axis quantization axis of `src` is after the byte move `node` (None: it is spread)."""
+    ax = src.quant.axis % len(src.shape)
+    if node.op == "Transpose":
+        perm = [int(p) for p in (node.attrs.get("perm") or list(range(len(src.shape)))[::-1])]
+        return perm.index(ax)
+    before = int(np.prod(src.shape[:ax], dtype=np.int64))
+    for k in range(len(out_shape)):
+        if int(np.prod(out_shape[:k], dtype=np.int64)) == before and out_shape[k] == src.shape[ax]:
+            return k
+    return None
+
+
+def _evaluate(node: Node, g: Graph, values: list) -> list[np.ndarray]:
+    from onnx import helper
+
+    from .frontend import _evaluate as evaluate_onnx
+    proto = helper.make_node(node.op, list(node.inputs), list(node.outputs), **dict(node.attrs))
+    try:
+        return evaluate_onnx(proto, values, g.opset)
+    except GenError:
+        raise
+    except Exception as e:
+        raise GenError(f"cannot evaluate this constant subgraph: {str(e).splitlines()[0] if str(e) else type(e).__name__}",
+                       node.name, node.op) from None
+
+
+def _fold_node(node: Node, g: Graph) -> list[Tensor]:
+    ins = [g.t(i) if i else None for i in node.inputs]
+    outs = node.outputs
+    if node.op == "DequantizeLinear":
+        # the integers keep their data and get the Quant: int8 kernels read them as they are
+        return [Tensor(outs[0], ins[0].shape, str(ins[0].data.dtype), ins[0].data,
+                       quant_of(node, g, "weight dequantization"))]
+    if node.op == "QuantizeLinear":
+        q = quant_of(node, g, "weight quantization")
+        zp = g.const(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] else None
+        dtype = np.int8 if zp is None else zp.dtype
+        data = _quantized(_dequantized(ins[0]), q, dtype)
+        return [Tensor(outs[0], tuple(data.shape), str(data.dtype), data, q)]
+    src = ins[0]
+    if node.op in BYTE_OPS and src.quant is not None and all(t is None or t.quant is None for t in ins[1:]):
+        # moving the integers moves the real values: the Quant goes along (its axis with its dim)
+        data = _evaluate(node, g, [src.data] + [t.data if t is not None else None for t in ins[1:]])[0]
+        q = src.quant
+        if q.axis is not None and q.per_channel:
+            axis = _moved_axis(node, src, tuple(data.shape))
+            q = Quant(q.scale, q.zero_point, axis) if axis is not None else None
+        if q is not None:
+            return [Tensor(outs[0], tuple(data.shape), str(data.dtype), data, q)]
+    # anything else computes on the real values, as onnxruntime does between DequantizeLinear and QuantizeLinear
+    vals = _evaluate(node, g, [_dequantized(t) if t is not None else None for t in ins])
+    return [Tensor(o, tuple(np.shape(v)), str(np.asarray(v).dtype), np.asarray(v)) for o, v in zip(outs, vals) if o]
+
+
 def fold_constants(g: Graph) -> None:
-    """DequantizeLinear of a constant: the int tensor keeps its data and gets the Quant."""
+    """Every node whose inputs are all constants becomes a constant, as onnxruntime computes it: a
+    DequantizeLinear of a constant keeps the integers and gets their Quant, a QuantizeLinear of a constant
+    (a weight the quantizer reshaped, a DQ -> Reshape -> Q chain) becomes int8 with the Q's Quant, a
+    byte move of a quantized constant moves the integers, anything else computes on the real values."""
     for node in list(g.nodes):
-        if node.op != "DequantizeLinear" or not g.t(node.inputs[0]).is_const:
+        ins = [i for i in node.inputs if i]
+        if not ins or not all(g.t(i).is_const for i in ins) or any(o in g.outputs for o in node.outputs):
             continue
-        src = g.t(node.inputs[0])
-        q = quant_of(node, g, "weight dequantization")
-        out = node.outputs[0]
-        g.tensors[out] = Tensor(out, src.shape, str(src.data.dtype), src.data, q)
+        for t in _fold_node(node, g):
+            g.tensors[t.name] = t
         g.nodes.remove(node)
 
 
@@ -162,17 +245,26 @@ def _int8_capable(node: Node, g: Graph) -> bool:
                 return False
             if not t.is_const and t.shape != y.shape:
                 return False
+    if node.op in ("MaxPool", "AveragePool", "GlobalAveragePool") and len(g.t(node.inputs[0]).shape) not in (3, 4):
+        return False                         # 1-D and 2-D pooling only
     if node.op == "MaxPool" and any(d != 1 for d in node.attrs.get("dilations", [1])):
         return False
     if node.op == "AveragePool" and int(node.attrs.get("count_include_pad", 0)) and any(node.attrs.get("pads", [0])):
         return False
     if node.op == "ReduceMean":
+        # the mean over every spatial position of a channels-last tensor (1-D, 2-D, ... spatial)
         x = g.t(node.inputs[0])
         from .ops.reduce import reduce_axes
-        if len(x.shape) != 4 or reduce_axes(node, g) != [2, 3]:
+        if len(x.shape) < 3 or reduce_axes(node, g) != list(range(2, len(x.shape))):
             return False
-    if node.op in ("Softmax",) and len(g.t(node.inputs[0]).shape) < 1:
-        return False
+    if node.op == "Softmax":
+        # over the trailing axes in one of the two layouts (the channel axis is trailing channels last)
+        from .ops.softmax_s8 import softmax_rows
+        try:
+            if softmax_rows(node, g, None) is None and softmax_rows(node, g, "NHWC") is None:
+                return False
+        except GenError:
+            return False                     # the float op's check says what is wrong
     return True
 
 
@@ -220,9 +312,9 @@ def global_pools_to_mean(g: Graph) -> None:
             continue
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
         whole = node.info.get("onnx_op") == "GlobalAveragePool" or (
-            len(x.shape) == 4 and list(node.attrs.get("kernel_shape", [])) == list(x.shape[2:])
+            list(node.attrs.get("kernel_shape", [])) == list(x.shape[2:])
             and not any(node.attrs.get("pads", [0])) and node.attrs.get("auto_pad", "NOTSET") in ("NOTSET", "VALID"))
-        if whole and len(y.shape) == 4 and y.shape[2:] == (1, 1) and not _same_quant(x.quant, y.quant):
+        if whole and len(y.shape) >= 3 and all(d == 1 for d in y.shape[2:]) and not _same_quant(x.quant, y.quant):
             node.op = "ReduceMeanS8"
 
 
@@ -293,37 +385,8 @@ def _bcast(v: np.ndarray, t: Tensor) -> np.ndarray:
     return v.reshape(shape).astype(np.float32)
 
 
-def conv1d_as_conv2d(g: Graph) -> None:
-    """An int8 1-D Conv [N, C, L] as a 2-D one on [N, C, 1, L] between Reshape views, so the layout pass
-    gives it NHWC (N, 1, L, C) bytes like every other ConvS8 (the kernel reads its input as NHWC)."""
-    from .ops import spatial
-    for node in list(g.nodes):
-        if node.op != "ConvS8" or len(g.t(node.inputs[0]).shape) != 3:
-            continue
-        x, w, y = g.t(node.inputs[0]), g.t(node.inputs[1]), g.t(node.outputs[0])
-        strides, dil, before, after = spatial(node, [x.shape[2]], [w.shape[2]])
-        w4 = g.add_const(f"{w.name}_2d", w.data.reshape(w.shape[0], w.shape[1], 1, w.shape[2]), w.quant)
-        x4 = _new_tensor(g, f"{x.name}_2d", x, shape=(x.shape[0], x.shape[1], 1, x.shape[2]))
-        y4 = _new_tensor(g, f"{y.name}_2d", y, shape=(y.shape[0], y.shape[1], 1, y.shape[2]))
-        i = g.nodes.index(node)
-        g.nodes.insert(i, Node("Reshape", f"{node.name}_to2d", [x.name, g.add_const(
-            f"{node.name}_shape4", np.array(g.t(x4).shape, np.int64))], [x4]))
-        g.nodes.insert(i + 2, Node("Reshape", f"{node.name}_to1d", [y4, g.add_const(
-            f"{node.name}_shape3", np.array(y.shape, np.int64))], [y.name]))
-        node.inputs = [x4, w4] + node.inputs[2:]
-        node.outputs = [y4]
-        node.attrs = {**node.attrs, "strides": [1, strides[0]], "dilations": [1, dil[0]],
-                      "pads": [0, before[0], 0, after[0]], "auto_pad": "NOTSET"}
-        node.attrs.pop("kernel_shape", None)
-
-
 # ---------------------------------------------------------------------------------------------
 # layout
-
-def _trivial_nhwc(t: Tensor) -> bool:
-    """NCHW and NHWC are the same bytes when C == 1 or H * W == 1."""
-    return len(t.shape) == 4 and (t.shape[1] == 1 or t.shape[2] * t.shape[3] == 1)
-
 
 def _transpose(g: Graph, node_before: Node, src: str, to: str | None, tag: str) -> str:
     """Inserts a Transpose of `src` into layout `to` ('NHWC' or None) before node_before; returns the new tensor."""
@@ -335,49 +398,78 @@ def _transpose(g: Graph, node_before: Node, src: str, to: str | None, tag: str) 
 
 
 def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
+    """Channels last ('NHWC', any rank >= 3: [N, C, L] as [N, L, C]) from the NHWC kernels on, as far as
+    the ops after them keep it; transposes only where an op needs the other order. What a layout means
+    in memory is gen.ops.layout's memory_perm."""
+    from .ops.softmax_s8 import softmax_rows
     for name in g.inputs:
         t = g.t(name)
-        if len(t.shape) == 4 and (nhwc_io or _trivial_nhwc(t)):
+        if len(t.shape) >= 3 and (nhwc_io or same_bytes(t)):
             t.layout = "NHWC"
+
+    copies: dict[tuple[str, str | None], str] = {}   # one transposed copy serves every consumer
 
     def want(node, k, layout):
         name = node.inputs[k]
         t = g.t(name)
-        if not name or t.is_const or len(t.shape) != 4 or t.layout == layout:
+        if not name or t.is_const or t.layout == layout or same_bytes(t):
             return
-        if _trivial_nhwc(t):
-            return
-        node.inputs[k] = _transpose(g, node, name, layout, f"layout{k}")
+        if (name, layout) not in copies:
+            copies[(name, layout)] = _transpose(g, node, name, layout, f"layout{k}")
+        node.inputs[k] = copies[(name, layout)]
 
     for node in list(g.nodes):
         ins = [k for k, i in enumerate(node.inputs) if i and not g.t(i).is_const]
         outs = [g.t(o) for o in node.outputs if o]
+        first = g.t(node.inputs[ins[0]]).layout if ins else None
         if node.op in NHWC_OPS:
             for k in ins[:1]:
                 want(node, k, "NHWC")
             lay = "NHWC"
-        elif node.op in ELEMENTWISE_OPS or node.op in ("Concat", "Pad", "SoftmaxS8", "Identity", "Dropout"):
-            first = g.t(node.inputs[ins[0]]).layout if ins else None
-            if node.op == "SoftmaxS8" and first == "NHWC":
-                ax = int(node.attrs.get("axis", -1)) % 4
-                if ax != 1:
-                    first = None
+        elif node.op == "SoftmaxS8":
+            x = g.t(node.inputs[0])
+            if softmax_rows(node, g, first) is None and not same_bytes(x):
+                first = None if first else "NHWC"
+            want(node, 0, first)
+            lay = first
+        elif node.op in ELEMENTWISE_OPS or node.op in ("Concat", "Pad", "Identity", "Dropout"):
             for k in ins:
                 want(node, k, first)
             lay = first
+        elif node.op in VIEW_OPS and first == "NHWC" and keeps_channels_last(g.t(node.inputs[0]), outs[0]):
+            lay = "NHWC"                    # [N, C, L] <-> [N, C, 1, L]: the same bytes channels last
         else:   # views, FC, Transpose, float fallback, quantize/dequantize: model (row-major) order
             for k in ins:
                 want(node, k, None)
             lay = None
         for t in outs:
-            t.layout = lay if len(t.shape) == 4 else None
+            t.layout = lay if len(t.shape) >= 3 else None
     # graph outputs in the model's order
     for k, name in enumerate(list(g.outputs)):
         t = g.t(name)
-        if t.layout == "NHWC" and not _trivial_nhwc(t) and not nhwc_io:
+        if t.layout == "NHWC" and not same_bytes(t) and not nhwc_io:
             out = _new_tensor(g, f"{name}_nchw", t, layout=None)
             g.nodes.append(Node("LayoutS8", f"output{k}_layout", [name], [out], {"to": "NCHW"}))
             g.outputs[k] = out
+
+
+PLAIN_INTEGER_OPS = {"Identity", "Dropout", "Copy", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose",
+                     "Concat", "Pad"}
+
+
+def check_plain_integers(g: Graph) -> None:
+    """Integer activations without quantization parameters are plain integers: ops that only move bytes
+    take them as they are; nothing else has a kernel for them."""
+    for node in g.nodes:
+        if node.op in PLAIN_INTEGER_OPS:
+            continue
+        for name in node.inputs:
+            t = g.t(name) if name else None
+            if t is not None and not t.is_const and t.dtype != "float32" and t.quant is None:
+                raise GenError(f"{t.dtype} tensor '{name}' has no quantization parameters: {node.op} computes on "
+                               "integers only in a quantized model (between QuantizeLinear and DequantizeLinear); "
+                               "plain integers can only be moved (Identity, Reshape, Transpose, Concat, Pad, ...)",
+                               node.name, node.op)
 
 
 def run(g: Graph, nhwc_io: bool = False) -> Graph:
@@ -388,7 +480,7 @@ def run(g: Graph, nhwc_io: bool = False) -> Graph:
     global_pools_to_mean(g)
     requantize_where_needed(g)
     float_fallback(g)
-    conv1d_as_conv2d(g)
     assign_layouts(g, nhwc_io)
+    check_plain_integers(g)
     g.remove_unused()
     return g

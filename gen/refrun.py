@@ -9,14 +9,7 @@ import numpy as np
 from .errors import GenError
 from .ir import Graph
 from .ops import family
-from .ops.layout import VIEW_OPS
-
-
-def _mem_shape(t):
-    if t.layout == "NHWC":
-        n, c, h, w = t.shape
-        return (n, h, w, c)
-    return t.shape
+from .ops.layout import VIEW_OPS, mem_shape, to_memory, to_model
 
 
 def float_reference(node, g: Graph, ins: list[np.ndarray]) -> np.ndarray:
@@ -43,15 +36,11 @@ def float_reference(node, g: Graph, ins: list[np.ndarray]) -> np.ndarray:
     return y
 
 
-def _model_order(t, v: np.ndarray) -> np.ndarray:
-    return v.transpose(0, 3, 1, 2) if t.layout == "NHWC" else v
-
-
 def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarray] | dict[str, np.ndarray]:
     """Runs the graph on int8 inputs (in the graph inputs' memory layout); returns the outputs (or all tensors)."""
     vals: dict[str, np.ndarray] = {}
     for name, x in zip(g.inputs, inputs):
-        vals[name] = np.asarray(x).reshape(_mem_shape(g.t(name)))
+        vals[name] = np.asarray(x).reshape(mem_shape(g.t(name)))
     for node in g.nodes:
         ins = [vals[i] if i in vals else g.t(i).data for i in node.inputs if i]
         if node.op in VIEW_OPS or node.op in ("Identity", "Copy"):
@@ -61,17 +50,16 @@ def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarr
             ref = getattr(fam, "reference", None)
             if ref is None and g.t(node.outputs[0]).dtype == "float32":
                 # the ONNX op sees tensors in the model's order (NHWC ones are only ever trivially so here)
-                out = float_reference(node, g, [_model_order(g.t(i), vals[i]) if i in vals else
+                out = float_reference(node, g, [to_model(g.t(i), vals[i]) if i in vals else
                                                 g.t(i).data if i else None for i in node.inputs])
-                if g.t(node.outputs[0]).layout == "NHWC":
-                    out = out.transpose(0, 2, 3, 1)
+                out = to_memory(g.t(node.outputs[0]), out)
             elif ref is None:
                 raise GenError(f"no numpy reference for {node.op}", node.name, node.op)
             else:
                 acts = [vals[i] for i in node.inputs if i and i in vals]
                 out = ref(node, g, *acts)
         y = g.t(node.outputs[0])
-        vals[node.outputs[0]] = np.asarray(out).reshape(_mem_shape(y))
+        vals[node.outputs[0]] = np.asarray(out).reshape(mem_shape(y))
     if keep:
         return vals
     return [vals[o] for o in g.outputs]

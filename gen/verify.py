@@ -15,6 +15,7 @@ import numpy as np
 from . import int8ref, refrun
 from .errors import GenError
 from .host import HostModel
+from .ops.layout import to_memory
 
 FLOAT_TOL = 1e-5        # of the largest output magnitude
 
@@ -93,7 +94,7 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
         ref = sess.run(None, dict(zip(names, ort_in)))
         if host.int8:
             got_q = host.run_s8(*qin)
-            mem = [q.transpose(0, 2, 3, 1) if g.t(n).layout == "NHWC" else q for q, n in zip(qin, g.inputs)]
+            mem = [to_memory(g.t(n), q) for q, n in zip(qin, g.inputs)]
             vals = refrun.run(g, mem, keep=True)
             want_q = [layercheck.model_order(g.t(o), vals[o]) for o in g.outputs]
             got = [(q.astype(np.float32) - t["zero_point"]) * np.float32(t["scale"]) if t["dtype"] == "int8" else q

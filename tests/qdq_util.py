@@ -286,12 +286,8 @@ def gen_compile(model: onnx.ModelProto, name: str = "m"):
 
 def to_model_layout(res, name: str, arr: np.ndarray) -> np.ndarray:
     """A refrun value (memory layout) in the model's layout (NCHW for NHWC tensors)."""
-    t = res.graph.t(name)
-    a = np.asarray(arr)
-    if t.layout == "NHWC":
-        n, c, h, w = t.shape
-        return a.reshape(n, h, w, c).transpose(0, 3, 1, 2)
-    return a.reshape(t.shape)
+    from gen.ops.layout import to_model
+    return to_model(res.graph.t(name), arr)
 
 
 def boundary(res):
@@ -323,11 +319,8 @@ def run_all(model: onnx.ModelProto, xqs: list[np.ndarray], res=None, name: str =
 
 
 def _mem(res, name, x):
-    t = res.graph.t(name)
-    x = np.asarray(x, np.int8).reshape(t.shape)
-    if t.layout == "NHWC":
-        x = x.transpose(0, 2, 3, 1)
-    return x
+    from gen.ops.layout import to_memory
+    return to_memory(res.graph.t(name), np.asarray(x, np.int8))
 
 
 def lsb(a, b) -> int:

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import onnx
+from gen.ops.layout import to_memory
 from qdq_util import boundary, dequantize, gen_compile, lsb, ort_run, ort_all_tensors, quantize, to_model_layout
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -149,7 +150,7 @@ def test_c_equals_reference(case, seed, mode):
     xq = random_input(res, seed, mode)
     c = hm.run_s8(xq)[0]
     t_in = res.graph.t(res.graph.inputs[0])
-    x_mem = xq.transpose(0, 2, 3, 1) if t_in.layout == "NHWC" else xq
+    x_mem = to_memory(t_in, xq)
     ref = to_model_layout(res, res.graph.outputs[0], refrun.run(res.graph, [x_mem])[0])
     assert np.array_equal(c, ref), f"C != reference: max {lsb(c, ref)} LSB"
     # the float boundary is quantize -> run_s8 -> dequantize
@@ -222,7 +223,7 @@ def test_layer_by_layer(case, record_property):
     def mem(name, a):
         t = g.t(name)
         a = np.asarray(a).reshape(t.shape)
-        return a.transpose(0, 2, 3, 1) if t.layout == "NHWC" else a
+        return to_memory(t, a)
     worst: dict[str, int] = {}
     for xin in xs:
         ort_vals = ort_all_tensors(m, {m.graph.input[0].name: xin}, lambda n: n.op_type == "QuantizeLinear")

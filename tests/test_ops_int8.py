@@ -23,7 +23,6 @@ from qdq_util import (float_model, gen_compile, lsb, node, quantize, quantize_mo
                       sym_weights)
 
 SETTINGS = dict(deadline=None, max_examples=10, suppress_health_check=list(HealthCheck))
-LAYOUT_1D = pytest.mark.xfail(reason="1-D int8 layout (issue 8), fixed on branch h-int8", strict=True)
 
 
 def layer_check(qm, res, xqs) -> None:
@@ -196,8 +195,7 @@ def test_pool(op, c, h, w, k, stride, pads, style, act, seed):
     check(fm, {"x": (1, c, h, w)}, seed, style=style, tol=pool_tolerance, expect={"MaxPool": "MaxPoolS8", "AveragePool": "AvgPoolS8"}.get(op, ("AvgPoolS8", "ReduceMeanS8")))
 
 
-@pytest.mark.parametrize("op", [pytest.param(p, marks=LAYOUT_1D) for p in ("MaxPool", "AveragePool",
-                                                                           "GlobalAveragePool")])
+@pytest.mark.parametrize("op", ["MaxPool", "AveragePool", "GlobalAveragePool"])
 def test_pool_1d(op):
     """MaxPool1d, AveragePool1d and GlobalAveragePool on 3-D tensors [N, C, L] (C >= 2, so channels-first
     and channels-last bytes differ)."""
@@ -454,7 +452,6 @@ def test_verify_fails_on_a_wrong_lowering(tmp_path):
     assert report.verify_lines(v)[-1].strip().startswith("verify: FAIL ('")
 
 
-@LAYOUT_1D
 def test_verify_cli_1d_maxpool(tmp_path):
     """python -m gen --verify on Conv1d -> MaxPool1d: PASS and exit status 0 (today the layer check
     finds the MaxPool 200+ LSB off: it reads channels-first bytes as channels-last)."""

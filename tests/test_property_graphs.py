@@ -26,6 +26,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from gen import driver, frontend, layercheck, refrun, verify
 from gen.host import HostModel
+from gen.ops.layout import to_memory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGRESSIONS = os.path.join(HERE, "regressions")
@@ -299,7 +300,7 @@ def check_int8(q: onnx.ModelProto, xs: list[np.ndarray]) -> None:
     lc = None
     for x in xs:
         xq = verify.quantize(x, t_in)
-        x_mem = xq.transpose(0, 2, 3, 1) if res.graph.t(res.graph.inputs[0]).layout == "NHWC" else xq
+        x_mem = to_memory(res.graph.t(res.graph.inputs[0]), xq)
         got = host.run_s8(xq)[0]
         vals = refrun.run(res.graph, [x_mem], keep=True)
         ref = vals[res.graph.outputs[0]]
@@ -345,8 +346,6 @@ def test_random_int8_graphs(m, seed):
 
 
 ND_EXAMPLES = int(os.environ.get("GEN_INT8_EXAMPLES", "8"))
-# the 1-D pools read channels-first bytes as channels-last: every graph with one fails the layer check
-LAYOUT_1D = pytest.mark.xfail(reason="1-D int8 layout (issue 8), fixed on branch h-int8", strict=True)
 
 
 @settings(max_examples=ND_EXAMPLES)
@@ -363,7 +362,7 @@ def test_random_int8_1d_graphs(m, seed):
         raise
 
 
-@pytest.mark.parametrize("pool", [pytest.param(p, marks=LAYOUT_1D) for p in POOLS_1D])
+@pytest.mark.parametrize("pool", POOLS_1D)
 def test_random_int8_1d_pools(pool):
     """MaxPool1d, AveragePool1d and GlobalAveragePool on 3-D tensors in 1-D graphs (forced into each
     graph). Failures are not shrunk nor saved as regressions while the xfail marker stands."""

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from . import OpFamily, register
+from .layout import to_memory
 from .s8common import act_range
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_elementwise_s8.c")
@@ -24,10 +25,7 @@ def elementwise_params(node, g) -> dict:
 
 def const_operand(g, name: str, y) -> np.ndarray:
     """A constant operand broadcast to the output's shape, in the output's memory layout."""
-    data = np.broadcast_to(g.t(name).data.astype(np.int8), y.shape)
-    if y.layout == "NHWC":
-        data = data.transpose(0, 2, 3, 1)
-    return np.ascontiguousarray(data)
+    return np.ascontiguousarray(to_memory(y, np.broadcast_to(g.t(name).data.astype(np.int8), y.shape)))
 
 
 @register

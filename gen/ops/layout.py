@@ -13,24 +13,80 @@ from ..errors import GenError
 from . import OpFamily, contiguous_strides, dims6, register
 
 VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")
-NHWC_AXIS = (0, 3, 1, 2)   # model (NCHW) axis -> memory axis of an NHWC tensor
+
+
+# ---------------------------------------------------------------------------------------------
+# memory order: the one place that knows how a tensor's layout maps model axes to memory
+#
+# layout None: row-major in the model's axis order. layout "NHWC": channels last, for any rank >= 3
+# ([N, C, L] is stored [N, L, C], [N, C, H, W] as [N, H, W, C], [N, C, D, H, W] as [N, D, H, W, C]);
+# a 1-D tensor [N, C, L] channels last is the bytes of the 2-D [N, 1, L, C] the NHWC kernels read.
+
+def layout_perm(nd: int, layout: str | None) -> tuple[int, ...]:
+    """The model axes in memory order (memory axis k holds model axis perm[k])."""
+    if layout == "NHWC" and nd >= 3:
+        return (0,) + tuple(range(2, nd)) + (1,)
+    return tuple(range(nd))
+
+
+def memory_perm(t, layout: str | None = "") -> tuple[int, ...]:
+    """Tensor t's model axes in memory order (in `layout` if given, else t's own)."""
+    return layout_perm(len(t.shape), t.layout if layout == "" else layout)
+
+
+def mem_shape(t, layout: str | None = "") -> tuple[int, ...]:
+    return tuple(t.shape[k] for k in memory_perm(t, layout))
+
+
+def mem_axis(t, axis: int, layout: str | None = "") -> int:
+    """Where model axis `axis` of t is in memory."""
+    return memory_perm(t, layout).index(axis % len(t.shape))
+
+
+def to_memory(t, v: np.ndarray, layout: str | None = "") -> np.ndarray:
+    """A value of t in the model's order (shape t.shape) -> memory order."""
+    return np.asarray(v).reshape(t.shape).transpose(memory_perm(t, layout))
+
+
+def to_model(t, v: np.ndarray, layout: str | None = "") -> np.ndarray:
+    """A value of t in memory order -> the model's order."""
+    return np.asarray(v).reshape(mem_shape(t, layout)).transpose(np.argsort(memory_perm(t, layout)))
+
+
+def same_bytes(t) -> bool:
+    """Channels first and channels last are the same bytes (C == 1 or one spatial position)."""
+    return len(t.shape) < 3 or t.shape[1] == 1 or int(np.prod(t.shape[2:], dtype=np.int64)) == 1
+
+
+def require_channels_last(node, g, name: str) -> None:
+    """NHWC kernels (CMSIS-NN's conv, pools, gen's mean) read their input channels last: a tensor in
+    another layout here is a bug of the layout pass, never something to compute on."""
+    t = g.t(name)
+    if t.layout != "NHWC" and not same_bytes(t):
+        raise GenError(f"internal: {node.op} reads '{name}' channels last, but it is stored in the model's order",
+                       node.name, node.op)
+
+
+def keeps_channels_last(x, y) -> bool:
+    """A view (Reshape, Squeeze, ...) from x to y that only adds or drops unit spatial dims: x channels
+    last and y channels last are the same bytes (as [N, C, L] and [N, C, 1, L] are)."""
+    if len(x.shape) < 3 or len(y.shape) < 3 or x.shape[:2] != y.shape[:2]:
+        return False
+    return [d for d in x.shape[2:] if d != 1] == [d for d in y.shape[2:] if d != 1]
 
 
 def _inputs_of(node, g, acts, layout):
-    """Every input's value for a reference, shaped in `layout` (the output's; an input in the other layout
-    is one whose bytes are the same in both: C == 1 or H * W == 1): activations as given, constants from
-    the graph."""
+    """Every input's value for a reference, in memory order of `layout` (the output's; an input in the
+    other layout is one whose bytes are the same in both): activations as given, constants from the
+    graph."""
     it = iter(acts)
     out = []
     for name in node.inputs:
         if not name:
             continue
         t = g.t(name)
-        if t.is_const:
-            v = t.data.transpose(0, 2, 3, 1) if layout == "NHWC" else t.data
-        else:
-            v = np.asarray(next(it))
-        out.append(v.reshape([t.shape[k] for k in (0, 2, 3, 1)] if layout == "NHWC" else t.shape))
+        v = to_memory(t, t.data, layout) if t.is_const else np.asarray(next(it))
+        out.append(v.reshape(mem_shape(t, layout)))
     return out
 
 
@@ -81,18 +137,17 @@ class Concat(OpFamily):
 
     def reference(self, node, g, *xs):
         y = g.t(node.outputs[0])
-        axis = int(node.attrs.get("axis", 0)) % len(y.shape)
-        if y.layout == "NHWC":
-            axis = NHWC_AXIS[axis]
+        axis = mem_axis(y, int(node.attrs.get("axis", 0)))
         return np.concatenate(_inputs_of(node, g, xs, y.layout), axis=axis)
 
     def emit(self, node, g, ctx):
         y = g.t(node.outputs[0])
-        axis = int(node.attrs.get("axis", 0)) % len(y.shape)
-        nhwc = y.layout == "NHWC"      # every input is then NHWC too (or the same bytes in either order)
-        mem = (lambda shp: [shp[k] for k in (0, 2, 3, 1)]) if nhwc else list
-        if nhwc:
-            axis = NHWC_AXIS[axis]
+        # every input is in the output's layout (or the same bytes in either order)
+        axis = mem_axis(y, int(node.attrs.get("axis", 0)))
+        perm = memory_perm(y)
+
+        def mem(shp):
+            return [shp[k] for k in perm]
         ys = mem(y.shape)
         outer = int(np.prod(ys[:axis], dtype=np.int64))
         inner_unit = int(np.prod(ys[axis + 1:], dtype=np.int64))
@@ -103,8 +158,10 @@ class Concat(OpFamily):
                 continue
             t = g.t(name)
             inner = mem(t.shape)[axis] * inner_unit
+            # a constant part is stored in the output's memory order
+            src = ctx.array(to_memory(t, t.data.astype(t.dtype), y.layout), "c") if t.is_const else ctx.ptr(name)
             if inner:
-                lines.append(f"gen_concat_part({ctx.ptr(name)}, {ctx.ptr(y.name)}, {t.nbytes // t.size}, {outer}, "
+                lines.append(f"gen_concat_part({src}, {ctx.ptr(y.name)}, {t.nbytes // t.size}, {outer}, "
                               f"{inner}, {y_inner}, {off});")
             off += inner
         return "\n".join(lines)
@@ -128,7 +185,8 @@ class Transpose(OpFamily):
         return "gen_transpose"
 
     def reference(self, node, g, x):
-        if g.t(node.inputs[0]).layout == "NHWC" or g.t(node.outputs[0]).layout == "NHWC":
+        if not all(memory_perm(g.t(n)) == tuple(range(len(g.t(n).shape))) or same_bytes(g.t(n))
+                   for n in (node.inputs[0], node.outputs[0])):
             raise GenError("internal: Transpose runs in the model's layout", node.name, node.op)
         return np.transpose(x, self.perm(node, g))
 
@@ -200,8 +258,8 @@ class Pad(OpFamily):
         t = g.t(node.inputs[0])
         before, after, _ = self.pads(node, g)
         value = self.value(node, g)[0]
-        if t.layout == "NHWC":
-            before, after = [before[k] for k in (0, 2, 3, 1)], [after[k] for k in (0, 2, 3, 1)]
+        perm = memory_perm(t)
+        before, after = [before[k] for k in perm], [after[k] for k in perm]
         return np.pad(x, list(zip(before, after)), mode="constant", constant_values=value)
 
     def emit(self, node, g, ctx):
@@ -209,7 +267,7 @@ class Pad(OpFamily):
         before, _, _ = self.pads(node, g)
         val = ctx.array(self.value(node, g), "pad_value")
         ys, xs = list(y.shape), list(x.shape)
-        if x.layout == "NHWC":        # NHWC in memory: shapes and pads in memory order
-            ys, xs, before = ([v[k] for k in (0, 2, 3, 1)] for v in (ys, xs, before))
+        perm = memory_perm(x)          # shapes and pads in memory order (the output has x's layout)
+        ys, xs, before = ([v[k] for k in perm] for v in (ys, xs, before))
         prm = ctx.params("gen_pad_params", f"{len(x.shape)}, {dims6(ys)}, {dims6(xs)}, {dims6(before)}")
         return f"gen_pad({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, {val}, {prm});"

@@ -1,4 +1,5 @@
-"""int8 MaxPool / AveragePool / GlobalAveragePool (NHWC) on CMSIS-NN: arm_max_pool_s8, arm_avgpool_s8.
+"""int8 MaxPool / AveragePool / GlobalAveragePool, 1-D and 2-D, channels last (NHWC; a 1-D [N, C, L] is
+stored [N, L, C], the 2-D kernels see it as [N, 1, L, C]) on CMSIS-NN: arm_max_pool_s8, arm_avgpool_s8.
 
 Both keep the input's scale and zero point (qpasses adds a requantize where the model changes
 them); the average divides by the number of valid (non-padding) inputs, rounding half away from
@@ -9,6 +10,7 @@ from __future__ import annotations
 from .. import int8ref
 from ..errors import GenError
 from . import OpFamily, register
+from .layout import require_channels_last
 from .pool import pool_geometry
 from .s8common import act_range, cmsis_ctx, dims
 
@@ -43,12 +45,14 @@ class PoolS8(OpFamily):
         return int8ref.avgpool_s8_buffer_size(p["ow"], p["c"])
 
     def reference(self, node, g, x):
+        require_channels_last(node, g, node.inputs[0])
         p = pool_s8_params(node, g)
         fn = int8ref.max_pool_s8 if node.op == "MaxPoolS8" else int8ref.avgpool_s8
         return fn(x.reshape(1, p["h"], p["w"], p["c"]), kernel=(p["kh"], p["kw"]), stride=(p["sh"], p["sw"]),
                   padding=(p["pt"], p["pl"]), act_min=p["act"][0], act_max=p["act"][1], output_hw=(p["oh"], p["ow"]))
 
     def emit(self, node, g, ctx):
+        require_channels_last(node, g, node.inputs[0])
         p = pool_s8_params(node, g)
         lo, hi = p["act"]
         prm = ctx.params("cmsis_nn_pool_params", f"{{{p['sw']}, {p['sh']}}}, {{{p['pl']}, {p['pt']}}}, {{{lo}, {hi}}}",

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, register
+from . import OpFamily, contiguous_strides, dims6, register
+from .layout import mem_shape, memory_perm, require_channels_last, to_memory, to_model
 from .s8common import act_range
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
@@ -115,7 +116,8 @@ def reduce_mean_params(node, g) -> dict:
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
     m, s = quant.reduce_mean_params(x.quant.s(), y.quant.s())
     lo, hi = act_range(node, y)
-    return dict(batches=x.shape[0], spatial=x.shape[2] * x.shape[3], channels=x.shape[1], in_offset=-x.quant.zp(),
+    # channels last [N, spatial..., C] in memory (1-D, 2-D, ... spatial), mean over the spatial positions
+    return dict(batches=x.shape[0], spatial=int(np.prod(x.shape[2:], dtype=np.int64)), channels=x.shape[1], in_offset=-x.quant.zp(),
                 mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi)
 
 
@@ -128,12 +130,14 @@ class ReduceMeanS8(OpFamily):
         return "gen_s8_reduce_mean"
 
     def reference(self, node, g, x):
+        require_channels_last(node, g, node.inputs[0])
         p = reduce_mean_params(node, g)
         return int8ref.reduce_mean_s8(x.reshape(p["batches"], p["spatial"], p["channels"]), input_offset=p["in_offset"],
                                       mult=p["mult"], shift=p["shift"], output_offset=p["out_offset"],
                                       act_min=p["lo"], act_max=p["hi"])
 
     def emit(self, node, g, ctx):
+        require_channels_last(node, g, node.inputs[0])
         p = reduce_mean_params(node, g)
         return (f"gen_s8_reduce_mean({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p['batches']}, "
                 f"{p['spatial']}, {p['channels']}, {p['in_offset']}, {p['mult']}, {p['shift']}, {p['out_offset']}, "
@@ -142,25 +146,35 @@ class ReduceMeanS8(OpFamily):
 
 @register
 class LayoutS8(OpFamily):
-    """NCHW <-> NHWC of a 4-D tensor (any element size)."""
+    """Channels first <-> channels last of a tensor of rank 3 to 6 (any element size)."""
     ops = ("LayoutS8",)
     runtime = ("gen_layout.h", "gen_layout.c")
 
+    def layouts(self, node):
+        to = None if node.attrs["to"] == "NCHW" else node.attrs["to"]
+        return ("NHWC" if to is None else None), to
+
     def perm_strides(self, node, g):
-        n, c, h, w = g.t(node.inputs[0]).shape
-        if node.attrs["to"] == "NHWC":     # out [n,h,w,c] from in [n,c,h,w]
-            return [n, h, w, c], [c * h * w, w, 1, h * w]
-        return [n, c, h, w], [h * w * c, 1, w * c, c]
+        t = g.t(node.inputs[0])
+        src, dst = self.layouts(node)
+        pin, pout = memory_perm(t, src), memory_perm(t, dst)
+        in_strides = contiguous_strides(mem_shape(t, src))
+        return list(mem_shape(t, dst)), [in_strides[pin.index(a)] for a in pout]
+
+    def check(self, node, g):
+        if not 3 <= len(g.t(node.inputs[0]).shape) <= 6:
+            raise GenError("internal: a layout change needs rank 3 to 6", node.name, node.op)
 
     def kernel(self, node, g):
         return "gen_transpose"
 
     def reference(self, node, g, x):
-        return x.transpose((0, 2, 3, 1) if node.attrs["to"] == "NHWC" else (0, 3, 1, 2))
+        t = g.t(node.inputs[0])
+        src, dst = self.layouts(node)
+        return to_memory(t, to_model(t, x, src), dst)
 
     def emit(self, node, g, ctx):
-        from . import dims6
         shape, strides = self.perm_strides(node, g)
         t = g.t(node.inputs[0])
-        prm = ctx.params("gen_transpose_params", f"4, {dims6(shape)}, {dims6(strides)}")
+        prm = ctx.params("gen_transpose_params", f"{len(shape)}, {dims6(shape)}, {dims6(strides)}")
         return f"gen_transpose({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {t.nbytes // t.size}, {prm});"

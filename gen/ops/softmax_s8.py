@@ -1,7 +1,7 @@
 """int8 Softmax on CMSIS-NN's arm_softmax_s8 (TFLite's fixed-point exp; output scale 1/256, zero point -128).
 
-The softmax runs over the last memory axis (the channel axis of an NHWC tensor, or the last axis of
-a row-major one). When the model asks for another output scale (onnxruntime's quantizer writes
+The softmax runs over the trailing memory axes (the channel axis of a channels-last tensor, or the
+last axes of a row-major one). When the model asks for another output scale (onnxruntime's quantizer writes
 1/255), the kernel writes to scratch and gen_s8_requantize converts.
 """
 from __future__ import annotations
@@ -11,25 +11,43 @@ import numpy as np
 from .. import int8ref, quant
 from ..errors import GenError
 from . import OpFamily, register
+from .layout import memory_perm, same_bytes
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "arm_softmax_s8.c", "gen_s8.c")
 OUT_SCALE, OUT_ZP = 1.0 / 256, -128
 
 
+def softmax_axes(node, g) -> list[int]:
+    """The model axes one softmax runs over: `axis` (opset >= 13), or every axis from `axis` on (the 2-D
+    coercion of opset < 13)."""
+    nd = len(g.t(node.inputs[0]).shape)
+    axis = int(node.attrs.get("axis", -1 if g.opset >= 13 else 1))
+    if not -nd <= axis < nd:
+        raise GenError(f"axis {axis} is out of range for rank {nd}", node.name, node.op)
+    axis %= nd
+    return [axis] if g.opset >= 13 else list(range(axis, nd))
+
+
+def softmax_rows(node, g, layout: str | None = "") -> int | None:
+    """The row length when the softmax's axes are the trailing memory axes of the input in `layout`
+    (default its own), so that arm_softmax_s8 runs over contiguous rows; else None."""
+    x = g.t(node.inputs[0])
+    axes = softmax_axes(node, g)
+    perm = memory_perm(x, layout)
+    if sorted(perm.index(a) for a in axes) != list(range(len(perm) - len(axes), len(perm))):
+        return None
+    return int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+
+
 def softmax_s8_params(node, g) -> dict:
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-    nd = len(x.shape)
-    axis = int(node.attrs.get("axis", -1 if g.opset >= 13 else 1)) % nd
-    if x.layout == "NHWC":
-        if axis != 1:
-            raise GenError("int8 softmax on an NHWC tensor must be over channels", node.name, node.op)
-        row = x.shape[1]
-    elif g.opset < 13:
-        row = int(np.prod(x.shape[axis:]))
-    else:
-        if axis != nd - 1:
-            raise GenError("int8 softmax is over the last axis only", node.name, node.op)
-        row = x.shape[-1]
+    row = softmax_rows(node, g)
+    if row is None and same_bytes(x):     # the same bytes in either layout
+        row = softmax_rows(node, g, None if x.layout else "NHWC")
+    if row is None:
+        raise GenError(f"int8 softmax over axes {softmax_axes(node, g)} of a {len(x.shape)}-D tensor "
+                       f"{'stored channels last ' if x.layout else ''}is not over its last memory axes",
+                       node.name, node.op)
     mult, shift, diff_min = quant.softmax_params(x.quant.s())
     direct = np.float32(y.quant.s()) == np.float32(OUT_SCALE) and y.quant.zp() == OUT_ZP
     p = dict(rows=x.size // row, row=row, mult=int(mult), shift=int(shift), diff_min=int(diff_min), direct=direct)
