@@ -129,14 +129,14 @@ def scan(out: str, real: str, protect=(), ignore=()) -> dict[str, set[str]]:
             st = os.lstat(p)
         except FileNotFoundError:
             continue             # removed while we looked
-        if stat.S_ISLNK(st.st_mode):
+        if name.startswith(TMP_PREFIX):
+            why = " (left by an interrupted gen run?)"
+        elif stat.S_ISLNK(st.st_mode):
             why = " (a symlink)"
         elif stat.S_ISDIR(st.st_mode):
             why = " (a directory)"
         elif not stat.S_ISREG(st.st_mode):
             why = " (not a regular file)"
-        elif name.startswith(TMP_PREFIX):
-            why = " (left by an interrupted gen run?)"
         elif name not in owned:
             if not owned and any(n.endswith("_plan.json") for n in names):
                 why = f" (no {MANIFEST}: written by an older gen?)"
@@ -160,6 +160,13 @@ def _probe(d: str) -> OSError | None:
         return None
     except OSError as e:
         return e
+
+
+def _read_only(d: str) -> bool:
+    try:
+        return bool(os.statvfs(d).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _inside(path: str, d: str) -> bool:
@@ -186,9 +193,9 @@ def check(out: str, protect=()) -> Target:
             cwd = os.path.realpath(os.getcwd())
         except OSError:
             cwd = ""
-        e = _probe(real)
-        if e is not None:
-            raise _err(out, f"cannot be written ({e.strerror})")
+        if not os.access(real, os.W_OK | os.X_OK):   # EROFS even for root (no probe entry in DIR: readers)
+            raise _err(out, "cannot be written (" + ("read-only file system" if _read_only(real)
+                                                     else "permission denied") + ")")
         in_place = real != path or os.path.ismount(real) or _inside(cwd, os.path.realpath(real)) \
             or real == parent or _probe(parent) is not None
         return Target(out, path, real, True, in_place, owned, protect)
@@ -281,8 +288,10 @@ def _write_stage(stage: str, files: dict[str, bytes], manifest: bytes) -> None:
 
 
 def _remove_stage(stage: str | None) -> None:
-    if stage and os.path.isdir(stage) and not os.path.islink(stage):
-        shutil.rmtree(stage, ignore_errors=True)   # a .gen-* directory this run created
+    """Removes a .gen-* directory this run created (and the .old sibling of a two-rename swap)."""
+    for p in (stage, stage and stage + ".old"):
+        if p and os.path.isdir(p) and not os.path.islink(p):
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _drop_old(old: str, owned: dict[str, set[str]]) -> None:
@@ -333,11 +342,12 @@ def write(t: Target, files: dict[str, bytes]) -> None:
         pass
 
 
-def _swap(a: str, b: str) -> None:
-    """Exchanges directories a and b: atomically where the system can, else with three renames."""
+def _swap(a: str, b: str) -> str:
+    """Puts directory a in place of directory b; returns where b's old content is now: a itself after
+    one atomic exchange where the system has it, else a + '.old' after two renames."""
     try:
         _exchange(a, b)
-        return
+        return a
     except OSError as e:
         if e.errno in (errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM, errno.EROFS):
             raise                  # renames would fail the same way
@@ -347,7 +357,7 @@ def _swap(a: str, b: str) -> None:
     except BaseException:
         os.rename(a + ".old", b)
         raise
-    os.rename(a + ".old", a)
+    return a + ".old"
 
 
 def _commit_swap(t: Target, stage: str, files, manifest, owned) -> str | None:
@@ -356,7 +366,7 @@ def _commit_swap(t: Target, stage: str, files, manifest, owned) -> str | None:
         if owned is None:
             os.rename(stage, t.real)       # DIR is new (or vanished while gen compiled)
             return None
-        _swap(stage, t.real)
+        old = _swap(stage, t.real)
     except OSError as e:
         if owned is not None and e.errno in (errno.EXDEV, errno.EBUSY, errno.EACCES, errno.EPERM, errno.EROFS):
             # DIR cannot be renamed (a mount point, a parent that refuses it): update it in place
@@ -378,13 +388,17 @@ def _commit_swap(t: Target, stage: str, files, manifest, owned) -> str | None:
     # `stage` now holds the previous set: if something not ours got in between the check and the
     # exchange, it all goes back as it was
     try:
-        scan(t.out, stage)
+        scan(t.out, old)
     except GenError:
-        _swap(stage, t.real)
+        if old == stage:
+            _exchange(stage, t.real)       # back again: stage holds the new set, removed by the caller
+        else:
+            os.rename(t.real, stage)
+            os.rename(old, t.real)
         raise
     with contextlib.suppress(OSError):
-        _drop_old(stage, owned)
-    return stage
+        _drop_old(old, owned)
+    return old
 
 
 def _commit_in_place(t: Target, stage: str, files: dict[str, bytes], owned) -> None:
