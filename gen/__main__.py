@@ -51,12 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m gen", description=DESCRIPTION, epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", nargs="?", help="the .onnx file (default: the bundled example model)")
-    p.add_argument("-o", "--output", metavar="DIR", help="output directory (default: build/)", default="build")
+    p.add_argument("-o", "--output", metavar="DIR", default="build",
+                   help="output directory (default: build/). gen creates it, or reuses it when it is empty or "
+                        "holds only what an earlier run wrote (listed with sha256 in DIR/gen_manifest.txt): those "
+                        "files are replaced, nothing else is touched. A DIR holding anything else (a file gen "
+                        "did not write, a gen file edited since, a subfolder, a symlink, the model) is refused "
+                        "before compiling. A symlink to a directory is written through, in place. A failing run "
+                        "leaves DIR as it was")
     p.add_argument("--name", help="C prefix of the API (default: from the model's file name)")
     p.add_argument("--input-shape", action="append", default=[], metavar="NAME=D0,D1,...",
                    help="pin the shape of an input with a symbolic dimension (repeatable)")
     p.add_argument("--verify", action="store_true",
-                   help="build the library on the host and compare it with onnxruntime on random inputs")
+                   help="build the library on the host and compare it with onnxruntime on random inputs "
+                        "(before writing: a mismatch exits 1 and writes nothing)")
     p.add_argument("--test-input", metavar="FILE.npy",
                    help="input for the first test vector written for the firmware (default: random)")
     p.add_argument("--test-vectors", type=int, default=1, metavar="N",
@@ -66,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
     p.add_argument("--board", metavar="ENV",
-                   help="also build the firmware for this platformio.ini env and report its flash and RAM")
+                   help="also build the firmware for this platformio.ini env and report its flash and RAM "
+                        "(built from the new files before they replace DIR's)")
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
     p.add_argument("--list-ops", action="store_true", help="list the supported ONNX operators and exit")
     return p

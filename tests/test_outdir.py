@@ -313,9 +313,23 @@ def test_bad_symlink_is_refused(tmp_path, model, capsys, kind):
 
 # ---------------------------------------------------------------- failing runs leave nothing
 
-def test_failing_run_removes_the_parents_it_created(tmp_path, model, capsys):
+@pytest.mark.parametrize("failure", ["ram_limit", "no_onnxruntime", "board_build"])
+def test_failing_run_removes_the_parents_it_created(tmp_path, model, capsys, monkeypatch, failure):
+    """-o a/b/out and a run that fails at some point (while compiling, on a missing --verify
+    dependency, on the --board build of the staged files): a/ does not exist afterwards."""
+    from gen import board
+    extra = {"ram_limit": ["--ram-limit", "1"], "no_onnxruntime": ["--verify"],
+             "board_build": ["--board", "mps2-an386"]}[failure]
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+
+    def build(gen_dir, env):
+        assert (tmp_path / "a" / "b").is_dir()        # created for this run
+        raise RuntimeError("pio run -e mps2-an386 failed:")
+    monkeypatch.setattr(board, "build_firmware", build)
+    monkeypatch.setattr(board, "pio_command", lambda: ["pio"])
     before = tree(tmp_path)
-    refused(*gen(capsys, model, "-o", tmp_path / "a" / "b" / "out", "--ram-limit", "1", "-q"), "--ram-limit")
+    refused(*gen(capsys, model, "-o", tmp_path / "a" / "b" / "out", "-q", *extra),
+            {"ram_limit": "--ram-limit", "no_onnxruntime": "onnxruntime", "board_build": "pio run"}[failure])
     assert tree(tmp_path) == before
 
 
