@@ -19,8 +19,9 @@ use it (the firmware build of --board), and only then commits:
   old set or the whole new one; without it (other systems, file systems that refuse it) two
   renames. The old set is then removed file by file (only manifest files, never a tree).
 - DIR is a symlink to a directory, a mount point, the current directory (or holds it), or its
-  parent is not writable: DIR is kept and updated in place. The new set is staged inside DIR,
-  each file then replaces its old version with an atomic rename (a reader may see old and new
+  parent is not writable: DIR is kept and updated in place. The new set is staged beside DIR
+  (inside it when the parent is not writable or another file system), each file then replaces its
+  old version with an atomic rename (a reader may see old and new
   files side by side for that moment, never a half-written file), old manifest files that the
   new run does not write are removed, and the manifest is rewritten last. A symlink is never
   replaced or deleted: gen writes into the directory it points to.
@@ -59,6 +60,7 @@ class Target:
     in_place: bool                    # update DIR in place instead of exchanging it
     owned: dict[str, set[str]] = field(default_factory=dict)   # name -> sha256s the manifest allows
     protect: tuple[str, ...] = ()
+    stage_dir: str = ""               # where an in-place update stages: DIR's parent when it can, else DIR
 
 
 def sha256(data: bytes) -> str:
@@ -196,9 +198,12 @@ def check(out: str, protect=()) -> Target:
         if not os.access(real, os.W_OK | os.X_OK):   # EROFS even for root (no probe entry in DIR: readers)
             raise _err(out, "cannot be written (" + ("read-only file system" if _read_only(real)
                                                      else "permission denied") + ")")
-        in_place = real != path or os.path.ismount(real) or _inside(cwd, os.path.realpath(real)) \
-            or real == parent or _probe(parent) is not None
-        return Target(out, path, real, True, in_place, owned, protect)
+        parent_ok = real != parent and _probe(parent) is None
+        in_place = real != path or os.path.ismount(real) or _inside(cwd, os.path.realpath(real)) or not parent_ok
+        # an in-place update stages beside DIR when that is the same file system (DIR then never shows
+        # a .gen-* entry), else inside DIR
+        beside = parent_ok and os.stat(parent).st_dev == os.stat(real).st_dev
+        return Target(out, path, real, True, in_place, owned, protect, parent if beside else real)
     parent = os.path.dirname(path)
     while not os.path.lexists(parent) and os.path.dirname(parent) != parent:
         parent = os.path.dirname(parent)
@@ -207,7 +212,7 @@ def check(out: str, protect=()) -> Target:
     e = _probe(parent)
     if e is not None:
         raise GenError(f"cannot create output directory '{out}': cannot write in '{parent}' ({e.strerror})")
-    return Target(out, path, path, False, False, {}, protect)
+    return Target(out, path, path, False, False, {}, protect, parent)
 
 
 # ---------------------------------------------------------------- writing
@@ -312,7 +317,7 @@ def staged(t: Target, files: dict[str, bytes]):
     stage = None
     try:
         try:
-            stage = tempfile.mkdtemp(prefix=TMP_PREFIX, dir=t.real if t.in_place else parent)
+            stage = tempfile.mkdtemp(prefix=TMP_PREFIX, dir=t.stage_dir if t.in_place else parent)
             mode = os.stat(t.real).st_mode & 0o7777 if t.exists and not t.in_place else 0o777 & ~_umask()
             os.chmod(stage, mode)
             _write_stage(stage, files, manifest)
@@ -371,7 +376,7 @@ def _commit_swap(t: Target, stage: str, files, manifest, owned) -> str | None:
         if owned is not None and e.errno in (errno.EXDEV, errno.EBUSY, errno.EACCES, errno.EPERM, errno.EROFS):
             # DIR cannot be renamed (a mount point, a parent that refuses it): update it in place
             _remove_stage(stage)
-            t.in_place = True
+            t.in_place, t.stage_dir = True, t.real
             inner = None
             try:
                 inner = tempfile.mkdtemp(prefix=TMP_PREFIX, dir=t.real)
@@ -404,7 +409,7 @@ def _commit_swap(t: Target, stage: str, files, manifest, owned) -> str | None:
 def _commit_in_place(t: Target, stage: str, files: dict[str, bytes], owned) -> None:
     """Replaces the manifest files of t.real one by one (each rename atomic), undoing all on failure."""
     d = t.real
-    backup = tempfile.mkdtemp(prefix=TMP_PREFIX + "old-", dir=d)
+    backup = tempfile.mkdtemp(prefix=TMP_PREFIX + "old-", dir=os.path.dirname(stage))
     saved, placed = [], []
     try:
         old_names = [n for n in sorted(owned) + [MANIFEST] if os.path.lexists(os.path.join(d, n))]

@@ -587,30 +587,46 @@ def test_concurrent_runs_into_one_directory(tmp_path):
     assert not temporaries(tmp_path)
 
 
-def test_killed_in_place_update_is_still_gens(tmp_path):
-    """Killed (no clean-up at all) between two file renames of an in-place update: the next run
-    recognises the files as gen's and names only the leftover temporaries; without them it completes."""
+@pytest.mark.parametrize("where", ["symlink", "mount"])
+def test_killed_in_place_update_is_still_gens(tmp_path, where):
+    """Killed (no clean-up at all) between two file renames of an in-place update: the manifest still
+    recognises every file as gen's, so the next run completes it. Staged beside DIR (a symlink's
+    target) nothing is left in DIR; staged inside it (a mount point) the leftovers are named."""
     real = tmp_path / "real"
     real.mkdir()
-    (tmp_path / "link").symlink_to(real)
-    code = ("import os, sys; from gen import outdir\n"
-            "def files(tag, n):\n    return {f'{tag}{i}.c': f'/* {tag} {i} */'.encode() for i in range(n)}\n"
-            "outdir.write(outdir.check(sys.argv[1]), files('a', 4))\n"
-            "calls = []; real = os.replace\n"
-            "def die(a, b):\n    calls.append(b)\n    if len(calls) == 3: os._exit(9)\n    return real(a, b)\n"
-            "os.replace = die\n"
-            "outdir.write(outdir.check(sys.argv[1]), {**files('a', 2), **files('b', 2)})\n")
-    env = dict(os.environ, PYTHONPATH=str(hc.ROOT))
-    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "link")], env=env, capture_output=True,
-                       text=True, timeout=60)
-    assert r.returncode == 9, r.stderr
-    from gen import outdir
-    from gen.errors import GenError
-    with pytest.raises(GenError) as e:
-        outdir.check(str(tmp_path / "link"))
-    assert "left by an interrupted gen run" in str(e.value)
-    for p in real.glob(".gen-*"):               # what the user does with the named leftovers
-        subprocess.run(["rm", "-rf", str(p)], check=True)
-    outdir.write(outdir.check(str(tmp_path / "link")), _files("c"))
-    assert sorted(os.listdir(real)) == sorted([*_files("c"), "gen_manifest.txt"])
-    manifest_ok(real)
+    out = tmp_path / "link"
+    if where == "symlink":
+        out.symlink_to(real)
+    else:
+        out = real
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "gen-test", str(real)],
+                          capture_output=True).returncode != 0:
+            pytest.skip("cannot mount a tmpfs here")
+    try:
+        code = ("import os, sys; from gen import outdir\n"
+                "def files(tag, n):\n    return {f'{tag}{i}.c': f'/* {tag} {i} */'.encode() for i in range(n)}\n"
+                "outdir.write(outdir.check(sys.argv[1]), files('a', 4))\n"
+                "calls = []; real = os.replace\n"
+                "def die(a, b):\n    calls.append(b)\n    if len(calls) == 3: os._exit(9)\n    return real(a, b)\n"
+                "os.replace = die\n"
+                "outdir.write(outdir.check(sys.argv[1]), {**files('a', 2), **files('b', 2)})\n")
+        env = dict(os.environ, PYTHONPATH=str(hc.ROOT))
+        r = subprocess.run([sys.executable, "-c", code, str(out)], env=env, capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 9, r.stderr
+        from gen import outdir
+        from gen.errors import GenError
+        if where == "mount":
+            with pytest.raises(GenError) as e:
+                outdir.check(str(out))
+            assert "left by an interrupted gen run" in str(e.value)
+            for p in real.glob(".gen-*"):               # what the user does with the named leftovers
+                subprocess.run(["rm", "-rf", str(p)], check=True)
+        else:
+            assert not list(real.glob(".gen-*"))
+        outdir.write(outdir.check(str(out)), _files("c"))
+        assert sorted(os.listdir(real)) == sorted([*_files("c"), "gen_manifest.txt"])
+        manifest_ok(real)
+    finally:
+        if where == "mount":
+            subprocess.run(["umount", str(real)], check=False)
