@@ -172,7 +172,7 @@ def _read_only(d: str) -> bool:
 
 
 def _inside(path: str, d: str) -> bool:
-    return bool(path) and path == d or path.startswith(d.rstrip("/") + "/")
+    return bool(path) and (path == d or path.startswith(d.rstrip("/") + "/"))
 
 
 def check(out: str, protect=()) -> Target:
