@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import warnings
 
@@ -50,12 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m gen", description=DESCRIPTION, epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", nargs="?", help="the .onnx file (default: the bundled example model)")
-    p.add_argument("-o", "--output", metavar="DIR", help="output directory (default: build/)", default="build")
+    p.add_argument("-o", "--output", metavar="DIR", default="build",
+                   help="output directory (default: build/). gen creates it, or reuses it when it is empty or "
+                        "holds only what an earlier run wrote (listed with sha256 in DIR/gen_manifest.txt): those "
+                        "files are replaced, nothing else is touched. A DIR holding anything else (a file gen "
+                        "did not write, a gen file edited since, a subfolder, a symlink, the model) is refused "
+                        "before compiling. A symlink to a directory is written through, in place. A failing run "
+                        "leaves DIR as it was")
     p.add_argument("--name", help="C prefix of the API (default: from the model's file name)")
     p.add_argument("--input-shape", action="append", default=[], metavar="NAME=D0,D1,...",
                    help="pin the shape of an input with a symbolic dimension (repeatable)")
     p.add_argument("--verify", action="store_true",
-                   help="build the library on the host and compare it with onnxruntime on random inputs")
+                   help="build the library on the host and compare it with onnxruntime on random inputs "
+                        "(before writing: a mismatch exits 1 and writes nothing)")
     p.add_argument("--test-input", metavar="FILE.npy",
                    help="input for the first test vector written for the firmware (default: random)")
     p.add_argument("--test-vectors", type=int, default=1, metavar="N",
@@ -65,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
     p.add_argument("--board", metavar="ENV",
-                   help="also build the firmware for this platformio.ini env and report its flash and RAM")
+                   help="also build the firmware for this platformio.ini env and report its flash and RAM "
+                        "(built from the new files before they replace DIR's)")
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
     p.add_argument("--list-ops", action="store_true", help="list the supported ONNX operators and exit")
     return p
@@ -78,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(sorted(supported_onnx_ops())))
         return 0
     try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:      # not the main thread
+        previous = None
+    try:
         with warnings.catch_warnings():
             # numpy's overflow/NaN warnings on the user's weights (e.g. BN folding with a negative
             # variance) are not errors and would break the one-line stderr contract
@@ -86,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     except GenError as e:
         print(f"gen: {e.line()}", file=sys.stderr)
         return 2
+    except _Terminated:
+        return 143
     except KeyboardInterrupt:
         return 130
     except Exception as e:   # a bug in gen, not in the input: one line, the traceback on request
@@ -94,33 +109,48 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gen: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
               "(a bug in gen: rerun with GEN_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
         return 3
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
-def check_output_dir(out: str) -> None:
-    """Refuse an output directory gen cannot create before compiling (write_atomically checks again)."""
-    import os
-    import tempfile
-    path = os.path.abspath(out)
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise GenError(f"output '{out}' exists and is not a directory")
-    parent = os.path.dirname(path)
-    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
-        parent = os.path.dirname(parent)
-    if not os.path.isdir(parent):
-        raise GenError(f"cannot create output directory '{out}': '{parent}' is a file, not a directory")
-    try:   # the only reliable test (root ignores permission bits; /proc and read-only mounts do not)
-        os.rmdir(tempfile.mkdtemp(prefix=".gen-probe-", dir=parent))
-    except OSError as e:
-        raise GenError(f"cannot create output directory '{out}': cannot write in '{parent}' ({e.strerror})") \
-            from None
+def check_board(env: str) -> None:
+    """--board ENV: refuse an env platformio.ini does not define, or a missing PlatformIO, before compiling."""
+    import configparser
+
+    from . import board
+    ini = os.path.join(board.ROOT, "platformio.ini")
+    cp = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        cp.read(ini, encoding="utf-8")
+    except configparser.Error as e:
+        raise GenError(f"--board {env}: cannot read {ini} ({type(e).__name__})") from None
+    envs = [s[4:] for s in cp.sections() if s.startswith("env:")]
+    if env not in envs:
+        raise GenError(f"--board {env}: no such env in platformio.ini (have {', '.join(envs) or 'none'})")
+    if board.pio_command() is None:
+        raise GenError(f"--board {env}: PlatformIO is not installed (pip install platformio)")
+
+
+def check_verify() -> None:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        raise GenError("--verify needs onnxruntime: pip install onnxruntime") from None
 
 
 def run(args) -> int:
+    """Every check that can refuse the run comes before anything is written: the options, the output
+    directory, the compile, --verify, and the --board build (of the staged output); then the commit."""
     import numpy as np
 
-    from . import driver, report
+    from . import driver, outdir, report
     model = args.model or driver.EXAMPLE_MODEL
     shapes = dict(parse_shape(s) for s in args.input_shape)
+    if args.test_vectors < 0:
+        raise GenError("--test-vectors must be 0 or more")
+    if args.ram_limit is not None and args.ram_limit < 0:
+        raise GenError("--ram-limit must be 0 or more")
     test_inputs = None
     if args.test_input:
         try:
@@ -129,26 +159,42 @@ def run(args) -> int:
             raise GenError(f"cannot read --test-input '{args.test_input}': {e.strerror or e}") from None
         except ValueError as e:
             raise GenError(f"cannot read --test-input '{args.test_input}': not a .npy array ({e})") from None
-    if args.test_vectors < 0:
-        raise GenError("--test-vectors must be 0 or more")
-    check_output_dir(args.output)
-    res = driver.generate(model, args.output, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
+    if args.verify:
+        check_verify()
+    if args.board:
+        check_board(args.board)
+    target = outdir.check(args.output, protect=[model, args.test_input])
+    res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch)
-    status = 0
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)
-        status = 0 if ok else 1
-    if args.board:
-        from . import board
-        try:
-            elf = board.build_firmware(args.output, args.board)
-        except (RuntimeError, OSError) as e:
-            raise GenError(f"--board {args.board}: {e}".splitlines()[0]) from None
-        res.summary["firmware"] = {args.board: board.firmware_breakdown(elf, res.summary["name"])}
-    if not args.quiet:
-        print(report.summary_text(res.summary, args.output.rstrip('/')))
-    return status
+        if not ok:
+            if not args.quiet:
+                print(report.summary_text(res.summary))
+            print(f"gen: --verify: the generated C differs from onnxruntime (see the summary); nothing written "
+                  f"to '{args.output}'", file=sys.stderr)
+            return 1
+    with outdir.staged(target, res.files) as staged_dir:
+        if args.board:
+            from . import board
+            try:
+                elf = board.build_firmware(staged_dir, args.board)
+            except (RuntimeError, OSError) as e:
+                raise GenError(f"--board {args.board}: {e}".splitlines()[0]) from None
+            res.summary["firmware"] = {args.board: board.firmware_breakdown(elf, res.summary["name"])}
+        text = None if args.quiet else report.summary_text(res.summary, args.output.rstrip('/'))
+    if text:
+        print(text)
+    return 0
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a run being written is rolled back."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import emit, frontend, passes, qpasses
+from . import emit, frontend, outdir, passes, qpasses
 from .errors import GenError
 from .ir import Graph
 from .ops import family, supported_onnx_ops
@@ -43,6 +43,8 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
              input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
              test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None,
              scratch: str = "dsp") -> Result:
+    """Compiles model_path; with out_dir, checks it before compiling and writes it (see gen/outdir.py)."""
+    target = outdir.check(out_dir, protect=[model_path]) if out_dir else None
     name = emit.c_identifier(name or os.path.splitext(os.path.basename(model_path))[0])
     g = frontend.load(model_path, input_shapes, name, supported_onnx_ops())
     res = compile_graph(g, name, model_path, scratch)
@@ -52,8 +54,8 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
         from . import testvec
         res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))
     res.summary["stack_bytes"], res.summary["stack_target"] = stack_estimate(res.files)
-    if out_dir:
-        emit.write_atomically(out_dir, res.files)
+    if target:
+        outdir.write(target, res.files)
     return res
 
 

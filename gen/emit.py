@@ -7,8 +7,6 @@ import keyword
 import math
 import os
 import re
-import shutil
-import tempfile
 
 import numpy as np
 
@@ -334,40 +332,6 @@ def _source(name, up, ctx, body, runtime, io, int8, source, scratch_plan) -> str
         lines += [_proto(name, io, None, None, ""), "{"] + copy_in + [f"    int status = {name}_invoke();"] + copy_out + \
                  ["    return status;", "}", ""]
     return "\n".join(lines)
-
-
-def write_atomically(out_dir: str, files: dict[str, bytes]) -> None:
-    """Writes all files into out_dir, replacing what was there, or nothing at all."""
-    out_dir = os.path.abspath(out_dir)
-    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise GenError(f"output '{out_dir}' exists and is not a directory")
-    parent = os.path.dirname(out_dir)
-    try:
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".gen-", dir=parent)
-    except OSError as e:
-        raise GenError(f"cannot write output directory '{out_dir}': {e.strerror}") from None
-    try:
-        for fname, data in sorted(files.items()):
-            with open(os.path.join(tmp, fname), "wb") as f:
-                f.write(data)
-        old = None
-        if os.path.isdir(out_dir) and os.listdir(out_dir):
-            if not any(f.endswith("_plan.json") for f in os.listdir(out_dir)):
-                raise GenError(f"output directory '{out_dir}' holds files gen did not write: "
-                               "give a new or empty directory")
-        if os.path.isdir(out_dir):
-            old = tmp + ".old"
-            os.rename(out_dir, old)
-        os.rename(tmp, out_dir)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise GenError(f"cannot write output directory '{out_dir}': {e.strerror}") from None
-    except GenError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def content_hash(files: dict[str, bytes]) -> str:
