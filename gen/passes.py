@@ -30,6 +30,11 @@ def drop_identity(g: Graph) -> None:
             continue
         if node.op == "Dropout" and len(node.outputs) > 1 and node.outputs[1] and g.consumers(node.outputs[1]):
             raise GenError("Dropout's mask output is used: gen compiles inference graphs only", node.name, node.op)
+        if node.op == "Dropout" and len(node.inputs) > 2 and node.inputs[2]:
+            mode = g.const(node.inputs[2])
+            if mode is None or bool(np.asarray(mode).reshape(-1)[0]):   # training mode drops at random
+                raise GenError("Dropout in training mode (training_mode not a constant false) is not supported: "
+                               "gen compiles inference graphs only", node.name, node.op)
         x, y = node.inputs[0], node.outputs[0]
         if y in g.outputs and (x in g.inputs or x in g.outputs or g.t(x).is_const):
             node.op, node.outputs = "Copy", [y]      # an output must have its own bytes

@@ -352,7 +352,12 @@ def requantize_where_needed(g: Graph) -> None:
         if _same_quant(qin, y.quant):
             continue
         tmp = _new_tensor(g, f"{y.name}_pre", y, quant=qin)
-        g.nodes.insert(g.nodes.index(node) + 1, Node("RequantizeS8", f"{node.name}_rq", [tmp], [y.name]))
+        rq = Node("RequantizeS8", f"{node.name}_rq", [tmp], [y.name])
+        # a fused Relu/Clip clamps in the output's quantization, after the requantize: clamped in the
+        # input's, a bound beyond the input's int8 range would saturate there (Clip min 5 on an input
+        # that reaches 1 gave the output's value of 1, not 5)
+        rq.act, node.act = node.act, None
+        g.nodes.insert(g.nodes.index(node) + 1, rq)
         node.outputs[0] = tmp
 
 

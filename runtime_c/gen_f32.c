@@ -212,8 +212,9 @@ void gen_f32_unary(int32_t op, const float *x, float *y, int32_t n, float a, flo
             r = r < 0.0f ? 0.0f : (r > 1.0f ? 1.0f : r);
             r *= v;
             break;
-        case GEN_CLIP:
-            r = v < a ? a : (v > b ? b : v);
+        case GEN_CLIP: /* ONNX: min(max(v, lo), hi), so hi wins when lo > hi */
+            r = v < a ? a : v;
+            r = r > b ? b : r;
             break;
         default: /* GEN_LEAKYRELU */
             r = v < 0.0f ? a * v : v;

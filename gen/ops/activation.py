@@ -15,7 +15,10 @@ CODES = {"Relu": "GEN_RELU", "Sigmoid": "GEN_SIGMOID", "Tanh": "GEN_TANH", "Hard
 
 
 def clip_bounds(node, g) -> tuple[float, float]:
-    """Clip's (min, max): attributes before opset 11, constant inputs after."""
+    """Clip's (min, max): attributes before opset 11, constant inputs after. ONNX's Clip is
+    min(max(x, min), max), so with min > max every value becomes max: the bounds come back as
+    (max, max) then, and every implementation (float kernels, fused activations, int8 ranges) clamps
+    to the right value whatever order it applies them in."""
     lo, hi = node.attrs.get("min", -math.inf), node.attrs.get("max", math.inf)
     for k, default in ((1, lo), (2, hi)):
         if len(node.inputs) > k and node.inputs[k]:
@@ -26,7 +29,8 @@ def clip_bounds(node, g) -> tuple[float, float]:
                 lo = float(v.reshape(-1)[0])
             else:
                 hi = float(v.reshape(-1)[0])
-    return float(lo), float(hi)
+    lo, hi = float(lo), float(hi)
+    return (hi, hi) if lo > hi else (lo, hi)
 
 
 @register

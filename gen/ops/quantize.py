@@ -10,7 +10,7 @@ from .. import int8ref, quant
 from ..errors import GenError
 from . import OpFamily, contiguous_strides, dims6, register
 from .layout import mem_shape, memory_perm, require_channels_last, to_memory, to_model
-from .s8common import act_range
+from .s8common import act_range, ordered_range
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
 
@@ -55,6 +55,7 @@ def requantize_params(node, g) -> dict:
         c_lo, c_hi = clip_bounds(node, g)
         a, b = quant.activation_range("clip", y.quant.s(), y.quant.zp(), clip_min=c_lo, clip_max=c_hi)
         lo, hi = max(lo, a), min(hi, b)
+    lo, hi = ordered_range(lo, hi)
     return dict(in_offset=-x.quant.zp(), mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi,
                 size=x.size)
 

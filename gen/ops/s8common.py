@@ -7,14 +7,24 @@ from .. import quant
 from ..errors import GenError
 
 
+def ordered_range(lo: int, hi: int) -> tuple[int, int]:
+    """An int8 clamp range with -128 <= act_min <= act_max <= 127 that clamps like max-then-min with
+    (lo, hi): a bound beyond int8 (a Clip min above the representable range) or lo > hi (a Clip
+    whose min exceeds its max) leaves hi, saturated, for every value. Kernels then agree whatever
+    order they clamp in."""
+    hi = min(max(int(hi), -128), 127)
+    lo = min(max(int(lo), -128), hi)
+    return lo, hi
+
+
 def act_range(node, y) -> tuple[int, int]:
     """(act_min, act_max) of a node writing int8 tensor y: its fused Relu/Clip quantized, within int8."""
     a = node.act
     if a is None:
         return -128, 127
     if a.kind == "relu":
-        return quant.activation_range("relu", y.quant.s(), y.quant.zp())
-    return quant.activation_range("clip", y.quant.s(), y.quant.zp(), clip_min=a.lo, clip_max=a.hi)
+        return ordered_range(*quant.activation_range("relu", y.quant.s(), y.quant.zp()))
+    return ordered_range(*quant.activation_range("clip", y.quant.s(), y.quant.zp(), clip_min=a.lo, clip_max=a.hi))
 
 
 def bias_int32(node, g, bias_scale: np.ndarray, m: int) -> np.ndarray:
