@@ -51,13 +51,20 @@ def _sanitize(text: str) -> str:
     return s
 
 
-def reserved(prefix: str) -> str | None:
-    """Why `prefix` (a sanitized one) cannot be a C prefix, or None."""
+def _clash(prefix: str) -> str | None:
     for ns in RESERVED_NAMESPACES:
         if prefix == ns or prefix.startswith(ns + "_"):
-            return f"'{prefix}' is in the {ns}_ namespace of gen's runtime (gen_f32.h, gen_testvec.c, arm_*.c, ...)"
+            return f"'{prefix[:MAX_PREFIX]}' is in the {ns}_ namespace of gen's runtime (gen_f32.h, gen_testvec.c, arm_*.c, ...)"
     if prefix in C_HEADERS:
         return f"{prefix}.h would shadow the C library's <{prefix}.h>"
+    return None
+
+
+def reserved(prefix: str) -> str | None:
+    """Why `prefix` (a sanitized one) cannot be a C prefix, or None."""
+    clash = _clash(prefix)
+    if clash:
+        return clash
     if len(prefix) > MAX_PREFIX:
         return f"'{prefix[:20]}...' is {len(prefix)} characters, at most {MAX_PREFIX}"
     return None
@@ -67,7 +74,7 @@ def c_identifier(text: str) -> str:
     """The C prefix from any text (a model's file name): only [a-z0-9_], starting with a letter, at most
     MAX_PREFIX characters, not reserved (see above); the same text always gives the same prefix."""
     s = _sanitize(text)
-    if reserved(s) and len(s) <= MAX_PREFIX:
+    if _clash(s):
         s = "m_" + s
     if len(s) > MAX_PREFIX:     # long names: a head and a hash of the whole text, so they stay distinct
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
