@@ -31,6 +31,7 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp") -> Res
     else:
         qpasses.check_plain_integers(g)
     passes.run(g)
+    unique_node_names(g)
     for node in g.nodes:
         family(node).check(node, g)
     scratch = {n.name: int(family(n).scratch(n, g)) for n in g.nodes}
@@ -39,13 +40,31 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp") -> Res
     return Result(g, files, summary)
 
 
+def unique_node_names(g: Graph) -> None:
+    """Node names key the scratch plan and the per-layer table: a model's node may be named like one the
+    passes insert (conv_rq, conv_layout0, output0_layout, ...), so later duplicates get a fresh suffix."""
+    seen = {n.name for n in g.nodes}
+    if len(seen) == len(g.nodes):
+        return
+    used: set[str] = set()
+    for n in g.nodes:
+        if n.name in used:
+            k = 1
+            while f"{n.name}_{k}" in seen:
+                k += 1
+            n.name = f"{n.name}_{k}"
+            seen.add(n.name)
+        used.add(n.name)
+
+
 def generate(model_path: str, out_dir: str | None = None, name: str | None = None,
              input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
              test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None,
              scratch: str = "dsp") -> Result:
     """Compiles model_path; with out_dir, checks it before compiling and writes it (see gen/outdir.py)."""
+    # the C prefix: from --name (refused if it collides with gen's own names), else from the file name
+    name = emit.user_prefix(name) if name else emit.c_identifier(os.path.splitext(os.path.basename(model_path))[0])
     target = outdir.check(out_dir, protect=[model_path]) if out_dir else None
-    name = emit.c_identifier(name or os.path.splitext(os.path.basename(model_path))[0])
     g = frontend.load(model_path, input_shapes, name, supported_onnx_ops())
     res = compile_graph(g, name, model_path, scratch)
     if ram_limit is not None and res.summary["arena_size"] > ram_limit:

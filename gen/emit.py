@@ -27,9 +27,19 @@ C_KEYWORDS = set("""auto break case char const continue default do double else e
 int long register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while
 _Bool _Complex _Imaginary main""".split())
 
+# The C prefix names files (NAME.h, NAME.c, NAME_plan.json) and every external identifier
+# (NAME_run, NAME_ARENA_SIZE, ...). It is at most MAX_PREFIX characters (file names stay short;
+# every MLPerf Tiny model's file name fits), never in the namespaces of gen's runtime files and helpers (gen_f32.h, gen_testvec.c, gen_tv_run, arm_*.c,
+# cmsis_nn_*), and never the name of a C library header (a model called math would write math.h,
+# which `-I DIR` puts in front of <math.h>).
+MAX_PREFIX = 40
+RESERVED_NAMESPACES = ("gen", "arm", "cmsis")
+C_HEADERS = set("""assert complex ctype errno fenv float inttypes iso646 limits locale math setjmp signal stdalign
+stdarg stdatomic stdbool stddef stdint stdio stdlib stdnoreturn string tgmath threads time uchar wchar wctype
+alloca malloc memory unistd arm_acle arm_math""".split())
 
-def c_identifier(text: str) -> str:
-    """A C identifier from any text (model file names, user --name)."""
+
+def _sanitize(text: str) -> str:
     s = re.sub(r"[^0-9a-zA-Z_]", "_", text.encode("ascii", "replace").decode()).strip("_").lower()
     s = re.sub(r"_+", "_", s) or "model"
     if s[0].isdigit():
@@ -39,9 +49,65 @@ def c_identifier(text: str) -> str:
     return s
 
 
+def _clash(prefix: str) -> str | None:
+    for ns in RESERVED_NAMESPACES:
+        if prefix == ns or prefix.startswith(ns + "_"):
+            return f"'{prefix[:MAX_PREFIX]}' is in the {ns}_ namespace of gen's runtime (gen_f32.h, gen_testvec.c, arm_*.c, ...)"
+    if prefix in C_HEADERS:
+        return f"{prefix}.h would shadow the C library's <{prefix}.h>"
+    return None
+
+
+def reserved(prefix: str) -> str | None:
+    """Why `prefix` (a sanitized one) cannot be a C prefix, or None."""
+    clash = _clash(prefix)
+    if clash:
+        return clash
+    if len(prefix) > MAX_PREFIX:
+        return f"'{prefix[:20]}...' is {len(prefix)} characters, at most {MAX_PREFIX}"
+    return None
+
+
+def c_identifier(text: str) -> str:
+    """The C prefix from any text (a model's file name): only [a-z0-9_], starting with a letter, at most
+    MAX_PREFIX characters, not reserved (see above); the same text always gives the same prefix."""
+    s = _sanitize(text)
+    if _clash(s):
+        s = "m_" + s
+    if len(s) > MAX_PREFIX:     # long names: a head and a hash of the whole text, so they stay distinct
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        s = s[:MAX_PREFIX - 9].rstrip("_") + "_" + digest
+    return s
+
+
+def user_prefix(text: str) -> str:
+    """The C prefix for --name: sanitized like c_identifier, but refused (GenError) rather than changed
+    when it collides with gen's own names or is too long."""
+    s = _sanitize(text)
+    why = reserved(s)
+    if why:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise GenError(f"--name '{shown}' cannot be the C prefix: {why}")
+    return s
+
+
+# what a comment may hold as it is; everything else becomes <U+XXXX>. Not '*' (no comment delimiter
+# can form), '\\' (line splices), '?' (trigraphs: ??/ is a backslash), '<' (the escape itself) or any
+# control character, non-ASCII character or surrogate. '/' (common in names: "model/conv2d/Conv2D")
+# only inside the text, never first or last, so it never meets a '*' around it.
+COMMENT_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"#$%&'()+,-.:;=>@[]^_`{|}~")
+COMMENT_MAX = 120      # characters of the name kept (a longer one is cut, and says so with ...)
+
+
 def comment(text: str) -> str:
-    """Text safe inside a C block comment (ASCII, no comment terminators)."""
-    return text.encode("ascii", "backslashreplace").decode().replace("*/", "* /").replace("/*", "/ *")
+    """The one way model text (a node, tensor or file name) reaches the generated C: as text inside a
+    /* block comment */ that nothing can end, splice or turn into code, whatever stands around it.
+    Printable ASCII but '*', '\\', '?' and '<' stays ('/' when not first or last); every other code
+    point is written <U+XXXX>. At most COMMENT_MAX characters of the text are kept (then '...')."""
+    head = text[:COMMENT_MAX]
+    out = [ch if ch in COMMENT_SAFE or (ch == "/" and 0 < i < len(head) - 1) else f"<U+{ord(ch):04X}>"
+           for i, ch in enumerate(head)]
+    return "".join(out) + ("..." if len(text) > COMMENT_MAX else "")
 
 
 def c_float(x: float) -> str:
@@ -197,7 +263,9 @@ def render(g: Graph, plan: Plan, name: str, source: str) -> tuple[dict[str, byte
         "scratch_bytes": max((b.size for b in plan.scratch.values()), default=0),
         **io, "layers": table,
         "tensors": {b.name: {"offset": b.offset, "size": b.size, "first": b.start, "last": b.end}
-                    for b in plan.buffers},
+                    for b in plan.buffers if b.scratch_of is None},
+        "scratch": {b.scratch_of: {"offset": b.offset, "size": b.size, "node_index": b.start}
+                    for b in plan.buffers if b.scratch_of is not None},
         "notes": list(g.notes),
     }
     header = _header(g, name, up, io, summary, int8)

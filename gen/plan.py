@@ -21,6 +21,7 @@ class Buffer:
     start: int
     end: int
     offset: int = -1
+    scratch_of: str | None = None     # the node whose scratch this is (a tensor may be named 'scratch:x')
 
     def overlaps(self, other: "Buffer") -> bool:
         return not (self.end < other.start or other.end < self.start)
@@ -58,7 +59,7 @@ def liveness(g: Graph, scratch_sizes: dict[str, int]) -> list[Buffer]:
             if name not in live:
                 live[name] = Buffer(name, g.t(name).nbytes, i, i)
         if scratch_sizes.get(node.name, 0) > 0:
-            bufs.append(Buffer("scratch:" + node.name, scratch_sizes[node.name], i, i))
+            bufs.append(Buffer("scratch:" + node.name, scratch_sizes[node.name], i, i, scratch_of=node.name))
     for name in g.outputs:
         live[g.base(name)].end = last
     return list(live.values()) + bufs
@@ -95,11 +96,11 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int]) -> Plan:
         if best is None or size < best[0]:
             best = (size, bufs)
     size, bufs = best
-    offsets = {b.name: b.offset for b in bufs if not b.name.startswith("scratch:")}
+    offsets = {b.name: b.offset for b in bufs if b.scratch_of is None}
     for name, t in g.tensors.items():
         if t.view_of is not None and not t.is_const:
             offsets[name] = offsets[g.base(name)]
-    scratch = {b.name[len("scratch:"):]: b for b in bufs if b.name.startswith("scratch:")}
+    scratch = {b.scratch_of: b for b in bufs if b.scratch_of is not None}
     steps = range(-1, len(g.nodes) + 1)
     lower = max((sum(_align(b.size) for b in bufs if b.start <= s <= b.end) for s in steps), default=0)
     return Plan(size, bufs, offsets, scratch, lower)

@@ -1,6 +1,8 @@
 """The summary printed after each run: a per-layer table and totals."""
 from __future__ import annotations
 
+from .errors import _printable as printable   # model names hold anything: one line, no control characters
+
 
 def _kb(n: int) -> str:
     return f"{n:,} B" if n < 10 * 1024 else f"{n:,} B ({n / 1024:.1f} KiB)"
@@ -21,10 +23,10 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
         mem = "view" if r["view"] else f"{r['offset']}+{r['bytes']}"
         if r["scratch_bytes"]:
             mem += f" (scratch {r['scratch_offset']}+{r['scratch_bytes']})"
-        rows.append([r["node"][:28], r["op"], r["kernel"], shapes, f"{r['macs']:,}", f"{r['weight_bytes']:,}", mem])
+        rows.append([printable(r["node"])[:28], r["op"], r["kernel"], shapes, f"{r['macs']:,}", f"{r['weight_bytes']:,}", mem])
     out = [table(rows, ["node", "op", "kernel", "shapes", "MACs", "weights B", "arena offset+bytes"], {4, 5})]
     out.append("")
-    out.append(f"model {s['model']} -> {s['name']}: {len(s['layers'])} layers, {s['macs']:,} MACs")
+    out.append(f"model {printable(s['model'])} -> {s['name']}: {len(s['layers'])} layers, {s['macs']:,} MACs")
     out.append(f"  flash: weights and parameters {_kb(s['weight_bytes'])}")
     ram = f"  RAM:   arena {_kb(s['arena_size'])} (activations and scratch; lower bound for whole tensors " \
           f"{s['arena_lower_bound']:,} B"
@@ -39,15 +41,15 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
                    f"{f['model_code']:,} + firmware and libc {f['code']:,} + test vectors {f['test_vectors']:,}; RAM {f['ram']:,} B = arena {f['arena']:,} "
                    f"+ other {f['other_ram']:,} (static; stack on top)")
     for note in s.get("notes", []):
-        out.append(f"  note: {note}")
+        out.append(f"  note: {printable(note)}")
     if s.get("verify"):
         for v in s["verify"]:
-            out.append(f"  verify {v['output']}: max |C - onnxruntime| = {v['max_abs']:.3g}, "
+            out.append(f"  verify {printable(v['output'])}: max |C - onnxruntime| = {v['max_abs']:.3g}, "
                        f"max rel = {v['max_rel']:.3g}{' ' + v['extra'] if v.get('extra') else ''}")
     if s.get("verify_layers"):
         out.extend(verify_lines(s["verify_layers"]))
     if out_dir:
-        out.append(f"  wrote {out_dir}/{s['name']}.h, {s['name']}.c and runtime files")
+        out.append(f"  wrote {printable(out_dir)}/{s['name']}.h, {s['name']}.c and runtime files")
     return "\n".join(out)
 
 
