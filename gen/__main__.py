@@ -60,7 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input for the first test vector written for the firmware (default: random)")
     p.add_argument("--test-vectors", type=int, default=1, metavar="N",
                    help="test vectors written to gen_testvec.c for the firmware (default 1, 0 for none)")
-    p.add_argument("--ram-limit", type=int, metavar="BYTES", help="refuse models whose arena is larger")
+    p.add_argument("--ram-limit", type=int, metavar="BYTES",
+                   help="refuse models whose arena (RAM for activations and scratch) is larger (default: none; "
+                        "any arena or tensor past 2^31 - 1 bytes is always refused)")
+    p.add_argument("--flash-limit", type=int, metavar="BYTES", default=None,
+                   help="refuse models whose weights (const data in flash) are larger, before any C is written "
+                        "or built; also bounds constants computed at generation time "
+                        "(default 67108864 = 64 MiB)")
     p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
@@ -133,7 +139,7 @@ def run(args) -> int:
         raise GenError("--test-vectors must be 0 or more")
     check_output_dir(args.output)
     res = driver.generate(model, args.output, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
-                          args.scratch)
+                          args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit)
     status = 0
     if args.verify:
         from . import verify
