@@ -306,8 +306,11 @@ def _pin_inputs(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
 
 
 def _infer(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Shape inference without onnx's data propagation: that expands Range through its function body
+    element by element (10^12 elements run for days) and gives nothing the folding rounds do not: every
+    shape is static here, so Shape/Gather/Concat chains fold to constants and the next round sees them."""
     try:
-        return shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+        return shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=False)
     except Exception as e:
         raise GenError(f"shape inference failed: {_one_line(e)}") from None
 
