@@ -164,8 +164,27 @@ class _NodeList(list):
         super().insert(i, n)
         self._add([n])
 
+    # passes remove and look up nodes in schedule order: search near the last hit first, so a pass
+    # that removes one node per island does not scan the whole list each time
+    def _find(self, n) -> int:
+        h = min(getattr(self, "_hint", 0), len(self))
+        for lo, hi in ((max(h - 8, 0), min(h + 64, len(self))), (h, len(self)), (0, h)):
+            try:
+                i = super().index(n, lo, hi)
+            except ValueError:
+                continue
+            self._hint = i
+            return i
+        raise ValueError("node is not in the graph")
+
+    def index(self, n, *args):
+        return super().index(n, *args) if args else self._find(n)
+
+    def __contains__(self, n):
+        return id(n) in self._g._members if isinstance(n, Node) else super().__contains__(n)
+
     def remove(self, n):
-        super().remove(n)
+        super().__delitem__(self._find(n))
         self._drop([n])
 
     def pop(self, i=-1):
