@@ -23,6 +23,10 @@ examples:
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
   python -m gen --list-ops                           the supported operators
 
+limits: the model and its weight files must be regular files (not a FIFO or a device); each tensor
+and the arena fit 2^31 - 1 bytes; weights fit --flash-limit (default 64 MiB); constants computed at
+generation time are size-checked before they are computed; Loop/Scan/If bodies are never run.
+
 exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch,
 3 internal error (a bug in gen; GEN_DEBUG=1 shows the traceback)."""
 
@@ -129,8 +133,12 @@ def run(args) -> int:
     shapes = dict(parse_shape(s) for s in args.input_shape)
     test_inputs = None
     if args.test_input:
+        import io
+
+        from .frontend import read_regular_file
+        data = read_regular_file(args.test_input, "--test-input")   # not a FIFO or /dev/zero
         try:
-            test_inputs = [np.load(args.test_input)]
+            test_inputs = [np.load(io.BytesIO(data))]
         except OSError as e:
             raise GenError(f"cannot read --test-input '{args.test_input}': {e.strerror or e}") from None
         except ValueError as e:

@@ -25,6 +25,12 @@ def dev_zero_model(tmp: Path) -> Case:
                 title="the model path is /dev/zero")
 
 
+def fifo_test_input(tmp: Path) -> Case:
+    os.mkfifo(tmp / "in.npy")
+    return _err(tmp, gemm_model(), ["--test-input", "in.npy", "FIFO"], "--test-input is a FIFO with no writer",
+                ["--test-input", str(tmp / "in.npy")])
+
+
 def external_data_dev_zero(tmp: Path) -> Case:
     m = gemm_model()
     w = m.graph.initializer[0]
@@ -106,6 +112,6 @@ def flash_limit(tmp: Path) -> Case:
                 "weights larger than --flash-limit 100", ["--flash-limit", "100"])
 
 
-ERROR_CASES = [fifo_model, dev_zero_model, external_data_dev_zero, huge_input_dims, int32_overflow_tensor,
+ERROR_CASES = [fifo_model, dev_zero_model, fifo_test_input, external_data_dev_zero, huge_input_dims, int32_overflow_tensor,
                arena_overflow,                fold_constant_of_shape, fold_range, fold_loop, fold_tile, flash_limit]
 LATE = {"fold_constant_of_shape", "flash_limit"}
