@@ -31,7 +31,8 @@ from gen import driver, frontend  # noqa: E402
 from gen.errors import GenError  # noqa: E402
 from gen.ir import Graph, Node, Tensor  # noqa: E402
 from gen.ops import supported_onnx_ops  # noqa: E402
-from gen.plan import Buffer, _lower_bound, _overlap_pairs, _place, _place_apart, make_plan  # noqa: E402
+from gen import plan as gplan  # noqa: E402
+from gen.plan import Buffer, make_plan  # noqa: E402
 
 
 def _chain(n: int, order: str = "reversed", seed: int = 0) -> onnx.ModelProto:
@@ -231,16 +232,16 @@ def _check_placement(bufs, size):
 def test_plan_placement_against_brute_force(seed):
     rng = random.Random(seed)
     bufs = _random_buffers(rng, 150, 60)
-    near = _overlap_pairs(bufs, 10**9)
+    near = gplan._overlap_pairs(bufs, 10**9)
     for k, b in enumerate(bufs):      # the sweep finds exactly the overlapping pairs
         assert sorted(near[k]) == [j for j, c in enumerate(bufs) if j != k and b.overlaps(c)]
-    size = _place(bufs, lambda b: (-b.size, b.start, b.name), near)
+    size = gplan._place(bufs, lambda b: (-b.size, b.start, b.name), near)
     _check_placement(bufs, size)
     lower = max(sum((b.size + 3) // 4 * 4 for b in bufs if b.start <= s <= b.end) for s in range(-1, 62))
-    assert _lower_bound(bufs, 60) == lower <= size
+    assert gplan._lower_bound(bufs, 60) == lower <= size
     apart = [Buffer(b.name, b.size, b.start, b.end) for b in bufs]
-    _check_placement(apart, _place_apart(apart))
-    assert _overlap_pairs(bufs, 10) is None
+    _check_placement(apart, gplan._place_apart(apart))
+    assert gplan._overlap_pairs(bufs, 10) is None
 
 
 def test_plan_of_many_long_lived_buffers_is_fast():
