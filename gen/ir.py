@@ -82,6 +82,8 @@ def _tracked(method: str):
 
     def f(self, *args, **kw):
         g = self._node._graph
+        if g is not None and id(self._node) not in g._members:
+            g = None                   # a copy of a node still naming the graph: not indexed there
         if g is not None:
             g._unindex(self._node)
         try:
@@ -112,6 +114,8 @@ class Node:
     def __setattr__(self, key, value):
         if key in ("inputs", "outputs"):
             g = self.__dict__.get("_graph_")
+            if g is not None and id(self) not in g._members:
+                g = None
             if g is not None:
                 g._unindex(self)
             object.__setattr__(self, key, _Names(self, key, value))
