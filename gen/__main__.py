@@ -24,6 +24,10 @@ examples:
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
   python -m gen --list-ops                           the supported operators
 
+limits: the model and its weight files must be regular files (not a FIFO or a device); each tensor
+and the arena fit 2^31 - 1 bytes; weights fit --flash-limit (default 64 MiB); constants computed at
+generation time are size-checked before they are computed; Loop/Scan/If bodies are never run.
+
 exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch,
 3 internal error (a bug in gen; GEN_DEBUG=1 shows the traceback)."""
 
@@ -68,7 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input for the first test vector written for the firmware (default: random)")
     p.add_argument("--test-vectors", type=int, default=1, metavar="N",
                    help="test vectors written to gen_testvec.c for the firmware (default 1, 0 for none)")
-    p.add_argument("--ram-limit", type=int, metavar="BYTES", help="refuse models whose arena is larger")
+    p.add_argument("--ram-limit", type=int, metavar="BYTES",
+                   help="refuse models whose arena (RAM for activations and scratch) is larger (default: none; "
+                        "any arena or tensor past 2^31 - 1 bytes is always refused)")
+    p.add_argument("--flash-limit", type=int, metavar="BYTES", default=None,
+                   help="refuse models whose weights (const data in flash) are larger, before any C is written "
+                        "or built; also bounds constants computed at generation time "
+                        "(default 67108864 = 64 MiB)")
     p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
@@ -153,8 +163,12 @@ def run(args) -> int:
         raise GenError("--ram-limit must be 0 or more")
     test_inputs = None
     if args.test_input:
+        import io
+
+        from .frontend import read_regular_file
+        data = read_regular_file(args.test_input, "--test-input")   # not a FIFO or /dev/zero
         try:
-            test_inputs = [np.load(args.test_input)]
+            test_inputs = [np.load(io.BytesIO(data))]
         except OSError as e:
             raise GenError(f"cannot read --test-input '{args.test_input}': {e.strerror or e}") from None
         except ValueError as e:
@@ -165,7 +179,7 @@ def run(args) -> int:
         check_board(args.board)
     target = outdir.check(args.output, protect=[model, args.test_input])
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
-                          args.scratch)
+                          args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit)
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)

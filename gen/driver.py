@@ -13,6 +13,9 @@ from .ops import family, supported_onnx_ops
 from .plan import make_plan
 
 EXAMPLE_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples", "digits_cnn.onnx")
+# weights (const arrays in flash) gen accepts by default: far above any microcontroller's flash, and
+# low enough that the C stays buildable (--flash-limit raises it)
+DEFAULT_FLASH_LIMIT = 64 * 2**20
 
 
 @dataclass
@@ -22,9 +25,35 @@ class Result:
     summary: dict
 
 
-def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp") -> Result:
+def weight_bytes_estimate(g: Graph) -> int:
+    """The bytes of the constants the nodes read, as emit stores them (int64/float64 as 4 bytes)."""
+    total, seen = 0, set()
+    for node in g.nodes:
+        for name in node.inputs:
+            t = g.tensors.get(name) if name else None
+            if t is None or not t.is_const or name in seen:
+                continue
+            seen.add(name)
+            total += t.size * min(t.data.dtype.itemsize, 4)
+    return total
+
+
+def check_limits(g: Graph, arena: int | None, ram_limit: int | None, flash_limit: int | None,
+                 weights: int | None = None) -> None:
+    if ram_limit is not None and arena is not None and arena > ram_limit:
+        raise GenError(f"the arena needs {arena:,} bytes, more than --ram-limit {ram_limit:,}")
+    if flash_limit is not None:
+        w = weight_bytes_estimate(g) if weights is None else weights
+        if w > flash_limit:
+            raise GenError(f"the weights need {w:,} bytes of flash, more than --flash-limit {flash_limit:,}")
+
+
+def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_limit: int | None = None,
+                  flash_limit: int | None = None) -> Result:
     """scratch: 'dsp' plans CMSIS-NN's DSP-build scratch (Cortex-M4/M7/M33, and all gen needs);
-    'helium' plans enough for the real CMSIS-NN's Helium build too (Cortex-M55)."""
+    'helium' plans enough for the real CMSIS-NN's Helium build too (Cortex-M55). ram_limit and
+    flash_limit (bytes) refuse a model before its C is written (writing 200 MB of weights as C text
+    takes minutes, and no compiler builds it)."""
     g.options["scratch"] = scratch
     if qpasses.is_quantized(g):
         qpasses.run(g)
@@ -32,11 +61,14 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp") -> Res
         qpasses.check_plain_integers(g)
     passes.run(g)
     unique_node_names(g)
+    check_limits(g, None, None, flash_limit)
     for node in g.nodes:
         family(node).check(node, g)
     scratch = {n.name: int(family(n).scratch(n, g)) for n in g.nodes}
     plan = make_plan(g, scratch)
+    check_limits(g, plan.arena_size, ram_limit, None)
     files, summary = emit.render(g, plan, name, source)
+    check_limits(g, summary["arena_size"], ram_limit, flash_limit, summary["weight_bytes"])
     return Result(g, files, summary)
 
 
@@ -60,15 +92,19 @@ def unique_node_names(g: Graph) -> None:
 def generate(model_path: str, out_dir: str | None = None, name: str | None = None,
              input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
              test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None,
-             scratch: str = "dsp") -> Result:
-    """Compiles model_path; with out_dir, checks it before compiling and writes it (see gen/outdir.py)."""
+             scratch: str = "dsp", flash_limit: int | None = DEFAULT_FLASH_LIMIT) -> Result:
+    """Compiles model_path; with out_dir, checks it before compiling and writes it (see gen/outdir.py).
+    ram_limit, flash_limit: refuse a model whose arena or weights are larger (bytes), before any C is
+    written or built; flash_limit also bounds what constant folding may compute."""
     # the C prefix: from --name (refused if it collides with gen's own names), else from the file name
     name = emit.user_prefix(name) if name else emit.c_identifier(os.path.splitext(os.path.basename(model_path))[0])
+    for opt, v in (("--ram-limit", ram_limit), ("--flash-limit", flash_limit)):
+        if v is not None and v < 0:
+            raise GenError(f"{opt} must be 0 or more bytes")
     target = outdir.check(out_dir, protect=[model_path]) if out_dir else None
-    g = frontend.load(model_path, input_shapes, name, supported_onnx_ops())
-    res = compile_graph(g, name, model_path, scratch)
-    if ram_limit is not None and res.summary["arena_size"] > ram_limit:
-        raise GenError(f"the arena needs {res.summary['arena_size']:,} bytes, more than --ram-limit {ram_limit:,}")
+    g = frontend.load(model_path, input_shapes, name, supported_onnx_ops(),
+                      fold_limit=flash_limit if flash_limit is not None else frontend.DEFAULT_FOLD_BYTES)
+    res = compile_graph(g, name, model_path, scratch, ram_limit, flash_limit)
     if test_vectors > 0:
         from . import testvec
         res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))

@@ -4,6 +4,7 @@ Every problem with the input is a GenError naming the node; nothing here writes 
 """
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -33,16 +34,50 @@ def _dtype_name(elem_type: int) -> str:
         return f"type {elem_type}"
 
 
-def load_model(path: str) -> onnx.ModelProto:
-    if not os.path.exists(path):
-        raise GenError(f"cannot read model '{path}': no such file")
+# the largest file gen reads: protobuf cannot parse a model of 2 GiB or more anyway
+MAX_FILE_BYTES = 2**31 - 1
+
+
+def read_regular_file(path: str, what: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. A FIFO, a device (/dev/zero), a socket or a
+    directory is refused without blocking on it or reading it."""
+    import stat
+    if not os.path.lexists(path):
+        raise GenError(f"cannot read {what} '{path}': no such file")
     if os.path.isdir(path):
-        raise GenError(f"cannot read model '{path}': it is a directory")
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
+        raise GenError(f"cannot read {what} '{path}': it is a directory")
+    try:   # O_NONBLOCK: opening a FIFO that has no writer must not wait for one
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as e:
-        raise GenError(f"cannot read model '{path}': {e.strerror}") from None
+        raise GenError(f"cannot read {what} '{path}': {e.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else
+                    "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                    "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+            raise GenError(f"cannot read {what} '{path}': it is {kind}, not a regular file")
+        if st.st_size > limit:
+            raise GenError(f"cannot read {what} '{path}': it has {st.st_size:,} bytes, more than the "
+                           f"{limit:,} gen reads")
+        chunks, total = [], 0
+        while True:   # the size can change under us: never read past the limit
+            b = os.read(fd, min(1 << 24, limit + 1 - total))
+            if not b:
+                break
+            chunks.append(b)
+            total += len(b)
+            if total > limit:
+                raise GenError(f"cannot read {what} '{path}': it grows past the {limit:,} bytes gen reads")
+        return b"".join(chunks)
+    except OSError as e:
+        raise GenError(f"cannot read {what} '{path}': {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def load_model(path: str) -> onnx.ModelProto:
+    data = read_regular_file(path, "model")
     if not data:
         raise GenError(f"'{path}' is not an ONNX model: the file is empty")
     try:
@@ -50,6 +85,7 @@ def load_model(path: str) -> onnx.ModelProto:
     except Exception:
         raise GenError(f"'{path}' is not an ONNX model: it does not parse as an ONNX protobuf "
                        "(truncated or corrupt file?)") from None
+    del data
     bad = _non_utf8_field(model)
     if bad:
         raise GenError(f"'{path}' is not a valid ONNX model: a string in field {bad} is not UTF-8 (corrupt file?)")
@@ -57,19 +93,47 @@ def load_model(path: str) -> onnx.ModelProto:
         raise GenError(f"'{path}' is not an ONNX model: it has no graph")
     if not model.graph.node and not model.graph.output:
         raise GenError(f"'{path}' has an empty graph: no nodes and no outputs")
-    # external data (weights stored beside the model)
+    _load_external_data(model, path)
+    return model
+
+
+def _load_external_data(model: onnx.ModelProto, path: str) -> None:
+    """Weights stored beside the model: each file must be a regular file, the ranges inside it, and all
+    of them together within MAX_FILE_BYTES (onnx's own loader would block on a FIFO and read /dev/zero
+    until memory runs out)."""
+    import stat
     base = os.path.dirname(os.path.abspath(path))
+    total = 0
     for init in model.graph.initializer:
-        if init.data_location == onnx.TensorProto.EXTERNAL:
-            loc = {e.key: e.value for e in init.external_data}.get("location", "")
-            if not os.path.exists(os.path.join(base, loc)):
-                raise GenError(f"initializer '{init.name}' keeps its data in external file '{loc}', "
-                               f"which is missing next to '{path}'")
+        if init.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        info = {e.key: e.value for e in init.external_data}
+        loc = info.get("location", "")
+        full = os.path.join(base, loc)
+        if not loc or not os.path.exists(full):
+            raise GenError(f"initializer '{init.name}' keeps its data in external file '{loc}', "
+                           f"which is missing next to '{path}'")
+        try:
+            st = os.stat(full)
+            offset, length = int(info.get("offset", 0) or 0), info.get("length")
+            length = int(length) if length not in (None, "") else None
+        except (OSError, ValueError) as e:
+            raise GenError(f"initializer '{init.name}': cannot use external file '{loc}': {_one_line(e)}") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise GenError(f"initializer '{init.name}' keeps its data in '{loc}', which is not a regular file "
+                           "(a FIFO, a device or a directory)")
+        n = (st.st_size - offset) if length is None else length
+        if offset < 0 or n < 0 or offset + n > st.st_size:
+            raise GenError(f"initializer '{init.name}': bytes {offset} to {offset + max(n, 0)} of external file "
+                           f"'{loc}' are past its end ({st.st_size} bytes)")
+        total += n
+        if total > MAX_FILE_BYTES:
+            raise GenError(f"initializer '{init.name}': the external data passes the {MAX_FILE_BYTES:,} bytes "
+                           "gen reads")
     try:
         onnx.external_data_helper.load_external_data_for_model(model, base)
     except Exception as e:
         raise GenError(f"cannot load external data of '{path}': {_one_line(e)}") from None
-    return model
 
 
 def _non_utf8_field(msg) -> str | None:
@@ -139,22 +203,67 @@ def _check_structure(g: onnx.GraphProto) -> None:
 
 
 def _toposort(g: onnx.GraphProto) -> list[onnx.NodeProto]:
+    """The nodes in an execution order (Kahn's algorithm, the lowest stored index first among the ready
+    ones, so a sorted graph keeps its order): O(n log n) whatever order the file stores them in."""
+    import heapq
+    nodes = list(g.node)
     ready = {i.name for i in g.initializer} | {i.name for i in g.input} | {""}
-    pending = list(g.node)
-    out = []
-    while pending:
-        rest = []
-        for n in pending:
-            if all(i in ready for i in n.input):
-                out.append(n)
-                ready.update(n.output)
-            else:
-                rest.append(n)
-        if len(rest) == len(pending):
-            n = rest[0]
-            raise GenError("the graph has a cycle: this node depends on its own output", n.name, n.op_type)
-        pending = rest
-    return out
+    producer: dict[str, int] = {}
+    for k, n in enumerate(nodes):
+        for o in n.output:
+            if o and o not in ready:
+                producer.setdefault(o, k)
+    waiting = [0] * len(nodes)
+    users: dict[int, list[int]] = {}
+    for k, n in enumerate(nodes):
+        for i in set(n.input):
+            if i in ready:
+                continue
+            waiting[k] += 1
+            p = producer.get(i)
+            if p is not None:
+                users.setdefault(p, []).append(k)
+    heap = [k for k in range(len(nodes)) if waiting[k] == 0]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        k = heapq.heappop(heap)
+        order.append(k)
+        for u in users.get(k, ()):
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(heap, u)
+    if len(order) < len(nodes):
+        done = set(order)
+        k = min(j for j in range(len(nodes)) if j not in done)
+        seen: set[int] = set()
+        while k not in seen:   # walk back through unscheduled producers: we end on a cycle
+            seen.add(k)
+            back = [producer[i] for i in nodes[k].input if i not in ready and producer.get(i) is not None
+                    and producer[i] not in done]
+            if not back:
+                n = nodes[k]
+                missing = next(i for i in n.input if i not in ready and producer.get(i) is None)
+                raise GenError(f"input '{missing}' is never produced by any node, initializer or graph input",
+                               n.name, n.op_type)
+            k = min(back)
+        n = nodes[k]
+        raise GenError("the graph has a cycle: this node depends on its own output", n.name, n.op_type)
+    return [nodes[k] for k in order]
+
+
+def _sort_nodes(g: onnx.GraphProto) -> None:
+    """Store the nodes in execution order (onnxruntime runs unsorted graphs; the ONNX checker, shape
+    inference and one-pass folding need them sorted)."""
+    order = _toposort(g)
+    if any(a is not b for a, b in zip(order, g.node)):
+        copies = []
+        for n in order:
+            c = onnx.NodeProto()
+            c.CopyFrom(n)
+            copies.append(c)
+        del g.node[:]
+        g.node.extend(copies)
 
 
 def _pin_inputs(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]) -> None:
@@ -197,8 +306,11 @@ def _pin_inputs(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
 
 
 def _infer(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Shape inference without onnx's data propagation: that expands Range through its function body
+    element by element (10^12 elements run for days) and gives nothing the folding rounds do not: every
+    shape is static here, so Shape/Gather/Concat chains fold to constants and the next round sees them."""
     try:
-        return shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+        return shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=False)
     except Exception as e:
         raise GenError(f"shape inference failed: {_one_line(e)}") from None
 
@@ -220,19 +332,198 @@ def _evaluate(node: onnx.NodeProto, values: list[np.ndarray], opset: int) -> lis
     return [np.asarray(x) for x in ReferenceEvaluator(m).run(None, feeds)]
 
 
-def _fold_constants(model: onnx.ModelProto, opset: int) -> bool:
+# --- bounds on what constant folding may compute (onnx's ReferenceEvaluator has none: a Range or a
+# ConstantOfShape of 10^12 elements ends in MemoryError, a Loop of 10^12 iterations never ends)
+
+# folded results, per node, at most this many bytes unless the caller says otherwise (--flash-limit:
+# a folded constant ends up in flash, or is an intermediate of one)
+DEFAULT_FOLD_BYTES = 64 * 2**20
+# multiply-adds numpy does for one folded node (Conv, MatMul, Gemm, Einsum, RNNs of constants)
+FOLD_MAX_WORK = 2**30
+# steps of the Python loops of onnx's ReferenceEvaluator for one folded node (pools, GridSample, ...)
+FOLD_MAX_LOOP_WORK = 2**22
+_PY_LOOP_OPS = {"MaxPool": 1, "AveragePool": 1, "LpPool": 1, "MaxRoiPool": 16, "MaxUnpool": 1, "GridSample": 32,
+                "RoiAlign": 64, "DeformConv": 8, "Col2Im": 4, "CenterCropPad": 1, "NonMaxSuppression": 1}
+# ops whose output size comes from the values of their inputs, for which gen has no estimate: folded
+# only when shape inference knows the output's shape
+_VALUE_SIZED = {"MelWeightMatrix", "DFT", "STFT", "Col2Im", "MaxUnpool", "CenterCropPad", "Upsample", "Resize",
+                "Pad", "StringSplit", "SplitToSequence", "ConcatFromSequence", "ConvTranspose", "TfIdfVectorizer",
+                "Gather", "GatherND", "GatherElements", "Einsum", "MatMul", "Gemm", "Conv", "AffineGrid",
+                "ImageDecoder", "Im2Col", "MaxPool", "AveragePool", "LpPool", "RoiAlign", "GridSample"}
+
+
+def _may_fold(n: onnx.NodeProto) -> bool:
+    """Nodes gen may evaluate at generation time: not random, not the Q/DQ the int8 passes read, and no
+    control flow (Loop, Scan, If, SequenceMap): a body may run 10^12 times, so gen never runs one."""
+    if n.op_type in _NONDETERMINISTIC or n.op_type in ("QuantizeLinear", "DequantizeLinear"):
+        return False
+    return not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in n.attribute)
+
+
+def _scalar(v) -> float | None:
+    a = np.asarray(v).reshape(-1)
+    if a.size != 1 or a.dtype.kind not in "iufb":
+        return None
+    x = a[0].item()
+    return x if math.isfinite(x) else None
+
+
+def _ints(v) -> list[int] | None:
+    a = np.asarray(v)
+    if a.dtype.kind not in "iu" or a.ndim > 1:
+        return None
+    return [int(x) for x in a.reshape(-1).tolist()]
+
+
+def _bcast_bound(*shapes) -> int:
+    r = max((len(sh) for sh in shapes), default=0)
+    dims = [max([1] + [sh[len(sh) - r + k] for sh in shapes if len(sh) - r + k >= 0]) for k in range(r)]
+    return math.prod(dims)
+
+
+def _fold_output_elems(n: onnx.NodeProto, name: str, ins: list, shapes: dict) -> int | None:
+    """An upper bound of the elements of output `name` of `n` (inputs `ins`: arrays or None), before
+    evaluating it; None when gen cannot tell."""
+    op = n.op_type
+    if op == "Constant":
+        total = 0
+        for a in n.attribute:
+            v = a.t if a.type == onnx.AttributeProto.TENSOR else \
+                a.sparse_tensor.values if a.type == onnx.AttributeProto.SPARSE_TENSOR else None
+            if a.type == onnx.AttributeProto.SPARSE_TENSOR:
+                total += math.prod(int(d) for d in a.sparse_tensor.dims)
+            elif v is not None:
+                total += math.prod(int(d) for d in v.dims)
+            else:
+                total += max(1, len(a.ints) + len(a.floats) + len(a.strings))
+        return total
+    known = shapes.get(name)
+    if known is not None and all(d >= 0 for d in known):
+        return math.prod(known)
+    shp = [np.shape(v) if v is not None else None for v in ins]
+    try:
+        if op == "Range":
+            start, limit, delta = (_scalar(v) for v in ins[:3])
+            if None in (start, limit, delta) or delta == 0:
+                return None
+            return max(math.ceil((limit - start) / delta), 0)
+        if op == "ConstantOfShape":
+            d = _ints(ins[0])
+            return None if d is None or any(x < 0 for x in d) else math.prod(d)
+        if op == "Expand":
+            d = _ints(ins[1])
+            return None if d is None or any(x < 0 for x in d) else _bcast_bound(shp[0], tuple(d))
+        if op == "Tile":
+            d = _ints(ins[1])
+            if d is None or len(d) != len(shp[0]) or any(x < 0 for x in d):
+                return None
+            return math.prod(a * b for a, b in zip(shp[0], d))
+        if op == "OneHot":
+            depth = _scalar(ins[1])
+            return None if depth is None or depth < 0 else math.prod(shp[0]) * int(depth)
+        if op in ("HannWindow", "HammingWindow", "BlackmanWindow"):
+            size = _scalar(ins[0])
+            return None if size is None or size < 0 else int(size)
+        if op == "EyeLike":
+            return math.prod(shp[0])
+    except (TypeError, IndexError, ValueError, OverflowError):
+        return None
+    if op in _VALUE_SIZED or op in ("Range", "ConstantOfShape", "Expand", "Tile", "OneHot", "HannWindow",
+                                    "HammingWindow", "BlackmanWindow", "EyeLike"):
+        return None
+    # the rest maps elements to elements (elementwise with broadcasting, Cast, Shape, Transpose, Concat,
+    # NonZero-like): bounded by the inputs
+    present = [sh for sh in shp if sh is not None]
+    rank = max((len(sh) for sh in present), default=1)
+    return max(_bcast_bound(*present), sum(math.prod(sh) for sh in present)) * max(rank, 1)
+
+
+def _fold_work(n: onnx.NodeProto, ins: list, out_elems: int) -> tuple[int, int]:
+    """(numpy multiply-adds, Python loop steps) evaluating `n` takes, roughly."""
+    op = n.op_type
+    shp = [tuple(np.shape(v)) if v is not None else None for v in ins]
+
+    def size(k):
+        return math.prod(shp[k]) if k < len(shp) and shp[k] is not None else 0
+    attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+    work = out_elems + sum(size(k) for k in range(len(shp)))
+    if op in ("Conv", "ConvInteger", "QLinearConv"):
+        w = shp[3 if op == "QLinearConv" else 1]
+        work = out_elems * math.prod(w[1:]) if w else work
+    elif op == "ConvTranspose" and shp[1] is not None:
+        work = size(0) * math.prod(shp[1][1:])
+    elif op in ("MatMul", "MatMulInteger", "QLinearMatMul", "Gemm") and shp[0]:
+        a = shp[0]
+        k = a[0] if op == "Gemm" and int(attrs.get("transA", 0)) else a[-1]
+        work = out_elems * max(int(k), 1)
+    elif op == "Einsum":
+        work = out_elems * max([size(k) for k in range(len(shp))] + [1])
+    elif op in ("RNN", "GRU", "LSTM") and shp[0] and len(shp[0]) >= 2:
+        work = shp[0][0] * shp[0][1] * (size(1) + size(2))
+    loop = 0
+    if op in _PY_LOOP_OPS:
+        kernel = math.prod(int(k) for k in attrs.get("kernel_shape", [1]))
+        loop = out_elems * kernel * _PY_LOOP_OPS[op]
+        if op == "NonMaxSuppression" and shp[0] and len(shp[0]) == 3:
+            loop = shp[0][0] * shp[0][1] ** 2 * max(size(1) // max(shp[0][1], 1), 1)
+    return work, loop
+
+
+class _FoldBudget:
+    """What folding may compute: each result at most `limit` bytes, all results together 4x that,
+    and a bounded amount of work per node; checked before each evaluation."""
+
+    def __init__(self, limit: int):
+        self.limit, self.total = limit, 0
+
+    def check(self, n: onnx.NodeProto, consts: dict, shapes: dict, types: dict) -> None:
+        ins = [consts.get(i) if i else None for i in n.input]
+        total = 0
+        for o in n.output:
+            if not o:
+                continue
+            elems = _fold_output_elems(n, o, ins, shapes)
+            if elems is None:
+                raise GenError(f"gen cannot tell the size of '{o}' before computing it at generation time "
+                               "(its inputs are constants, and shape inference does not know its shape)",
+                               n.name, n.op_type)
+            try:
+                isz = helper.tensor_dtype_to_np_dtype(types[o]).itemsize
+            except Exception:
+                isz = 8
+            nbytes = elems * max(isz, 1)
+            if nbytes > self.limit:
+                raise GenError(f"computing this node at generation time (its inputs are constants) would make "
+                               f"'{o}' {elems:,} elements, {nbytes:,} bytes: more than the {self.limit:,} bytes "
+                               "gen folds (--flash-limit)", n.name, n.op_type)
+            total = max(total, elems)
+        work, loop = _fold_work(n, ins, total)
+        if work > FOLD_MAX_WORK or loop > FOLD_MAX_LOOP_WORK:
+            raise GenError(f"computing this node at generation time (its inputs are constants) takes about "
+                           f"{max(work, loop):,} steps: more than gen spends on one folded node", n.name, n.op_type)
+
+    def spend(self, n: onnx.NodeProto, nbytes: int) -> None:
+        self.total += nbytes
+        if self.total > 4 * self.limit:
+            raise GenError(f"constant folding has computed {self.total:,} bytes of constants by this node: more "
+                           f"than 4 x {self.limit:,} (--flash-limit)", n.name, n.op_type)
+
+
+def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -> bool:
     """Replace every node whose inputs are all constant (or whose output is a known Shape) by an initializer."""
     g = model.graph
     consts = {i.name: _array(i) for i in g.initializer}
     shapes = _value_shapes(model)
+    types = _value_types(model)
     keep, changed = [], False
     outputs = {o.name for o in g.output}
     for n in g.node:
         vals = None
-        if n.op_type in _NONDETERMINISTIC or n.op_type in ("QuantizeLinear", "DequantizeLinear"):
+        if not _may_fold(n):
             keep.append(n)
             continue
         if n.op_type == "Constant":
+            budget.check(n, consts, shapes, types)
             try:
                 vals = _evaluate(n, [], opset)
             except Exception as e:
@@ -243,8 +534,12 @@ def _fold_constants(model: onnx.ModelProto, opset: int) -> bool:
             start, end = a.get("start", 0), a.get("end", None)
             vals = [shp[start:end]]
         elif n.op_type == "Size" and shapes.get(n.input[0]) is not None:
-            vals = [np.array(int(np.prod(shapes[n.input[0]])), dtype=np.int64)]
+            size = math.prod(shapes[n.input[0]])
+            if size >= 2**63:
+                raise GenError(f"input '{n.input[0]}' has {size:,} elements: past int64", n.name, n.op_type)
+            vals = [np.array(size, dtype=np.int64)]
         elif n.input and all((not i) or i in consts for i in n.input) and not any(o in outputs for o in n.output):
+            budget.check(n, consts, shapes, types)
             try:
                 vals = _evaluate(n, [consts[i] if i else None for i in n.input], opset)
             except Exception as e:
@@ -254,6 +549,7 @@ def _fold_constants(model: onnx.ModelProto, opset: int) -> bool:
             continue
         for name, v in zip(n.output, vals):
             if name:
+                budget.spend(n, np.asarray(v).nbytes)
                 consts[name] = v
                 g.initializer.append(numpy_helper.from_array(np.asarray(v), name))
         changed = True
@@ -293,21 +589,23 @@ def _value_types(model: onnx.ModelProto) -> dict[str, int]:
 
 
 def load(path: str, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str = "model",
-         supported: set[str] | None = None) -> Graph:
+         supported: set[str] | None = None, fold_limit: int = DEFAULT_FOLD_BYTES) -> Graph:
     """The whole frontend: returns a Graph with static shapes and no constant subgraphs."""
     model = load_model(path)
-    return from_model(model, input_shapes, name, supported)
+    return from_model(model, input_shapes, name, supported, fold_limit)
 
 
 def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] | None = None,
-               name: str = "model", supported: set[str] | None = None) -> Graph:
+               name: str = "model", supported: set[str] | None = None,
+               fold_limit: int = DEFAULT_FOLD_BYTES) -> Graph:
+    """fold_limit: the largest constant (bytes) computed at generation time; all together 4x that."""
     opset = _opset(model)
     from . import qoperator
     if qoperator.has_qoperator(model):
         qoperator.rewrite(model)
     g = model.graph
     _check_structure(g)
-    _toposort(g)
+    _sort_nodes(g)
     try:
         onnx.checker.check_model(model)
     except Exception as e:
@@ -328,11 +626,12 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     if supported is not None:
         _check_supported([n for k, n in enumerate(g.node) if k not in foldable], supported)
     # infer, fold, repeat: PyTorch's Shape->Gather->Concat->Reshape chains need a few rounds
-    for _ in range(32):
+    budget = _FoldBudget(fold_limit)
+    for _ in range(32):     # the nodes are sorted: each round folds every chain it can see at once
         model = _infer(model)
         if _fix_ceil_mode_pools(model):
             model = _infer(model)
-        if not _fold_constants(model, opset):
+        if not _fold_constants(model, opset, budget):
             break
     model = _infer(model)
     if supported is not None:
@@ -349,22 +648,18 @@ def _check_supported(nodes, supported: set[str]) -> None:
 
 
 def _generation_time_nodes(g: onnx.GraphProto) -> set[int]:
-    """Indices of the nodes whose outputs depend only on constants and shapes: folding removes them."""
+    """Indices of the nodes whose outputs depend only on constants and shapes: folding removes them.
+    One pass: the nodes are stored in execution order by now (_sort_nodes)."""
     known = {i.name for i in g.initializer}
     outputs = {o.name for o in g.output}
     out: set[int] = set()
-    grew = True
-    while grew:
-        grew = False
-        for k, n in enumerate(g.node):
-            if k in out or n.op_type in _NONDETERMINISTIC or n.op_type in ("QuantizeLinear", "DequantizeLinear") \
-                    or any(o in outputs for o in n.output):
-                continue
-            if n.op_type in ("Constant", "Shape", "Size") or \
-                    (n.input and all((not i) or i in known for i in n.input)):
-                out.add(k)
-                known.update(o for o in n.output if o)
-                grew = True
+    for k, n in enumerate(g.node):
+        if not _may_fold(n) or any(o in outputs for o in n.output):
+            continue
+        if n.op_type in ("Constant", "Shape", "Size") or \
+                (n.input and all((not i) or i in known for i in n.input)):
+            out.add(k)
+            known.update(o for o in n.output if o)
     return out
 
 
@@ -500,6 +795,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
                                n.name, n.op_type)
             if any(d == 0 for d in shp):
                 raise GenError(f"tensor '{o}' has a zero-size dimension {shp}", n.name, n.op_type)
+            _check_fits(o, shp, ONNX_DTYPES.get(et), n)
             dt = ONNX_DTYPES.get(et)
             if dt is None:
                 raise GenError(f"tensor '{o}' has dtype {_dtype_name(et)}, which gen does not support",
@@ -510,6 +806,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
             shp = shapes.get(vi.name)
             if shp is None:
                 raise GenError(f"graph input/output '{vi.name}' has no static shape")
+            _check_fits(vi.name, shp, ONNX_DTYPES.get(types.get(vi.name), "float32"), None)
             tensors[vi.name] = Tensor(vi.name, shp, ONNX_DTYPES.get(types.get(vi.name), "float32"))
     irnodes = [Node(n.op_type, n.name, list(n.input), list(n.output),
                     {a.name: _attr(a) for a in n.attribute}) for n in nodes]
@@ -520,6 +817,24 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
         if graph.tensors[o].dtype not in ACTIVATION_DTYPES:
             raise GenError(f"graph output '{o}' has dtype {graph.tensors[o].dtype}: gen supports float32 and int8")
     return graph
+
+
+# a tensor's elements and bytes are int32 in the generated C and must be addressable on a 32-bit target
+MAX_TENSOR_BYTES = 2**31 - 1
+
+
+def _check_fits(name: str, shape, dtype: str | None, n) -> None:
+    """Refuse a tensor the C cannot hold, in Python ints (np.prod wraps around: [2^32, 2^32] is 0)."""
+    from .ir import DTYPE_SIZE
+    if any(int(d) < 0 for d in shape):
+        raise GenError(f"tensor '{name}' has a negative dimension {list(shape)}",
+                       n.name if n else None, n.op_type if n else None)
+    elems = math.prod(int(d) for d in shape)
+    nbytes = elems * DTYPE_SIZE.get(dtype or "float32", 8)
+    if nbytes > MAX_TENSOR_BYTES:
+        raise GenError(f"tensor '{name}' of shape {list(shape)} has {elems:,} elements ({nbytes:,} bytes): more "
+                       "than the 2^31 - 1 bytes a 32-bit target (and the int32 sizes of the generated C) can "
+                       "hold", n.name if n else None, n.op_type if n else None)
 
 
 def _attr(a: onnx.AttributeProto):

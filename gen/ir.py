@@ -6,6 +6,7 @@ execution order (the frontend sorts it topologically).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +53,8 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+        """Elements, as a Python int (np.prod would wrap around past int64)."""
+        return math.prod(int(d) for d in self.shape)
 
     @property
     def nbytes(self) -> int:
@@ -63,7 +65,42 @@ class Tensor:
         return C_TYPE[self.dtype]
 
 
-@dataclass
+class _Names(list):
+    """A node's inputs or outputs: a list that tells the graph indexing the node when it changes, so
+    Graph.producer/consumers stay O(1) however the passes edit nodes (item or slice assignment, ...)."""
+
+    def __init__(self, node: "Node", kind: str, items=()):
+        super().__init__(items)
+        self._node, self._kind = node, kind
+
+    def __reduce_ex__(self, protocol):   # copies and pickles are plain lists
+        return (list, (list(self),))
+
+
+def _tracked(method: str):
+    base = getattr(list, method)
+
+    def f(self, *args, **kw):
+        g = self._node._graph
+        if g is not None and id(self._node) not in g._members:
+            g = None                   # a copy of a node still naming the graph: not indexed there
+        if g is not None:
+            g._unindex(self._node)
+        try:
+            return base(self, *args, **kw)
+        finally:
+            if g is not None:
+                g._index_node(self._node)
+    f.__name__ = method
+    return f
+
+
+for _m in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert", "pop", "remove",
+           "clear", "sort", "reverse"):
+    setattr(_Names, _m, _tracked(_m))
+
+
+@dataclass(eq=False)      # nodes compare and hash by identity: list.remove/index/in never compare fields
 class Node:
     op: str
     name: str
@@ -74,8 +111,110 @@ class Node:
     act: "Activation | None" = None
     info: dict[str, Any] = field(default_factory=dict)
 
+    def __setattr__(self, key, value):
+        if key in ("inputs", "outputs"):
+            g = self.__dict__.get("_graph_")
+            if g is not None and id(self) not in g._members:
+                g = None
+            if g is not None:
+                g._unindex(self)
+            object.__setattr__(self, key, _Names(self, key, value))
+            if g is not None:
+                g._index_node(self)
+            return
+        object.__setattr__(self, key, value)
+
+    @property
+    def _graph(self) -> "Graph | None":
+        return self.__dict__.get("_graph_")
+
     def where(self) -> dict:
         return {"node": self.name, "op": self.op}
+
+
+class _NodeList(list):
+    """Graph.nodes: keeps the graph's producer/consumer index in step with insertions and removals."""
+
+    def __init__(self, graph: "Graph", items=()):
+        super().__init__()
+        self._g = graph
+        self.extend(items)
+
+    def __reduce_ex__(self, protocol):
+        return (list, (list(self),))
+
+    def _add(self, nodes):
+        for n in nodes:
+            self._g._attach(n)
+
+    def _drop(self, nodes):
+        for n in nodes:
+            self._g._detach(n)
+
+    def append(self, n):
+        super().append(n)
+        self._add([n])
+
+    def extend(self, items):
+        items = list(items)
+        super().extend(items)
+        self._add(items)
+
+    def __iadd__(self, items):
+        self.extend(items)
+        return self
+
+    def insert(self, i, n):
+        super().insert(i, n)
+        self._add([n])
+
+    # passes remove and look up nodes in schedule order: search near the last hit first, so a pass
+    # that removes one node per island does not scan the whole list each time
+    def _find(self, n) -> int:
+        h = min(getattr(self, "_hint", 0), len(self))
+        for lo, hi in ((max(h - 8, 0), min(h + 64, len(self))), (h, len(self)), (0, h)):
+            try:
+                i = super().index(n, lo, hi)
+            except ValueError:
+                continue
+            self._hint = i
+            return i
+        raise ValueError("node is not in the graph")
+
+    def index(self, n, *args):
+        return super().index(n, *args) if args else self._find(n)
+
+    def __contains__(self, n):
+        return id(n) in self._g._members if isinstance(n, Node) else super().__contains__(n)
+
+    def remove(self, n):
+        super().__delitem__(self._find(n))
+        self._drop([n])
+
+    def pop(self, i=-1):
+        n = super().pop(i)
+        self._drop([n])
+        return n
+
+    def clear(self):
+        old = list(self)
+        super().clear()
+        self._drop(old)
+
+    def __setitem__(self, i, v):
+        old = self[i] if isinstance(i, slice) else [self[i]]
+        new = list(v) if isinstance(i, slice) else [v]
+        super().__setitem__(i, new if isinstance(i, slice) else v)
+        self._drop(old)
+        self._add(new)
+
+    def __delitem__(self, i):
+        old = self[i] if isinstance(i, slice) else [self[i]]
+        super().__delitem__(i)
+        self._drop(old)
+
+    def __imul__(self, k):
+        raise TypeError("a graph's node list cannot be repeated")
 
 
 @dataclass
@@ -98,16 +237,73 @@ class Graph:
     notes: list[str] = field(default_factory=list)   # said in the summary (e.g. float fallbacks)
     options: dict[str, Any] = field(default_factory=dict)  # generation options op families read (scratch)
 
+    def __setattr__(self, key, value):
+        if key == "nodes":
+            old = self.__dict__.get("nodes")
+            if old is not None:
+                for n in old:
+                    self._detach(n)
+            object.__setattr__(self, "_producers", {})
+            object.__setattr__(self, "_consumers", {})
+            object.__setattr__(self, "_members", {})
+            object.__setattr__(self, "nodes", _NodeList(self, value))
+            return
+        object.__setattr__(self, key, value)
+
+    # --- the producer/consumer index (kept by _NodeList and by Node's tracked inputs/outputs)
+    def _attach(self, n: Node) -> None:
+        k = self._members.get(id(n), 0)
+        self._members[id(n)] = k + 1
+        if k == 0:
+            if n._graph is not None and n._graph is not self:
+                n._graph._detach(n, all_copies=True)
+            n.__dict__["_graph_"] = self
+            self._index_node(n)
+
+    def _detach(self, n: Node, all_copies: bool = False) -> None:
+        k = self._members.get(id(n), 0)
+        if k == 0:
+            return
+        if k > 1 and not all_copies:
+            self._members[id(n)] = k - 1
+            return
+        del self._members[id(n)]
+        self._unindex(n)
+        if n._graph is self:
+            n.__dict__["_graph_"] = None
+
+    def _index_node(self, n: Node) -> None:
+        for o in n.outputs:
+            if o:
+                self._producers.setdefault(o, {})[id(n)] = n
+        for i in n.inputs:
+            if i:
+                self._consumers.setdefault(i, {})[id(n)] = n
+
+    def _unindex(self, n: Node) -> None:
+        for table, names in ((self._producers, n.outputs), (self._consumers, n.inputs)):
+            for x in names:
+                d = table.get(x)
+                if d is not None:
+                    d.pop(id(n), None)
+                    if not d:
+                        del table[x]
+
+    def detach(self, n: Node) -> None:
+        """Take `n` out of the producer/consumer index now, before a pass drops it from `nodes` in one
+        rebuild of the list (removing nodes one by one from a list is quadratic)."""
+        self._detach(n, all_copies=True)
+
     def t(self, name: str) -> Tensor:
         return self.tensors[name]
 
     def consumers(self, name: str) -> list[Node]:
-        return [n for n in self.nodes if name in n.inputs]
+        """The nodes reading `name` (each once), in O(their number)."""
+        return list(self._consumers.get(name, {}).values())
 
     def producer(self, name: str) -> Node | None:
-        for n in self.nodes:
-            if name in n.outputs:
-                return n
+        for n in self._producers.get(name, {}).values():
+            return n
         return None
 
     def const(self, name: str) -> np.ndarray | None:
@@ -121,6 +317,26 @@ class Graph:
         while t.view_of is not None:
             t = self.tensors[t.view_of]
         return t.name
+
+    def bases(self) -> dict[str, str]:
+        """base() of every tensor at once, in time linear in the number of tensors (a chain of
+        views would make one base() per tensor quadratic)."""
+        out: dict[str, str] = {}
+        for name in self.tensors:
+            path = []
+            cur = name
+            while cur not in out:
+                t = self.tensors.get(cur)
+                if t is None or t.view_of is None or t.view_of not in self.tensors:
+                    out[cur] = cur
+                    break
+                path.append(cur)
+                cur = t.view_of
+                if len(path) > len(self.tensors):
+                    raise ValueError(f"tensor '{name}' is a view of itself")
+            for p in path:
+                out[p] = out[cur]
+        return out
 
     def add_const(self, hint: str, data: np.ndarray, quant: Quant | None = None) -> str:
         name = hint
@@ -137,10 +353,10 @@ class Graph:
         for n in self.nodes:
             used.update(i for i in n.inputs if i)
             used.update(n.outputs)
-        # a view keeps its base alive
+        # a view keeps its base and the views between them alive
         for name in list(used):
             t = self.tensors.get(name)
-            while t is not None and t.view_of is not None:
+            while t is not None and t.view_of is not None and t.view_of not in used:
                 used.add(t.view_of)
                 t = self.tensors.get(t.view_of)
         for name in [k for k in self.tensors if k not in used]:

@@ -19,12 +19,21 @@ FUSABLE = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "MaxPool", "Ave
 
 
 def rename_uses(g: Graph, old: str, new: str) -> None:
-    for n in g.nodes:
+    """Every read of `old` reads `new` (in time proportional to old's readers, not to the graph)."""
+    for n in g.consumers(old):
         n.inputs = [new if i == old else i for i in n.inputs]
-    g.outputs = [new if o == old else o for o in g.outputs]
+    if old in g.outputs:
+        g.outputs = [new if o == old else o for o in g.outputs]
+
+
+def _remove_nodes(g: Graph, dead: set) -> None:
+    """Drop nodes from the schedule in one pass (list.remove per node would be quadratic)."""
+    if dead:
+        g.nodes[:] = [n for n in g.nodes if n not in dead]
 
 
 def drop_identity(g: Graph) -> None:
+    dead: set = set()
     for node in list(g.nodes):
         if node.op not in ("Identity", "Dropout"):
             continue
@@ -39,7 +48,8 @@ def drop_identity(g: Graph) -> None:
         if y in g.outputs and (x in g.inputs or x in g.outputs or g.t(x).is_const):
             node.op, node.outputs = "Copy", [y]      # an output must have its own bytes
             continue
-        g.nodes.remove(node)
+        g.detach(node)       # out of the producer/consumer index now, out of the list below
+        dead.add(node)
         if y in g.outputs:
             # keep the graph output's name: the producer of x writes y directly
             prod = g.producer(x)
@@ -47,13 +57,15 @@ def drop_identity(g: Graph) -> None:
             rename_uses(g, x, y)
         else:
             rename_uses(g, y, x)
+    _remove_nodes(g, dead)
 
 
 def _sole_consumer(g: Graph, name: str, node: Node) -> bool:
-    return name not in g.outputs and [n for n in g.nodes if name in n.inputs] == [node]
+    return name not in g.outputs and g.consumers(name) == [node]
 
 
 def fold_batchnorm(g: Graph) -> None:
+    dead: set = set()
     for bn in list(g.nodes):
         if bn.op != "BatchNormalization":
             continue
@@ -86,7 +98,9 @@ def fold_batchnorm(g: Graph) -> None:
         bname = g.add_const((prod.inputs[2] if has_bias else prod.name + "_bias") + "_bn", b2.astype(np.float32))
         prod.inputs = [prod.inputs[0], wname, bname]
         prod.outputs = [bn.outputs[0]]
-        g.nodes.remove(bn)
+        g.detach(bn)
+        dead.add(bn)
+    _remove_nodes(g, dead)
 
 
 def activation_of(node: Node, g: Graph) -> Activation | None:
@@ -101,6 +115,7 @@ def activation_of(node: Node, g: Graph) -> Activation | None:
 
 
 def fuse_activations(g: Graph) -> None:
+    dead: set = set()
     for node in list(g.nodes):
         if node.op not in ("Relu", "Clip", "LeakyRelu"):
             continue
@@ -112,7 +127,9 @@ def fuse_activations(g: Graph) -> None:
             continue
         prod.act = activation_of(node, g)
         prod.outputs = [node.outputs[0] if o == x else o for o in prod.outputs]
-        g.nodes.remove(node)
+        g.detach(node)
+        dead.add(node)
+    _remove_nodes(g, dead)
 
 
 def make_views(g: Graph) -> None:

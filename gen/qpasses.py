@@ -203,7 +203,7 @@ def fold_activation_qdq(g: Graph) -> None:
                 raise GenError("per-channel quantization of activations is not supported", node.name, node.op)
             out.quant = q
             x = node.inputs[0]
-            if x in g.inputs and [n for n in g.nodes if x in n.inputs] == [node] and x not in g.outputs:
+            if x in g.inputs and g.consumers(x) == [node] and x not in g.outputs:
                 g.inputs = [out.name if i == x else i for i in g.inputs]
                 g.nodes.remove(node)
     # graph inputs that are int8 already carry no Quant: identity scale is meaningless, refuse
@@ -277,14 +277,14 @@ def fold_islands(g: Graph) -> None:
         if f in g.outputs or f in g.inputs:
             continue
         prod = g.producer(f)
-        if prod is None or [n for n in g.nodes if f in n.inputs] != [qn]:
+        if prod is None or g.consumers(f) != [qn]:
             continue
         act = None
         if prod.op in ("Relu", "Clip") and prod.inputs[0] not in g.outputs:
             inner = g.producer(prod.inputs[0])
             if inner is not None and inner.op in ("Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool",
                                                   "MaxPool", "GlobalAveragePool") and \
-                    [n for n in g.nodes if prod.inputs[0] in n.inputs] == [prod] and _int8_capable(inner, g):
+                    g.consumers(prod.inputs[0]) == [prod] and _int8_capable(inner, g):
                 if prod.op == "Relu":
                     act = Activation("relu", 0.0, float("inf"), 0.0)
                 else:
