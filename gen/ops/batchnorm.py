@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, register
+from . import OpFamily, c_int32, register
 
 
 def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
@@ -33,6 +33,10 @@ class BatchNormalization(OpFamily):
         bn_scale_shift(node, g)
         if len(node.outputs) > 1 and any(node.outputs[1:]):
             raise GenError("BatchNormalization with training outputs is not supported", node.name, node.op)
+        shape = list(g.t(node.inputs[0]).shape)
+        for what, v in (("batch", shape[0]), ("channels", shape[1] if len(shape) > 1 else 1),
+                        ("inner size", int(np.prod(shape[2:], dtype=np.int64)))):
+            c_int32(v, what, node)
 
     def kernel(self, node, g):
         return "gen_f32_channel_affine"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, broadcast_strides, dims6, register
+from . import OpFamily, broadcast_strides, c_int32, dims6, register
 
 
 def _c_strides(c_shape: tuple[int, ...]) -> tuple[int, int]:
@@ -22,7 +22,7 @@ def gemm_dims(node, g) -> tuple[int, int, int]:
     k2, n = (b.shape[1], b.shape[0]) if tb else b.shape
     if k != k2:
         raise GenError(f"Gemm inner dimensions differ ({k} and {k2})", node.name, node.op)
-    return m, k, n
+    return c_int32(m, "rows", node), c_int32(k, "inner dimension", node), c_int32(n, "columns", node)
 
 
 @register
@@ -96,6 +96,9 @@ class MatMul(OpFamily):
         a2, b2, batch = matmul_dims(node, g)
         if len(batch) > 6:
             raise GenError("MatMul with more than 6 batch dims is not supported", node.name, node.op)
+        for d in a2 + b2 + batch:
+            c_int32(d, "dimension", node)
+        c_int32(int(np.prod(a2[:-1], dtype=np.int64)), "rows", node)
 
     def macs(self, node, g):
         a2, b2, batch = matmul_dims(node, g)
@@ -121,5 +124,6 @@ class MatMul(OpFamily):
 
         sa, sb = broadcast_strides(a2[:-2], batch), broadcast_strides(b2[:-2], batch)
         prm = ctx.params("gen_f32_matmul_params",
-                         f"{nd}, {dims6(batch)}, {dims6(sa)}, {dims6(sb)}, {a2[-2]}, {k}, {n}, {ctx.act(node)}")
+                         f"{nd}, {dims6(batch, node)}, {dims6(sa, node)}, {dims6(sb, node)}, {a2[-2]}, {k}, {n}, "
+                         f"{ctx.act(node)}")
         return f"gen_f32_matmul({x}, {ctx.ptr(node.inputs[1])}, {y}, {prm});"
