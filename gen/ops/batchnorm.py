@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, c_int32, register
+from . import OpFamily, c_int32, check_finite, register
 
 
 def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
@@ -17,7 +17,7 @@ def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
     if int(node.attrs.get("training_mode", 0)):
         raise GenError("BatchNormalization in training mode is not supported", node.name, node.op)
     scale, bias, mean, var = (v.astype(np.float64) for v in vals)
-    eps = float(node.attrs.get("epsilon", 1e-5))
+    eps = check_finite(node.attrs.get("epsilon", 1e-5), "attribute epsilon", node)
     if np.any(var + eps <= 0) or not np.all(np.isfinite(var)):
         raise GenError("BatchNormalization variance + epsilon must be positive and finite", node.name, node.op)
     s = scale / np.sqrt(var + eps)

@@ -53,7 +53,7 @@ class Pool(OpFamily):
         if node.op == "GlobalAveragePool" and node.act is None:
             return f"gen_f32_mean_inner({x}, {y}, {p['nc']}, {p['h'] * p['w']});"
         is_max = int(node.op in ("MaxPool", "GlobalMaxPool"))
-        cip = int(node.attrs.get("count_include_pad", 0))
+        cip = int(bool(node.attrs.get("count_include_pad", 0)))   # any non-zero value is true
         fields = ", ".join(str(p[k]) for k in ("nc", "h", "w", "oh", "ow", "kh", "kw", "sh", "sw", "dh", "dw",
                                                "pt", "pl", "pb", "pr"))
         prm = ctx.params("gen_f32_pool_params", f"{fields}, {is_max}, {cip}, {ctx.act(node)}")

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_int32, c_params, register
+from . import OpFamily, c_int32, c_params, check_finite, register
 from .s8common import act_range, check_accumulator, requant
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
@@ -108,6 +108,9 @@ class LutS8(OpFamily):
 
     def check(self, node, g):
         c_int32(g.t(node.inputs[0]).size, "element count", node)
+        for a in ("alpha", "beta"):
+            if a in node.attrs:
+                check_finite(node.attrs[a], f"attribute {a}", node)
         lut_table(node, g)
 
     def kernel(self, node, g):
