@@ -133,7 +133,8 @@ INF_OK = {("Clip", 1), ("Clip", 2), ("Pad", 2)}
 
 
 def check_float_consts(node: Node, g: Graph) -> None:
-    """Refuse float weights, biases and constants holding NaN or Inf (naming the tensor)."""
+    """Refuse float weights, biases and constants holding NaN or Inf (naming the tensor), and a fused
+    activation with a NaN bound or a non-finite alpha."""
     for k, name in enumerate(node.inputs):
         if not name or name not in g.tensors:
             continue
@@ -147,6 +148,9 @@ def check_float_consts(node: Node, g: Graph) -> None:
             v = data.reshape(-1)[int(np.argmax(bad.reshape(-1)))]
             raise GenError(f"constant '{name}' holds {v} (float weights, biases and constants must be finite)",
                            node.name, node.op)
+    a = getattr(node, "act", None)      # a fused Relu/Clip/LeakyRelu
+    if a is not None and (math.isnan(a.lo) or math.isnan(a.hi) or not math.isfinite(a.alpha)):
+        raise GenError(f"fused {a.kind} has a NaN bound or a non-finite alpha", node.name, node.op)
 
 
 def check_finite(value: float, what: str, node: Node | None = None) -> float:

@@ -26,6 +26,8 @@ def clip_bounds(node, g) -> tuple[float, float]:
                 lo = float(v.reshape(-1)[0])
             else:
                 hi = float(v.reshape(-1)[0])
+    if math.isnan(float(lo)) or math.isnan(float(hi)):
+        raise GenError(f"Clip bounds ({lo}, {hi}) must not be NaN", node.name, node.op)
     return float(lo), float(hi)
 
 

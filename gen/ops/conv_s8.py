@@ -127,6 +127,7 @@ class ConvS8(OpFamily):
                              f"{p['in_offset']}, {p['out_offset']}, {tile('sh', 'sw')}, {tile('pt', 'pl')}, "
                              f"{tile('dh', 'dw')}, {{{lo}, {hi}}}", "convp")
             fn = "arm_convolve_wrapper_s8"
-        return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {q}, {dims(ctx, ind, node)}, {ctx.ptr(node.inputs[0])}, "
+        return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {q}, {dims(ctx, ind, node)}, "
+                f"{ctx.ptr(node.inputs[0])}, "
                 f"{dims(ctx, fd)}, {w}, {dims(ctx, (1, 1, 1, p['m']))}, {b}, {dims(ctx, outd)}, "
                 f"{ctx.ptr(node.outputs[0])}));")

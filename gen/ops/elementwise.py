@@ -46,6 +46,7 @@ class Binary(OpFamily):
         a, b = (g.t(i) for i in node.inputs)
         shape, sa, sb = coalesce(y.shape, broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
         prm = ctx.params("gen_f32_binary_params",
-                         f"{BINARY_CODES[node.op]}, {len(shape)}, {dims6(shape, node)}, {dims6(sa, node)}, {dims6(sb, node)}, "
+                         f"{BINARY_CODES[node.op]}, {len(shape)}, {dims6(shape, node)}, {dims6(sa, node)}, "
+                         f"{dims6(sb, node)}, "
                          f"{ctx.act(node)}")
         return f"gen_f32_binary({ctx.ptr(a.name)}, {ctx.ptr(b.name)}, {ctx.ptr(y.name)}, {prm});"
