@@ -67,6 +67,10 @@ class RequantizeS8(OpFamily):
     runtime = RUNTIME
 
     def check(self, node, g):
+        for name in (node.inputs[0], node.outputs[0]):
+            if g.t(name).quant is None or g.t(name).dtype != "int8":
+                raise GenError(f"'{name}' is not an int8 tensor with quantization parameters (a float constant in an "
+                               "int8 graph needs a QuantizeLinear/DequantizeLinear pair)", node.name, node.op)
         requantize_params(node, g)
 
     def kernel(self, node, g):
