@@ -55,6 +55,25 @@ def quant_of(node: Node, g: Graph, what: str) -> Quant:
                        "and weights", node.name, node.op)
     if zp is not None and zp.dtype not in (np.int8, np.int32):
         raise GenError(f"{what}: {zp.dtype} quantization is not supported (int8 only)", node.name, node.op)
+    if scale.dtype.kind != "f":
+        raise GenError(f"{what}: the scale must be a float tensor, not {scale.dtype}", node.name, node.op)
+    s32 = np.asarray(scale, np.float64).astype(np.float32).reshape(-1)
+    bad = ~np.isfinite(s32) | ~(s32 > 0)
+    if np.any(bad):
+        raise GenError(f"{what}: scale {s32[int(np.argmax(bad))]} of '{node.inputs[1]}' must be finite and "
+                       "positive", node.name, node.op)
+    if zp is not None:
+        info = np.iinfo(zp.dtype)
+        z64 = np.asarray(zp, np.int64).reshape(-1)
+        if z64.size and (z64.min() < info.min or z64.max() > info.max):
+            raise GenError(f"{what}: zero point outside the {zp.dtype} range", node.name, node.op)
+        x = g.const(node.inputs[0])
+        if x is not None and x.dtype == np.int32 and np.any(z64 != 0):
+            # onnxruntime subtracts in int32: x - zero point must not wrap
+            wide = x.astype(np.int64).reshape(-1)
+            worst = max(abs(int(wide.max(initial=0)) - int(z64.min())), abs(int(wide.min(initial=0)) - int(z64.max())))
+            if worst > info.max:
+                raise GenError(f"{what}: '{node.inputs[0]}' minus its zero point overflows int32", node.name, node.op)
     zp = np.zeros_like(scale, dtype=np.int32) if zp is None else zp.astype(np.int32)
     axis = int(node.attrs.get("axis", 1)) if scale.size > 1 else None
     return Quant(scale.astype(np.float32).reshape(-1) if scale.size > 1 else scale.astype(np.float32).reshape(()),

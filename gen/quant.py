@@ -180,17 +180,27 @@ def _f32(x):
     return np.asarray(x, dtype=np.float32).astype(np.float64)
 
 
+def conv_scale(input_scale, filter_scales, output_scale):
+    """The real multiplier of Conv/DepthwiseConv/FullyConnected: double(in) * double(filter[c]) / double(out)."""
+    eff = _f32(input_scale) * _f32(filter_scales) / _f32(output_scale)
+    return eff if np.ndim(filter_scales) else float(eff)
+
+
 def conv_multipliers(input_scale, filter_scales, output_scale):
     """Per-channel (or per-tensor) requantization of Conv/DepthwiseConv/FullyConnected:
     QuantizeMultiplier(double(in) * double(filter[c]) / double(out)). Returns int64 arrays
     (or ints for a scalar filter scale)."""
-    eff = _f32(input_scale) * _f32(filter_scales) / _f32(output_scale)
-    return quantize_multiplier(eff if np.ndim(filter_scales) else float(eff))
+    return quantize_multiplier(conv_scale(input_scale, filter_scales, output_scale))
+
+
+def requantize_scale(input_scale, output_scale):
+    """The real multiplier of an int8 -> int8 rescale."""
+    return float(_f32(input_scale) / _f32(output_scale))
 
 
 def requantize_params(input_scale, output_scale):
     """int8 -> int8 rescale (gen_s8_requantize, and TFLite Mean's multiplier)."""
-    return quantize_multiplier(float(_f32(input_scale) / _f32(output_scale)))
+    return quantize_multiplier(requantize_scale(input_scale, output_scale))
 
 
 reduce_mean_params = requantize_params

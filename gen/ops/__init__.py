@@ -7,8 +7,14 @@ below).
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ..errors import GenError
 from ..ir import Graph, Node
+
+INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
 
 
 class OpFamily:
@@ -42,7 +48,17 @@ PASS_ONLY_OPS = {"Identity", "Dropout"}
 
 
 def register(cls: type[OpFamily]) -> type[OpFamily]:
-    """Class decorator: one instance of the family serves all its ops."""
+    """Class decorator: one instance of the family serves all its ops.
+
+    The family's check is wrapped so that every family, present and future, first refuses float
+    constants holding NaN or Inf (check_float_consts)."""
+    own_check = cls.check
+
+    def check(self, node, g, _own=own_check):
+        check_float_consts(node, g)
+        return _own(self, node, g)
+
+    cls.check = check
     inst = cls()
     for op in cls.ops:
         REGISTRY[op] = inst
@@ -64,6 +80,84 @@ QUANTIZED_ONNX_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLin
 def supported_onnx_ops() -> set[str]:
     """ONNX op types gen accepts (internal int8 kernel names, which end in S8, are not ONNX ops)."""
     return {op for op in REGISTRY if not op.endswith("S8") and op != "Copy"} | PASS_ONLY_OPS | QUANTIZED_ONNX_OPS
+
+
+# ---------------------------------------------------------------- values gen writes into C
+
+def _where(node):
+    return (node.name, node.op) if node is not None else (None, None)
+
+
+def c_int32(value, what: str, node: Node | None = None, lo: int = INT32_MIN, hi: int = INT32_MAX) -> int:
+    """`value` as a Python int, refused (GenError naming the node) unless it fits C's int32_t (or [lo, hi]).
+
+    Every integer gen writes into C (struct fields, loop bounds, dims, strides, pads, dilations,
+    offsets, multipliers, shifts, zero points, activation bounds) goes through this or c_int32s: a
+    value that does not fit would be truncated by the C compiler (and by cffi when the generated C
+    runs inside gen to compute the test vectors), e.g. a stride of 2**40 becomes 0 and divides by zero."""
+    v = int(value)
+    if not lo <= v <= hi:
+        rng = "C's int32_t" if (lo, hi) == (INT32_MIN, INT32_MAX) else f"[{lo}, {hi}]"
+        raise GenError(f"{what} = {v} does not fit {rng}", *_where(node))
+    return v
+
+
+def c_int32s(values, what: str, node: Node | None = None, lo: int = INT32_MIN, hi: int = INT32_MAX) -> np.ndarray:
+    """c_int32 for an array: returns it as int32 (never silently wrapped)."""
+    a = np.asarray(values)
+    if a.size:
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise GenError(f"{what} is not finite", *_where(node))
+        a64 = a.astype(np.int64) if a.dtype.kind in "iub" else np.asarray([int(v) for v in a.reshape(-1)], object)
+        for v in (min(a64.reshape(-1)), max(a64.reshape(-1))):
+            c_int32(v, what, node, lo, hi)
+    return np.asarray(a, np.int64).astype(np.int32)
+
+
+def c_params(p: dict, node: Node | None, what: str = "parameter") -> dict:
+    """c_int32 over every integer (and integer array) value of a parameter dict, in place; returns p."""
+    for k, v in p.items():
+        if isinstance(v, (bool, np.bool_)):
+            continue
+        if isinstance(v, (int, np.integer)):
+            p[k] = c_int32(v, f"{what} {k}", node)
+        elif isinstance(v, tuple) and all(isinstance(i, (int, np.integer)) for i in v):
+            p[k] = tuple(c_int32(i, f"{what} {k}", node) for i in v)
+        elif isinstance(v, np.ndarray) and v.dtype.kind in "iu":
+            c_int32s(v, f"{what} {k}", node)
+    return p
+
+
+# float constant inputs that may hold +-Inf (not NaN): Clip's bounds, Pad's constant value
+INF_OK = {("Clip", 1), ("Clip", 2), ("Pad", 2)}
+
+
+def check_float_consts(node: Node, g: Graph) -> None:
+    """Refuse float weights, biases and constants holding NaN or Inf (naming the tensor), and a fused
+    activation with a NaN bound or a non-finite alpha."""
+    for k, name in enumerate(node.inputs):
+        if not name or name not in g.tensors:
+            continue
+        t = g.tensors[name]
+        if not t.is_const or t.data.dtype.kind != "f":
+            continue
+        data = t.data
+        bad = np.isnan(data) if (node.info.get("onnx_op", node.op), k) in INF_OK or (node.op, k) in INF_OK \
+            else ~np.isfinite(data)
+        if np.any(bad):
+            v = data.reshape(-1)[int(np.argmax(bad.reshape(-1)))]
+            raise GenError(f"constant '{name}' holds {v} (float weights, biases and constants must be finite)",
+                           node.name, node.op)
+    a = getattr(node, "act", None)      # a fused Relu/Clip/LeakyRelu
+    if a is not None and (math.isnan(a.lo) or math.isnan(a.hi) or not math.isfinite(a.alpha)):
+        raise GenError(f"fused {a.kind} has a NaN bound or a non-finite alpha", node.name, node.op)
+
+
+def check_finite(value: float, what: str, node: Node | None = None) -> float:
+    v = float(value)
+    if not math.isfinite(v):
+        raise GenError(f"{what} = {v} is not finite", *_where(node))
+    return v
 
 
 def attr_ints(node: Node, name: str, default):
@@ -99,9 +193,24 @@ def spatial(node: Node, in_sizes: list[int], kernel: list[int]) -> tuple[list[in
     return strides, dil, before, after
 
 
-def dims6(values) -> str:
+def check_window(node: Node, sizes, kernel, strides, dil, before, after, outs=None) -> None:
+    """Refuse a Conv/Pool window that does not fit: kernel < 1, a dilated kernel extent larger than
+    the padded input, or an output size < 1."""
+    for i, k, s, d, p0, p1 in zip(sizes, kernel, strides, dil, before, after):
+        if k < 1:
+            raise GenError(f"kernel size {k} must be at least 1", node.name, node.op)
+        extent, padded = (k - 1) * d + 1, i + p0 + p1
+        if extent > padded:
+            raise GenError(f"the kernel (extent {extent} with dilation {d}) is larger than the padded input "
+                           f"({padded})", node.name, node.op)
+    for o in outs or ():
+        if o < 1:
+            raise GenError(f"output size {o} must be at least 1", node.name, node.op)
+
+
+def dims6(values, node: Node | None = None, what: str = "dimension or stride") -> str:
     """A C initializer for an int32_t[GEN_MAX_DIMS] field."""
-    v = [int(i) for i in values]
+    v = [c_int32(i, what, node) for i in values]
     return "{" + ", ".join(str(i) for i in v + [0] * (6 - len(v))) + "}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from ..errors import GenError
-from . import OpFamily, register
+from . import OpFamily, c_int32, check_finite, register
 
 CODES = {"Relu": "GEN_RELU", "Sigmoid": "GEN_SIGMOID", "Tanh": "GEN_TANH", "HardSigmoid": "GEN_HARDSIGMOID",
          "HardSwish": "GEN_HARDSWISH", "Clip": "GEN_CLIP", "LeakyRelu": "GEN_LEAKYRELU"}
@@ -29,6 +29,8 @@ def clip_bounds(node, g) -> tuple[float, float]:
                 lo = float(v.reshape(-1)[0])
             else:
                 hi = float(v.reshape(-1)[0])
+    if math.isnan(float(lo)) or math.isnan(float(hi)):
+        raise GenError(f"Clip bounds ({lo}, {hi}) must not be NaN", node.name, node.op)
     lo, hi = float(lo), float(hi)
     return (hi, hi) if lo > hi else (lo, hi)
 
@@ -43,6 +45,10 @@ class Activation(OpFamily):
             raise GenError(f"{node.op} on {g.t(node.inputs[0]).dtype} is not supported", node.name, node.op)
         if node.op == "Clip":
             clip_bounds(node, g)
+        c_int32(g.t(node.outputs[0]).size, "element count", node)
+        for k, v in zip(("a", "b"), self.params(node, g)):
+            if node.op != "Clip":
+                check_finite(v, f"attribute {'alpha' if k == 'a' else 'beta'}", node)
 
     def kernel(self, node, g):
         return "gen_f32_unary"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, register
+from . import OpFamily, c_int32, check_finite, register
 
 
 def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
@@ -17,7 +17,7 @@ def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
     if int(node.attrs.get("training_mode", 0)):
         raise GenError("BatchNormalization in training mode is not supported", node.name, node.op)
     scale, bias, mean, var = (v.astype(np.float64) for v in vals)
-    eps = float(node.attrs.get("epsilon", 1e-5))
+    eps = check_finite(node.attrs.get("epsilon", 1e-5), "attribute epsilon", node)
     if np.any(var + eps <= 0) or not np.all(np.isfinite(var)):
         raise GenError("BatchNormalization variance + epsilon must be positive and finite", node.name, node.op)
     s = scale / np.sqrt(var + eps)
@@ -33,6 +33,10 @@ class BatchNormalization(OpFamily):
         bn_scale_shift(node, g)
         if len(node.outputs) > 1 and any(node.outputs[1:]):
             raise GenError("BatchNormalization with training outputs is not supported", node.name, node.op)
+        shape = list(g.t(node.inputs[0]).shape)
+        for what, v in (("batch", shape[0]), ("channels", shape[1] if len(shape) > 1 else 1),
+                        ("inner size", int(np.prod(shape[2:], dtype=np.int64)))):
+            c_int32(v, what, node)
 
     def kernel(self, node, g):
         return "gen_f32_channel_affine"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, as_2d, register, spatial
+from . import OpFamily, as_2d, c_params, check_window, register, spatial
 
 
 def conv_geometry(node, g) -> dict:
@@ -33,12 +33,13 @@ def conv_geometry(node, g) -> dict:
     dh, dw = as_2d(dil, 1)
     pt, pl = as_2d(pb, 0)
     pbot, pr = as_2d(pa, 0)
+    check_window(node, (h, wd), (kh, kw), (sh, sw), (dh, dw), (pt, pl), (pbot, pr), (oh, ow))
     for o, i, k, s, d, p0, p1 in ((oh, h, kh, sh, dh, pt, pbot), (ow, wd, kw, sw, dw, pl, pr)):
         if o != (i + p0 + p1 - (k - 1) * d - 1) // s + 1:
             raise GenError("output size does not follow from input, kernel, pads, strides and dilations",
                            node.name, node.op)
-    return dict(n=n, c=c, h=h, w=wd, m=m, oh=oh, ow=ow, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
-                pt=pt, pl=pl, pb=pbot, pr=pr, group=group)
+    return c_params(dict(n=n, c=c, h=h, w=wd, m=m, oh=oh, ow=ow, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
+                         pt=pt, pl=pl, pb=pbot, pr=pr, group=group), node, "convolution parameter")
 
 
 @register

@@ -9,9 +9,9 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, register
+from . import OpFamily, c_params, register
 from .conv import conv_geometry
-from .s8common import act_range, bias_int32, cmsis_ctx, dims, per_channel_quant
+from .s8common import act_range, bias_int32, check_accumulator, cmsis_ctx, dims, per_channel_quant, requant
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_convolve_s8.c", "arm_depthwise_conv_s8.c")
 
@@ -30,9 +30,9 @@ def conv_s8_params(node, g) -> dict:
         raise GenError("per-channel weight scales must be on axis 0 (output channels)", node.name, node.op)
     w_scale = np.broadcast_to(wq.scale.reshape(-1), (p["m"],)) if wq.per_channel else np.full(p["m"], wq.s(),
                                                                                               np.float32)
-    mult, shift = quant.conv_multipliers(x.quant.s(), w_scale, y.quant.s())
-    p.update(in_offset=-x.quant.zp(), out_offset=y.quant.zp(), mult=np.asarray(mult, np.int32),
-             shift=np.asarray(shift, np.int32), act=act_range(node, y))
+    mult, shift = requant(quant.conv_scale(x.quant.s(), w_scale, y.quant.s()),
+                          "requantization scale (input x weight / output)", node)
+    p.update(in_offset=-x.quant.zp(), out_offset=y.quant.zp(), mult=mult, shift=shift, act=act_range(node, y))
     wdata = w.data.astype(np.int8)
     if is_depthwise(p):
         p["kind"] = "depthwise"
@@ -43,7 +43,13 @@ def conv_s8_params(node, g) -> dict:
         cg = p["c"] // p["group"]
         p["filter"] = np.ascontiguousarray(wdata.reshape(p["m"], cg, p["kh"], p["kw"]).transpose(0, 2, 3, 1))
     p["bias"] = bias_int32(node, g, x.quant.s() * w_scale, p["m"])
-    return p
+    # worst case |bias| + sum |w| * max |x - zp| (either summation order CMSIS-NN uses), per output channel
+    wabs = np.abs(p["filter"].astype(np.int64))
+    wsum = wabs.sum(axis=(0, 1)) if p["kind"] == "depthwise" else wabs.reshape(p["m"], -1).sum(axis=1)
+    span = 128 + abs(x.quant.zp())
+    check_accumulator(np.abs(p["bias"].astype(np.int64)) + wsum * span, p["shift"],
+                      "bias + weights x inputs, shifted by the requantization", node)
+    return c_params(p, node, "convolution parameter")
 
 
 def _dims(p):
@@ -108,7 +114,7 @@ class ConvS8(OpFamily):
         ind, fd, outd = _dims(p)
         w = ctx.array(p["filter"], "w")
         b = ctx.array(p["bias"], "b")
-        q = per_channel_quant(ctx, p["mult"], p["shift"])
+        q = per_channel_quant(ctx, p["mult"], p["shift"], node)
         tile = lambda a, b_: f"{{{p[b_]}, {p[a]}}}"  # noqa: E731  cmsis_nn_tile is {w, h}
         lo, hi = p["act"]
         if p["kind"] == "depthwise":
@@ -121,6 +127,7 @@ class ConvS8(OpFamily):
                              f"{p['in_offset']}, {p['out_offset']}, {tile('sh', 'sw')}, {tile('pt', 'pl')}, "
                              f"{tile('dh', 'dw')}, {{{lo}, {hi}}}", "convp")
             fn = "arm_convolve_wrapper_s8"
-        return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {q}, {dims(ctx, ind)}, {ctx.ptr(node.inputs[0])}, "
+        return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {q}, {dims(ctx, ind, node)}, "
+                f"{ctx.ptr(node.inputs[0])}, "
                 f"{dims(ctx, fd)}, {w}, {dims(ctx, (1, 1, 1, p['m']))}, {b}, {dims(ctx, outd)}, "
                 f"{ctx.ptr(node.outputs[0])}));")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import GenError
-from . import OpFamily, broadcast_strides, dims6, register
+from . import OpFamily, broadcast_strides, c_int32, dims6, register
 
 BINARY_CODES = {"Add": "GEN_ADD", "Sub": "GEN_SUB", "Mul": "GEN_MUL", "Div": "GEN_DIV"}
 
@@ -36,6 +36,7 @@ class Binary(OpFamily):
             raise GenError("broadcasting over more than 6 dims is not supported", node.name, node.op)
         if any(g.t(i).dtype != "float32" for i in node.inputs):
             raise GenError(f"{node.op} on {g.t(node.inputs[0]).dtype} tensors is not supported", node.name, node.op)
+        c_int32(y.size, "element count", node)
 
     def kernel(self, node, g):
         return "gen_f32_binary"
@@ -45,6 +46,7 @@ class Binary(OpFamily):
         a, b = (g.t(i) for i in node.inputs)
         shape, sa, sb = coalesce(y.shape, broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
         prm = ctx.params("gen_f32_binary_params",
-                         f"{BINARY_CODES[node.op]}, {len(shape)}, {dims6(shape)}, {dims6(sa)}, {dims6(sb)}, "
+                         f"{BINARY_CODES[node.op]}, {len(shape)}, {dims6(shape, node)}, {dims6(sa, node)}, "
+                         f"{dims6(sb, node)}, "
                          f"{ctx.act(node)}")
         return f"gen_f32_binary({ctx.ptr(a.name)}, {ctx.ptr(b.name)}, {ctx.ptr(y.name)}, {prm});"

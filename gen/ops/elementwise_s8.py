@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import int8ref, quant
-from . import OpFamily, register
+from . import OpFamily, c_params, register
 from .layout import to_memory
-from .s8common import act_range
+from .s8common import act_range, check_accumulator, check_shift
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_elementwise_s8.c")
 
@@ -32,6 +32,21 @@ def const_operand(g, name: str, y) -> np.ndarray:
 class ElementwiseS8(OpFamily):
     ops = ("AddS8", "MulS8")
     runtime = RUNTIME
+
+    def check(self, node, g):
+        p = c_params(elementwise_params(node, g), node, f"{node.op} parameter")
+        check_shift(p["out_mult"], p["out_shift"], "output requantization", node)
+        if node.op == "AddS8":
+            # each input: ((x - zp) << left_shift) requantized by a multiplier < 1, then their sum requantized
+            bound = 0
+            for k in (1, 2):
+                check_shift(p[f"input_{k}_mult"], p[f"input_{k}_shift"], f"input {k} requantization", node)
+                real = quant.dequantize_multiplier(p[f"input_{k}_mult"], p[f"input_{k}_shift"])
+                bound += int(255 * 2 ** p["left_shift"] * float(real)) + 1
+            check_accumulator(bound, p["out_shift"], "sum of the scaled inputs, shifted by the output requantization",
+                              node)
+        else:
+            check_accumulator(255 * 255, p["out_shift"], "product of the inputs, shifted by the requantization", node)
 
     def kernel(self, node, g):
         return "arm_elementwise_add_s8" if node.op == "AddS8" else "arm_elementwise_mul_s8"

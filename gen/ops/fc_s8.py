@@ -11,8 +11,8 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, register
-from .s8common import act_range, bias_int32, dims, per_channel_quant
+from . import OpFamily, c_params, register
+from .s8common import act_range, bias_int32, check_accumulator, dims, per_channel_quant, requant
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_fully_connected_s8.c")
 
@@ -38,13 +38,17 @@ def fc_params(node, g) -> dict:
     in_offset = -x.quant.zp()
     p = dict(n=n, k=k, batches=batches, filter=np.ascontiguousarray(mat), bias=bias, per_channel=wq.per_channel,
              in_offset=in_offset, out_offset=y.quant.zp(), act=act_range(node, y))
+    what = "requantization scale (input x weight / output)"
     if wq.per_channel:
-        m, s = quant.conv_multipliers(x.quant.s(), w_scale, y.quant.s())
-        p["mult"], p["shift"] = np.asarray(m, np.int32), np.asarray(s, np.int32)
+        p["mult"], p["shift"] = requant(quant.conv_scale(x.quant.s(), w_scale, y.quant.s()), what, node)
     else:
-        p["mult"], p["shift"] = (int(v) for v in quant.conv_multipliers(x.quant.s(), float(w_scale[0]), y.quant.s()))
+        p["mult"], p["shift"] = requant(quant.conv_scale(x.quant.s(), float(w_scale[0]), y.quant.s()), what, node)
+    # worst case |bias| + sum |w| * max |x - zp| per output channel (covers the kernel sums too)
+    span = 128 + abs(x.quant.zp())
+    check_accumulator(np.abs(bias.astype(np.int64)) + np.abs(mat.astype(np.int64)).sum(axis=1) * span, p["shift"],
+                      "bias + weights x inputs, shifted by the requantization", node)
     p["kernel_sums"] = (bias.astype(np.int64) + in_offset * mat.astype(np.int64).sum(axis=1)).astype(np.int32)
-    return p
+    return c_params(p, node, "fully connected parameter")
 
 
 @register
@@ -80,10 +84,10 @@ class FullyConnectedS8(OpFamily):
         c = ctx.params("cmsis_nn_context", f"(void *){sums}, {4 * p['n']}", "ctx")
         fcp = ctx.params("cmsis_nn_fc_params", f"{p['in_offset']}, 0, {p['out_offset']}, {{{lo}, {hi}}}", "fcp")
         if p["per_channel"]:
-            q, fn = per_channel_quant(ctx, p["mult"], p["shift"]), "arm_fully_connected_per_channel_s8"
+            q, fn = per_channel_quant(ctx, p["mult"], p["shift"], node), "arm_fully_connected_per_channel_s8"
         else:
             q = ctx.params("cmsis_nn_per_tensor_quant_params", f"{p['mult']}, {p['shift']}", "q")
             fn = "arm_fully_connected_s8"
-        return (f"GEN_CHECK({fn}({c}, {fcp}, {q}, {dims(ctx, (p['batches'], 1, 1, p['k']))}, "
+        return (f"GEN_CHECK({fn}({c}, {fcp}, {q}, {dims(ctx, (p['batches'], 1, 1, p['k']), node)}, "
                 f"{ctx.ptr(node.inputs[0])}, {dims(ctx, (p['k'], 1, 1, p['n']))}, {w}, {dims(ctx, (1, 1, 1, p['n']))}, "
                 f"{b}, {dims(ctx, (p['batches'], 1, 1, p['n']))}, {ctx.ptr(node.outputs[0])}));")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, broadcast_strides, dims6, register
+from . import OpFamily, broadcast_strides, c_int32, check_finite, dims6, register
 
 
 def _c_strides(c_shape: tuple[int, ...]) -> tuple[int, int]:
@@ -17,12 +17,12 @@ def gemm_dims(node, g) -> tuple[int, int, int]:
     a, b = g.t(node.inputs[0]), g.t(node.inputs[1])
     if len(a.shape) != 2 or len(b.shape) != 2:
         raise GenError("Gemm inputs must be 2-D", node.name, node.op)
-    ta, tb = int(node.attrs.get("transA", 0)), int(node.attrs.get("transB", 0))
+    ta, tb = int(bool(node.attrs.get("transA", 0))), int(bool(node.attrs.get("transB", 0)))
     m, k = (a.shape[1], a.shape[0]) if ta else a.shape
     k2, n = (b.shape[1], b.shape[0]) if tb else b.shape
     if k != k2:
         raise GenError(f"Gemm inner dimensions differ ({k} and {k2})", node.name, node.op)
-    return m, k, n
+    return c_int32(m, "rows", node), c_int32(k, "inner dimension", node), c_int32(n, "columns", node)
 
 
 @register
@@ -32,6 +32,12 @@ class Gemm(OpFamily):
 
     def check(self, node, g):
         m, k, n = gemm_dims(node, g)
+        for a, default, k in (("alpha", 1.0, 1), ("beta", 1.0, 2)):
+            v = check_finite(node.attrs.get(a, default), f"attribute {a}", node)
+            data = g.const(node.inputs[k]) if len(node.inputs) > k and node.inputs[k] else None
+            if data is not None and v != 1.0 and not np.all(np.isfinite(data.astype(np.float32) * np.float32(v))):
+                # emit folds alpha (beta) into the constant B (C): the product must stay a float32
+                raise GenError(f"{a} = {v:g} times '{node.inputs[k]}' overflows float32", node.name, node.op)
         if len(node.inputs) > 2 and node.inputs[2]:
             c = g.t(node.inputs[2])
             shp = (1,) * (2 - len(c.shape)) + tuple(c.shape)
@@ -50,7 +56,7 @@ class Gemm(OpFamily):
         m, k, n = gemm_dims(node, g)
         alpha = float(node.attrs.get("alpha", 1.0))
         beta = float(node.attrs.get("beta", 1.0))
-        ta, tb = int(node.attrs.get("transA", 0)), int(node.attrs.get("transB", 0))
+        ta, tb = int(bool(node.attrs.get("transA", 0))), int(bool(node.attrs.get("transB", 0)))   # non-zero: true
         bdata = g.const(node.inputs[1])
         if bdata is not None:   # constant B: fold alpha, store as [N, K] rows for contiguous dot products
             bmat = bdata.astype(np.float32)
@@ -96,6 +102,9 @@ class MatMul(OpFamily):
         a2, b2, batch = matmul_dims(node, g)
         if len(batch) > 6:
             raise GenError("MatMul with more than 6 batch dims is not supported", node.name, node.op)
+        for d in a2 + b2 + batch:
+            c_int32(d, "dimension", node)
+        c_int32(int(np.prod(a2[:-1], dtype=np.int64)), "rows", node)
 
     def macs(self, node, g):
         a2, b2, batch = matmul_dims(node, g)
@@ -121,5 +130,6 @@ class MatMul(OpFamily):
 
         sa, sb = broadcast_strides(a2[:-2], batch), broadcast_strides(b2[:-2], batch)
         prm = ctx.params("gen_f32_matmul_params",
-                         f"{nd}, {dims6(batch)}, {dims6(sa)}, {dims6(sb)}, {a2[-2]}, {k}, {n}, {ctx.act(node)}")
+                         f"{nd}, {dims6(batch, node)}, {dims6(sa, node)}, {dims6(sb, node)}, {a2[-2]}, {k}, {n}, "
+                         f"{ctx.act(node)}")
         return f"gen_f32_matmul({x}, {ctx.ptr(node.inputs[1])}, {y}, {prm});"

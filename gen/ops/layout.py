@@ -98,6 +98,8 @@ class View(OpFamily):
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
         if x.size != y.size:
             raise GenError(f"{node.op} changes the element count ({x.size} -> {y.size})", node.name, node.op)
+        if node.op == "Flatten" and not -len(x.shape) <= int(node.attrs.get("axis", 1)) <= len(x.shape):
+            raise GenError(f"axis {node.attrs.get('axis')} is out of range for rank {len(x.shape)}", node.name, node.op)
 
     def kernel(self, node, g):
         return "(view)" if g.t(node.outputs[0]).view_of else "memcpy"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import GenError
-from . import OpFamily, as_2d, attr_ints, register, spatial
+from . import OpFamily, as_2d, attr_ints, c_params, check_window, register, spatial
 
 
 def pool_geometry(node, g) -> dict:
@@ -26,8 +26,14 @@ def pool_geometry(node, g) -> dict:
     dh, dw = as_2d(dil, 1)
     pt, pl = as_2d(pb, 0)
     pbot, pr = as_2d(pa, 0)
-    return dict(nc=x.shape[0] * x.shape[1], h=h, w=w, oh=oh, ow=ow, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
-                pt=pt, pl=pl, pb=pbot, pr=pr, n=x.shape[0], c=x.shape[1])
+    check_window(node, (h, w), (kh, kw), (sh, sw), (dh, dw), (pt, pl), (pbot, pr), (oh, ow))
+    for i, o, k, s, d, p0 in ((h, oh, kh, sh, dh, pt), (w, ow, kw, sw, dw, pl)):
+        # a window wholly in the padding has no element to pool (onnxruntime refuses pads >= kernel)
+        if (k - 1) * d + 1 <= p0 or (o - 1) * s - p0 >= i:
+            raise GenError(f"pads {[pt, pl, pbot, pr]} put a whole pooling window (kernel {[kh, kw]}) in the padding",
+                           node.name, node.op)
+    return c_params(dict(nc=x.shape[0] * x.shape[1], h=h, w=w, oh=oh, ow=ow, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh,
+                         dw=dw, pt=pt, pl=pl, pb=pbot, pr=pr, n=x.shape[0], c=x.shape[1]), node, "pooling parameter")
 
 
 @register
@@ -47,7 +53,7 @@ class Pool(OpFamily):
         if node.op == "GlobalAveragePool" and node.act is None:
             return f"gen_f32_mean_inner({x}, {y}, {p['nc']}, {p['h'] * p['w']});"
         is_max = int(node.op in ("MaxPool", "GlobalMaxPool"))
-        cip = int(node.attrs.get("count_include_pad", 0))
+        cip = int(bool(node.attrs.get("count_include_pad", 0)))   # any non-zero value is true
         fields = ", ".join(str(p[k]) for k in ("nc", "h", "w", "oh", "ow", "kh", "kw", "sh", "sw", "dh", "dw",
                                                "pt", "pl", "pb", "pr"))
         prm = ctx.params("gen_f32_pool_params", f"{fields}, {is_max}, {cip}, {ctx.act(node)}")

@@ -12,7 +12,7 @@ from ..errors import GenError
 from . import OpFamily, register
 from .layout import require_channels_last
 from .pool import pool_geometry
-from .s8common import act_range, cmsis_ctx, dims
+from .s8common import act_range, check_accumulator, cmsis_ctx, dims
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_pool_s8.c")
 
@@ -34,6 +34,8 @@ class PoolS8(OpFamily):
         p = pool_s8_params(node, g)
         if p["n"] != 1:
             raise GenError("int8 pooling needs batch 1", node.name, node.op)
+        if node.op == "AvgPoolS8":
+            check_accumulator(128 * p["kh"] * p["kw"], 0, "sum over the pooling window", node)
 
     def kernel(self, node, g):
         return "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"

@@ -8,9 +8,9 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, contiguous_strides, dims6, register
+from . import OpFamily, c_int32, c_params, check_finite, contiguous_strides, dims6, register
 from .layout import mem_shape, memory_perm, require_channels_last, to_memory, to_model
-from .s8common import act_range, ordered_range
+from .s8common import act_range, check_accumulator, ordered_range, requant
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
 
@@ -25,6 +25,8 @@ class QuantizeLinear(OpFamily):
         q = (y if node.op == "QuantizeLinear" else x).quant
         if q is None or q.per_channel:
             raise GenError(f"{node.op} needs per-tensor int8 parameters here", node.name, node.op)
+        c_int32(x.size, "element count", node)
+        c_int32(q.zp(), "zero point", node, -128, 127)
 
     def kernel(self, node, g):
         return "gen_s8_quantize_f32" if node.op == "QuantizeLinear" else "gen_s8_dequantize_f32"
@@ -45,7 +47,8 @@ class QuantizeLinear(OpFamily):
 
 def requantize_params(node, g) -> dict:
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-    m, s = quant.requantize_params(x.quant.s(), y.quant.s())
+    m, s = requant(quant.requantize_scale(x.quant.s(), y.quant.s()), "requantization scale (input / output)", node)
+    check_accumulator(255, s, "input minus zero point, shifted by the requantization", node)
     lo, hi = act_range(node, y)
     onnx_op = node.info.get("onnx_op")
     if onnx_op == "Relu":
@@ -56,14 +59,21 @@ def requantize_params(node, g) -> dict:
         a, b = quant.activation_range("clip", y.quant.s(), y.quant.zp(), clip_min=c_lo, clip_max=c_hi)
         lo, hi = max(lo, a), min(hi, b)
     lo, hi = ordered_range(lo, hi)
-    return dict(in_offset=-x.quant.zp(), mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi,
-                size=x.size)
+    return c_params(dict(in_offset=-x.quant.zp(), mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi,
+                         size=x.size), node, "requantization parameter")
 
 
 @register
 class RequantizeS8(OpFamily):
     ops = ("RequantizeS8",)
     runtime = RUNTIME
+
+    def check(self, node, g):
+        for name in (node.inputs[0], node.outputs[0]):
+            if g.t(name).quant is None or g.t(name).dtype != "int8":
+                raise GenError(f"'{name}' is not an int8 tensor with quantization parameters (a float constant in an "
+                               "int8 graph needs a QuantizeLinear/DequantizeLinear pair)", node.name, node.op)
+        requantize_params(node, g)
 
     def kernel(self, node, g):
         return "gen_s8_requantize"
@@ -102,6 +112,13 @@ class LutS8(OpFamily):
     ops = ("LutS8",)
     runtime = RUNTIME
 
+    def check(self, node, g):
+        c_int32(g.t(node.inputs[0]).size, "element count", node)
+        for a in ("alpha", "beta"):
+            if a in node.attrs:
+                check_finite(node.attrs[a], f"attribute {a}", node)
+        lut_table(node, g)
+
     def kernel(self, node, g):
         return "gen_s8_lut"
 
@@ -115,17 +132,22 @@ class LutS8(OpFamily):
 
 def reduce_mean_params(node, g) -> dict:
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-    m, s = quant.reduce_mean_params(x.quant.s(), y.quant.s())
+    m, s = requant(quant.requantize_scale(x.quant.s(), y.quant.s()), "requantization scale (input / output)", node)
+    spatial = int(np.prod(x.shape[2:], dtype=np.int64))
+    check_accumulator(255 * spatial, s, "sum over the reduced axes, shifted by the requantization", node)
     lo, hi = act_range(node, y)
     # channels last [N, spatial..., C] in memory (1-D, 2-D, ... spatial), mean over the spatial positions
-    return dict(batches=x.shape[0], spatial=int(np.prod(x.shape[2:], dtype=np.int64)), channels=x.shape[1], in_offset=-x.quant.zp(),
-                mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi)
+    return c_params(dict(batches=x.shape[0], spatial=spatial, channels=x.shape[1], in_offset=-x.quant.zp(),
+                         mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi), node, "mean parameter")
 
 
 @register
 class ReduceMeanS8(OpFamily):
     ops = ("ReduceMeanS8",)
     runtime = RUNTIME
+
+    def check(self, node, g):
+        reduce_mean_params(node, g)
 
     def kernel(self, node, g):
         return "gen_s8_reduce_mean"
@@ -177,5 +199,5 @@ class LayoutS8(OpFamily):
     def emit(self, node, g, ctx):
         shape, strides = self.perm_strides(node, g)
         t = g.t(node.inputs[0])
-        prm = ctx.params("gen_transpose_params", f"{len(shape)}, {dims6(shape)}, {dims6(strides)}")
+        prm = ctx.params("gen_transpose_params", f"{len(shape)}, {dims6(shape, node)}, {dims6(strides, node)}")
         return f"gen_transpose({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {t.nbytes // t.size}, {prm});"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, contiguous_strides, dims6, register
+from . import OpFamily, c_int32, contiguous_strides, dims6, register
 
 
 def reduce_axes(node, g) -> list[int]:
@@ -34,6 +34,7 @@ class ReduceMean(OpFamily):
         reduce_axes(node, g)
         if len(g.t(node.inputs[0]).shape) > 6:
             raise GenError("ReduceMean over more than 6 dims is not supported", node.name, node.op)
+        c_int32(g.t(node.inputs[0]).size, "element count", node)
 
     def kernel(self, node, g):
         return "gen_f32_reduce_mean"

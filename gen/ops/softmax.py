@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, register
+from . import OpFamily, c_int32, register
 
 
 def softmax_split(node, g) -> tuple[int, int, int]:
@@ -15,10 +15,11 @@ def softmax_split(node, g) -> tuple[int, int, int]:
     if not -nd <= axis < nd:
         raise GenError(f"axis {axis} is out of range for rank {nd}", node.name, node.op)
     axis %= nd
-    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    outer = c_int32(np.prod(shape[:axis], dtype=np.int64), "outer size", node)
     if g.opset < 13:
-        return outer, int(np.prod(shape[axis:], dtype=np.int64)), 1
-    return outer, shape[axis], int(np.prod(shape[axis + 1:], dtype=np.int64))
+        return outer, c_int32(np.prod(shape[axis:], dtype=np.int64), "softmax length", node), 1
+    return outer, c_int32(shape[axis], "softmax length", node), c_int32(np.prod(shape[axis + 1:], dtype=np.int64),
+                                                                       "inner size", node)
 
 
 @register

@@ -10,8 +10,9 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, register
+from . import OpFamily, c_params, register
 from .layout import memory_perm, same_bytes
+from .s8common import check_accumulator, requant
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "arm_softmax_s8.c", "gen_s8.c")
 OUT_SCALE, OUT_ZP = 1.0 / 256, -128
@@ -48,13 +49,17 @@ def softmax_s8_params(node, g) -> dict:
         raise GenError(f"int8 softmax over axes {softmax_axes(node, g)} of a {len(x.shape)}-D tensor "
                        f"{'stored channels last ' if x.layout else ''}is not over its last memory axes",
                        node.name, node.op)
+    if float(np.float32(x.quant.s())) * 2.0 ** (31 - quant.SOFTMAX_SCALED_DIFF_INTEGER_BITS) <= 1.0:
+        raise GenError(f"input scale {x.quant.s():g} is too small for arm_softmax_s8 (its input multiplier must "
+                       "exceed 1)", node.name, node.op)
     mult, shift, diff_min = quant.softmax_params(x.quant.s())
     direct = np.float32(y.quant.s()) == np.float32(OUT_SCALE) and y.quant.zp() == OUT_ZP
     p = dict(rows=x.size // row, row=row, mult=int(mult), shift=int(shift), diff_min=int(diff_min), direct=direct)
     if not direct:
-        m, s = quant.requantize_params(OUT_SCALE, y.quant.s())
-        p.update(rq_mult=int(m), rq_shift=int(s), rq_in_offset=-OUT_ZP, rq_out_offset=y.quant.zp())
-    return p
+        m, s = requant(quant.requantize_scale(OUT_SCALE, y.quant.s()), "output requantization scale", node)
+        check_accumulator(255, s, "softmax output, shifted by the requantization", node)
+        p.update(rq_mult=m, rq_shift=s, rq_in_offset=-OUT_ZP, rq_out_offset=y.quant.zp())
+    return c_params(p, node, "softmax parameter")
 
 
 @register
