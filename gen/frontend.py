@@ -793,6 +793,8 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
             if shp is None or et is None:
                 raise GenError(f"tensor '{o}' has no static shape after shape inference (a dynamic dimension?)",
                                n.name, n.op_type)
+            if any(d <= 0 for d in shp) and o in n.output and n.op_type in WINDOW_OPS:
+                _refuse_empty_window(n, o, shp, shapes)
             if any(d == 0 for d in shp):
                 raise GenError(f"tensor '{o}' has a zero-size dimension {shp}", n.name, n.op_type)
             _check_fits(o, shp, ONNX_DTYPES.get(et), n)
@@ -821,6 +823,32 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
 
 # a tensor's elements and bytes are int32 in the generated C and must be addressable on a 32-bit target
 MAX_TENSOR_BYTES = 2**31 - 1
+
+
+# ops whose output size comes from a kernel window sliding over the padded input
+WINDOW_OPS = {"Conv", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool", "LpPool"}
+
+
+def _refuse_empty_window(n: onnx.NodeProto, out: str, shape, shapes) -> None:
+    """A Conv/Pool whose output has a size < 1: say which window does not fit (the shape inference
+    of onnx only reports the size it computed)."""
+    a = {x.name: helper.get_attribute_value(x) for x in n.attribute}
+    x = shapes.get(n.input[0])
+    w = shapes.get(n.input[1]) if n.op_type in ("Conv", "ConvInteger") and len(n.input) > 1 else \
+        shapes.get(n.input[3]) if n.op_type == "QLinearConv" and len(n.input) > 3 else None
+    kernel = list(a.get("kernel_shape") or (w[2:] if w else []))
+    if x is not None and kernel and len(kernel) == len(x) - 2:
+        nd = len(kernel)
+        dil = list(a.get("dilations") or [1] * nd)
+        pads = list(a.get("pads") or [0] * 2 * nd)
+        for i in range(min(nd, len(dil), len(pads) // 2)):
+            extent, padded = (int(kernel[i]) - 1) * int(dil[i]) + 1, int(x[2 + i]) + int(pads[i]) + int(pads[i + nd])
+            if extent > padded:
+                raise GenError(f"output '{out}' would have shape {list(shape)}: along spatial axis {i} the kernel "
+                               f"(extent {extent}: size {kernel[i]}, dilation {dil[i]}) is larger than the padded "
+                               f"input ({padded})", n.name, n.op_type)
+    raise GenError(f"output '{out}' would have shape {list(shape)}: the kernel window, strides and pads leave no "
+                   "output position", n.name, n.op_type)
 
 
 def _check_fits(name: str, shape, dtype: str | None, n) -> None:

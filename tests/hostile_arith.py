@@ -20,7 +20,7 @@ def _conv(tmp, w_shape, x_shape, y_shape, title, needles, **attrs):
 
 def kernel_larger_than_input(tmp):
     return _conv(tmp, (1, 1, 7, 7), [1, 1, 4, 4], ["a", "b", "c", "d"], "Conv kernel 7x7 on a 4x4 input with pads 1",
-                 ["conv", "zero-size dimension"], pads=[1, 1, 1, 1])
+                 ["conv", "extent 7", "larger than the padded input (6)"], pads=[1, 1, 1, 1])
 
 
 def dilated_kernel_larger_than_input(tmp):
