@@ -44,7 +44,7 @@ class Tensor:
     dtype: str
     data: np.ndarray | None = None      # constant tensors (weights) have data
     quant: Quant | None = None
-    layout: str | None = None           # 'NCHW' or 'NHWC' for 4-D activations once decided
+    layout: str | None = None           # None (model order) or 'NHWC' (channels last, rank >= 3): gen.ops.layout
     view_of: str | None = None          # tensors that are views share their base's memory
 
     @property
