@@ -20,29 +20,16 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import GenError
-from .ir import Activation, Graph, Node, Quant, Tensor
-from .ops.activation import clip_bounds
-from .ops.layout import VIEW_OPS, keeps_channels_last, same_bytes
+from .ir import Graph, Node, Quant, Tensor
+from .ops import has, is_int8_kernel, is_quantized_op, op_with, traits
+from .ops.layout import same_bytes
 from .passes import rename_uses
 
-QDQ_OPS = {"QuantizeLinear", "DequantizeLinear"}
-# ONNX ops with an integer kernel when their inputs and output are int8
-INT8_OPS = {"Conv": "ConvS8", "Gemm": "FullyConnectedS8", "MatMul": "FullyConnectedS8", "Add": "AddS8",
-            "Mul": "MulS8", "MaxPool": "MaxPoolS8", "AveragePool": "AvgPoolS8", "GlobalAveragePool": "AvgPoolS8",
-            "Softmax": "SoftmaxS8", "Sigmoid": "LutS8", "Tanh": "LutS8", "HardSwish": "LutS8",
-            "HardSigmoid": "LutS8", "LeakyRelu": "LutS8", "Relu": "RequantizeS8", "Clip": "RequantizeS8",
-            "ReduceMean": "ReduceMeanS8", "Concat": "Concat", "Transpose": "Transpose", "Pad": "Pad",
-            "Reshape": "Reshape", "Flatten": "Flatten", "Squeeze": "Squeeze", "Unsqueeze": "Unsqueeze",
-            "Identity": "Identity", "Dropout": "Dropout"}
-# int8 ops whose output must have the input's scale and zero point (else a RequantizeS8 follows)
-SAME_QUANT = {"MaxPoolS8", "AvgPoolS8", "Concat", "Transpose", "Pad", "Reshape", "Flatten", "Squeeze",
-              "Unsqueeze", "Identity", "Dropout"}
-NHWC_OPS = {"ConvS8", "MaxPoolS8", "AvgPoolS8", "ReduceMeanS8"}
-ELEMENTWISE_OPS = {"AddS8", "MulS8", "LutS8", "RequantizeS8", "Copy"}
-
+# every op-specific rule is a trait or hook of the op's family (gen.ops.OpFamily); these passes only
+# drive them
 
 def is_quantized(g: Graph) -> bool:
-    return any(n.op in QDQ_OPS or n.op.startswith("QLinear") for n in g.nodes)
+    return any(is_quantized_op(n.op) for n in g.nodes)
 
 
 def quant_of(node: Node, g: Graph, what: str) -> Quant:
@@ -97,9 +84,6 @@ def _same_quant(a: Quant | None, b: Quant | None) -> bool:
         np.array_equal(a.zero_point, b.zero_point)
 
 
-BYTE_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity", "Dropout")
-
-
 def _dequantized(t: Tensor) -> np.ndarray:
     """A constant's real value: DequantizeLinear of its integers as onnxruntime computes it
     ((q - zero point) in int32, then times the scale in float32)."""
@@ -123,19 +107,6 @@ def _quantized(x: np.ndarray, q: Quant, dtype) -> np.ndarray:
     return np.clip(np.nan_to_num(v, nan=0.0), info.min, info.max).astype(dtype)
 
 
-def _moved_axis(node: Node, src: Tensor, out_shape: tuple[int, ...]) -> int | None:
-    """Where a per-axis quantization axis of `src` is after the byte move `node` (None: it is spread)."""
-    ax = src.quant.axis % len(src.shape)
-    if node.op == "Transpose":
-        perm = [int(p) for p in (node.attrs.get("perm") or list(range(len(src.shape)))[::-1])]
-        return perm.index(ax)
-    before = int(np.prod(src.shape[:ax], dtype=np.int64))
-    for k in range(len(out_shape)):
-        if int(np.prod(out_shape[:k], dtype=np.int64)) == before and out_shape[k] == src.shape[ax]:
-            return k
-    return None
-
-
 def _evaluate(node: Node, g: Graph, values: list) -> list[np.ndarray]:
     from onnx import helper
 
@@ -153,23 +124,23 @@ def _evaluate(node: Node, g: Graph, values: list) -> list[np.ndarray]:
 def _fold_node(node: Node, g: Graph) -> list[Tensor]:
     ins = [g.t(i) if i else None for i in node.inputs]
     outs = node.outputs
-    if node.op == "DequantizeLinear":
+    if has(node, "dequantizes"):
         # the integers keep their data and get the Quant: int8 kernels read them as they are
         return [Tensor(outs[0], ins[0].shape, str(ins[0].data.dtype), ins[0].data,
                        quant_of(node, g, "weight dequantization"))]
-    if node.op == "QuantizeLinear":
+    if has(node, "quantizes"):
         q = quant_of(node, g, "weight quantization")
         zp = g.const(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] else None
         dtype = np.int8 if zp is None else zp.dtype
         data = _quantized(_dequantized(ins[0]), q, dtype)
         return [Tensor(outs[0], tuple(data.shape), str(data.dtype), data, q)]
     src = ins[0]
-    if node.op in BYTE_OPS and src.quant is not None and all(t is None or t.quant is None for t in ins[1:]):
+    if has(node, "rearranges") and src.quant is not None and all(t is None or t.quant is None for t in ins[1:]):
         # moving the integers moves the real values: the Quant goes along (its axis with its dim)
         data = _evaluate(node, g, [src.data] + [t.data if t is not None else None for t in ins[1:]])[0]
         q = src.quant
         if q.axis is not None and q.per_channel:
-            axis = _moved_axis(node, src, tuple(data.shape))
+            axis = traits(node).moved_axis(node, src, tuple(data.shape))
             q = Quant(q.scale, q.zero_point, axis) if axis is not None else None
         if q is not None:
             return [Tensor(outs[0], tuple(data.shape), str(data.dtype), data, q)]
@@ -195,7 +166,7 @@ def fold_constants(g: Graph) -> None:
 def fold_activation_qdq(g: Graph) -> None:
     # DQ of an activation: consumers read the int8 tensor
     for node in list(g.nodes):
-        if node.op != "DequantizeLinear":
+        if not has(node, "dequantizes"):
             continue
         q = quant_of(node, g, "dequantization")
         src, out = node.inputs[0], node.outputs[0]
@@ -213,7 +184,7 @@ def fold_activation_qdq(g: Graph) -> None:
         rename_uses(g, out, src)
     # Q of a graph input: the boundary
     for node in list(g.nodes):
-        if node.op == "QuantizeLinear":
+        if has(node, "quantizes"):
             q = quant_of(node, g, "quantization")
             out = g.t(node.outputs[0])
             if out.dtype != "int8":
@@ -231,66 +202,22 @@ def fold_activation_qdq(g: Graph) -> None:
             raise GenError(f"int8 graph input '{name}' has no quantization parameters (no DequantizeLinear reads it)")
 
 
-def _int8_capable(node: Node, g: Graph) -> bool:
-    if node.op not in INT8_OPS:
-        return False
+def _int8_form(node: Node, g: Graph) -> str | None:
+    """The int8 op `node` becomes (its family's int8_form), if its activations are int8 with
+    quantization parameters; None: it has no integer form."""
+    fam = traits(node)
+    if not fam.int8_kernels.get(node.op):
+        return None
     acts = [i for i in node.inputs if i and not g.t(i).is_const]
     if not acts or any(g.t(i).dtype != "int8" or g.t(i).quant is None for i in acts):
-        return False
-    if node.op in ("Conv", "Gemm", "MatMul"):
-        w = g.t(node.inputs[1])
-        if not w.is_const or w.dtype != "int8" or w.quant is None:
-            return False
-        if np.any(w.quant.zero_point != 0):
-            return False                     # CMSIS-NN needs symmetric weights
-        if node.op == "MatMul" and len(w.shape) != 2:
-            return False
-        if node.op == "Gemm" and (int(node.attrs.get("transA", 0)) or float(node.attrs.get("alpha", 1.0)) != 1.0
-                                  or float(node.attrs.get("beta", 1.0)) != 1.0):
-            return False
-        if len(node.inputs) > 2 and node.inputs[2]:
-            b = g.t(node.inputs[2])
-            if not b.is_const or b.dtype != "int32":
-                return False
-        if node.op == "Conv" and len(g.t(node.inputs[0]).shape) not in (3, 4):
-            return False
-    if node.op in ("Add", "Mul"):
-        # CMSIS-NN's add/mul do not broadcast: two activations must have one shape; a constant operand
-        # (per-tensor int8) is stored broadcast to the output's shape
-        a, b = (g.t(i) for i in node.inputs[:2])
-        y = g.t(node.outputs[0])
-        for t in (a, b):
-            if t.is_const and (t.dtype != "int8" or t.quant is None or t.quant.per_channel):
-                return False
-            if not t.is_const and t.shape != y.shape:
-                return False
-    if node.op in ("MaxPool", "AveragePool", "GlobalAveragePool") and len(g.t(node.inputs[0]).shape) not in (3, 4):
-        return False                         # 1-D and 2-D pooling only
-    if node.op == "MaxPool" and any(d != 1 for d in node.attrs.get("dilations", [1])):
-        return False
-    if node.op == "AveragePool" and int(node.attrs.get("count_include_pad", 0)) and any(node.attrs.get("pads", [0])):
-        return False
-    if node.op == "ReduceMean":
-        # the mean over every spatial position of a channels-last tensor (1-D, 2-D, ... spatial)
-        x = g.t(node.inputs[0])
-        from .ops.reduce import reduce_axes
-        if len(x.shape) < 3 or reduce_axes(node, g) != list(range(2, len(x.shape))):
-            return False
-    if node.op == "Softmax":
-        # over the trailing axes in one of the two layouts (the channel axis is trailing channels last)
-        from .ops.softmax_s8 import softmax_rows
-        try:
-            if softmax_rows(node, g, None) is None and softmax_rows(node, g, "NHWC") is None:
-                return False
-        except GenError:
-            return False                     # the float op's check says what is wrong
-    return True
+        return None
+    return fam.int8_form(node, g)
 
 
 def fold_islands(g: Graph) -> None:
     """op -> (Relu/Clip) -> Q with int8 inputs: one int8 node writing the Q's output."""
     for qn in list(g.nodes):
-        if qn.op != "QuantizeLinear" or qn not in g.nodes:
+        if not has(qn, "quantizes") or qn not in g.nodes:
             continue
         f = qn.inputs[0]
         if f in g.outputs or f in g.inputs:
@@ -299,19 +226,15 @@ def fold_islands(g: Graph) -> None:
         if prod is None or g.consumers(f) != [qn]:
             continue
         act = None
-        if prod.op in ("Relu", "Clip") and prod.inputs[0] not in g.outputs:
+        if has(prod, "clamps") and prod.inputs[0] not in g.outputs:
             inner = g.producer(prod.inputs[0])
-            if inner is not None and inner.op in ("Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool",
-                                                  "MaxPool", "GlobalAveragePool") and \
-                    g.consumers(prod.inputs[0]) == [prod] and _int8_capable(inner, g):
-                if prod.op == "Relu":
-                    act = Activation("relu", 0.0, float("inf"), 0.0)
-                else:
-                    lo, hi = clip_bounds(prod, g)
-                    act = Activation("clip", lo, hi, 1.0)
+            if inner is not None and has(inner, "fuses_activation") and \
+                    g.consumers(prod.inputs[0]) == [prod] and _int8_form(inner, g) is not None:
+                act = traits(prod).activation(prod, g)
                 g.nodes.remove(prod)
                 prod = inner
-        if not _int8_capable(prod, g):
+        form = _int8_form(prod, g)
+        if form is None:
             if act is not None:   # put the activation back: this island runs in float
                 raise GenError("internal: activation folded into a float island", prod.name, prod.op)
             continue
@@ -319,59 +242,58 @@ def fold_islands(g: Graph) -> None:
         prod.outputs = [qn.outputs[0] if o in (f, prod.outputs[0]) else o for o in prod.outputs]
         g.nodes.remove(qn)
         prod.info["onnx_op"] = prod.op
-        prod.op = INT8_OPS[prod.op]
+        prod.op = form
 
 
 def global_pools_to_mean(g: Graph) -> None:
-    """A global average whose output scale differs from its input's is TFLite's int8 Mean: it
-    requantizes the sum before dividing, where an average then a requantize would round twice and
-    lose s_in / s_out LSB."""
+    """An int8 node whose output scale differs from its input's may have a kernel that requantizes
+    inside (its family's int8_requantizing_form): TFLite's int8 Mean for a global average requantizes the
+    sum before dividing, where an average then a requantize would round twice and lose s_in / s_out LSB."""
     for node in g.nodes:
-        if node.op != "AvgPoolS8":
+        alt = traits(node).int8_requantizing_form(node, g)
+        if alt is None:
             continue
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-        whole = node.info.get("onnx_op") == "GlobalAveragePool" or (
-            list(node.attrs.get("kernel_shape", [])) == list(x.shape[2:])
-            and not any(node.attrs.get("pads", [0])) and node.attrs.get("auto_pad", "NOTSET") in ("NOTSET", "VALID"))
-        if whole and len(y.shape) >= 3 and all(d == 1 for d in y.shape[2:]) and not _same_quant(x.quant, y.quant):
-            node.op = "ReduceMeanS8"
+        if not _same_quant(x.quant, y.quant):
+            node.op = alt
 
 
 def propagate_through_byte_ops(g: Graph) -> None:
     """QOperator graphs apply Flatten, MaxPool, ... to int8 tensors directly: the output keeps the input's
     quantization and the op becomes its int8 kernel."""
     for node in g.nodes:
-        if node.op not in ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "MaxPool", "Transpose", "Identity",
-                           "Dropout") or node.op.endswith("S8"):
+        if not traits(node).selects_values(node) or is_int8_kernel(node.op):
             continue
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
         if x.dtype == "int8" and x.quant is not None and y.dtype == "int8" and y.quant is None:
             y.quant = x.quant
-            if node.op == "MaxPool" and _int8_capable(node, g):
+            form = _int8_form(node, g)
+            if form is not None and form != node.op:
                 node.info["onnx_op"] = node.op
-                node.op = INT8_OPS[node.op]
+                node.op = form
 
 
 def requantize_where_needed(g: Graph) -> None:
     """Ops that move bytes keep scale and zero point; where the model changes them, requantize after."""
     for node in list(g.nodes):
-        if node.op not in SAME_QUANT:
+        if not has(node, "keeps_quant"):
             continue
-        ins = [i for i in node.inputs if i and not g.t(i).is_const][:1] if node.op != "Concat" else \
+        every = has(node, "requant_inputs")
+        ins = [i for i in node.inputs if i and not g.t(i).is_const][:1] if not every else \
             [i for i in node.inputs if i]
         y = g.t(node.outputs[0])
         qin = g.t(ins[0]).quant
-        if node.op == "Concat":   # every input in the output's quantization
+        if every:   # every input in the output's quantization
             for k, name in enumerate(node.inputs):
                 if name and not _same_quant(g.t(name).quant, y.quant):
                     tmp = _new_tensor(g, f"{name}_rq", g.t(name), quant=y.quant)
-                    g.nodes.insert(g.nodes.index(node), Node("RequantizeS8", f"{node.name}_rq{k}", [name], [tmp]))
+                    g.nodes.insert(g.nodes.index(node), Node(op_with("requantizes"), f"{node.name}_rq{k}", [name], [tmp]))
                     node.inputs[k] = tmp
             continue
         if _same_quant(qin, y.quant):
             continue
         tmp = _new_tensor(g, f"{y.name}_pre", y, quant=qin)
-        rq = Node("RequantizeS8", f"{node.name}_rq", [tmp], [y.name])
+        rq = Node(op_with("requantizes"), f"{node.name}_rq", [tmp], [y.name])
         # a fused Relu/Clip clamps in the output's quantization, after the requantize: clamped in the
         # input's, a bound beyond the input's int8 range would saturate there (Clip min 5 on an input
         # that reaches 1 gave the output's value of 1, not 5)
@@ -383,13 +305,13 @@ def requantize_where_needed(g: Graph) -> None:
 def float_fallback(g: Graph) -> None:
     """Nodes left with int8 inputs but no integer kernel compute in float between DQ and Q nodes."""
     for node in list(g.nodes):
-        if node.op.endswith("S8") or node.op in QDQ_OPS or node.op in SAME_QUANT:
+        if is_int8_kernel(node.op) or has(node, "is_qdq") or has(node, "keeps_quant"):
             continue
         changed = False
         for k, name in enumerate(node.inputs):
             if name and not g.t(name).is_const and g.t(name).dtype == "int8":
                 f = _new_tensor(g, f"{name}_f", g.t(name), dtype="float32", quant=None)
-                g.nodes.insert(g.nodes.index(node), Node("DequantizeLinear", f"{node.name}_dq{k}", [name], [f]))
+                g.nodes.insert(g.nodes.index(node), Node(op_with("dequantizes"), f"{node.name}_dq{k}", [name], [f]))
                 node.inputs[k] = f
                 changed = True
             elif name and g.t(name).is_const and g.t(name).quant is not None:
@@ -417,15 +339,15 @@ def _transpose(g: Graph, node_before: Node, src: str, to: str | None, tag: str) 
     t = g.t(src)
     out = _new_tensor(g, f"{src}_{'nhwc' if to else 'nchw'}", t, layout=to)
     g.nodes.insert(g.nodes.index(node_before),
-                   Node("LayoutS8", f"{node_before.name}_{tag}", [src], [out], {"to": to or "NCHW"}))
+                   Node(op_with("transposes_layout"), f"{node_before.name}_{tag}", [src], [out], {"to": to or "NCHW"}))
     return out
 
 
 def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
     """Channels last ('NHWC', any rank >= 3: [N, C, L] as [N, L, C]) from the NHWC kernels on, as far as
     the ops after them keep it; transposes only where an op needs the other order. What a layout means
-    in memory is gen.ops.layout's memory_perm."""
-    from .ops.softmax_s8 import softmax_rows
+    in memory is gen.ops.layout's memory_perm. Each op's family says what it needs (its layout trait,
+    layout_for): 'channels_last', 'any' (its first input's) or 'model'."""
     for name in g.inputs:
         t = g.t(name)
         if len(t.shape) >= 3 and (nhwc_io or same_bytes(t)):
@@ -446,22 +368,15 @@ def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
         ins = [k for k, i in enumerate(node.inputs) if i and not g.t(i).is_const]
         outs = [g.t(o) for o in node.outputs if o]
         first = g.t(node.inputs[ins[0]]).layout if ins else None
-        if node.op in NHWC_OPS:
+        kind = traits(node).layout_for(node, g, first)
+        if kind == "channels_last":
             for k in ins[:1]:
                 want(node, k, "NHWC")
             lay = "NHWC"
-        elif node.op == "SoftmaxS8":
-            x = g.t(node.inputs[0])
-            if softmax_rows(node, g, first) is None and not same_bytes(x):
-                first = None if first else "NHWC"
-            want(node, 0, first)
-            lay = first
-        elif node.op in ELEMENTWISE_OPS or node.op in ("Concat", "Pad", "Identity", "Dropout"):
+        elif kind == "any":
             for k in ins:
                 want(node, k, first)
             lay = first
-        elif node.op in VIEW_OPS and first == "NHWC" and keeps_channels_last(g.t(node.inputs[0]), outs[0]):
-            lay = "NHWC"                    # [N, C, L] <-> [N, C, 1, L]: the same bytes channels last
         else:   # views, FC, Transpose, float fallback, quantize/dequantize: model (row-major) order
             for k in ins:
                 want(node, k, None)
@@ -473,19 +388,15 @@ def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
         t = g.t(name)
         if t.layout == "NHWC" and not same_bytes(t) and not nhwc_io:
             out = _new_tensor(g, f"{name}_nchw", t, layout=None)
-            g.nodes.append(Node("LayoutS8", f"output{k}_layout", [name], [out], {"to": "NCHW"}))
+            g.nodes.append(Node(op_with("transposes_layout"), f"output{k}_layout", [name], [out], {"to": "NCHW"}))
             g.outputs[k] = out
-
-
-PLAIN_INTEGER_OPS = {"Identity", "Dropout", "Copy", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose",
-                     "Concat", "Pad"}
 
 
 def check_plain_integers(g: Graph) -> None:
     """Integer activations without quantization parameters are plain integers: ops that only move bytes
     take them as they are; nothing else has a kernel for them."""
     for node in g.nodes:
-        if node.op in PLAIN_INTEGER_OPS:
+        if has(node, "plain_integers"):
             continue
         for name in node.inputs:
             t = g.t(name) if name else None

@@ -21,6 +21,76 @@ class OpFamily:
     ops: tuple[str, ...] = ()          # ONNX op types owned by this family
     runtime: tuple[str, ...] = ()      # runtime_c files the emitted code needs
 
+    # ---- traits: what the passes (gen.passes, gen.qpasses) ask the family. A trait is a bool for
+    # every op of the family, or a tuple of the family's ops it holds for (see `has`).
+    int8_kernels: dict[str, str] = {}  # ONNX op -> the int8 op it becomes when its activations are int8
+    layout = "model"                   # int8 memory order: 'channels_last' (reads its first input and
+    #                                    writes channels last), 'any' (follows its first input: every
+    #                                    activation input in that layout) or 'model' (row-major)
+    keeps_quant = False                # the int8 output has its input's scale and zero point (else a
+    #                                    requantize follows)
+    requant_inputs = False             # keeps_quant over every input: each input is requantized to the
+    #                                    output's parameters (Concat), not the output after
+    plain_integers = False             # moves integers without quantization parameters as they are
+    rearranges = False                 # the output is its first input's elements rearranged: a quantized
+    #                                    constant keeps its integers and Quant (see moved_axis)
+    fuses_activation = False           # accepts a fused Relu/Clip/LeakyRelu (node.act)
+    folds_batchnorm = False            # a following BatchNormalization folds into its weights
+    is_batchnorm = False               # folds into a folds_batchnorm producer (scale_shift)
+    is_activation = False              # fuses into a fuses_activation producer (activation)
+    clamps = False                     # an int8 island folds it into its kernel's output range (activation)
+    is_view = False                    # output is a view of the input's bytes (no code)
+    may_alias_input = False            # output may share its input's arena bytes
+    is_cleanup = False                 # removed by passes (Identity, Dropout): check_removable first
+    is_copy = False                    # the plain copy passes keep where a removed op must write bytes
+    is_qdq = False                     # a quantize or dequantize boundary
+    quantizes = False                  # float -> int8 (QuantizeLinear)
+    dequantizes = False                # int8 -> float (DequantizeLinear)
+    requantizes = False                # int8 -> int8 with other parameters (inserted by qpasses)
+    transposes_layout = False          # int8 layout transpose (inserted by qpasses)
+
+    def int8_form(self, node: Node, g: Graph) -> str | None:
+        """The int8 op this node becomes, its activations being int8 with quantization parameters
+        (None: it has no integer form here and computes in float)."""
+        return self.int8_kernels.get(node.op)
+
+    def int8_requantizing_form(self, node: Node, g: Graph) -> str | None:
+        """An int8 op that computes this int8 node better when its output's quantization differs from
+        its input's (None: requantize after it)."""
+        return None
+
+    def layout_for(self, node: Node, g: Graph, first: str | None) -> str:
+        """The layout trait of this node, `first` being its first activation input's layout."""
+        return self.layout
+
+    def selects_values(self, node: Node) -> bool:
+        """Every output element is an input element: an int8 output keeps the input's quantization."""
+        return self.rearranges
+
+    def moved_axis(self, node: Node, src, out_shape: tuple[int, ...]) -> int | None:
+        """Where src's per-axis quantization axis is after this rearrangement (None: it is spread)."""
+        ax = src.quant.axis % len(src.shape)
+        before = int(np.prod(src.shape[:ax], dtype=np.int64))
+        for k in range(len(out_shape)):
+            if int(np.prod(out_shape[:k], dtype=np.int64)) == before and out_shape[k] == src.shape[ax]:
+                return k
+        return None
+
+    def activation(self, node: Node, g: Graph):
+        """The ir.Activation an is_activation/clamps node applies when fused into its producer."""
+        return None
+
+    def scale_shift(self, node: Node, g: Graph):
+        """An is_batchnorm node's per-channel (scale, shift)."""
+        raise NotImplementedError
+
+    def fold_batchnorm(self, node: Node, g: Graph, w, s, t, has_bias):
+        """A folds_batchnorm node's (weights, bias) with y * s + t folded in (may update attributes)."""
+        raise NotImplementedError
+
+    def check_removable(self, node: Node, g: Graph) -> None:
+        """Refuse (GenError) an is_cleanup node that passes cannot simply remove."""
+
     def check(self, node: Node, g: Graph) -> None:
         """Refuse (GenError) what the kernel cannot compute; called after passes."""
 
@@ -65,6 +135,66 @@ def register(cls: type[OpFamily]) -> type[OpFamily]:
     return cls
 
 
+_NO_FAMILY = OpFamily()
+
+
+def traits(node: Node) -> OpFamily:
+    """The family of node's op for its traits and pass hooks (an op no family owns: the defaults)."""
+    return REGISTRY.get(node.op, _NO_FAMILY)
+
+
+def has(node: Node | str, trait: str) -> bool:
+    """Whether the op of `node` (a Node or an op type) has `trait`: a bool trait of its family, or a
+    tuple trait naming it. Ops no family owns have none."""
+    op = node if isinstance(node, str) else node.op
+    v = getattr(REGISTRY.get(op, _NO_FAMILY), trait)
+    return op in v if isinstance(v, (tuple, frozenset, set)) else bool(v)
+
+
+def ops_with(trait: str) -> set[str]:
+    return {op for op in REGISTRY if has(op, trait)}
+
+
+def op_with(trait: str) -> str:
+    """The one op that has `trait` (the op passes insert for that role)."""
+    found = sorted(ops_with(trait))
+    assert len(found) == 1, (trait, found)
+    return found[0]
+
+
+def families_with(trait: str) -> list[OpFamily]:
+    return list({id(f): f for op, f in REGISTRY.items() if has(op, trait)}.values())
+
+
+def is_int8_kernel(op: str) -> bool:
+    """gen's own int8 kernels (their names end in S8; they are no ONNX ops)."""
+    return op.endswith("S8")
+
+
+def is_quantized_op(op: str) -> bool:
+    """A quantize/dequantize boundary or a QOperator op: the graph is quantized."""
+    return has(op, "is_qdq") or op.startswith("QLinear")
+
+
+def int8_weights(node: Node, g: Graph) -> bool:
+    """Input 1 is constant int8 weights with symmetric quantization (CMSIS-NN's) and input 2, if any,
+    a constant int32 bias."""
+    w = g.t(node.inputs[1])
+    if not w.is_const or w.dtype != "int8" or w.quant is None:
+        return False
+    if np.any(w.quant.zero_point != 0):
+        return False                     # CMSIS-NN needs symmetric weights
+    return True
+
+
+def int32_bias(node: Node, g: Graph) -> bool:
+    if len(node.inputs) > 2 and node.inputs[2]:
+        b = g.t(node.inputs[2])
+        if not b.is_const or b.dtype != "int32":
+            return False
+    return True
+
+
 def family(node: Node) -> OpFamily:
     fam = REGISTRY.get(node.op)
     if fam is None:
@@ -79,7 +209,8 @@ QUANTIZED_ONNX_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLin
 
 def supported_onnx_ops() -> set[str]:
     """ONNX op types gen accepts (internal int8 kernel names, which end in S8, are not ONNX ops)."""
-    return {op for op in REGISTRY if not op.endswith("S8") and op != "Copy"} | PASS_ONLY_OPS | QUANTIZED_ONNX_OPS
+    return {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy")} | PASS_ONLY_OPS | \
+        QUANTIZED_ONNX_OPS
 
 
 # ---------------------------------------------------------------- values gen writes into C
@@ -233,5 +364,5 @@ def as_2d(values: list[int], fill: int) -> list[int]:
     return [fill] + list(values) if len(values) == 1 else list(values)
 
 
-from . import activation, batchnorm, conv, elementwise, gemm, layout, pool, reduce, softmax  # noqa: E402,F401
+from . import activation, batchnorm, conv, elementwise, gemm, identity, layout, pool, reduce, softmax  # noqa: E402,F401
 from . import conv_s8, elementwise_s8, fc_s8, pool_s8, quantize, softmax_s8  # noqa: E402,F401

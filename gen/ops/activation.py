@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from ..errors import GenError
+from ..ir import Activation as FusedActivation
 from . import OpFamily, c_int32, check_finite, register
 
 CODES = {"Relu": "GEN_RELU", "Sigmoid": "GEN_SIGMOID", "Tanh": "GEN_TANH", "HardSigmoid": "GEN_HARDSIGMOID",
@@ -39,6 +40,20 @@ def clip_bounds(node, g) -> tuple[float, float]:
 class Activation(OpFamily):
     ops = tuple(CODES)
     runtime = ("gen_f32.h", "gen_f32.c")
+    int8_kernels = {"Sigmoid": "LutS8", "Tanh": "LutS8", "HardSwish": "LutS8", "HardSigmoid": "LutS8",
+                    "LeakyRelu": "LutS8", "Relu": "RequantizeS8", "Clip": "RequantizeS8"}
+    is_activation = ("Relu", "Clip", "LeakyRelu")    # fused into a float producer
+    clamps = ("Relu", "Clip")                       # folded into an int8 kernel's output range
+
+    def activation(self, node, g):
+        if node.op == "Relu":
+            return FusedActivation("relu", 0.0, float("inf"), 0.0)
+        if node.op == "Clip":
+            lo, hi = clip_bounds(node, g)
+            return FusedActivation("clip", lo, hi, 1.0)
+        if node.op == "LeakyRelu":
+            return FusedActivation("leakyrelu", float("-inf"), float("inf"), float(node.attrs.get("alpha", 0.01)))
+        return None
 
     def check(self, node, g):
         if g.t(node.inputs[0]).dtype != "float32":

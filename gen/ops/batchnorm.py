@@ -28,6 +28,10 @@ def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
 class BatchNormalization(OpFamily):
     ops = ("BatchNormalization",)
     runtime = ("gen_f32.h", "gen_f32.c")
+    is_batchnorm = True
+
+    def scale_shift(self, node, g):
+        return bn_scale_shift(node, g)
 
     def check(self, node, g):
         bn_scale_shift(node, g)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, as_2d, c_params, check_window, register, spatial
+from . import OpFamily, as_2d, c_params, check_window, int8_weights, int32_bias, register, spatial
 
 
 def conv_geometry(node, g) -> dict:
@@ -46,6 +46,19 @@ def conv_geometry(node, g) -> dict:
 class Conv(OpFamily):
     ops = ("Conv",)
     runtime = ("gen_f32.h", "gen_f32.c")
+    int8_kernels = {"Conv": "ConvS8"}
+    fuses_activation = True
+    folds_batchnorm = True
+
+    def int8_form(self, node, g):
+        if not int8_weights(node, g) or not int32_bias(node, g) or len(g.t(node.inputs[0]).shape) not in (3, 4):
+            return None
+        return super().int8_form(node, g)
+
+    def fold_batchnorm(self, node, g, w, s, t, has_bias):
+        w2 = w * s.reshape((-1,) + (1,) * (w.ndim - 1))
+        b = g.const(node.inputs[2]).astype(np.float32) if has_bias else np.zeros(w.shape[0], np.float32)
+        return w2, b * s + t
 
     def check(self, node, g):
         conv_geometry(node, g)

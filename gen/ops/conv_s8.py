@@ -65,6 +65,7 @@ def _dims(p):
 @register
 class ConvS8(OpFamily):
     ops = ("ConvS8",)
+    layout = "channels_last"
     runtime = RUNTIME
 
     def check(self, node, g):

@@ -29,6 +29,20 @@ def coalesce(out_shape, *strides):
 class Binary(OpFamily):
     ops = tuple(BINARY_CODES)
     runtime = ("gen_f32.h", "gen_f32.c")
+    int8_kernels = {"Add": "AddS8", "Mul": "MulS8"}
+    fuses_activation = True
+
+    def int8_form(self, node, g):
+        # CMSIS-NN's add/mul do not broadcast: two activations must have one shape; a constant operand
+        # (per-tensor int8) is stored broadcast to the output's shape
+        a, b = (g.t(i) for i in node.inputs[:2])
+        y = g.t(node.outputs[0])
+        for t in (a, b):
+            if t.is_const and (t.dtype != "int8" or t.quant is None or t.quant.per_channel):
+                return None
+            if not t.is_const and t.shape != y.shape:
+                return None
+        return super().int8_form(node, g)
 
     def check(self, node, g):
         y = g.t(node.outputs[0])

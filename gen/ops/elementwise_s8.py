@@ -31,6 +31,7 @@ def const_operand(g, name: str, y) -> np.ndarray:
 @register
 class ElementwiseS8(OpFamily):
     ops = ("AddS8", "MulS8")
+    layout = "any"
     runtime = RUNTIME
 
     def check(self, node, g):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, broadcast_strides, c_int32, check_finite, dims6, register
+from . import OpFamily, broadcast_strides, c_int32, check_finite, dims6, int8_weights, int32_bias, register
 
 
 def _c_strides(c_shape: tuple[int, ...]) -> tuple[int, int]:
@@ -29,6 +29,29 @@ def gemm_dims(node, g) -> tuple[int, int, int]:
 class Gemm(OpFamily):
     ops = ("Gemm",)
     runtime = ("gen_f32.h", "gen_f32.c")
+    int8_kernels = {"Gemm": "FullyConnectedS8"}
+    fuses_activation = True
+    folds_batchnorm = True
+
+    def int8_form(self, node, g):
+        if not int8_weights(node, g) or not int32_bias(node, g):
+            return None
+        if int(node.attrs.get("transA", 0)) or float(node.attrs.get("alpha", 1.0)) != 1.0 \
+                or float(node.attrs.get("beta", 1.0)) != 1.0:
+            return None
+        return super().int8_form(node, g)
+
+    def fold_batchnorm(self, node, g, w, s, t, has_bias):
+        if int(node.attrs.get("transB", 0)):
+            w2 = w * s.reshape(-1, 1)
+        else:
+            w2 = w * s.reshape(1, -1)
+        beta = float(node.attrs.get("beta", 1.0))
+        c = g.const(node.inputs[2]).astype(np.float32) * np.float32(beta) if has_bias else np.float32(0)
+        c = np.broadcast_to(c, np.broadcast_shapes(np.shape(c), s.shape)) if np.ndim(c) < 2 else c
+        b2 = (c * s + t).astype(np.float32)
+        node.attrs["beta"] = 1.0
+        return w2, b2
 
     def check(self, node, g):
         m, k, n = gemm_dims(node, g)
@@ -97,6 +120,13 @@ def matmul_dims(node, g):
 class MatMul(OpFamily):
     ops = ("MatMul",)
     runtime = ("gen_f32.h", "gen_f32.c")
+    int8_kernels = {"MatMul": "FullyConnectedS8"}
+    fuses_activation = True
+
+    def int8_form(self, node, g):
+        if not int8_weights(node, g) or len(g.t(node.inputs[1]).shape) != 2 or not int32_bias(node, g):
+            return None
+        return super().int8_form(node, g)
 
     def check(self, node, g):
         a2, b2, batch = matmul_dims(node, g)

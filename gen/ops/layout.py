@@ -93,6 +93,18 @@ def _inputs_of(node, g, acts, layout):
 @register
 class View(OpFamily):
     ops = VIEW_OPS
+    int8_kernels = {op: op for op in VIEW_OPS}
+    keeps_quant = True
+    plain_integers = True
+    rearranges = True
+    is_view = True
+    may_alias_input = True
+
+    def layout_for(self, node, g, first):
+        # [N, C, L] <-> [N, C, 1, L]: the same bytes channels last
+        if first == "NHWC" and keeps_channels_last(g.t(node.inputs[0]), g.t(node.outputs[0])):
+            return "any"
+        return "model"
 
     def check(self, node, g):
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
@@ -114,6 +126,9 @@ class View(OpFamily):
 class Copy(OpFamily):
     """A copy that passes keep where a graph output is a graph input or another output (Identity)."""
     ops = ("Copy",)
+    layout = "any"
+    plain_integers = True
+    is_copy = True
 
     def kernel(self, node, g):
         return "memcpy"
@@ -126,6 +141,11 @@ class Copy(OpFamily):
 @register
 class Concat(OpFamily):
     ops = ("Concat",)
+    int8_kernels = {"Concat": "Concat"}
+    layout = "any"
+    keeps_quant = True
+    requant_inputs = True
+    plain_integers = True
     runtime = ("gen_layout.h", "gen_layout.c")
 
     def check(self, node, g):
@@ -172,6 +192,15 @@ class Concat(OpFamily):
 @register
 class Transpose(OpFamily):
     ops = ("Transpose",)
+    int8_kernels = {"Transpose": "Transpose"}
+    keeps_quant = True
+    plain_integers = True
+    rearranges = True
+
+    def moved_axis(self, node, src, out_shape):
+        ax = src.quant.axis % len(src.shape)
+        perm = [int(p) for p in (node.attrs.get("perm") or list(range(len(src.shape)))[::-1])]
+        return perm.index(ax)
     runtime = ("gen_layout.h", "gen_layout.c")
 
     def perm(self, node, g):
@@ -207,6 +236,10 @@ class Transpose(OpFamily):
 @register
 class Pad(OpFamily):
     ops = ("Pad",)
+    int8_kernels = {"Pad": "Pad"}
+    layout = "any"
+    keeps_quant = True
+    plain_integers = True
     runtime = ("gen_layout.h", "gen_layout.c")
 
     def pads(self, node, g):

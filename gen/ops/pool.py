@@ -40,6 +40,20 @@ def pool_geometry(node, g) -> dict:
 class Pool(OpFamily):
     ops = ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool")
     runtime = ("gen_f32.h", "gen_f32.c")
+    int8_kernels = {"MaxPool": "MaxPoolS8", "AveragePool": "AvgPoolS8", "GlobalAveragePool": "AvgPoolS8"}
+    fuses_activation = True
+
+    def int8_form(self, node, g):
+        if len(g.t(node.inputs[0]).shape) not in (3, 4):
+            return None                          # 1-D and 2-D pooling only
+        if node.op == "MaxPool" and any(d != 1 for d in node.attrs.get("dilations", [1])):
+            return None
+        if node.op == "AveragePool" and int(node.attrs.get("count_include_pad", 0)) and any(node.attrs.get("pads", [0])):
+            return None
+        return super().int8_form(node, g)
+
+    def selects_values(self, node):
+        return node.op == "MaxPool"
 
     def check(self, node, g):
         pool_geometry(node, g)

@@ -29,6 +29,19 @@ def pool_s8_params(node, g) -> dict:
 class PoolS8(OpFamily):
     ops = ("MaxPoolS8", "AvgPoolS8")
     runtime = RUNTIME
+    layout = "channels_last"
+    keeps_quant = True
+
+    def int8_requantizing_form(self, node, g):
+        # a global average with another output scale is TFLite's int8 Mean: it requantizes the sum
+        # before dividing, where an average then a requantize would round twice
+        if node.op != "AvgPoolS8":
+            return None
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        whole = node.info.get("onnx_op") == "GlobalAveragePool" or (
+            list(node.attrs.get("kernel_shape", [])) == list(x.shape[2:])
+            and not any(node.attrs.get("pads", [0])) and node.attrs.get("auto_pad", "NOTSET") in ("NOTSET", "VALID"))
+        return "ReduceMeanS8" if whole and len(y.shape) >= 3 and all(d == 1 for d in y.shape[2:]) else None
 
     def check(self, node, g):
         p = pool_s8_params(node, g)

@@ -18,6 +18,9 @@ RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
 @register
 class QuantizeLinear(OpFamily):
     ops = ("QuantizeLinear", "DequantizeLinear")
+    is_qdq = True
+    quantizes = ("QuantizeLinear",)
+    dequantizes = ("DequantizeLinear",)
     runtime = RUNTIME
 
     def check(self, node, g):
@@ -66,6 +69,8 @@ def requantize_params(node, g) -> dict:
 @register
 class RequantizeS8(OpFamily):
     ops = ("RequantizeS8",)
+    layout = "any"
+    requantizes = True
     runtime = RUNTIME
 
     def check(self, node, g):
@@ -110,6 +115,7 @@ def lut_table(node, g) -> np.ndarray:
 @register
 class LutS8(OpFamily):
     ops = ("LutS8",)
+    layout = "any"
     runtime = RUNTIME
 
     def check(self, node, g):
@@ -144,6 +150,7 @@ def reduce_mean_params(node, g) -> dict:
 @register
 class ReduceMeanS8(OpFamily):
     ops = ("ReduceMeanS8",)
+    layout = "channels_last"
     runtime = RUNTIME
 
     def check(self, node, g):
@@ -171,6 +178,7 @@ class ReduceMeanS8(OpFamily):
 class LayoutS8(OpFamily):
     """Channels first <-> channels last of a tensor of rank 3 to 6 (any element size)."""
     ops = ("LayoutS8",)
+    transposes_layout = True
     runtime = ("gen_layout.h", "gen_layout.c")
 
     def layouts(self, node):

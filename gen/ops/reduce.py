@@ -29,6 +29,14 @@ def reduce_axes(node, g) -> list[int]:
 class ReduceMean(OpFamily):
     ops = ("ReduceMean",)
     runtime = ("gen_f32.h", "gen_f32.c")
+    int8_kernels = {"ReduceMean": "ReduceMeanS8"}
+
+    def int8_form(self, node, g):
+        # the mean over every spatial position of a channels-last tensor (1-D, 2-D, ... spatial)
+        x = g.t(node.inputs[0])
+        if len(x.shape) < 3 or reduce_axes(node, g) != list(range(2, len(x.shape))):
+            return None
+        return super().int8_form(node, g)
 
     def check(self, node, g):
         reduce_axes(node, g)

@@ -25,6 +25,17 @@ def softmax_split(node, g) -> tuple[int, int, int]:
 @register
 class Softmax(OpFamily):
     ops = ("Softmax",)
+    int8_kernels = {"Softmax": "SoftmaxS8"}
+
+    def int8_form(self, node, g):
+        # over the trailing axes in one of the two layouts (the channel axis is trailing channels last)
+        from .softmax_s8 import softmax_rows
+        try:
+            if softmax_rows(node, g, None) is None and softmax_rows(node, g, "NHWC") is None:
+                return None
+        except GenError:
+            return None                          # the float op's check says what is wrong
+        return super().int8_form(node, g)
     runtime = ("gen_f32.h", "gen_f32.c")
 
     def check(self, node, g):

@@ -67,6 +67,12 @@ class SoftmaxS8(OpFamily):
     ops = ("SoftmaxS8",)
     runtime = RUNTIME
 
+    def layout_for(self, node, g, first):
+        # rows over the trailing axes in the input's layout, else in the other one
+        if softmax_rows(node, g, first) is None and not same_bytes(g.t(node.inputs[0])):
+            first = None if first else "NHWC"
+        return "channels_last" if first == "NHWC" else "model"
+
     def check(self, node, g):
         softmax_s8_params(node, g)
 
