@@ -287,7 +287,8 @@ def requantize_where_needed(g: Graph) -> None:
             for k, name in enumerate(node.inputs):
                 if name and not _same_quant(g.t(name).quant, y.quant):
                     tmp = _new_tensor(g, f"{name}_rq", g.t(name), quant=y.quant)
-                    g.nodes.insert(g.nodes.index(node), Node(op_with("requantizes"), f"{node.name}_rq{k}", [name], [tmp]))
+                    rq = Node(op_with("requantizes"), f"{node.name}_rq{k}", [name], [tmp])
+                    g.nodes.insert(g.nodes.index(node), rq)
                     node.inputs[k] = tmp
             continue
         if _same_quant(qin, y.quant):

@@ -48,7 +48,8 @@ class Pool(OpFamily):
             return None                          # 1-D and 2-D pooling only
         if node.op == "MaxPool" and any(d != 1 for d in node.attrs.get("dilations", [1])):
             return None
-        if node.op == "AveragePool" and int(node.attrs.get("count_include_pad", 0)) and any(node.attrs.get("pads", [0])):
+        if node.op == "AveragePool" and int(node.attrs.get("count_include_pad", 0)) \
+                and any(node.attrs.get("pads", [0])):
             return None
         return super().int8_form(node, g)
 
