@@ -9,7 +9,7 @@ import numpy as np
 from . import emit, frontend, outdir, passes, qpasses
 from .errors import GenError
 from .ir import Graph
-from .ops import family, supported_onnx_ops
+from .ops import family, freeze, supported_onnx_ops
 from .plan import make_plan
 
 EXAMPLE_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples", "digits_cnn.onnx")
@@ -61,6 +61,7 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
         qpasses.check_plain_integers(g)
     passes.run(g)
     unique_node_names(g)
+    freeze(g)       # the graph is final: families' params (OpFamily.params) are computed from here on
     check_limits(g, None, None, flash_limit)
     for node in g.nodes:
         family(node).check(node, g)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from gen import int8ref as ref
 from gen import quant
+from gen.ops import cmsis_scratch
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ROOT / "runtime_c"
@@ -148,7 +149,7 @@ class CKernels:
         bdims, odims = self._dims(1, 1, 1, o), self._dims(n, oh, ow, o)
         size = self.lib.arm_convolve_wrapper_s8_get_buffer_size_dsp(params, idims, fdims, odims)
         if ctx_size == "auto":
-            ctx_size = max(size, ref.conv_wrapper_s8_buffer_size(x.shape, w.shape, stride=stride, padding=padding,
+            ctx_size = max(size, cmsis_scratch.conv_wrapper_s8_buffer_size(x.shape, w.shape, stride=stride, padding=padding,
                                                                  dilation=dilation, safe=True))
         out = np.zeros((n, oh, ow, o), np.int8) if out_init is None else _s8(out_init).copy()
         b = self._buf("int32_t[]", _i32(bias)) if bias is not None else self.ffi.NULL
@@ -679,15 +680,15 @@ def test_status_codes(ck):
 def test_buffer_sizes(ck, case, dw):
     x, w = case["input"], case["filter"]
     got = ck.conv_buffer_size(x.shape, w.shape, case["output_hw"], case["stride"], case["padding"], case["dilation"])
-    assert got == ref.conv_wrapper_s8_buffer_size(x.shape, w.shape, stride=case["stride"], padding=case["padding"],
+    assert got == cmsis_scratch.conv_wrapper_s8_buffer_size(x.shape, w.shape, stride=case["stride"], padding=case["padding"],
                                                   dilation=case["dilation"])
     assert got == ck.conv_buffer_size(x.shape, w.shape, case["output_hw"], case["stride"], case["padding"],
                                       case["dilation"], dsp=False)
     x, w = dw["input"], dw["filter"]
     got = ck.depthwise_buffer_size(x.shape, w.shape, dw["output_hw"], dw["ch_mult"], dw["padding"], dw["dilation"])
-    assert got == ref.depthwise_conv_wrapper_s8_buffer_size(x.shape, w.shape, padding=dw["padding"],
+    assert got == cmsis_scratch.depthwise_conv_wrapper_s8_buffer_size(x.shape, w.shape, padding=dw["padding"],
                                                             dilation=dw["dilation"])
-    assert ck.lib.arm_avgpool_s8_get_buffer_size(3, x.shape[3]) == ref.avgpool_s8_buffer_size(3, x.shape[3])
+    assert ck.lib.arm_avgpool_s8_get_buffer_size(3, x.shape[3]) == cmsis_scratch.avgpool_s8_buffer_size(3, x.shape[3])
     assert ck.lib.arm_fully_connected_s8_get_buffer_size(ck._dims(5, 1, 1, 7)) == 0
 
 

@@ -4,9 +4,17 @@ An op family knows, for the nodes it owns: the checks that refuse what it cannot
 with the node), the MACs, the scratch bytes it needs in the arena, the kernel it calls (for the
 summary) and the C it emits. Adding an op touches only its family's module (and the import list
 below).
+
+Parameters: a family computes what its hooks need (multipliers, shifts, transposed weights,
+geometry) once per node in `prepare`, which returns a frozen dataclass and runs the checks that
+refuse the node (c_int32, requant, check_accumulator). The hooks read it through `params`, which
+caches it in node.info["params"]. Parameters exist only for the final graph: the driver calls
+`freeze(g)` after the passes (which drops every cached value and marks the graph), and `params`
+asserts that mark, so a pass can never read, nor leave behind, parameters of a node it changes.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -15,6 +23,17 @@ from ..errors import GenError
 from ..ir import Graph, Node
 
 INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
+
+
+PARAMS_KEY = "params"       # node.info key of the cached prepare() result
+FROZEN_KEY = "params_frozen"  # g.options key set by freeze(): the passes are done
+
+
+def freeze(g: Graph) -> None:
+    """The passes are done: drop every node's cached parameters and allow OpFamily.params from now on."""
+    for node in g.nodes:
+        node.info.pop(PARAMS_KEY, None)
+    g.options[FROZEN_KEY] = True
 
 
 class OpFamily:
@@ -90,6 +109,20 @@ class OpFamily:
 
     def check_removable(self, node: Node, g: Graph) -> None:
         """Refuse (GenError) an is_cleanup node that passes cannot simply remove."""
+
+    def prepare(self, node: Node, g: Graph):
+        """The node's parameters as a frozen dataclass, computed and checked (GenError) once."""
+        raise NotImplementedError(f"{type(self).__name__} has no prepare")
+
+    def params(self, node: Node, g: Graph):
+        """prepare(node, g), computed on first use and cached on the node (after the passes only)."""
+        assert g.options.get(FROZEN_KEY), \
+            f"params of '{node.name}' read before the passes are done (driver.freeze has not run)"
+        p = node.info.get(PARAMS_KEY)
+        if p is None:
+            p = self.prepare(node, g)
+            node.info[PARAMS_KEY] = p
+        return p
 
     def check(self, node: Node, g: Graph) -> None:
         """Refuse (GenError) what the kernel cannot compute; called after passes."""
@@ -257,6 +290,16 @@ def c_params(p: dict, node: Node | None, what: str = "parameter") -> dict:
         elif isinstance(v, np.ndarray) and v.dtype.kind in "iu":
             c_int32s(v, f"{what} {k}", node)
     return p
+
+
+def c_fields(p, node: Node | None, what: str = "parameter"):
+    """c_params over the fields of a frozen parameter dataclass (in field order); returns it with
+    integers as Python ints and its numpy arrays read-only."""
+    values = c_params({f.name: getattr(p, f.name) for f in dataclasses.fields(p)}, node, what)
+    for v in values.values():
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+    return dataclasses.replace(p, **values)
 
 
 # float constant inputs that may hold +-Inf (not NaN): Clip's bounds, Pad's constant value

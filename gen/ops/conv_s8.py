@@ -5,61 +5,93 @@ for depthwise. Per-channel multipliers and shifts are QuantizeMultiplier(s_in * 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_params, register
+from . import OpFamily, c_fields, cmsis_scratch, register
 from .conv import conv_geometry
 from .s8common import act_range, bias_int32, check_accumulator, cmsis_ctx, dims, per_channel_quant, requant
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_convolve_s8.c", "arm_depthwise_conv_s8.c")
 
 
-def is_depthwise(p: dict) -> bool:
-    return p["group"] == p["c"] and p["group"] > 1
+@dataclass(frozen=True)
+class ConvS8Params:
+    """A ConvS8 node's parameters; the geometry (conv_geometry's fields) is 2-D and NCHW."""
+    n: int
+    c: int
+    h: int
+    w: int
+    m: int
+    oh: int
+    ow: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+    pb: int
+    pr: int
+    group: int
+    in_offset: int                  # minus the input zero point
+    out_offset: int                 # the output zero point
+    mult: np.ndarray                # int32 [m], per output channel
+    shift: np.ndarray               # int32 [m]
+    act: tuple[int, int]            # (act_min, act_max)
+    kind: str                       # "depthwise" or "conv"
+    ch_mult: int | None             # depthwise only: output channels per input channel
+    filter: np.ndarray              # int8, depthwise [kh, kw, m], conv [m, kh, kw, c // group] (OHWI)
+    bias: np.ndarray                # int32 [m], in the accumulator's scale
+
+    @property
+    def depthwise(self) -> bool:
+        return self.kind == "depthwise"
+
+    def cmsis_dims(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """(input, filter, output) cmsis_nn_dims as NHWC tuples."""
+        ind = (self.n, self.h, self.w, self.c)
+        outd = (self.n, self.oh, self.ow, self.m)
+        fd = (1, self.kh, self.kw, self.m) if self.depthwise else (self.m, self.kh, self.kw, self.c // self.group)
+        return ind, fd, outd
 
 
-def conv_s8_params(node, g) -> dict:
-    p = conv_geometry(node, g)
+def is_depthwise(group: int, c: int) -> bool:
+    return group == c and group > 1
+
+
+def conv_s8_params(node, g) -> ConvS8Params:
+    geo = conv_geometry(node, g)
+    m, c, kh, kw, group = geo["m"], geo["c"], geo["kh"], geo["kw"], geo["group"]
     x, w, y = g.t(node.inputs[0]), g.t(node.inputs[1]), g.t(node.outputs[0])
-    if p["n"] != 1 and is_depthwise(p):
-        pass
     wq = w.quant
     if wq.axis not in (None, 0):
         raise GenError("per-channel weight scales must be on axis 0 (output channels)", node.name, node.op)
-    w_scale = np.broadcast_to(wq.scale.reshape(-1), (p["m"],)) if wq.per_channel else np.full(p["m"], wq.s(),
-                                                                                              np.float32)
+    w_scale = np.broadcast_to(wq.scale.reshape(-1), (m,)) if wq.per_channel else np.full(m, wq.s(), np.float32)
     mult, shift = requant(quant.conv_scale(x.quant.s(), w_scale, y.quant.s()),
                           "requantization scale (input x weight / output)", node)
-    p.update(in_offset=-x.quant.zp(), out_offset=y.quant.zp(), mult=mult, shift=shift, act=act_range(node, y))
     wdata = w.data.astype(np.int8)
-    if is_depthwise(p):
-        p["kind"] = "depthwise"
-        p["ch_mult"] = p["m"] // p["c"]
-        p["filter"] = np.ascontiguousarray(wdata.reshape(p["m"], p["kh"], p["kw"]).transpose(1, 2, 0))
+    if is_depthwise(group, c):
+        kind, ch_mult = "depthwise", m // c
+        filt = np.ascontiguousarray(wdata.reshape(m, kh, kw).transpose(1, 2, 0))
     else:
-        p["kind"] = "conv"
-        cg = p["c"] // p["group"]
-        p["filter"] = np.ascontiguousarray(wdata.reshape(p["m"], cg, p["kh"], p["kw"]).transpose(0, 2, 3, 1))
-    p["bias"] = bias_int32(node, g, x.quant.s() * w_scale, p["m"])
+        kind, ch_mult = "conv", None
+        filt = np.ascontiguousarray(wdata.reshape(m, c // group, kh, kw).transpose(0, 2, 3, 1))
+    bias = bias_int32(node, g, x.quant.s() * w_scale, m)
     # worst case |bias| + sum |w| * max |x - zp| (either summation order CMSIS-NN uses), per output channel
-    wabs = np.abs(p["filter"].astype(np.int64))
-    wsum = wabs.sum(axis=(0, 1)) if p["kind"] == "depthwise" else wabs.reshape(p["m"], -1).sum(axis=1)
+    wabs = np.abs(filt.astype(np.int64))
+    wsum = wabs.sum(axis=(0, 1)) if kind == "depthwise" else wabs.reshape(m, -1).sum(axis=1)
     span = 128 + abs(x.quant.zp())
-    check_accumulator(np.abs(p["bias"].astype(np.int64)) + wsum * span, p["shift"],
+    check_accumulator(np.abs(bias.astype(np.int64)) + wsum * span, shift,
                       "bias + weights x inputs, shifted by the requantization", node)
-    return c_params(p, node, "convolution parameter")
-
-
-def _dims(p):
-    ind = (p["n"], p["h"], p["w"], p["c"])
-    outd = (p["n"], p["oh"], p["ow"], p["m"])
-    if p["kind"] == "depthwise":
-        fd = (1, p["kh"], p["kw"], p["m"])
-    else:
-        fd = (p["m"], p["kh"], p["kw"], p["c"] // p["group"])
-    return ind, fd, outd
+    p = ConvS8Params(**geo, in_offset=-x.quant.zp(), out_offset=y.quant.zp(), mult=mult, shift=shift,
+                     act=act_range(node, y), kind=kind, ch_mult=ch_mult, filter=filt, bias=bias)
+    return c_fields(p, node, "convolution parameter")
 
 
 @register
@@ -68,67 +100,71 @@ class ConvS8(OpFamily):
     layout = "channels_last"
     runtime = RUNTIME
 
+    def prepare(self, node, g):
+        return conv_s8_params(node, g)
+
     def check(self, node, g):
-        p = conv_s8_params(node, g)
-        if p["kind"] == "depthwise" and p["n"] != 1:
+        p = self.params(node, g)
+        if p.depthwise and p.n != 1:
             raise GenError("int8 depthwise convolution needs batch 1", node.name, node.op)
-        if p["kind"] == "depthwise" and p["ch_mult"] == 1 and (p["kh"], p["kw"]) == (3, 3) and \
-                p["dh"] == p["dw"] == 1 and p["pt"] <= 1 and p["pl"] <= 1 and \
-                (p["ow"] - 1) * p["sw"] + 3 - p["w"] - p["pl"] > 1:
+        if p.depthwise and p.ch_mult == 1 and (p.kh, p.kw) == (3, 3) and p.dh == p.dw == 1 and p.pt <= 1 and \
+                p.pl <= 1 and (p.ow - 1) * p.sw + 3 - p.w - p.pl > 1:
             g.notes.append(f"depthwise '{node.name}': CMSIS-NN v7.0.0's 3x3 kernel reads the wrong column when the "
                            "right padding exceeds 1; gen's portable kernel is right, but do not link the real "
                            "CMSIS-NN (GEN_USE_CMSIS_NN) for this model")
 
     def macs(self, node, g):
-        p = conv_geometry(node, g)
-        return p["n"] * p["m"] * p["oh"] * p["ow"] * (p["c"] // p["group"]) * p["kh"] * p["kw"]
+        p = self.params(node, g)
+        return p.n * p.m * p.oh * p.ow * (p.c // p.group) * p.kh * p.kw
 
     def kernel(self, node, g):
-        kind = conv_s8_params(node, g)["kind"]
-        return "arm_depthwise_conv_wrapper_s8" if kind == "depthwise" else "arm_convolve_wrapper_s8"
+        return "arm_depthwise_conv_wrapper_s8" if self.params(node, g).depthwise else "arm_convolve_wrapper_s8"
 
     def scratch(self, node, g):
-        p = conv_s8_params(node, g)
-        ind, fd, outd = _dims(p)
-        pad, dil, stride = (p["pt"], p["pl"]), (p["dh"], p["dw"]), (p["sh"], p["sw"])
-        if p["kind"] == "depthwise":
-            size = int8ref.depthwise_conv_wrapper_s8_buffer_size(ind, fd, padding=pad, dilation=dil)
-            mve = int8ref.depthwise_conv_wrapper_s8_buffer_size_mve(ind, fd, outd, stride=stride, padding=pad,
-                                                                    dilation=dil)
+        p = self.params(node, g)
+        ind, fd, outd = p.cmsis_dims()
+        pad, dil, stride = (p.pt, p.pl), (p.dh, p.dw), (p.sh, p.sw)
+        if p.depthwise:
+            size = cmsis_scratch.depthwise_conv_wrapper_s8_buffer_size(ind, fd, padding=pad, dilation=dil)
+            mve = cmsis_scratch.depthwise_conv_wrapper_s8_buffer_size_mve(ind, fd, outd, stride=stride, padding=pad,
+                                                                          dilation=dil)
         else:
-            size = int8ref.conv_wrapper_s8_buffer_size(ind, fd, stride=stride, padding=pad, dilation=dil, safe=True)
-            mve = int8ref.conv_wrapper_s8_buffer_size_mve(ind, fd, outd, stride=stride, padding=pad, dilation=dil)
+            size = cmsis_scratch.conv_wrapper_s8_buffer_size(ind, fd, stride=stride, padding=pad, dilation=dil,
+                                                             safe=True)
+            mve = cmsis_scratch.conv_wrapper_s8_buffer_size_mve(ind, fd, outd, stride=stride, padding=pad,
+                                                                dilation=dil)
         return max(size, mve) if g.options.get("scratch") == "helium" else size
 
     def reference(self, node, g, x):
-        p = conv_s8_params(node, g)
-        kw = dict(input_offset=p["in_offset"], output_offset=p["out_offset"], multiplier=p["mult"],
-                  shift=p["shift"], stride=(p["sh"], p["sw"]), padding=(p["pt"], p["pl"]),
-                  dilation=(p["dh"], p["dw"]), act_min=p["act"][0], act_max=p["act"][1], output_hw=(p["oh"], p["ow"]))
-        x = x.reshape(_dims(p)[0])
-        if p["kind"] == "depthwise":
-            return int8ref.depthwise_conv_s8(x, p["filter"].reshape(_dims(p)[1]), p["bias"], ch_mult=p["ch_mult"], **kw)
-        return int8ref.conv_s8(x, p["filter"], p["bias"], **kw)
+        p = self.params(node, g)
+        ind, fd, _ = p.cmsis_dims()
+        kw = dict(input_offset=p.in_offset, output_offset=p.out_offset, multiplier=p.mult, shift=p.shift,
+                  stride=(p.sh, p.sw), padding=(p.pt, p.pl), dilation=(p.dh, p.dw), act_min=p.act[0],
+                  act_max=p.act[1], output_hw=(p.oh, p.ow))
+        x = x.reshape(ind)
+        if p.depthwise:
+            return int8ref.depthwise_conv_s8(x, p.filter.reshape(fd), p.bias, ch_mult=p.ch_mult, **kw)
+        return int8ref.conv_s8(x, p.filter, p.bias, **kw)
 
     def emit(self, node, g, ctx):
-        p = conv_s8_params(node, g)
-        ind, fd, outd = _dims(p)
-        w = ctx.array(p["filter"], "w")
-        b = ctx.array(p["bias"], "b")
-        q = per_channel_quant(ctx, p["mult"], p["shift"], node)
-        tile = lambda a, b_: f"{{{p[b_]}, {p[a]}}}"  # noqa: E731  cmsis_nn_tile is {w, h}
-        lo, hi = p["act"]
-        if p["kind"] == "depthwise":
+        p = self.params(node, g)
+        ind, fd, outd = p.cmsis_dims()
+        w = ctx.array(p.filter, "w")
+        b = ctx.array(p.bias, "b")
+        q = per_channel_quant(ctx, p.mult, p.shift, node)
+        tile = lambda h, w_: f"{{{w_}, {h}}}"  # noqa: E731  cmsis_nn_tile is {w, h}
+        lo, hi = p.act
+        if p.depthwise:
             prm = ctx.params("cmsis_nn_dw_conv_params",
-                             f"{p['in_offset']}, {p['out_offset']}, {p['ch_mult']}, {tile('sh', 'sw')}, "
-                             f"{tile('pt', 'pl')}, {tile('dh', 'dw')}, {{{lo}, {hi}}}", "dwp")
+                             f"{p.in_offset}, {p.out_offset}, {p.ch_mult}, {tile(p.sh, p.sw)}, "
+                             f"{tile(p.pt, p.pl)}, {tile(p.dh, p.dw)}, {{{lo}, {hi}}}", "dwp")
             fn = "arm_depthwise_conv_wrapper_s8"
         else:
             prm = ctx.params("cmsis_nn_conv_params",
-                             f"{p['in_offset']}, {p['out_offset']}, {tile('sh', 'sw')}, {tile('pt', 'pl')}, "
-                             f"{tile('dh', 'dw')}, {{{lo}, {hi}}}", "convp")
+                             f"{p.in_offset}, {p.out_offset}, {tile(p.sh, p.sw)}, {tile(p.pt, p.pl)}, "
+                             f"{tile(p.dh, p.dw)}, {{{lo}, {hi}}}", "convp")
             fn = "arm_convolve_wrapper_s8"
         return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {q}, {dims(ctx, ind, node)}, "
                 f"{ctx.ptr(node.inputs[0])}, "
-                f"{dims(ctx, fd)}, {w}, {dims(ctx, (1, 1, 1, p['m']))}, {b}, {dims(ctx, outd)}, "
+                f"{dims(ctx, fd)}, {w}, {dims(ctx, (1, 1, 1, p.m))}, {b}, {dims(ctx, outd)}, "
                 f"{ctx.ptr(node.outputs[0])}));")

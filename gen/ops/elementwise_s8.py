@@ -1,25 +1,77 @@
 """int8 Add and Mul on CMSIS-NN (arm_elementwise_add_s8 / arm_elementwise_mul_s8), TFLite's parameters."""
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 
 from .. import int8ref, quant
-from . import OpFamily, c_params, register
+from . import OpFamily, c_fields, register
 from .layout import to_memory
 from .s8common import act_range, check_accumulator, check_shift
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_elementwise_s8.c")
 
 
-def elementwise_params(node, g) -> dict:
+@dataclass(frozen=True)
+class AddS8Params:
+    """TFLite's int8 Add: each input offset, shifted left and requantized, then the sum requantized."""
+    input_1_offset: int
+    input_1_mult: int
+    input_1_shift: int
+    input_2_offset: int
+    input_2_mult: int
+    input_2_shift: int
+    left_shift: int
+    out_offset: int
+    out_mult: int
+    out_shift: int
+    out_activation_min: int
+    out_activation_max: int
+    size: int
+
+    def kernel_args(self) -> dict:
+        """The keyword arguments of int8ref.elementwise_add_s8 (all but size)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "size"}
+
+
+@dataclass(frozen=True)
+class MulS8Params:
+    """TFLite's int8 Mul: the product of the offset inputs requantized."""
+    input_1_offset: int
+    input_2_offset: int
+    out_offset: int
+    out_mult: int
+    out_shift: int
+    out_activation_min: int
+    out_activation_max: int
+    size: int
+
+    kernel_args = AddS8Params.kernel_args
+
+
+def elementwise_params(node, g) -> AddS8Params | MulS8Params:
     a, b, y = (g.t(n) for n in (node.inputs[0], node.inputs[1], node.outputs[0]))
     if node.op == "AddS8":
-        p = quant.add_params(a.quant.s(), a.quant.zp(), b.quant.s(), b.quant.zp(), y.quant.s(), y.quant.zp())
+        q, cls = quant.add_params(a.quant.s(), a.quant.zp(), b.quant.s(), b.quant.zp(), y.quant.s(), y.quant.zp()), \
+            AddS8Params
     else:
-        p = quant.mul_params(a.quant.s(), a.quant.zp(), b.quant.s(), b.quant.zp(), y.quant.s(), y.quant.zp())
-    p = {k: int(v) for k, v in p.items()}
-    p["out_activation_min"], p["out_activation_max"] = act_range(node, y)
-    p["size"] = y.size
+        q, cls = quant.mul_params(a.quant.s(), a.quant.zp(), b.quant.s(), b.quant.zp(), y.quant.s(), y.quant.zp()), \
+            MulS8Params
+    lo, hi = act_range(node, y)
+    p = c_fields(cls(**{k: int(v) for k, v in q.items()}, out_activation_min=lo, out_activation_max=hi,
+                     size=y.size), node, f"{node.op} parameter")
+    check_shift(p.out_mult, p.out_shift, "output requantization", node)
+    if isinstance(p, AddS8Params):
+        # each input: ((x - zp) << left_shift) requantized by a multiplier < 1, then their sum requantized
+        bound = 0
+        for mult, shift, k in ((p.input_1_mult, p.input_1_shift, 1), (p.input_2_mult, p.input_2_shift, 2)):
+            check_shift(mult, shift, f"input {k} requantization", node)
+            real = quant.dequantize_multiplier(mult, shift)
+            bound += int(255 * 2 ** p.left_shift * float(real)) + 1
+        check_accumulator(bound, p.out_shift, "sum of the scaled inputs, shifted by the output requantization", node)
+    else:
+        check_accumulator(255 * 255, p.out_shift, "product of the inputs, shifted by the requantization", node)
     return p
 
 
@@ -34,20 +86,11 @@ class ElementwiseS8(OpFamily):
     layout = "any"
     runtime = RUNTIME
 
+    def prepare(self, node, g):
+        return elementwise_params(node, g)
+
     def check(self, node, g):
-        p = c_params(elementwise_params(node, g), node, f"{node.op} parameter")
-        check_shift(p["out_mult"], p["out_shift"], "output requantization", node)
-        if node.op == "AddS8":
-            # each input: ((x - zp) << left_shift) requantized by a multiplier < 1, then their sum requantized
-            bound = 0
-            for k in (1, 2):
-                check_shift(p[f"input_{k}_mult"], p[f"input_{k}_shift"], f"input {k} requantization", node)
-                real = quant.dequantize_multiplier(p[f"input_{k}_mult"], p[f"input_{k}_shift"])
-                bound += int(255 * 2 ** p["left_shift"] * float(real)) + 1
-            check_accumulator(bound, p["out_shift"], "sum of the scaled inputs, shifted by the output requantization",
-                              node)
-        else:
-            check_accumulator(255 * 255, p["out_shift"], "product of the inputs, shifted by the requantization", node)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "arm_elementwise_add_s8" if node.op == "AddS8" else "arm_elementwise_mul_s8"
@@ -56,20 +99,20 @@ class ElementwiseS8(OpFamily):
         y = g.t(node.outputs[0])
         it = iter(acts)
         a, b = (const_operand(g, i, y) if g.t(i).is_const else next(it) for i in node.inputs[:2])
-        p = elementwise_params(node, g)
-        del p["size"]
-        return (int8ref.elementwise_add_s8 if node.op == "AddS8" else int8ref.elementwise_mul_s8)(a, b, **p)
+        p = self.params(node, g)
+        return (int8ref.elementwise_add_s8 if node.op == "AddS8" else int8ref.elementwise_mul_s8)(a, b,
+                                                                                                 **p.kernel_args())
 
     def emit(self, node, g, ctx):
-        p = elementwise_params(node, g)
+        p = self.params(node, g)
         yt = g.t(node.outputs[0])
         a, b = (ctx.array(const_operand(g, i, yt), "k") if g.t(i).is_const else ctx.ptr(i) for i in node.inputs[:2])
         y = ctx.ptr(node.outputs[0])
-        if node.op == "AddS8":
-            return (f"GEN_CHECK(arm_elementwise_add_s8({a}, {b}, {p['input_1_offset']}, {p['input_1_mult']}, "
-                    f"{p['input_1_shift']}, {p['input_2_offset']}, {p['input_2_mult']}, {p['input_2_shift']}, "
-                    f"{p['left_shift']}, {y}, {p['out_offset']}, {p['out_mult']}, {p['out_shift']}, "
-                    f"{p['out_activation_min']}, {p['out_activation_max']}, {p['size']}));")
-        return (f"GEN_CHECK(arm_elementwise_mul_s8({a}, {b}, {p['input_1_offset']}, {p['input_2_offset']}, {y}, "
-                f"{p['out_offset']}, {p['out_mult']}, {p['out_shift']}, {p['out_activation_min']}, {p['out_activation_max']}, "
-                f"{p['size']}));")
+        if isinstance(p, AddS8Params):
+            return (f"GEN_CHECK(arm_elementwise_add_s8({a}, {b}, {p.input_1_offset}, {p.input_1_mult}, "
+                    f"{p.input_1_shift}, {p.input_2_offset}, {p.input_2_mult}, {p.input_2_shift}, "
+                    f"{p.left_shift}, {y}, {p.out_offset}, {p.out_mult}, {p.out_shift}, "
+                    f"{p.out_activation_min}, {p.out_activation_max}, {p.size}));")
+        return (f"GEN_CHECK(arm_elementwise_mul_s8({a}, {b}, {p.input_1_offset}, {p.input_2_offset}, {y}, "
+                f"{p.out_offset}, {p.out_mult}, {p.out_shift}, {p.out_activation_min}, {p.out_activation_max}, "
+                f"{p.size}));")

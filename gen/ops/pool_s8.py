@@ -7,9 +7,11 @@ zero, as TFLite does (count_include_pad = 0).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .. import int8ref
 from ..errors import GenError
-from . import OpFamily, register
+from . import OpFamily, cmsis_scratch, register
 from .layout import require_channels_last
 from .pool import pool_geometry
 from .s8common import act_range, check_accumulator, cmsis_ctx, dims
@@ -17,11 +19,38 @@ from .s8common import act_range, check_accumulator, cmsis_ctx, dims
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_pool_s8.c")
 
 
-def pool_s8_params(node, g) -> dict:
-    p = pool_geometry(node, g)
-    if p["dh"] != 1 or p["dw"] != 1:
+@dataclass(frozen=True)
+class PoolS8Params:
+    """A pooling node's geometry (pool_geometry's fields, 2-D) and fused activation range."""
+    nc: int
+    h: int
+    w: int
+    oh: int
+    ow: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+    pb: int
+    pr: int
+    n: int
+    c: int
+    act: tuple[int, int]            # (act_min, act_max)
+
+
+def pool_s8_params(node, g) -> PoolS8Params:
+    geo = pool_geometry(node, g)
+    if geo["dh"] != 1 or geo["dw"] != 1:
         raise GenError("int8 pooling with dilations is not supported", node.name, node.op)
-    p["act"] = act_range(node, g.t(node.outputs[0]))
+    p = PoolS8Params(**geo, act=act_range(node, g.t(node.outputs[0])))
+    if p.n != 1:
+        raise GenError("int8 pooling needs batch 1", node.name, node.op)
+    if node.op == "AvgPoolS8":
+        check_accumulator(128 * p.kh * p.kw, 0, "sum over the pooling window", node)
     return p
 
 
@@ -43,12 +72,11 @@ class PoolS8(OpFamily):
             and not any(node.attrs.get("pads", [0])) and node.attrs.get("auto_pad", "NOTSET") in ("NOTSET", "VALID"))
         return "ReduceMeanS8" if whole and len(y.shape) >= 3 and all(d == 1 for d in y.shape[2:]) else None
 
+    def prepare(self, node, g):
+        return pool_s8_params(node, g)
+
     def check(self, node, g):
-        p = pool_s8_params(node, g)
-        if p["n"] != 1:
-            raise GenError("int8 pooling needs batch 1", node.name, node.op)
-        if node.op == "AvgPoolS8":
-            check_accumulator(128 * p["kh"] * p["kw"], 0, "sum over the pooling window", node)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"
@@ -56,23 +84,22 @@ class PoolS8(OpFamily):
     def scratch(self, node, g):
         if node.op != "AvgPoolS8":
             return 0
-        p = pool_s8_params(node, g)
-        return int8ref.avgpool_s8_buffer_size(p["ow"], p["c"])
+        p = self.params(node, g)
+        return cmsis_scratch.avgpool_s8_buffer_size(p.ow, p.c)
 
     def reference(self, node, g, x):
         require_channels_last(node, g, node.inputs[0])
-        p = pool_s8_params(node, g)
+        p = self.params(node, g)
         fn = int8ref.max_pool_s8 if node.op == "MaxPoolS8" else int8ref.avgpool_s8
-        return fn(x.reshape(1, p["h"], p["w"], p["c"]), kernel=(p["kh"], p["kw"]), stride=(p["sh"], p["sw"]),
-                  padding=(p["pt"], p["pl"]), act_min=p["act"][0], act_max=p["act"][1], output_hw=(p["oh"], p["ow"]))
+        return fn(x.reshape(1, p.h, p.w, p.c), kernel=(p.kh, p.kw), stride=(p.sh, p.sw), padding=(p.pt, p.pl),
+                  act_min=p.act[0], act_max=p.act[1], output_hw=(p.oh, p.ow))
 
     def emit(self, node, g, ctx):
         require_channels_last(node, g, node.inputs[0])
-        p = pool_s8_params(node, g)
-        lo, hi = p["act"]
-        prm = ctx.params("cmsis_nn_pool_params", f"{{{p['sw']}, {p['sh']}}}, {{{p['pl']}, {p['pt']}}}, {{{lo}, {hi}}}",
-                         "poolp")
+        p = self.params(node, g)
+        lo, hi = p.act
+        prm = ctx.params("cmsis_nn_pool_params", f"{{{p.sw}, {p.sh}}}, {{{p.pl}, {p.pt}}}, {{{lo}, {hi}}}", "poolp")
         fn = "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"
-        return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {dims(ctx, (1, p['h'], p['w'], p['c']))}, "
-                f"{ctx.ptr(node.inputs[0])}, {dims(ctx, (1, p['kh'], p['kw'], 1))}, "
-                f"{dims(ctx, (1, p['oh'], p['ow'], p['c']))}, {ctx.ptr(node.outputs[0])}));")
+        return (f"GEN_CHECK({fn}({cmsis_ctx(ctx, node)}, {prm}, {dims(ctx, (1, p.h, p.w, p.c))}, "
+                f"{ctx.ptr(node.inputs[0])}, {dims(ctx, (1, p.kh, p.kw, 1))}, "
+                f"{dims(ctx, (1, p.oh, p.ow, p.c))}, {ctx.ptr(node.outputs[0])}));")

@@ -4,15 +4,33 @@ the NCHW <-> NHWC layout transposes that qpasses inserts.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_int32, c_params, check_finite, contiguous_strides, dims6, register
+from . import OpFamily, c_fields, c_int32, check_finite, contiguous_strides, dims6, register
 from .layout import mem_shape, memory_perm, require_channels_last, to_memory, to_model
 from .s8common import act_range, check_accumulator, ordered_range, requant
 
 RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
+
+
+@dataclass(frozen=True)
+class QuantizeParams:
+    size: int                       # elements
+    scale: float                    # the int8 side's per-tensor scale and zero point
+    zero_point: int
+
+
+def quantize_params(node, g) -> QuantizeParams:
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    q = (y if node.op == "QuantizeLinear" else x).quant
+    if q is None or q.per_channel:
+        raise GenError(f"{node.op} needs per-tensor int8 parameters here", node.name, node.op)
+    return QuantizeParams(size=c_int32(x.size, "element count", node), scale=q.s(),
+                          zero_point=c_int32(q.zp(), "zero point", node, -128, 127))
 
 
 @register
@@ -23,32 +41,44 @@ class QuantizeLinear(OpFamily):
     dequantizes = ("DequantizeLinear",)
     runtime = RUNTIME
 
+    def prepare(self, node, g):
+        return quantize_params(node, g)
+
     def check(self, node, g):
-        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-        q = (y if node.op == "QuantizeLinear" else x).quant
-        if q is None or q.per_channel:
-            raise GenError(f"{node.op} needs per-tensor int8 parameters here", node.name, node.op)
-        c_int32(x.size, "element count", node)
-        c_int32(q.zp(), "zero point", node, -128, 127)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_s8_quantize_f32" if node.op == "QuantizeLinear" else "gen_s8_dequantize_f32"
 
     def reference(self, node, g, x):
+        p = self.params(node, g)
         if node.op == "QuantizeLinear":
-            q = g.t(node.outputs[0]).quant
-            return int8ref.quantize_f32(x, q.s(), q.zp())
-        q = g.t(node.inputs[0]).quant
-        return int8ref.dequantize_f32(x, q.s(), q.zp())
+            return int8ref.quantize_f32(x, p.scale, p.zero_point)
+        return int8ref.dequantize_f32(x, p.scale, p.zero_point)
 
     def emit(self, node, g, ctx):
-        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-        q = (y if node.op == "QuantizeLinear" else x).quant
+        p = self.params(node, g)
         fn = "gen_s8_quantize_f32" if node.op == "QuantizeLinear" else "gen_s8_dequantize_f32"
-        return f"{fn}({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.size}, {ctx.flt(q.s())}, {q.zp()});"
+        return f"{fn}({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p.size}, {ctx.flt(p.scale)}, " \
+               f"{p.zero_point});"
 
 
-def requantize_params(node, g) -> dict:
+@dataclass(frozen=True)
+class RequantizeS8Params:
+    in_offset: int                  # minus the input zero point
+    mult: int
+    shift: int
+    out_offset: int                 # the output zero point
+    lo: int                         # the clamp: fused activation and a lowered Relu/Clip
+    hi: int
+    size: int
+
+
+def requantize_params(node, g) -> RequantizeS8Params:
+    for name in (node.inputs[0], node.outputs[0]):
+        if g.t(name).quant is None or g.t(name).dtype != "int8":
+            raise GenError(f"'{name}' is not an int8 tensor with quantization parameters (a float constant in an "
+                           "int8 graph needs a QuantizeLinear/DequantizeLinear pair)", node.name, node.op)
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
     m, s = requant(quant.requantize_scale(x.quant.s(), y.quant.s()), "requantization scale (input / output)", node)
     check_accumulator(255, s, "input minus zero point, shifted by the requantization", node)
@@ -62,8 +92,8 @@ def requantize_params(node, g) -> dict:
         a, b = quant.activation_range("clip", y.quant.s(), y.quant.zp(), clip_min=c_lo, clip_max=c_hi)
         lo, hi = max(lo, a), min(hi, b)
     lo, hi = ordered_range(lo, hi)
-    return c_params(dict(in_offset=-x.quant.zp(), mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi,
-                         size=x.size), node, "requantization parameter")
+    return c_fields(RequantizeS8Params(in_offset=-x.quant.zp(), mult=int(m), shift=int(s), out_offset=y.quant.zp(),
+                                       lo=lo, hi=hi, size=x.size), node, "requantization parameter")
 
 
 @register
@@ -73,25 +103,24 @@ class RequantizeS8(OpFamily):
     requantizes = True
     runtime = RUNTIME
 
+    def prepare(self, node, g):
+        return requantize_params(node, g)
+
     def check(self, node, g):
-        for name in (node.inputs[0], node.outputs[0]):
-            if g.t(name).quant is None or g.t(name).dtype != "int8":
-                raise GenError(f"'{name}' is not an int8 tensor with quantization parameters (a float constant in an "
-                               "int8 graph needs a QuantizeLinear/DequantizeLinear pair)", node.name, node.op)
-        requantize_params(node, g)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_s8_requantize"
 
     def reference(self, node, g, x):
-        p = requantize_params(node, g)
-        return int8ref.requantize_s8(x, input_offset=p["in_offset"], mult=p["mult"], shift=p["shift"],
-                                     output_offset=p["out_offset"], act_min=p["lo"], act_max=p["hi"])
+        p = self.params(node, g)
+        return int8ref.requantize_s8(x, input_offset=p.in_offset, mult=p.mult, shift=p.shift,
+                                     output_offset=p.out_offset, act_min=p.lo, act_max=p.hi)
 
     def emit(self, node, g, ctx):
-        p = requantize_params(node, g)
-        return (f"gen_s8_requantize({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p['size']}, "
-                f"{p['in_offset']}, {p['mult']}, {p['shift']}, {p['out_offset']}, {p['lo']}, {p['hi']});")
+        p = self.params(node, g)
+        return (f"gen_s8_requantize({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p.size}, "
+                f"{p.in_offset}, {p.mult}, {p.shift}, {p.out_offset}, {p.lo}, {p.hi});")
 
 
 def lut_table(node, g) -> np.ndarray:
@@ -112,39 +141,70 @@ def lut_table(node, g) -> np.ndarray:
     raise GenError(f"no int8 table for {op}", node.name, node.op)
 
 
+@dataclass(frozen=True)
+class LutS8Params:
+    size: int                       # elements
+    table: np.ndarray               # int8 [256], indexed by x + 128
+
+
+def lut_params(node, g) -> LutS8Params:
+    size = c_int32(g.t(node.inputs[0]).size, "element count", node)
+    for a in ("alpha", "beta"):
+        if a in node.attrs:
+            check_finite(node.attrs[a], f"attribute {a}", node)
+    table = np.asarray(lut_table(node, g), np.int8)
+    table.flags.writeable = False
+    return LutS8Params(size=size, table=table)
+
+
 @register
 class LutS8(OpFamily):
     ops = ("LutS8",)
     layout = "any"
     runtime = RUNTIME
 
+    def prepare(self, node, g):
+        return lut_params(node, g)
+
     def check(self, node, g):
-        c_int32(g.t(node.inputs[0]).size, "element count", node)
-        for a in ("alpha", "beta"):
-            if a in node.attrs:
-                check_finite(node.attrs[a], f"attribute {a}", node)
-        lut_table(node, g)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_s8_lut"
 
     def reference(self, node, g, x):
-        return int8ref.lut(x, lut_table(node, g))
+        return int8ref.lut(x, self.params(node, g).table)
 
     def emit(self, node, g, ctx):
-        table = ctx.array(np.asarray(lut_table(node, g), np.int8), "lut")
-        return f"gen_s8_lut({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {g.t(node.inputs[0]).size}, {table});"
+        p = self.params(node, g)
+        table = ctx.array(p.table, "lut")
+        return f"gen_s8_lut({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p.size}, {table});"
 
 
-def reduce_mean_params(node, g) -> dict:
+@dataclass(frozen=True)
+class ReduceMeanS8Params:
+    """A mean over the spatial positions of a channels-last [N, spatial..., C] tensor."""
+    batches: int
+    spatial: int
+    channels: int
+    in_offset: int                  # minus the input zero point
+    mult: int
+    shift: int
+    out_offset: int                 # the output zero point
+    lo: int                         # (act_min, act_max) of the fused activation
+    hi: int
+
+
+def reduce_mean_params(node, g) -> ReduceMeanS8Params:
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
     m, s = requant(quant.requantize_scale(x.quant.s(), y.quant.s()), "requantization scale (input / output)", node)
     spatial = int(np.prod(x.shape[2:], dtype=np.int64))
     check_accumulator(255 * spatial, s, "sum over the reduced axes, shifted by the requantization", node)
     lo, hi = act_range(node, y)
     # channels last [N, spatial..., C] in memory (1-D, 2-D, ... spatial), mean over the spatial positions
-    return c_params(dict(batches=x.shape[0], spatial=spatial, channels=x.shape[1], in_offset=-x.quant.zp(),
-                         mult=int(m), shift=int(s), out_offset=y.quant.zp(), lo=lo, hi=hi), node, "mean parameter")
+    return c_fields(ReduceMeanS8Params(batches=x.shape[0], spatial=spatial, channels=x.shape[1],
+                                       in_offset=-x.quant.zp(), mult=int(m), shift=int(s), out_offset=y.quant.zp(),
+                                       lo=lo, hi=hi), node, "mean parameter")
 
 
 @register
@@ -153,25 +213,37 @@ class ReduceMeanS8(OpFamily):
     layout = "channels_last"
     runtime = RUNTIME
 
+    def prepare(self, node, g):
+        return reduce_mean_params(node, g)
+
     def check(self, node, g):
-        reduce_mean_params(node, g)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_s8_reduce_mean"
 
     def reference(self, node, g, x):
         require_channels_last(node, g, node.inputs[0])
-        p = reduce_mean_params(node, g)
-        return int8ref.reduce_mean_s8(x.reshape(p["batches"], p["spatial"], p["channels"]), input_offset=p["in_offset"],
-                                      mult=p["mult"], shift=p["shift"], output_offset=p["out_offset"],
-                                      act_min=p["lo"], act_max=p["hi"])
+        p = self.params(node, g)
+        return int8ref.reduce_mean_s8(x.reshape(p.batches, p.spatial, p.channels), input_offset=p.in_offset,
+                                      mult=p.mult, shift=p.shift, output_offset=p.out_offset, act_min=p.lo,
+                                      act_max=p.hi)
 
     def emit(self, node, g, ctx):
         require_channels_last(node, g, node.inputs[0])
-        p = reduce_mean_params(node, g)
-        return (f"gen_s8_reduce_mean({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p['batches']}, "
-                f"{p['spatial']}, {p['channels']}, {p['in_offset']}, {p['mult']}, {p['shift']}, {p['out_offset']}, "
-                f"{p['lo']}, {p['hi']});")
+        p = self.params(node, g)
+        return (f"gen_s8_reduce_mean({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p.batches}, "
+                f"{p.spatial}, {p.channels}, {p.in_offset}, {p.mult}, {p.shift}, {p.out_offset}, "
+                f"{p.lo}, {p.hi});")
+
+
+@dataclass(frozen=True)
+class LayoutS8Params:
+    src: str | None                 # the input's and the output's layout (None: model order)
+    dst: str | None
+    shape: tuple[int, ...]          # the output's memory shape
+    strides: tuple[int, ...]        # for each output memory axis, its element stride in the input
+    elem_bytes: int
 
 
 @register
@@ -185,27 +257,28 @@ class LayoutS8(OpFamily):
         to = None if node.attrs["to"] == "NCHW" else node.attrs["to"]
         return ("NHWC" if to is None else None), to
 
-    def perm_strides(self, node, g):
+    def prepare(self, node, g):
         t = g.t(node.inputs[0])
+        if not 3 <= len(t.shape) <= 6:
+            raise GenError("internal: a layout change needs rank 3 to 6", node.name, node.op)
         src, dst = self.layouts(node)
         pin, pout = memory_perm(t, src), memory_perm(t, dst)
         in_strides = contiguous_strides(mem_shape(t, src))
-        return list(mem_shape(t, dst)), [in_strides[pin.index(a)] for a in pout]
+        return LayoutS8Params(src=src, dst=dst, shape=tuple(mem_shape(t, dst)),
+                              strides=tuple(in_strides[pin.index(a)] for a in pout), elem_bytes=t.nbytes // t.size)
 
     def check(self, node, g):
-        if not 3 <= len(g.t(node.inputs[0]).shape) <= 6:
-            raise GenError("internal: a layout change needs rank 3 to 6", node.name, node.op)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_transpose"
 
     def reference(self, node, g, x):
         t = g.t(node.inputs[0])
-        src, dst = self.layouts(node)
-        return to_memory(t, to_model(t, x, src), dst)
+        p = self.params(node, g)
+        return to_memory(t, to_model(t, x, p.src), p.dst)
 
     def emit(self, node, g, ctx):
-        shape, strides = self.perm_strides(node, g)
-        t = g.t(node.inputs[0])
-        prm = ctx.params("gen_transpose_params", f"{len(shape)}, {dims6(shape, node)}, {dims6(strides, node)}")
-        return f"gen_transpose({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {t.nbytes // t.size}, {prm});"
+        p = self.params(node, g)
+        prm = ctx.params("gen_transpose_params", f"{len(p.shape)}, {dims6(p.shape, node)}, {dims6(p.strides, node)}")
+        return f"gen_transpose({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p.elem_bytes}, {prm});"
