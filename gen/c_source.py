@@ -3,6 +3,7 @@ the invoke function (one commented block per node) and the entry points NAME_run
 from __future__ import annotations
 
 import os
+import re
 from string import Template
 
 import numpy as np
@@ -35,6 +36,9 @@ class EmitContext:
         up = prefix.upper()
         self.tensor_offset = {t: f"{up}_T{k}_OFFSET" for k, t in enumerate(plan.offsets)}
         self.scratch_offset = {n: f"{up}_SCRATCH{k}_OFFSET" for k, n in enumerate(plan.scratch)}
+        self._offset_value = {**{m: plan.offsets[t] for t, m in self.tensor_offset.items()},
+                              **{m: plan.scratch[n].offset for n, m in self.scratch_offset.items()}}
+        self._offset_macro = re.compile(rf"\b{up}_(?:T|SCRATCH)\d+_OFFSET\b")
 
     def _name(self, hint: str) -> str:
         hint = c_identifier(hint)
@@ -69,8 +73,10 @@ class EmitContext:
 
     def params(self, ctype: str, init: str, hint: str = "p") -> str:
         """A static const parameter struct; returns a pointer expression to it."""
-        key = f"{ctype}={init}".encode()
-        if key not in self._arrays:      # identical parameter structs are stored once
+        # identical parameter structs are stored once: compared with the offsets' values, as before
+        # they were named (two scratch buffers at one offset share one cmsis_nn_context)
+        key = f"{ctype}={self._offset_macro.sub(lambda m: str(self._offset_value[m.group(0)]), init)}".encode()
+        if key not in self._arrays:
             name = self._name(hint)
             self.decls.append(f"static const {ctype} {name} = {{{init}}};")
             self._arrays[key] = name
