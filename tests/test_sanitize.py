@@ -192,7 +192,7 @@ def test_guard_bytes_catch_a_write_past_the_arena():
 def test_asan_catches_a_read_past_the_input():
     files = _tiny_files()
     src = files["tiny.c"].decode()
-    m = re.search(r"memcpy\(ARENA \+ \d+, input0, (\d+) \* sizeof", src)
+    m = re.search(r"memcpy\(ARENA \+ \w+, input0, (\d+) \* sizeof", src)
     files = _patched(files, m.group(0), m.group(0).replace(m.group(1), str(int(m.group(1)) + 1)))
     with pytest.raises(RuntimeError, match="heap-buffer-overflow"):
         HostModel(files, sanitize=True).run(np.zeros((1, 3, 8, 8), np.float32))

@@ -1,0 +1,63 @@
+"""The plan JSON (NAME_plan.json): the summary of the library, its layers, tensors and scratch."""
+from __future__ import annotations
+
+import json
+import os
+
+from . import __version__
+from .ir import Graph
+from .ops import family
+from .plan import Plan
+
+
+def layer_table(g: Graph, plan: Plan, node_weights: dict[str, int]) -> list[dict]:
+    rows = []
+    for node in g.nodes:
+        fam = family(node)
+        out = node.outputs[0]
+        sb = plan.scratch.get(node.name)
+        rows.append({
+            "node": node.name, "op": node.op + (f"+{node.act.kind}" if node.act else ""),
+            "kernel": fam.kernel(node, g),
+            "inputs": [list(g.t(i).shape) for i in node.inputs if i and not g.t(i).is_const],
+            "output": list(g.t(out).shape), "dtype": g.t(out).dtype,
+            "macs": int(fam.macs(node, g)), "weight_bytes": node_weights[node.name],
+            "offset": plan.offsets.get(out, 0), "bytes": g.t(out).nbytes,
+            "scratch_offset": sb.offset if sb else None, "scratch_bytes": sb.size if sb else 0,
+            "view": g.t(out).view_of is not None,
+        })
+    return rows
+
+
+def io_info(g: Graph, plan: Plan) -> dict:
+    def one(name):
+        t = g.t(name)
+        d = {"name": name, "shape": list(t.shape), "dtype": t.dtype, "offset": plan.offsets[name],
+             "size": t.size}
+        if t.quant is not None:
+            d["scale"], d["zero_point"] = t.quant.s(), t.quant.zp()
+        elif t.dtype == "int8":     # plain integers (no QDQ): the float entry point converts them as they are
+            d["scale"], d["zero_point"] = 1.0, 0
+        return d
+    return {"inputs": [one(n) for n in g.inputs], "outputs": [one(n) for n in g.outputs]}
+
+
+def summary(g: Graph, plan: Plan, name: str, source: str, weight_bytes: int, node_weights: dict[str, int]) -> dict:
+    io = io_info(g, plan)
+    table = layer_table(g, plan, node_weights)
+    return {
+        "model": os.path.basename(source), "name": name, "generator": f"gen {__version__}",
+        "arena_size": plan.arena_size, "arena_lower_bound": plan.lower_bound,
+        "weight_bytes": weight_bytes, "macs": sum(r["macs"] for r in table),
+        "scratch_bytes": max((b.size for b in plan.scratch.values()), default=0),
+        **io, "layers": table,
+        "tensors": {b.name: {"offset": b.offset, "size": b.size, "first": b.start, "last": b.end}
+                    for b in plan.buffers if b.scratch_of is None},
+        "scratch": {b.scratch_of: {"offset": b.offset, "size": b.size, "node_index": b.start}
+                    for b in plan.buffers if b.scratch_of is not None},
+        "notes": list(g.notes),
+    }
+
+
+def plan_json(summary: dict) -> bytes:
+    return (json.dumps(summary, indent=1, sort_keys=True) + "\n").encode()

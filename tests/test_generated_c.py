@@ -1,0 +1,179 @@
+"""The generated C reads without a decoder: for the twelve MLPerf Tiny models and small op graphs (float,
+int8, hostile 120-character names),
+
+- no line of NAME.c / NAME.h over 120 characters outside data arrays. A data array is recognized here,
+  independently of gen: a line `static const <type> <name>[N]([M]) = {` alone opens it, `};` closes it,
+  and every line between must hold only numeric literals, commas, braces and spaces (so the exemption
+  cannot hide code);
+- every function the header's opening comment names (`name()`) is defined in NAME.c, and what the header
+  says they return is what the C does (-1 only where a kernel call can fail: GEN_CHECK);
+- every node has one comment in the invoke function listing its number, name, op, kernel (the plan's),
+  and its inputs and output with their shapes (the plan's), and quantization where the tensor has it;
+- arena offsets are named (ARENA + NAME_T<k>_OFFSET, #defined once each), never bare numbers;
+- the C compiles under -std=c99 -Wall -Wextra -Werror -pedantic (also with the arena guard) and is
+  byte-identical when generated twice (the op graphs here; the MLPerf models in test_models.py).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from onnx import helper
+
+sys.path.insert(0, os.path.dirname(__file__))
+import hostile_cases as hc  # noqa: E402
+from test_names import HOSTILE, STRICT, _int8_model, _model  # noqa: E402
+from util import ROOT  # noqa: E402
+
+from gen import driver, emit  # noqa: E402
+
+WIDTH = 120
+MODELS_DIR = os.path.normpath(os.path.join(ROOT, "..", "shared", "models"))
+MLPERF = sorted(f[:-5] for f in os.listdir(MODELS_DIR) if f.endswith(".onnx")) if os.path.isdir(MODELS_DIR) else []
+DATA_OPEN = re.compile(r"^static const [A-Za-z_][\w ]* [A-Za-z_]\w*(\[\d+\])+ = \{$")
+DATA_ROW = re.compile(r"^[\s0-9a-fA-FxX.+\-,{}()NAFLTMX_]*$")   # numbers, NAN, FLT_MAX, (-2147483647 - 1)
+
+
+def long_lines(text: str) -> list[str]:
+    """The lines over WIDTH characters outside data arrays (asserting data arrays hold only data)."""
+    bad, in_data = [], False
+    for k, line in enumerate(text.split("\n")):
+        if in_data:
+            if line == "};":
+                in_data = False
+                continue
+            assert DATA_ROW.match(line), f"line {k + 1}: not data inside a data array: {line[:100]}"
+        elif DATA_OPEN.match(line):
+            in_data = True
+        elif len(line) > WIDTH:
+            bad.append(f"{k + 1}: {line[:150]}")
+    assert not in_data, "a data array is never closed"
+    return bad
+
+
+def header_functions(h: str) -> list[str]:
+    opening = h[:h.index("*/")]
+    return re.findall(r"\b([a-z_][a-z0-9_]*)\(\)", opening)
+
+
+def node_comments(c: str) -> list[str]:
+    """The node comments of the invoke function, each joined into one line (no whitespace)."""
+    body = c[c.index("_invoke(void)\n{"):]
+    blocks = re.findall(r"^    /\* node (.*?)\*/", body, re.S | re.M)
+    return [re.sub(r"\s+", "", b.replace("\n     *", "")) for b in blocks]
+
+
+def check_library(files: dict[str, bytes], tmp: Path) -> None:
+    summary = json.loads(next(v for k, v in files.items() if k.endswith("_plan.json")))
+    name = summary["name"]
+    c, h = files[f"{name}.c"].decode("ascii"), files[f"{name}.h"].decode("ascii")
+    for f, text in ((f"{name}.c", c), (f"{name}.h", h)):
+        bad = long_lines(text)
+        assert not bad, f"{f}: {len(bad)} lines over {WIDTH} characters, e.g.\n" + "\n".join(bad[:5])
+
+    # the header names only functions that exist, and says what they return
+    named = header_functions(h)
+    assert f"{name}_run" in named, named
+    defined = set(re.findall(r"^int ([a-z_][a-z0-9_]*)\(", c, re.M))
+    for fn in named:
+        assert fn in defined, f"the header names {fn}(), which {name}.c does not define ({sorted(defined)})"
+    for fn in defined - {f"{name}_guard_ok"}:       # the guard check exists only in test builds
+        assert fn in named, f"{fn}() is defined but the header does not say what it does"
+    opening = re.sub(r"\s+\*\s+", " ", h[:h.index("*/")])
+    invoke = c[c.index(f"static int {name}_invoke(void)"):]
+    can_fail = "GEN_CHECK(" in invoke[:invoke.index("\n}\n")]
+    assert ("return 0" in opening or "returns 0" in opening), opening
+    assert ("-1" in opening) == can_fail, opening
+
+    # one comment per node: number, name, op, kernel, inputs and output with shapes, quantization
+    comments = node_comments(c)
+    assert len(comments) == len(summary["layers"]), (len(comments), len(summary["layers"]))
+    for k, (text, layer) in enumerate(zip(comments, summary["layers"])):
+        head = re.sub(r"\s+", "", f"{k} '{emit.comment(layer['node'])}': {layer['op']}")
+        assert text.startswith(head), (text[:200], head)
+        if layer["kernel"]:
+            assert re.sub(r"\s+", "", f"kernel {emit.comment(layer['kernel'])}") in text, text[:300]
+        outs = re.findall(r"out'.*?'(?:const)?\w+(\[[\d,]*\])", text)
+        assert outs and outs[0] == str(layer["output"]).replace(" ", ""), (outs, layer["output"])
+        ins = re.findall(r"in'.*?'(const)?\w+(\[[\d,]*\])", text)
+        activations = [s for const, s in ins if not const]
+        assert activations == [str(s).replace(" ", "") for s in layer["inputs"]], (ins, layer["inputs"])
+        if layer["dtype"] == "int8":    # int8 activations carry their scale and zero point
+            assert "zeropoint" in text.split("out'", 1)[1] or "per-channel" in text, text
+
+    # arena offsets: named, each #defined once with its number
+    assert not re.search(r"ARENA \+ \d", c)
+    used = set(re.findall(rf"ARENA \+ ({name.upper()}_(?:T|SCRATCH)\d+_OFFSET)\b", c))
+    defines = re.findall(r"^#define (\w+_OFFSET) (\d+)$", c, re.M)
+    assert len({d for d, _ in defines}) == len(defines) and used <= {d for d, _ in defines}
+    offsets = {d: int(v) for d, v in defines}
+    for t in summary["inputs"] + summary["outputs"]:
+        assert any(offsets[m] == t["offset"] for m in used), t
+
+    # clean under the strict flags, with and without the arena guard
+    d = tmp / "lib"
+    d.mkdir(exist_ok=True)
+    for f, data in files.items():
+        (d / f).write_bytes(data)
+    for extra in ([], ["-DGEN_ARENA_GUARD=64"]):
+        r = subprocess.run(["gcc", *STRICT, *extra, "-fsyntax-only", "-I", str(d), str(d / f"{name}.c")],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr[-3000:]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("stem", MLPERF)
+def test_mlperf_model_c_reads(stem, tmp_path):
+    path = os.path.join(MODELS_DIR, stem + ".onnx")
+    res = driver.generate(path, None, test_vectors=0)
+    check_library(res.files, tmp_path)
+
+
+def _graphs(tmp: Path):
+    long_names = ["é*/" * 50, "n" * 130, "\\" * 121, "/" + "<U+002A>" * 20, "x/" * 70, "é" * 120,
+                  "".join(HOSTILE), "/*" * 61, "??/" * 40, "b" * 119 + "/", "c_t8", "d_t9"]
+    return {"gemm": hc.gemm_model(), "conv": hc.conv_model(1),
+            "names": _model([long_names[0], *long_names[1:4], "x" + "é" * 119, "W" * 125, "B" * 121 + "/",
+                             *[f"{n}_t{k}" for k, n in enumerate(long_names[4:8])]]),
+            "int8": _int8_model("c" * 120, "/" + "é" * 119)[0],
+            "softmax": hc.model([helper.make_node("Softmax", ["x"], ["y"], name="sm" * 70)],
+                                [hc.vi("x", [1, 10])], [hc.vi("y", [1, 10])])}
+
+
+@pytest.mark.parametrize("graph", ["gemm", "conv", "names", "int8", "softmax"])
+def test_op_graph_c_reads(graph, tmp_path):
+    m = _graphs(tmp_path)[graph]
+    path = hc.save(m, tmp_path / ("é" * 60 + "*?\\" * 30 + ".onnx"))
+    res = driver.generate(path, None, test_vectors=1)
+    check_library(res.files, tmp_path)
+    assert driver.generate(path, None, test_vectors=1).files == res.files
+
+
+def test_wrapped_comments_compile_to_nothing(tmp_path):
+    """Escaped hostile text cut across the lines of a block comment (at any width, next to '/' and '*'
+    in the text) still compiles, under the strict flags, to exactly the code around it."""
+    from gen.c_format import block_comment
+    texts = ["".join(chr(c) for c in range(256))] + HOSTILE + ["".join(HOSTILE) * 3] + \
+        [f"*{h}/" * 30 for h in HOSTILE] + [f"/{h}*" * 30 for h in HOSTILE] + ["/" * 300, "a/" * 200]
+
+    def src(fill):
+        lines = []
+        for k, t in enumerate(texts):
+            for j, indent in enumerate(["", "    ", " " * 40]):
+                lines += block_comment([fill(t), "  " + fill(t), ""], indent) + [f"int v{k}_{j};"]
+        return "\n".join(lines) + "\n"
+    text = src(emit.comment)
+    assert all(len(line) <= WIDTH for line in text.split("\n"))
+    (tmp_path / "names.c").write_text(text, encoding="ascii")
+    (tmp_path / "empty.c").write_text(src(lambda t: ""), encoding="ascii")
+    r = subprocess.run(["gcc", *STRICT, "-c", "names.c", "-o", "names.o"], cwd=tmp_path, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    pre = [subprocess.run(["gcc", "-std=c99", "-E", "-P", f], cwd=tmp_path, capture_output=True, text=True)
+           for f in ("names.c", "empty.c")]
+    assert pre[0].returncode == 0 and pre[0].stdout.split() == pre[1].stdout.split()
