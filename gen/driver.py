@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import emit, frontend, outdir, passes, qpasses
+from . import emit, frontend, legalize, outdir, passes, qpasses
 from .errors import GenError
 from .ir import Graph
 from .ops import family, freeze, supported_onnx_ops
@@ -55,6 +55,7 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     flash_limit (bytes) refuse a model before its C is written (writing 200 MB of weights as C text
     takes minutes, and no compiler builds it)."""
     g.options["scratch"] = scratch
+    legalize.run(g)     # the families' checks of the graph as the frontend built it
     if qpasses.is_quantized(g):
         qpasses.run(g)
     else:

@@ -636,7 +636,6 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     model = _infer(model)
     if supported is not None:
         _check_supported(model.graph.node, supported)
-    _check_param_shapes(model)
     return _to_ir(model, opset, name)
 
 
@@ -714,55 +713,6 @@ def _fix_ceil_mode_pools(model: onnx.ModelProto) -> bool:
             for k, d in enumerate(o.type.tensor_type.shape.dim):
                 d.dim_param = f"{o.name}_dim{k}"
     return changed
-
-
-def _check_param_shapes(model: onnx.ModelProto) -> None:
-    """Parameter shapes ONNX shape inference lets through but the passes and kernels rely on."""
-    shapes = _value_shapes(model)
-
-    def shp(name):
-        return shapes.get(name) if name else None
-    for n in model.graph.node:
-        ins = list(n.input)
-        x = shp(ins[0]) if ins else None
-        if x is None:
-            continue
-        if n.op_type == "Conv" and len(ins) > 1 and shp(ins[1]) is not None:
-            w = shp(ins[1])
-            if len(w) != len(x) or len(w) < 3:
-                raise GenError(f"weights '{ins[1]}' have shape {list(w)}, the input has shape {list(x)}: "
-                               "they need the same rank (>= 3)", n.name, n.op_type)
-            if len(ins) > 2 and shp(ins[2]) not in (None, (w[0],)):
-                raise GenError(f"bias '{ins[2]}' has shape {list(shp(ins[2]))}, not [{w[0]}] (the output channels)",
-                               n.name, n.op_type)
-        elif n.op_type == "Gemm" and len(ins) > 2 and shp(ins[2]) is not None and shp(n.output[0]) is not None:
-            c, y = shp(ins[2]), shp(n.output[0])
-            try:
-                ok = len(c) <= len(y) and np.broadcast_shapes(c, y) == y
-            except ValueError:
-                ok = False
-            if not ok:
-                raise GenError(f"bias '{ins[2]}' has shape {list(c)}, which does not broadcast to the output "
-                               f"{list(y)}", n.name, n.op_type)
-        elif n.op_type == "BatchNormalization":
-            if len(x) < 2:
-                raise GenError(f"input '{ins[0]}' has shape {list(x)}: it needs a channel dimension", n.name, n.op_type)
-            for p in ins[1:5]:
-                if shp(p) not in (None, (x[1],)):
-                    raise GenError(f"parameter '{p}' has shape {list(shp(p))}, not [{x[1]}] (the channels)",
-                                   n.name, n.op_type)
-        elif n.op_type in ("QuantizeLinear", "DequantizeLinear") and len(ins) > 1 and shp(ins[1]) is not None:
-            sc = shp(ins[1])
-            axis = next((helper.get_attribute_value(a) for a in n.attribute if a.name == "axis"), 1)
-            if sc not in ((), (1,)):
-                if not -len(x) <= axis < len(x) or sc != (x[axis],):
-                    raise GenError(f"scale '{ins[1]}' has shape {list(sc)}: per-axis scales need one value per "
-                                   f"element of axis {axis} of {list(x)}", n.name, n.op_type)
-            scalar = ((), (1,))
-            zp = shp(ins[2]) if len(ins) > 2 else None
-            if zp is not None and zp != sc and not (zp in scalar and sc in scalar):
-                raise GenError(f"zero point '{ins[2]}' has shape {list(shp(ins[2]))}, its scale {list(sc)}",
-                               n.name, n.op_type)
 
 
 def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import layout_pass
 from .errors import GenError
 from .ir import Graph, Node, Quant, Tensor
 from .ops import has, is_int8_kernel, is_quantized_op, op_with, traits
-from .ops.layout import same_bytes
 from .passes import rename_uses
 
 # every op-specific rule is a trait or hook of the op's family (gen.ops.OpFamily); these passes only
@@ -332,67 +332,6 @@ def _bcast(v: np.ndarray, t: Tensor) -> np.ndarray:
     return v.reshape(shape).astype(np.float32)
 
 
-# ---------------------------------------------------------------------------------------------
-# layout
-
-def _transpose(g: Graph, node_before: Node, src: str, to: str | None, tag: str) -> str:
-    """Inserts a Transpose of `src` into layout `to` ('NHWC' or None) before node_before; returns the new tensor."""
-    t = g.t(src)
-    out = _new_tensor(g, f"{src}_{'nhwc' if to else 'nchw'}", t, layout=to)
-    g.nodes.insert(g.nodes.index(node_before),
-                   Node(op_with("transposes_layout"), f"{node_before.name}_{tag}", [src], [out], {"to": to or "NCHW"}))
-    return out
-
-
-def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
-    """Channels last ('NHWC', any rank >= 3: [N, C, L] as [N, L, C]) from the NHWC kernels on, as far as
-    the ops after them keep it; transposes only where an op needs the other order. What a layout means
-    in memory is gen.ops.layout's memory_perm. Each op's family says what it needs (its layout trait,
-    layout_for): 'channels_last', 'any' (its first input's) or 'model'."""
-    for name in g.inputs:
-        t = g.t(name)
-        if len(t.shape) >= 3 and (nhwc_io or same_bytes(t)):
-            t.layout = "NHWC"
-
-    copies: dict[tuple[str, str | None], str] = {}   # one transposed copy serves every consumer
-
-    def want(node, k, layout):
-        name = node.inputs[k]
-        t = g.t(name)
-        if not name or t.is_const or t.layout == layout or same_bytes(t):
-            return
-        if (name, layout) not in copies:
-            copies[(name, layout)] = _transpose(g, node, name, layout, f"layout{k}")
-        node.inputs[k] = copies[(name, layout)]
-
-    for node in list(g.nodes):
-        ins = [k for k, i in enumerate(node.inputs) if i and not g.t(i).is_const]
-        outs = [g.t(o) for o in node.outputs if o]
-        first = g.t(node.inputs[ins[0]]).layout if ins else None
-        kind = traits(node).layout_for(node, g, first)
-        if kind == "channels_last":
-            for k in ins[:1]:
-                want(node, k, "NHWC")
-            lay = "NHWC"
-        elif kind == "any":
-            for k in ins:
-                want(node, k, first)
-            lay = first
-        else:   # views, FC, Transpose, float fallback, quantize/dequantize: model (row-major) order
-            for k in ins:
-                want(node, k, None)
-            lay = None
-        for t in outs:
-            t.layout = lay if len(t.shape) >= 3 else None
-    # graph outputs in the model's order
-    for k, name in enumerate(list(g.outputs)):
-        t = g.t(name)
-        if t.layout == "NHWC" and not same_bytes(t) and not nhwc_io:
-            out = _new_tensor(g, f"{name}_nchw", t, layout=None)
-            g.nodes.append(Node(op_with("transposes_layout"), f"output{k}_layout", [name], [out], {"to": "NCHW"}))
-            g.outputs[k] = out
-
-
 def check_plain_integers(g: Graph) -> None:
     """Integer activations without quantization parameters are plain integers: ops that only move bytes
     take them as they are; nothing else has a kernel for them."""
@@ -416,7 +355,7 @@ def run(g: Graph, nhwc_io: bool = False) -> Graph:
     global_pools_to_mean(g)
     requantize_where_needed(g)
     float_fallback(g)
-    assign_layouts(g, nhwc_io)
+    layout_pass.assign_layouts(g, nhwc_io)
     check_plain_integers(g)
     g.remove_unused()
     return g

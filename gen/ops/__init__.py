@@ -107,6 +107,11 @@ class OpFamily:
         """A folds_batchnorm node's (weights, bias) with y * s + t folded in (may update attributes)."""
         raise NotImplementedError
 
+    def legalize(self, node: Node, g: Graph) -> None:
+        """Refuse (GenError) what the model states wrongly and ONNX shape inference lets through
+        (parameter shapes the passes and kernels rely on); run by gen.legalize on the graph the
+        frontend built, before any pass."""
+
     def check_removable(self, node: Node, g: Graph) -> None:
         """Refuse (GenError) an is_cleanup node that passes cannot simply remove."""
 
@@ -226,6 +231,11 @@ def int32_bias(node: Node, g: Graph) -> bool:
         if not b.is_const or b.dtype != "int32":
             return False
     return True
+
+
+def shape_of(g: Graph, name: str) -> tuple[int, ...] | None:
+    """The shape of tensor `name` (None for an absent optional input)."""
+    return g.tensors[name].shape if name and name in g.tensors else None
 
 
 def family(node: Node) -> OpFamily:

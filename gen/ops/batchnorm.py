@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, c_int32, check_finite, register
+from . import OpFamily, c_int32, check_finite, register, shape_of
 
 
 def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
@@ -29,6 +29,18 @@ class BatchNormalization(OpFamily):
     ops = ("BatchNormalization",)
     runtime = ("gen_f32.h", "gen_f32.c")
     is_batchnorm = True
+
+    def legalize(self, node, g):
+        ins = node.inputs
+        x = shape_of(g, ins[0]) if ins else None
+        if x is None:
+            return
+        if len(x) < 2:
+            raise GenError(f"input '{ins[0]}' has shape {list(x)}: it needs a channel dimension", node.name, node.op)
+        for p in ins[1:5]:
+            if shape_of(g, p) not in (None, (x[1],)):
+                raise GenError(f"parameter '{p}' has shape {list(shape_of(g, p))}, not [{x[1]}] (the channels)",
+                               node.name, node.op)
 
     def scale_shift(self, node, g):
         return bn_scale_shift(node, g)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, as_2d, c_params, check_window, int8_weights, int32_bias, register, spatial
+from . import OpFamily, as_2d, c_params, check_window, int8_weights, int32_bias, register, shape_of, spatial
 
 
 def conv_geometry(node, g) -> dict:
@@ -49,6 +49,19 @@ class Conv(OpFamily):
     int8_kernels = {"Conv": "ConvS8"}
     fuses_activation = True
     folds_batchnorm = True
+
+    def legalize(self, node, g):
+        ins = node.inputs
+        x = shape_of(g, ins[0]) if ins else None
+        if x is None or len(ins) < 2 or shape_of(g, ins[1]) is None:
+            return
+        w = shape_of(g, ins[1])
+        if len(w) != len(x) or len(w) < 3:
+            raise GenError(f"weights '{ins[1]}' have shape {list(w)}, the input has shape {list(x)}: "
+                           "they need the same rank (>= 3)", node.name, node.op)
+        if len(ins) > 2 and shape_of(g, ins[2]) not in (None, (w[0],)):
+            raise GenError(f"bias '{ins[2]}' has shape {list(shape_of(g, ins[2]))}, not [{w[0]}] (the output "
+                           "channels)", node.name, node.op)
 
     def int8_form(self, node, g):
         if not int8_weights(node, g) or not int32_bias(node, g) or len(g.t(node.inputs[0]).shape) not in (3, 4):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, broadcast_strides, c_int32, check_finite, dims6, int8_weights, int32_bias, register
+from . import (OpFamily, broadcast_strides, c_int32, check_finite, dims6, int8_weights, int32_bias, register,
+               shape_of)
 
 
 def _c_strides(c_shape: tuple[int, ...]) -> tuple[int, int]:
@@ -32,6 +33,20 @@ class Gemm(OpFamily):
     int8_kernels = {"Gemm": "FullyConnectedS8"}
     fuses_activation = True
     folds_batchnorm = True
+
+    def legalize(self, node, g):
+        ins = node.inputs
+        if shape_of(g, ins[0]) is None or len(ins) < 3 or shape_of(g, ins[2]) is None or \
+                shape_of(g, node.outputs[0]) is None:
+            return
+        c, y = shape_of(g, ins[2]), shape_of(g, node.outputs[0])
+        try:
+            ok = len(c) <= len(y) and np.broadcast_shapes(c, y) == y
+        except ValueError:
+            ok = False
+        if not ok:
+            raise GenError(f"bias '{ins[2]}' has shape {list(c)}, which does not broadcast to the output "
+                           f"{list(y)}", node.name, node.op)
 
     def int8_form(self, node, g):
         if not int8_weights(node, g) or not int32_bias(node, g):

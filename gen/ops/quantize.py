@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_fields, c_int32, check_finite, contiguous_strides, dims6, register
+from . import OpFamily, c_fields, c_int32, check_finite, contiguous_strides, dims6, register, shape_of
 from .layout import mem_shape, memory_perm, require_channels_last, to_memory, to_model
 from .s8common import act_range, check_accumulator, ordered_range, requant
 
@@ -40,6 +40,23 @@ class QuantizeLinear(OpFamily):
     quantizes = ("QuantizeLinear",)
     dequantizes = ("DequantizeLinear",)
     runtime = RUNTIME
+
+    def legalize(self, node, g):
+        ins = node.inputs
+        x = shape_of(g, ins[0]) if ins else None
+        if x is None or len(ins) < 2 or shape_of(g, ins[1]) is None:
+            return
+        sc = shape_of(g, ins[1])
+        axis = node.attrs.get("axis", 1)
+        if sc not in ((), (1,)):
+            if not -len(x) <= axis < len(x) or sc != (x[axis],):
+                raise GenError(f"scale '{ins[1]}' has shape {list(sc)}: per-axis scales need one value per "
+                               f"element of axis {axis} of {list(x)}", node.name, node.op)
+        scalar = ((), (1,))
+        zp = shape_of(g, ins[2]) if len(ins) > 2 else None
+        if zp is not None and zp != sc and not (zp in scalar and sc in scalar):
+            raise GenError(f"zero point '{ins[2]}' has shape {list(zp)}, its scale {list(sc)}",
+                           node.name, node.op)
 
     def prepare(self, node, g):
         return quantize_params(node, g)
