@@ -10,7 +10,8 @@ import pytest
 import gen.ops as ops
 
 ROOT = Path(__file__).resolve().parents[1]
-PASS_FILES = sorted((ROOT / "gen").glob("passes*.py")) + sorted((ROOT / "gen").glob("qpasses*.py"))
+PASS_FILES = sorted((ROOT / "gen").glob("passes*.py")) + sorted((ROOT / "gen").glob("qpasses*.py")) + \
+    [ROOT / "gen" / "layout_pass.py", ROOT / "gen" / "legalize.py"]
 
 
 def op_names() -> set[str]:
