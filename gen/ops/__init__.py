@@ -417,5 +417,4 @@ def as_2d(values: list[int], fill: int) -> list[int]:
     return [fill] + list(values) if len(values) == 1 else list(values)
 
 
-from . import activation, batchnorm, conv, elementwise, gemm, identity, layout, pool, reduce, softmax  # noqa: E402,F401
-from . import conv_s8, elementwise_s8, fc_s8, pool_s8, quantize, softmax_s8  # noqa: E402,F401
+for _m in __import__("pkgutil").iter_modules(__path__): __import__(f"{__name__}.{_m.name}")  # noqa: E401,E402,E701

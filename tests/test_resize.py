@@ -1,0 +1,141 @@
+"""Resize (gen/ops/resize.py): float against onnxruntime on drawn shapes, scales and sizes (nearest
+exactly: it only selects elements); int8 on quantize_static-style QDQ graphs: nearest as ResizeS8 (C ==
+numpy reference, onnxruntime and the layer check within 1 LSB), channels first and channels last
+between int8 convolutions; bilinear int8 in float between dequantize and quantize. What gen does not
+resize is refused with one line naming the node (exit 2)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import qdq_util
+from test_ops_int8 import check as int8_check
+from util import assert_close, gen_run, make_model, node, ort_run
+
+SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck))
+COORDS = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"]
+NEAREST = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
+SCALES = [0.34, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 1.7, 2.0, 2.5, 3.0]
+
+
+def resize_node(mode, coord, nearest, use_sizes, opset, x="x", y="y"):
+    """Resize x -> y by the constants 'roi', 's' (scales) or 'sz' (sizes), in opset's input form."""
+    attrs = dict(mode=mode, coordinate_transformation_mode=coord)
+    if mode == "nearest":
+        attrs["nearest_mode"] = nearest
+    if opset < 13:      # roi required; scales an empty tensor when sizes are given
+        ins = [x, "roi", "s0", "sz"] if use_sizes else [x, "roi", "s"]
+    else:
+        ins = [x, "", "", "sz"] if use_sizes else [x, "", "s"]
+    return node("Resize", ins, [y], **attrs)
+
+
+def resize_consts(shape, factors, sizes):
+    return {"roi": np.zeros(0, np.float32), "s0": np.zeros(0, np.float32),
+            "s": np.array([1, 1] + list(factors), np.float32), "sz": np.array(list(shape[:2]) + list(sizes), np.int64)}
+
+
+@st.composite
+def cases(draw):
+    mode = draw(st.sampled_from(["nearest", "linear"]))
+    coord = draw(st.sampled_from(COORDS))
+    nearest = draw(st.sampled_from(NEAREST))
+    use_sizes = draw(st.booleans())
+    opset = draw(st.sampled_from([11, 13, 18, 19]))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 7)), draw(st.integers(1, 7)))
+    factors = [draw(st.sampled_from(SCALES)) for _ in range(2)]
+    factors = [f if int(np.floor(np.float32(d) * np.float32(f))) >= 1 else 1.0 for f, d in zip(factors, shape[2:])]
+    sizes = [draw(st.integers(1, 12)) for _ in range(2)]
+    return mode, coord, nearest, use_sizes, opset, shape, factors, sizes
+
+
+@settings(**SETTINGS, max_examples=40)
+@given(case=cases(), seed=st.integers(0, 2**31))
+def test_resize_float(case, seed):
+    mode, coord, nearest, use_sizes, opset, shape, factors, sizes = case
+    consts = resize_consts(shape, factors, sizes)
+    m = make_model([resize_node(mode, coord, nearest, use_sizes, opset)], {"x": shape}, ["y"], consts, opset=opset)
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    ref = ort_run(m, {"x": x})[0]
+    got, res = gen_run(m, {"x": x})
+    assert [n.op for n in res.graph.nodes] == ["Resize"]
+    if mode == "nearest":   # a selection of input elements: exactly onnxruntime's
+        assert got[0].shape == ref.shape and np.array_equal(got[0], ref), f"{case}: C != onnxruntime"
+    else:
+        assert_close(got[0], ref, what=str(case))
+
+
+@settings(**SETTINGS, max_examples=12)
+@given(mode=st.sampled_from(["nearest", "linear"]), coord=st.sampled_from(COORDS), nearest=st.sampled_from(NEAREST),
+       use_sizes=st.booleans(), between_convs=st.booleans(), c=st.integers(1, 3), h=st.integers(2, 6),
+       w=st.integers(2, 6), factors=st.lists(st.sampled_from(SCALES), min_size=2, max_size=2),
+       sizes=st.lists(st.integers(1, 10), min_size=2, max_size=2), seed=st.integers(0, 2**31))
+def test_resize_int8(mode, coord, nearest, use_sizes, between_convs, c, h, w, factors, sizes, seed):
+    """quantize_static-style QDQ: nearest is ResizeS8 keeping the input's quantization, in the input's
+    layout (channels last between convolutions); bilinear computes in float between DQ and Q."""
+    shape = (1, c, h, w)
+    factors = [f if int(np.floor(np.float32(d) * np.float32(f))) >= 1 else 1.0 for f, d in zip(factors, (h, w))]
+    consts = resize_consts(shape, factors, sizes)
+    rng = np.random.default_rng(seed)
+    if between_convs:
+        nodes = [node("Conv", ["x0", "W"], ["x"], pads=[1, 1, 1, 1]), resize_node(mode, coord, nearest, use_sizes, 13),
+                 node("Conv", ["y", "W2"], ["z"])]
+        consts.update(W=rng.normal(size=(c, 2, 3, 3)).astype(np.float32),
+                      W2=rng.normal(size=(2, c, 1, 1)).astype(np.float32))
+        fm = qdq_util.float_model(nodes, {"x0": (1, 2, h, w)}, ["z"], consts)
+        shapes = {"x0": (1, 2, h, w)}
+    else:
+        fm = qdq_util.float_model([resize_node(mode, coord, nearest, use_sizes, 13)], {"x": shape}, ["y"], consts)
+        shapes = {"x": shape}
+    kw = dict(expect="ResizeS8") if mode == "nearest" else dict(note="Resize node")
+    res, _, _ = int8_check(fm, shapes, seed, **kw)
+    rs = [n for n in res.graph.nodes if n.op.startswith("Resize")]
+    assert len(rs) == 1
+    if mode == "nearest":
+        x, y = res.graph.t(rs[0].inputs[0]), res.graph.t(rs[0].outputs[0])
+        assert x.quant.s() == y.quant.s() and np.array_equal(x.quant.zero_point, y.quant.zero_point)
+        if between_convs and c > 1:
+            assert x.layout == "NHWC", "ResizeS8 between NHWC convolutions follows their layout"
+    else:
+        assert rs[0].op == "Resize" and res.graph.t(rs[0].inputs[0]).dtype == "float32"
+
+
+def _refused(tmp_path, m, needle):
+    path = tmp_path / "m.onnx"
+    onnx.save(m, path)
+    r = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(tmp_path / "out"), "-q"],
+                       capture_output=True, text=True, timeout=120)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1, (r.returncode, r.stderr)
+    assert "'rs'" in lines[0] and needle in lines[0], lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+REFUSED = {
+    "cubic": (dict(mode="cubic"), (1, 2, 4, 4), [1, 1, 2, 2], 13, "mode 'cubic'"),
+    "crop": (dict(coordinate_transformation_mode="tf_crop_and_resize"), (1, 2, 4, 4), [1, 1, 2, 2], 13,
+             "tf_crop_and_resize"),
+    "antialias": (dict(mode="linear", antialias=1), (1, 2, 4, 4), [1, 1, 0.5, 0.5], 18, "antialias"),
+    "3d": (dict(), (1, 2, 4), [1, 1, 2], 13, "3-D Resize"),
+    "channels": (dict(), (1, 2, 4, 4), [1, 2, 2, 2], 13, "only H and W"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_resize_refused(tmp_path, case):
+    attrs, shape, scales, opset, needle = REFUSED[case]
+    m = make_model([node("Resize", ["x", "", "s"], ["y"], name="rs", **attrs)], {"x": shape}, ["y"],
+                   {"s": np.array(scales, np.float32)}, opset=opset)
+    _refused(tmp_path, m, needle)
+
+
+def test_resize_scales_not_constant(tmp_path):
+    m = make_model([node("Resize", ["x", "", "s"], ["y"], name="rs")], {"x": (1, 2, 4, 4), "s": (4,)},
+                   [("y", (1, 2, 8, 8))])
+    _refused(tmp_path, m, "must be a constant")
