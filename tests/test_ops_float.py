@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from util import check, farray, floats, make_model, node, nonzero_farray, ops_after_passes
+from graphs import check, farray, floats, make_model, node, nonzero_farray, ops_after_passes
 
 # GEN_TEST_EXAMPLES=<factor> multiplies every max_examples (a deeper run: GEN_TEST_EXAMPLES=10)
 _SCALE = float(os.environ.get("GEN_TEST_EXAMPLES", "1"))

@@ -1,6 +1,6 @@
-"""Every int8 kernel on small QDQ graphs (tests/qdq_util.py makes them from float op descriptions):
+"""Every int8 kernel on small QDQ graphs (tests/graphs.py makes them from float op descriptions):
 the generated C equals gen's numpy integer reference exactly, and onnxruntime (ORT_DISABLE_ALL: DQ ->
-float op -> Q, see qdq_util) within 1 LSB for single-layer graphs.
+float op -> Q, see graphs.py) within 1 LSB for single-layer graphs.
 
 Why 1 LSB: gen's kernels use TFLite / CMSIS-NN fixed-point requantization (a Q31 multiplier, double
 rounding, ties away from zero) where onnxruntime computes the op in float and rounds half to even;
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from onnx import helper, numpy_helper, TensorProto
 
-from qdq_util import (float_model, gen_compile, lsb, node, quantize, quantize_model, run_all, boundary,
+from graphs import (float_model, gen_compile, lsb, node, quantize, quantize_model, run_all, boundary,
                       sym_weights)
 
 SETTINGS = dict(deadline=None, max_examples=10, suppress_health_check=list(HealthCheck))
@@ -369,7 +369,7 @@ def _check_qoperator(graph, x_shape, seed, expect):
     even after a float multiplier), so within 1 LSB of gen."""
     from gen import refrun
     from gen.host import HostModel
-    from qdq_util import ort_run, to_model_layout, _mem
+    from graphs import ort_run, to_model_layout, _mem
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
     res = gen_compile(m)
