@@ -54,7 +54,7 @@ def _float_models() -> dict[str, onnx.ModelProto]:
         "conv": qu.float_model([n("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], strides=[1, 1],
                                  dilations=[1, 1], kernel_shape=[3, 3], group=1)],
                               {"x": (1, 2, 6, 6)}, ["y"], {"W": f(3, 2, 3, 3), "B": f(3)}),
-        "dwconv": qu.float_model([n("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], strides=[2, 2], group=3)],
+        "depthwise_conv": qu.float_model([n("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], strides=[2, 2], group=3)],
                                 {"x": (1, 3, 6, 6)}, ["y"], {"W": f(3, 1, 3, 3), "B": f(3)}),
         "maxpool": qu.float_model([n("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0])],
                                  {"x": (1, 2, 6, 6)}, ["y"]),
