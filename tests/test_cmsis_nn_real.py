@@ -175,7 +175,7 @@ def test_elementwise_mul(both, case):
 
 @settings(max_examples=300, **SETTINGS)
 @given(case=K.pool_cases(allow_empty=True), data=st.data())
-def test_max_pool(both, case, data):
+def test_maxpool_cmsis(both, case, data):
     real, ours = both
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     n, _, _, c = case["input"].shape
@@ -185,7 +185,7 @@ def test_max_pool(both, case, data):
 
 @settings(max_examples=300, **SETTINGS)
 @given(case=K.pool_cases(allow_empty=True))
-def test_avgpool(both, case):
+def test_averagepool_cmsis(both, case):
     real, ours = both
     c = case["input"].shape[3]
     size = real.lib.arm_avgpool_s8_get_buffer_size_dsp(case["output_hw"][1], c)

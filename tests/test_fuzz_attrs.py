@@ -2,7 +2,7 @@
 biases and weights must be refused with one line, or compile to C that matches onnxruntime.
 
 Hypothesis takes small float and int8 models of every op family (int8 through the quantize_static
-style rewriter of tests/qdq_util.py) and sets one or two integer attributes (strides, pads,
+style rewriter of tests/graphs.py) and sets one or two integer attributes (strides, pads,
 dilations, kernel_shape, group, axis, transB, ...) or quantization parameters (scales, zero points,
 int32 biases, int8 weights) or float weights to extremes (0, -1, 1, 2^31-1, 2^31, 2^40, 2^63-1, -2^63,
 NaN, Inf, 1e-45, 1e38). Every mutant runs `python -m gen` in a subprocess (the host build runs the
@@ -32,7 +32,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile_cases as hc  # noqa: E402
-import qdq_util as qu  # noqa: E402
+import graphs as qu  # noqa: E402
 
 SCALE = float(os.environ.get("GEN_FUZZ_SCALE", "1"))
 INT_EXTREMES = [0, -1, 1, 2, 2**31 - 1, 2**31, -2**31, 2**40, 2**63 - 1, -2**63]
@@ -51,32 +51,32 @@ def _float_models() -> dict[str, onnx.ModelProto]:
     n = qu.node
     f = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
     return {
-        "conv": qu.make_model([n("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], strides=[1, 1],
+        "conv": qu.float_model([n("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], strides=[1, 1],
                                  dilations=[1, 1], kernel_shape=[3, 3], group=1)],
                               {"x": (1, 2, 6, 6)}, ["y"], {"W": f(3, 2, 3, 3), "B": f(3)}),
-        "dwconv": qu.make_model([n("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], strides=[2, 2], group=3)],
+        "depthwise_conv": qu.float_model([n("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], strides=[2, 2], group=3)],
                                 {"x": (1, 3, 6, 6)}, ["y"], {"W": f(3, 1, 3, 3), "B": f(3)}),
-        "maxpool": qu.make_model([n("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0])],
+        "maxpool": qu.float_model([n("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0])],
                                  {"x": (1, 2, 6, 6)}, ["y"]),
-        "avgpool": qu.make_model([n("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[1, 1],
+        "avgpool": qu.float_model([n("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[1, 1],
                                     pads=[1, 1, 1, 1], count_include_pad=0)], {"x": (1, 2, 5, 5)}, ["y"]),
-        "gemm": qu.make_model([n("Gemm", ["x", "W", "B"], ["y"], transB=1, alpha=1.0, beta=1.0)], {"x": (1, 8)}, ["y"],
+        "gemm": qu.float_model([n("Gemm", ["x", "W", "B"], ["y"], transB=1, alpha=1.0, beta=1.0)], {"x": (1, 8)}, ["y"],
                               {"W": f(4, 8), "B": f(4)}),
-        "matmul": qu.make_model([n("MatMul", ["x", "W"], ["y"])], {"x": (2, 8)}, ["y"], {"W": f(8, 4)}),
-        "add": qu.make_model([n("Add", ["x", "K"], ["y"])], {"x": (1, 2, 3, 3)}, ["y"], {"K": f(1, 2, 3, 3)}),
-        "mul": qu.make_model([n("Mul", ["x", "K"], ["y"])], {"x": (1, 2, 3, 3)}, ["y"], {"K": f(1, 2, 1, 1)}),
-        "softmax": qu.make_model([n("Softmax", ["x"], ["y"], axis=-1)], {"x": (1, 10)}, ["y"]),
-        "reducemean": qu.make_model([n("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=1)],
+        "matmul": qu.float_model([n("MatMul", ["x", "W"], ["y"])], {"x": (2, 8)}, ["y"], {"W": f(8, 4)}),
+        "add": qu.float_model([n("Add", ["x", "K"], ["y"])], {"x": (1, 2, 3, 3)}, ["y"], {"K": f(1, 2, 3, 3)}),
+        "mul": qu.float_model([n("Mul", ["x", "K"], ["y"])], {"x": (1, 2, 3, 3)}, ["y"], {"K": f(1, 2, 1, 1)}),
+        "softmax": qu.float_model([n("Softmax", ["x"], ["y"], axis=-1)], {"x": (1, 10)}, ["y"]),
+        "reducemean": qu.float_model([n("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=1)],
                                     {"x": (1, 2, 4, 4)}, ["y"]),
-        "sigmoid": qu.make_model([n("Sigmoid", ["x"], ["y"])], {"x": (1, 6)}, ["y"]),
-        "gap": qu.make_model([n("GlobalAveragePool", ["x"], ["y"])], {"x": (1, 3, 4, 4)}, ["y"]),
-        "pad": qu.make_model([n("Pad", ["x", "P"], ["y"], mode="constant")], {"x": (1, 2, 3, 3)}, ["y"],
+        "sigmoid": qu.float_model([n("Sigmoid", ["x"], ["y"])], {"x": (1, 6)}, ["y"]),
+        "gap": qu.float_model([n("GlobalAveragePool", ["x"], ["y"])], {"x": (1, 3, 4, 4)}, ["y"]),
+        "pad": qu.float_model([n("Pad", ["x", "P"], ["y"], mode="constant")], {"x": (1, 2, 3, 3)}, ["y"],
                              {"P": np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64)}),
-        "concat": qu.make_model([n("Concat", ["x", "x"], ["y"], axis=1)], {"x": (1, 2, 3, 3)}, ["y"]),
-        "transpose": qu.make_model([n("Transpose", ["x"], ["y"], perm=[0, 2, 3, 1])], {"x": (1, 2, 3, 4)}, ["y"]),
-        "flatten": qu.make_model([n("Flatten", ["x"], ["y"], axis=1)], {"x": (1, 2, 3, 4)}, ["y"]),
-        "leakyrelu": qu.make_model([n("LeakyRelu", ["x"], ["y"], alpha=0.1)], {"x": (1, 6)}, ["y"]),
-        "batchnorm": qu.make_model([n("BatchNormalization", ["x", "S", "T", "M", "V"], ["y"], epsilon=1e-5)],
+        "concat": qu.float_model([n("Concat", ["x", "x"], ["y"], axis=1)], {"x": (1, 2, 3, 3)}, ["y"]),
+        "transpose": qu.float_model([n("Transpose", ["x"], ["y"], perm=[0, 2, 3, 1])], {"x": (1, 2, 3, 4)}, ["y"]),
+        "flatten": qu.float_model([n("Flatten", ["x"], ["y"], axis=1)], {"x": (1, 2, 3, 4)}, ["y"]),
+        "leakyrelu": qu.float_model([n("LeakyRelu", ["x"], ["y"], alpha=0.1)], {"x": (1, 6)}, ["y"]),
+        "batchnorm": qu.float_model([n("BatchNormalization", ["x", "S", "T", "M", "V"], ["y"], epsilon=1e-5)],
                                    {"x": (1, 3, 2, 2)}, ["y"], {"S": f(3), "T": f(3), "M": f(3),
                                                                 "V": np.abs(f(3)) + 0.5}),
     }

@@ -28,7 +28,7 @@ from onnx import helper
 sys.path.insert(0, os.path.dirname(__file__))
 import hostile_cases as hc  # noqa: E402
 from test_names import HOSTILE, STRICT, _int8_model, _model  # noqa: E402
-from util import ROOT  # noqa: E402
+from graphs import ROOT  # noqa: E402
 
 from gen import driver, emit  # noqa: E402
 

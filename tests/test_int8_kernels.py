@@ -542,7 +542,7 @@ def test_depthwise_conv(ck, case):
 
 @settings(max_examples=100, **SETTINGS)
 @given(case=fc_cases())
-def test_fully_connected(ck, case):
+def test_gemm_matmul_fully_connected_kernel(ck, case):
     status, out = ck.fully_connected_s8(**case)
     assert status == 0
     np.testing.assert_array_equal(out, ref.fully_connected_s8(**case))
@@ -550,7 +550,7 @@ def test_fully_connected(ck, case):
 
 @settings(max_examples=50, **SETTINGS)
 @given(data=st.data())
-def test_vector_sum(ck, data):
+def test_gemm_matmul_vector_sum_kernel(ck, data):
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     rows, cols = data.draw(st.integers(1, 8)), data.draw(st.integers(1, 40))
     v = _int8(rng, (rows, cols))
@@ -580,7 +580,7 @@ def test_elementwise_mul(ck, case):
 
 @settings(max_examples=100, **SETTINGS)
 @given(case=pool_cases())
-def test_max_pool(ck, case):
+def test_maxpool_kernel(ck, case):
     status, out = ck.max_pool_s8(**case)
     assert status == 0
     np.testing.assert_array_equal(out, ref.max_pool_s8(**case))
@@ -588,7 +588,7 @@ def test_max_pool(ck, case):
 
 @settings(max_examples=100, **SETTINGS)
 @given(case=pool_cases())
-def test_avgpool(ck, case):
+def test_averagepool_kernel(ck, case):
     status, out = ck.avgpool_s8(**case)
     assert status == 0
     np.testing.assert_array_equal(out, ref.avgpool_s8(**case))
@@ -596,7 +596,7 @@ def test_avgpool(ck, case):
 
 @settings(max_examples=40, **SETTINGS)
 @given(case=pool_cases(allow_empty=True), data=st.data())
-def test_pool_empty_windows(ck, case, data):
+def test_maxpool_averagepool_empty_windows(ck, case, data):
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     n, _, _, c = case["input"].shape
     init = _int8(rng, (n, *case["output_hw"], c))
@@ -718,7 +718,7 @@ def _p(ffi, ctype, a):
 
 @settings(max_examples=40, **SETTINGS)
 @given(data=st.data())
-def test_gen_s8_lut(port, data):
+def test_sigmoid_tanh_hardswish_leakyrelu_lut_kernel(port, data):
     ffi, lib = port
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     table = _int8(rng, 256)
@@ -744,7 +744,7 @@ def test_gen_s8_requantize(port, data, rq, act):
 
 @settings(max_examples=80, **SETTINGS)
 @given(data=st.data())
-def test_gen_s8_quantize_dequantize(port, data):
+def test_quantizelinear_dequantizelinear_kernel(port, data):
     ffi, lib = port
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     scale = np.float32(np.exp2(data.draw(st.floats(-12, 3))))
@@ -763,7 +763,7 @@ def test_gen_s8_quantize_dequantize(port, data):
     np.testing.assert_array_equal(back, ref.dequantize_f32(q, scale, zp))
 
 
-def test_quantize_matches_onnx_rounding(port):
+def test_quantizelinear_matches_onnx_rounding(port):
     """QuantizeLinear rounds half to even and saturates."""
     ffi, lib = port
     x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 127.5, 128.0, -128.5, -129.0, 300.0], np.float32)
@@ -774,7 +774,7 @@ def test_quantize_matches_onnx_rounding(port):
 
 @settings(max_examples=60, **SETTINGS)
 @given(data=st.data(), rq=requant_pairs(), act=act_ranges())
-def test_gen_s8_reduce_mean(port, data, rq, act):
+def test_reducemean_kernel(port, data, rq, act):
     ffi, lib = port
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     b, s, c = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 70)), data.draw(st.integers(1, 9))
@@ -787,7 +787,7 @@ def test_gen_s8_reduce_mean(port, data, rq, act):
     np.testing.assert_array_equal(out, ref.reduce_mean_s8(x, **kw))
 
 
-def test_reduce_mean_tflite_semantics():
+def test_reducemean_tflite_semantics():
     """Same scale in and out: the mean rounds half away from zero."""
     m, s = quant.reduce_mean_params(0.5, 0.5)
     x = np.array([[[1], [2]], [[-1], [-2]], [[1], [1]], [[2], [3]]], np.int8).reshape(4, 2, 1)
@@ -936,7 +936,7 @@ def test_conv_multipliers_per_channel():
     np.testing.assert_allclose(real, expect, rtol=2.0**-30)
 
 
-def test_luts():
+def test_sigmoid_tanh_hardswish_leakyrelu_luts():
     t = quant.lut_sigmoid(0.1, 0, 1 / 256, -128)
     assert t.dtype == np.int8 and t.shape == (256,)
     assert t[128] == 0  # sigmoid(0) = 0.5 -> 128 - 128

@@ -1,6 +1,6 @@
 """The eight int8 MLPerf Tiny models of ../shared/models (TFLite-exact QDQ and onnxruntime-quantized QDQ)
 through gen: compile, integer-only inference path, C == numpy reference bit for bit, agreement with
-onnxruntime (ORT_DISABLE_ALL, see qdq_util), layer-by-layer error on KWS, peak RAM against TFLite Micro.
+onnxruntime (ORT_DISABLE_ALL, see graphs.py), layer-by-layer error on KWS, peak RAM against TFLite Micro.
 
 Skipped when ../shared/models is absent.
 """
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import onnx
 from gen.ops.layout import to_memory
-from qdq_util import boundary, dequantize, gen_compile, lsb, ort_run, ort_all_tensors, quantize, to_model_layout
+from graphs import boundary, dequantize, gen_compile, lsb, ort_run, ort_all_tensors, quantize, to_model_layout
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(os.path.dirname(ROOT), "shared", "models")

@@ -2,7 +2,7 @@
 
 Models are float graphs made with onnx.helper and quantized by onnxruntime's own quantize_static (QDQ,
 per-channel QInt8), as a PyTorch 1-D audio CNN would be. Oracles: onnxruntime with graph optimizations
-off (DQ -> float op -> Q, see qdq_util) end to end, and per layer: each int8 node's numpy reference fed
+off (DQ -> float op -> Q, see graphs.py) end to end, and per layer: each int8 node's numpy reference fed
 with onnxruntime's own int8 input tensors (in the memory layout gen gives them) must be within 1 LSB of
 onnxruntime's output tensor. The generated C must equal the numpy reference bit for bit.
 """
@@ -16,7 +16,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from qdq_util import dequantize, gen_compile, lsb, ort_all_tensors, ort_run, quantize
+from graphs import dequantize, gen_compile, lsb, ort_all_tensors, ort_run, quantize
 
 L = 20        # sequence length of the 1-D models
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from util import ROOT, assert_close
+from graphs import ROOT, assert_close
 
 pytestmark = pytest.mark.models
 

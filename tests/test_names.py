@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qdq_util import float_model, node, quantize_model, run_all  # noqa: E402
+from graphs import float_model, node, quantize_model, run_all  # noqa: E402
 
 from gen import driver, emit  # noqa: E402
 from gen.errors import GenError  # noqa: E402
@@ -197,7 +197,7 @@ def test_name_fuzz(names, file_name, user_name, tmp_path_factory):
     assert not emit.reserved(prefix)
     _check_output(res.files, prefix, tmp)
     from gen.host import HostModel
-    from util import ort_run
+    from graphs import ort_run
     x = np.random.default_rng(3).standard_normal((1, 8)).astype(np.float32)
     got = HostModel(res.files).run(x)
     ref = ort_run(m, {names[4]: x})

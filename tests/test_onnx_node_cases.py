@@ -290,7 +290,7 @@ def _clip_float_model(producer, lo, hi):
 @pytest.mark.parametrize("lo,hi", CLIP_BOUNDS)
 def test_clip_bounds_float(producer, lo, hi):
     """Clip standalone and fused into each producer, float: onnxruntime's answer (max wins when min > max)."""
-    from util import check
+    from graphs import check
     m, x = _clip_float_model(producer, lo, hi)
     (got,), _, _ = check(m, {"x": x})
     if lo > hi:
@@ -301,7 +301,7 @@ def _clip_int8_model(producer, lo, hi):
     """x -Q-DQ-> producer -> Clip(lo, hi) -Q-DQ-> y, output scale covering [-1, 1] (so some bounds lie
     beyond the int8 range); producer None is the standalone int8 Clip."""
     from onnx import TensorProto, helper
-    from qdq_util import quantize, sym_weights
+    from graphs import quantize, sym_weights
     m, x = _clip_float_model(producer, lo, hi)
     g = m.graph
     s_x, zp_x = np.float32(2.0 / 255), 0      # the output's: int8 pools keep their input's scale
@@ -347,7 +347,7 @@ def _clip_int8_model(producer, lo, hi):
 def test_clip_bounds_int8(producer, lo, hi):
     """The int8 Clip ranges (fused and standalone): C == numpy reference, within 1 LSB of onnxruntime,
     exactly onnxruntime's constant when min > max or both bounds lie beyond the output's int8 range."""
-    from qdq_util import lsb, run_all
+    from graphs import lsb, run_all
     m, xq = _clip_int8_model(producer, lo, hi)
     res, c, ref, ort = run_all(m, [xq])
     assert not {"QuantizeLinear", "DequantizeLinear"} & {n.op for n in res.graph.nodes}, \

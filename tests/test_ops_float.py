@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from util import check, farray, floats, make_model, node, nonzero_farray, ops_after_passes
+from graphs import check, farray, floats, make_model, node, nonzero_farray, ops_after_passes
 
 # GEN_TEST_EXAMPLES=<factor> multiplies every max_examples (a deeper run: GEN_TEST_EXAMPLES=10)
 _SCALE = float(os.environ.get("GEN_TEST_EXAMPLES", "1"))
@@ -203,7 +203,7 @@ def binary_shapes(draw):
 
 @MANY
 @given(st.data())
-def test_binary(data):
+def test_add_sub_mul_div_binary(data):
     op = data.draw(st.sampled_from(["Add", "Sub", "Mul", "Div"]))
     sa, sb = data.draw(binary_shapes())
     a = data.draw(farray(sa))
@@ -231,7 +231,7 @@ def test_add_leakyrelu_fused(data):
 
 @MANY
 @given(st.data())
-def test_unary(data):
+def test_relu_leakyrelu_sigmoid_tanh_hardsigmoid_hardswish_unary(data):
     op = data.draw(st.sampled_from(["Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish"]))
     x = data.draw(farray(data.draw(hnp.array_shapes(min_dims=1, max_dims=4, max_side=5)), -8, 8))
     attrs = {}
@@ -332,7 +332,7 @@ def test_averagepool(case):
 
 @FEW
 @given(st.data())
-def test_global_average_pool(data):
+def test_globalaveragepool(data):
     shape = [data.draw(st.integers(1, 2)), data.draw(st.integers(1, 4))] + \
         [data.draw(st.integers(1, 5)) for _ in range(data.draw(st.integers(1, 2)))]
     x = data.draw(farray(shape))
@@ -346,7 +346,7 @@ def test_global_average_pool(data):
 
 @SOME
 @given(st.data())
-def test_reduce_mean(data):
+def test_reducemean(data):
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, max_side=4))
     nd = len(shape)
     x = data.draw(farray(shape))
@@ -431,7 +431,7 @@ def bn_params(draw, c):
 
 @SOME
 @given(st.data())
-def test_batchnorm_standalone(data):
+def test_batchnormalization_standalone(data):
     c = data.draw(st.integers(1, 4))
     shape = [data.draw(st.integers(1, 2)), c] + [data.draw(st.integers(1, 4)) for _ in range(data.draw(st.integers(0, 2)))]
     x = data.draw(farray(shape))
@@ -446,7 +446,7 @@ def test_batchnorm_standalone(data):
 
 @SOME
 @given(st.data())
-def test_batchnorm_folded_into_conv(data):
+def test_batchnormalization_folded_into_conv(data):
     x, w, b, attrs = data.draw(conv_case())
     m_ = w.shape[0]
     inits = bn_params(data.draw, m_)
@@ -465,7 +465,7 @@ def test_batchnorm_folded_into_conv(data):
 
 @SOME
 @given(st.data())
-def test_batchnorm_folded_into_gemm(data):
+def test_batchnormalization_folded_into_gemm(data):
     a, b, c, attrs = data.draw(gemm_case())
     n = b.shape[0] if attrs.get("transB") else b.shape[1]
     inits = bn_params(data.draw, n)

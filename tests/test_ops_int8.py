@@ -1,6 +1,6 @@
-"""Every int8 kernel on small QDQ graphs (tests/qdq_util.py makes them from float op descriptions):
+"""Every int8 kernel on small QDQ graphs (tests/graphs.py makes them from float op descriptions):
 the generated C equals gen's numpy integer reference exactly, and onnxruntime (ORT_DISABLE_ALL: DQ ->
-float op -> Q, see qdq_util) within 1 LSB for single-layer graphs.
+float op -> Q, see graphs.py) within 1 LSB for single-layer graphs.
 
 Why 1 LSB: gen's kernels use TFLite / CMSIS-NN fixed-point requantization (a Q31 multiplier, double
 rounding, ties away from zero) where onnxruntime computes the op in float and rounds half to even;
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from onnx import helper, numpy_helper, TensorProto
 
-from qdq_util import (float_model, gen_compile, lsb, node, quantize, quantize_model, run_all, boundary,
+from graphs import (float_model, gen_compile, lsb, node, quantize, quantize_model, run_all, boundary,
                       sym_weights)
 
 SETTINGS = dict(deadline=None, max_examples=10, suppress_health_check=list(HealthCheck))
@@ -139,7 +139,7 @@ def test_conv_clip_tflite(lo, hi, seed):
 @given(op=st.sampled_from(["Gemm", "MatMul"]), trans_b=st.integers(0, 1), k=st.integers(1, 20), n=st.integers(1, 12),
        batch=st.integers(1, 3), per_channel=st.booleans(), bias=st.booleans(), act=st.sampled_from([None, "relu"]),
        style=STYLES, seed=st.integers(0, 2**31))
-def test_fully_connected(op, trans_b, k, n, batch, per_channel, bias, act, style, seed):
+def test_gemm_matmul_fully_connected(op, trans_b, k, n, batch, per_channel, bias, act, style, seed):
     rng = np.random.default_rng(seed)
     if op == "MatMul":
         trans_b, bias = 0, False
@@ -187,7 +187,7 @@ def pool_tolerance(res) -> int:
        w=st.integers(3, 9), k=st.integers(1, 3), stride=st.integers(1, 3), pads=st.lists(st.integers(0, 1), min_size=4,
                                                                                          max_size=4),
        style=STYLES, act=st.sampled_from([None, "relu"]), seed=st.integers(0, 2**31))
-def test_pool(op, c, h, w, k, stride, pads, style, act, seed):
+def test_maxpool_averagepool_globalaveragepool_pool(op, c, h, w, k, stride, pads, style, act, seed):
     pads = [min(v, k - 1) for v in pads]      # onnx: pads smaller than the kernel
     attrs = {} if op == "GlobalAveragePool" else dict(kernel_shape=[k, k], strides=[stride, stride], pads=pads)
     nodes = [node(op, ["x"], ["c" if act else "y"], **attrs)] + ([node("Relu", ["c"], ["y"])] if act else [])
@@ -220,7 +220,7 @@ def test_concat_add_softmax_low_rank(shape, axis, seed):
 
 @settings(**SETTINGS)
 @given(c=st.integers(1, 6), h=st.integers(1, 6), w=st.integers(1, 6), seed=st.integers(0, 2**31))
-def test_reduce_mean_hw(c, h, w, seed):
+def test_reducemean_hw(c, h, w, seed):
     fm = float_model([node("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=1)], {"x": (1, c, h, w)}, ["y"])
     check(fm, {"x": (1, c, h, w)}, seed, expect="ReduceMeanS8")
 
@@ -241,7 +241,7 @@ def test_softmax(n, rows, out, in_scale, seed):
 @settings(**{**SETTINGS, "max_examples": 10})
 @given(op=st.sampled_from(["Sigmoid", "Tanh", "HardSwish", "LeakyRelu"]), shape=st.sampled_from([(1, 10), (1, 2, 3, 4)]),
        scale=st.sampled_from([0.3, 1.0, 4.0]), seed=st.integers(0, 2**31))
-def test_lut_activations(op, shape, scale, seed):
+def test_sigmoid_tanh_hardswish_leakyrelu_lut(op, shape, scale, seed):
     """Tables are built from onnxruntime's own float path (dequantize, op, round half even): exact."""
     attrs = {"alpha": 0.1} if op == "LeakyRelu" else {}
     fm = float_model([node(op, ["x"], ["y"], **attrs)], {"x": shape}, ["y"], opset=14)
@@ -369,7 +369,7 @@ def _check_qoperator(graph, x_shape, seed, expect):
     even after a float multiplier), so within 1 LSB of gen."""
     from gen import refrun
     from gen.host import HostModel
-    from qdq_util import ort_run, to_model_layout, _mem
+    from graphs import ort_run, to_model_layout, _mem
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
     res = gen_compile(m)

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from qdq_util import float_model, gen_compile, node, quantize_model, run_all
+from graphs import float_model, gen_compile, node, quantize_model, run_all
 
 
 def _model():

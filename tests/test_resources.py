@@ -25,7 +25,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile_cases as hc  # noqa: E402
-from util import check  # noqa: E402
+from graphs import check  # noqa: E402
 
 from gen import driver, frontend  # noqa: E402
 from gen.errors import GenError  # noqa: E402

@@ -23,7 +23,7 @@ import pytest
 from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import qdq_util as qu  # noqa: E402
+import graphs as qu  # noqa: E402
 
 from gen import driver, stack  # noqa: E402
 from gen.errors import GenError  # noqa: E402

@@ -1,23 +1,104 @@
-"""Helpers for the int8 tests: make QDQ graphs from float op descriptions, run them through gen
-(C on the host and the numpy integer reference) and through onnxruntime.
+"""The one helper module for test graphs: build small ONNX graphs (float ones, and QDQ int8 ones made from
+float op descriptions), run them through gen's whole pipeline in memory (frontend -> passes -> plan ->
+emit -> cffi host build; for int8 also the numpy integer reference) and through onnxruntime, and compare.
 
-onnxruntime is the QDQ reference only with graph optimizations OFF (ORT_DISABLE_ALL): then every
-DequantizeLinear -> op -> QuantizeLinear runs as the plain float op between exact dequantize and
-quantize (round half to even), which is what the QDQ format means. With the default optimizations
-onnxruntime fuses QDQ islands into its own integer kernels, and on this machine those give wrong
-answers (the MLPerf KWS int8 model: the float model and unfused onnxruntime say class 5, the fused
-kernels say 9), so they are no reference.
+    m = make_model([helper.make_node("Relu", ["x"], ["y"])], {"x": x}, ["y"])
+    check(m, {"x": x})     # asserts max|C - ort| <= 1e-5 * max|ort| + ATOL for every output
 
     fm = float_model([node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1])], {"x": (1, 3, 8, 8)}, ["y"],
                      {"W": w, "B": b})
     qm = quantize_model(fm, rng, style="ort")          # DQ -> Conv -> Q, per-channel int8 weights
     r = run_all(qm, [xq])                              # C, numpy reference, onnxruntime (all int8)
+
+onnxruntime is the reference only with graph optimizations OFF (ORT_DISABLE_ALL): float tests compare
+against the plain kernels, not against onnxruntime's own fusions, and for QDQ graphs every
+DequantizeLinear -> op -> QuantizeLinear then runs as the plain float op between exact dequantize and
+quantize (round half to even), which is what the QDQ format means. With the default optimizations
+onnxruntime fuses QDQ islands into its own integer kernels, and on this machine those give wrong answers
+(the MLPerf KWS int8 model: the float model and unfused onnxruntime say class 5, the fused kernels say
+9), so they are no reference.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import onnx
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from onnx import TensorProto, helper, numpy_helper
+
+RTOL = 1e-5           # of the largest |onnxruntime| output value
+ATOL = 1e-6           # floor for outputs that are (near) zero everywhere
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_NP_TO_ONNX = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int64): TensorProto.INT64,
+               np.dtype(np.int32): TensorProto.INT32, np.dtype(np.int8): TensorProto.INT8}
+
+
+# ops whose float output a following Relu/Clip fuses into (gen folds op -> Relu -> Q into one kernel)
+FUSABLE = {"Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "MaxPool", "GlobalAveragePool"}
+# weight input of these ops is quantized int8 symmetric; per-channel axis per op
+WEIGHT_OPS = {"Conv", "Gemm", "MatMul"}
+
+
+# ----------------------------------------------------------------------------- building models
+
+def make_model(nodes, inputs: dict, outputs, inits: dict | None = None, opset: int = 13,
+               name: str = "t", concrete: bool = False) -> onnx.ModelProto:
+    """A model from nodes. `inputs` maps graph-input names to example arrays (or shapes);
+    `inits` maps initializer names to arrays; `outputs` are names (shapes left to inference)
+    or (name, shape) pairs. Outputs given by name get onnx's inferred type and rank with symbolic
+    dims, or (concrete=True, what the QDQ rewriter wants) the inferred shape itself."""
+    ins = []
+    for k, v in inputs.items():
+        if isinstance(v, np.ndarray):
+            ins.append(helper.make_tensor_value_info(k, _NP_TO_ONNX[v.dtype], list(v.shape)))
+        else:
+            ins.append(helper.make_tensor_value_info(k, TensorProto.FLOAT, list(v)))
+    outs = []
+    for o in outputs:
+        if isinstance(o, tuple):
+            outs.append(helper.make_tensor_value_info(o[0], TensorProto.FLOAT, list(o[1])))
+        else:
+            outs.append(helper.make_tensor_value_info(o, TensorProto.FLOAT, None))
+    init = [numpy_helper.from_array(np.asarray(v), k) for k, v in (inits or {}).items()]
+    g = helper.make_graph(list(nodes), name, ins, outs, initializer=init)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8 if opset < 19 or concrete else 9
+    if concrete:
+        _fill_output_shapes(m)
+    elif any(not isinstance(o, tuple) for o in outputs):
+        _fill_output_types(m)
+    return m
+
+
+def float_model(nodes, inputs: dict, outputs, inits: dict | None = None, opset: int = 13) -> onnx.ModelProto:
+    """A float model for quantize_model: `inputs` maps names to shapes, `outputs` are names (their
+    shapes from onnx's shape inference)."""
+    return make_model(nodes, inputs, outputs, inits, opset=opset, name="f", concrete=True)
+
+
+def _fill_output_types(m: onnx.ModelProto) -> None:
+    """Graph outputs given by name only get the type and rank that onnx's shape inference finds, with
+    symbolic dims (the compiler infers them; onnx's inference is wrong in a few corners)."""
+    inferred = onnx.shape_inference.infer_shapes(m, data_prop=True)
+    vis = {v.name: v for v in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    for o in m.graph.output:
+        v = vis.get(o.name)
+        if v is not None and v.type.tensor_type.HasField("shape"):
+            o.type.CopyFrom(v.type)
+            for k, d in enumerate(o.type.tensor_type.shape.dim):
+                d.dim_param = f"{o.name}_{k}"
+
+
+def _fill_output_shapes(m: onnx.ModelProto) -> None:
+    """Graph outputs get the type and shape that onnx's shape inference finds."""
+    inferred = onnx.shape_inference.infer_shapes(m)
+    vis = {v.name: v for v in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    for o in m.graph.output:
+        if o.name in vis and vis[o.name].type.tensor_type.HasField("shape"):
+            o.type.CopyFrom(vis[o.name].type)
 
 
 def node(op: str, inputs, outputs, **attrs) -> onnx.NodeProto:
@@ -25,25 +106,6 @@ def node(op: str, inputs, outputs, **attrs) -> onnx.NodeProto:
     return helper.make_node(op, list(inputs), list(outputs), **{k: v for k, v in attrs.items() if v is not None})
 
 
-def make_model(nodes, inputs: dict, outputs, inits: dict | None = None, opset: int = 13) -> onnx.ModelProto:
-    """A float model: `inputs` maps names to shapes, `outputs` are names (types from shape inference)."""
-    ins = [helper.make_tensor_value_info(k, TensorProto.FLOAT, list(v)) for k, v in inputs.items()]
-    outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
-    init = [numpy_helper.from_array(np.asarray(v), k) for k, v in (inits or {}).items()]
-    m = helper.make_model(helper.make_graph(list(nodes), "f", ins, outs, initializer=init),
-                          opset_imports=[helper.make_opsetid("", opset)])
-    m.ir_version = 8
-    inferred = onnx.shape_inference.infer_shapes(m)
-    vis = {v.name: v for v in list(inferred.graph.value_info) + list(inferred.graph.output)}
-    for o in m.graph.output:
-        if o.name in vis and vis[o.name].type.tensor_type.HasField("shape"):
-            o.type.CopyFrom(vis[o.name].type)
-    return m
-
-# ops whose float output a following Relu/Clip fuses into (gen folds op -> Relu -> Q into one kernel)
-FUSABLE = {"Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "MaxPool", "GlobalAveragePool"}
-# weight input of these ops is quantized int8 symmetric; per-channel axis per op
-WEIGHT_OPS = {"Conv", "Gemm", "MatMul"}
 
 
 # ----------------------------------------------------------------------------- onnxruntime
@@ -83,6 +145,104 @@ def ort_all_tensors(model: onnx.ModelProto, feeds: dict, pred=lambda n: True) ->
     sess = ort_session(m)
     names = [o.name for o in sess.get_outputs()]
     return dict(zip(names, sess.run(None, feeds)))
+
+
+# ----------------------------------------------------------------------------- gen
+
+def gen_compile(model: onnx.ModelProto, name: str = "m"):
+    """gen's pipeline in memory: returns the driver Result (graph, files, summary)."""
+    from gen import driver, frontend
+    from gen.ops import supported_onnx_ops
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    return driver.compile_graph(frontend.from_model(m, name=name, supported=supported_onnx_ops()), name, "t.onnx")
+
+
+def gen_run(model: onnx.ModelProto, feeds: dict, name: str = "t"):
+    """Compiles, builds on the host (cached by content hash) and runs; returns (outputs, Result)."""
+    from gen.host import HostModel
+    res = gen_compile(model, name)
+    host = HostModel(res.files)
+    ins = [feeds[t["name"]] for t in host.inputs]
+    return host.run(*ins), res
+
+
+def assert_close(got: np.ndarray, ref: np.ndarray, rtol: float = RTOL, atol: float = ATOL, what: str = ""):
+    ref = np.asarray(ref)
+    got = np.asarray(got)
+    assert got.shape == ref.shape, f"{what}: shape {got.shape}, onnxruntime {ref.shape}"
+    if ref.size == 0:
+        return
+    assert np.all(np.isfinite(got) == np.isfinite(ref)), f"{what}: non-finite values differ"
+    fin = np.isfinite(ref)
+    if not fin.all():
+        assert np.array_equal(got[~fin], ref[~fin]), f"{what}: infinities differ"
+    d = np.abs(got[fin].astype(np.float64) - ref[fin].astype(np.float64))
+    mag = float(np.max(np.abs(ref[fin]))) if fin.any() else 0.0
+    err = float(d.max()) if d.size else 0.0
+    tol = rtol * mag + atol
+    assert err <= tol, (f"{what}: max|C - onnxruntime| = {err:.3g} > {tol:.3g} (max|ort| = {mag:.3g}); "
+                        f"at {np.unravel_index(int(np.argmax(d)), ref.shape) if d.size == ref.size else '?'}")
+
+
+def check(model: onnx.ModelProto, feeds: dict, rtol: float = RTOL, atol: float = ATOL, name: str = "t"):
+    """Runs gen and onnxruntime on the same model and inputs; asserts every output matches.
+    Returns (gen outputs, onnxruntime outputs, gen Result)."""
+    ref = ort_run(model, feeds)
+    got, res = gen_run(model, feeds, name)
+    out_names = [o.name for o in model.graph.output]
+    assert len(got) == len(ref) == len(out_names)
+    for n, gv, rv in zip(out_names, got, ref):
+        assert_close(gv, rv, rtol, atol, what=f"output '{n}'")
+    return got, ref, res
+
+
+def ops_after_passes(res) -> list[str]:
+    """The op types left in the compiled graph (after Identity removal, folding and fusion)."""
+    return [n.op + (f"+{n.act.kind}" if n.act else "") for n in res.graph.nodes]
+
+
+def to_model_layout(res, name: str, arr: np.ndarray) -> np.ndarray:
+    """A refrun value (memory layout) in the model's layout (NCHW for NHWC tensors)."""
+    from gen.ops.layout import to_model
+    return to_model(res.graph.t(name), arr)
+
+
+def boundary(res):
+    """[(scale, zp)] of the inputs and of the outputs of a compiled int8 model."""
+    ins = [(np.float32(t["scale"]), int(t["zero_point"])) for t in res.summary["inputs"]]
+    outs = [(np.float32(t["scale"]), int(t["zero_point"])) for t in res.summary["outputs"]]
+    return ins, outs
+
+
+def run_all(model: onnx.ModelProto, xqs: list[np.ndarray], res=None, name: str = "m"):
+    """gen's C (run_s8), gen's numpy reference, and onnxruntime on the same int8 inputs (each fed to
+    onnxruntime as its exact dequantized float). Returns (res, c_outs, ref_outs, ort_outs), all int8 in
+    the model's layout; onnxruntime's float outputs are requantized with the boundary's parameters."""
+    from gen import refrun
+    from gen.host import HostModel
+    res = res or gen_compile(model, name)
+    hm = HostModel(res.files)
+    c = hm.run_s8(*xqs)
+    ref = refrun.run(res.graph, [_mem(res, res.graph.inputs[k], x) for k, x in enumerate(xqs)])
+    ref = [to_model_layout(res, o, r) for o, r in zip(res.graph.outputs, ref)]
+    (qin, qout) = boundary(res)
+    feeds = {}
+    ins = [i for i in model.graph.input if i.name not in {x.name for x in model.graph.initializer}]
+    for i, x, (s, zp) in zip(ins, xqs, qin):
+        feeds[i.name] = dequantize(x, s, zp)
+    ort_f = ort_run(model, feeds)
+    ort_q = [quantize(np.asarray(y, np.float32), s, zp).reshape(cc.shape) for y, (s, zp), cc in zip(ort_f, qout, c)]
+    return res, c, ref, ort_q
+
+
+def _mem(res, name, x):
+    from gen.ops.layout import to_memory
+    return to_memory(res.graph.t(name), np.asarray(x, np.int8))
+
+
+def lsb(a, b) -> int:
+    return int(np.abs(np.asarray(a, np.int32) - np.asarray(b, np.int32)).max()) if np.size(a) else 0
 
 
 # ----------------------------------------------------------------------------- quantization helpers
@@ -130,10 +290,6 @@ def _weight_axis(n: onnx.NodeProto) -> int:
 
 
 # ----------------------------------------------------------------------------- the QDQ rewriter
-
-def float_model(nodes, inputs: dict, outputs, inits: dict | None = None, opset: int = 13) -> onnx.ModelProto:
-    return make_model(nodes, inputs, outputs, inits, opset=opset)
-
 
 def calibrate(fm: onnx.ModelProto, feeds_list: list[dict]) -> dict[str, tuple[float, float]]:
     """Float range of every tensor (graph inputs and node outputs) over the calibration feeds."""
@@ -256,8 +412,6 @@ def quantize_model(fm: onnx.ModelProto, feeds_list: list[dict], style: str = "or
     m = helper.make_model(qg, opset_imports=list(fm.opset_import))
     m.ir_version = fm.ir_version
     m = onnx.shape_inference.infer_shapes(m)
-    for o in m.graph.output:
-        pass
     _fix_outputs(m)
     if out_qparams is not None:
         for o in m.graph.output:
@@ -274,54 +428,26 @@ def _fix_outputs(m: onnx.ModelProto) -> None:
             o.CopyFrom(vis[o.name])
 
 
-# ----------------------------------------------------------------------------- gen
+# ----------------------------------------------------------------------------- strategies
 
-def gen_compile(model: onnx.ModelProto, name: str = "m"):
-    from gen import driver, frontend
-    from gen.ops import supported_onnx_ops
-    m = onnx.ModelProto()
-    m.CopyFrom(model)
-    return driver.compile_graph(frontend.from_model(m, name=name, supported=supported_onnx_ops()), name, "t.onnx")
-
-
-def to_model_layout(res, name: str, arr: np.ndarray) -> np.ndarray:
-    """A refrun value (memory layout) in the model's layout (NCHW for NHWC tensors)."""
-    from gen.ops.layout import to_model
-    return to_model(res.graph.t(name), arr)
+def floats(lo: float = -4.0, hi: float = 4.0):
+    lo32, hi32 = np.float32(lo), np.float32(hi)       # bounds representable in float32, inside [lo, hi]
+    lo32 = lo32 if lo32 >= lo else np.nextafter(lo32, np.float32(np.inf))
+    hi32 = hi32 if hi32 <= hi else np.nextafter(hi32, np.float32(-np.inf))
+    return st.floats(float(lo32), float(hi32), allow_nan=False, allow_infinity=False, width=32)
 
 
-def boundary(res):
-    """[(scale, zp)] of the inputs and of the outputs of a compiled int8 model."""
-    ins = [(np.float32(t["scale"]), int(t["zero_point"])) for t in res.summary["inputs"]]
-    outs = [(np.float32(t["scale"]), int(t["zero_point"])) for t in res.summary["outputs"]]
-    return ins, outs
+def farray(shape, lo: float = -4.0, hi: float = 4.0):
+    """float32 arrays of `shape`, values in [lo, hi], no NaN."""
+    return hnp.arrays(np.float32, tuple(int(d) for d in shape), elements=floats(lo, hi))
 
 
-def run_all(model: onnx.ModelProto, xqs: list[np.ndarray], res=None, name: str = "m"):
-    """gen's C (run_s8), gen's numpy reference, and onnxruntime on the same int8 inputs (each fed to
-    onnxruntime as its exact dequantized float). Returns (res, c_outs, ref_outs, ort_outs), all int8 in
-    the model's layout; onnxruntime's float outputs are requantized with the boundary's parameters."""
-    from gen import refrun
-    from gen.host import HostModel
-    res = res or gen_compile(model, name)
-    hm = HostModel(res.files)
-    c = hm.run_s8(*xqs)
-    ref = refrun.run(res.graph, [_mem(res, res.graph.inputs[k], x) for k, x in enumerate(xqs)])
-    ref = [to_model_layout(res, o, r) for o, r in zip(res.graph.outputs, ref)]
-    (qin, qout) = boundary(res)
-    feeds = {}
-    ins = [i for i in model.graph.input if i.name not in {x.name for x in model.graph.initializer}]
-    for i, x, (s, zp) in zip(ins, xqs, qin):
-        feeds[i.name] = dequantize(x, s, zp)
-    ort_f = ort_run(model, feeds)
-    ort_q = [quantize(np.asarray(y, np.float32), s, zp).reshape(cc.shape) for y, (s, zp), cc in zip(ort_f, qout, c)]
-    return res, c, ref, ort_q
+def nonzero_farray(shape, lo: float = 0.25, hi: float = 4.0):
+    """float32 arrays with |values| in [lo, hi] (divisors)."""
+    mag = hnp.arrays(np.float32, tuple(shape), elements=floats(lo, hi))
+    sign = hnp.arrays(np.bool_, tuple(shape))
+    return st.builds(lambda m, s: np.where(s, -m, m).astype(np.float32), mag, sign)
 
 
-def _mem(res, name, x):
-    from gen.ops.layout import to_memory
-    return to_memory(res.graph.t(name), np.asarray(x, np.int8))
-
-
-def lsb(a, b) -> int:
-    return int(np.abs(np.asarray(a, np.int32) - np.asarray(b, np.int32)).max()) if np.size(a) else 0
+def shapes(min_dims=1, max_dims=4, min_side=1, max_side=4):
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
