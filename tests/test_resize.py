@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import qdq_util
+import graphs
 from test_ops_int8 import check as int8_check
-from util import assert_close, gen_run, make_model, node, ort_run
+from graphs import assert_close, gen_run, make_model, node, ort_run
 
 SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck))
 COORDS = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"]
@@ -88,10 +88,10 @@ def test_resize_int8(mode, coord, nearest, use_sizes, between_convs, c, h, w, fa
                  node("Conv", ["y", "W2"], ["z"])]
         consts.update(W=rng.normal(size=(c, 2, 3, 3)).astype(np.float32),
                       W2=rng.normal(size=(2, c, 1, 1)).astype(np.float32))
-        fm = qdq_util.float_model(nodes, {"x0": (1, 2, h, w)}, ["z"], consts)
+        fm = graphs.float_model(nodes, {"x0": (1, 2, h, w)}, ["z"], consts)
         shapes = {"x0": (1, 2, h, w)}
     else:
-        fm = qdq_util.float_model([resize_node(mode, coord, nearest, use_sizes, 13)], {"x": shape}, ["y"], consts)
+        fm = graphs.float_model([resize_node(mode, coord, nearest, use_sizes, 13)], {"x": shape}, ["y"], consts)
         shapes = {"x": shape}
     kw = dict(expect="ResizeS8") if mode == "nearest" else dict(note="Resize node")
     res, _, _ = int8_check(fm, shapes, seed, **kw)
