@@ -133,6 +133,12 @@ def resize_params(node, g) -> ResizeParams:
         if len(sc) != 4 or any(not math.isfinite(float(s)) or s <= 0 for s in sc):
             raise GenError(f"scales {[float(s) for s in sc]} must be 4 positive numbers", node.name, node.op)
         want = [int(math.floor(float(d) * float(s))) for d, s in zip(x.shape, sc)]
+        for d, s in zip(x.shape[2:], sc[2:]):
+            length = float(d) * float(s)
+            if coord in ("align_corners", "pytorch_half_pixel") and length != math.floor(length):
+                raise GenError(f"{coord} with scales giving a fractional output length ({d} * {float(s)} = "
+                               f"{length}): onnxruntime and the ONNX reference disagree there (give sizes)",
+                               node.name, node.op)
     else:
         want = [int(v) for v in sizes.reshape(-1)]
         if len(want) != 4:
