@@ -189,7 +189,7 @@ def unsupported_resize(tmp):
     scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")
     m = model([helper.make_node("Resize", ["x", "roi", "scales"], ["y"], name="upsample2x", mode="cubic")],
               [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 8, 8])], [roi, scales])
-    return _err(tmp, m, ["Resize", "upsample2x", "not supported"], "unsupported op Resize")
+    return _err(tmp, m, ["Resize", "upsample2x", "not supported"], "Resize mode cubic (gen has nearest and linear)")
 
 
 def unsupported_lstm(tmp):

@@ -2,8 +2,8 @@
 
 An op family knows, for the nodes it owns: the checks that refuse what it cannot do (GenError
 with the node), the MACs, the scratch bytes it needs in the arena, the kernel it calls (for the
-summary) and the C it emits. Adding an op touches only its family's module (and the import list
-below).
+summary) and the C it emits. Adding an op touches only its family's module: every module of this
+package is imported at the end of this file, and its @register classes register themselves.
 
 Parameters: a family computes what its hooks need (multipliers, shifts, transposed weights,
 geometry) once per node in `prepare`, which returns a frozen dataclass and runs the checks that
