@@ -791,12 +791,14 @@ def _refuse_empty_window(n: onnx.NodeProto, out: str, shape, shapes) -> None:
         nd = len(kernel)
         dil = list(a.get("dilations") or [1] * nd)
         pads = list(a.get("pads") or [0] * 2 * nd)
-        for i in range(min(nd, len(dil), len(pads) // 2)):
-            extent, padded = (int(kernel[i]) - 1) * int(dil[i]) + 1, int(x[2 + i]) + int(pads[i]) + int(pads[i + nd])
-            if extent > padded:
-                raise GenError(f"output '{out}' would have shape {list(shape)}: along spatial axis {i} the kernel "
-                               f"(extent {extent}: size {kernel[i]}, dilation {dil[i]}) is larger than the padded "
-                               f"input ({padded})", n.name, n.op_type)
+        from .ops import oversized_window
+        bad = oversized_window(x[2:], kernel, dil, pads[:nd], pads[nd:]) if len(dil) == nd == len(pads) // 2 \
+            else None
+        if bad:
+            i, extent, padded = bad
+            raise GenError(f"output '{out}' would have shape {list(shape)}: along spatial axis {i} the kernel "
+                           f"(extent {extent}: size {kernel[i]}, dilation {dil[i]}) is larger than the padded "
+                           f"input ({padded})", n.name, n.op_type)
     raise GenError(f"output '{out}' would have shape {list(shape)}: the kernel window, strides and pads leave no "
                    "output position", n.name, n.op_type)
 

@@ -45,9 +45,6 @@ __all__ = [
     "quantize_f32",
     "dequantize_f32",
     "reduce_mean_s8",
-    "pad",
-    "transpose",
-    "concat",
     "conv_output_size",
 ]
 

@@ -70,11 +70,6 @@ class Layer:
         return f"{int(self.tol)} LSB" if self.dtype == "int8" else f"rel {self.tol:.0e}"
 
 
-def model_order(t, v: np.ndarray) -> np.ndarray:
-    """A value of gen's tensor t (gen's memory layout) in the model's order."""
-    return to_model(t, v)
-
-
 def original_model(model) -> onnx.ModelProto:
     """A copy of the model as onnxruntime will run it: QOperator nodes rewritten as QDQ (gen.qoperator,
     which is what gen reads too), graph inputs that are initializers dropped."""
@@ -259,10 +254,10 @@ class LayerCheck:
         Updates and returns the layers (worst error over all calls so far)."""
         if self.session is None:
             return self.layers
-        feeds = {n: model_order(t, vals[n]).astype(np.dtype(t.dtype)) for n, t in self.feeds.items()}
+        feeds = {n: to_model(t, vals[n]).astype(np.dtype(t.dtype)) for n, t in self.feeds.items()}
         got = self.session.run([o for o, _ in self._outputs], feeds)
         for (_, layer), want in zip(self._outputs, got):
-            mine = model_order(self.g.t(layer.tensor), vals[layer.tensor])
+            mine = to_model(self.g.t(layer.tensor), vals[layer.tensor])
             want = np.asarray(want).reshape(mine.shape)
             if mine.size == 0:
                 continue

@@ -8,8 +8,8 @@ import numpy as np
 
 from .errors import GenError
 from .ir import Graph
-from .ops import family
-from .ops.layout import VIEW_OPS, mem_shape, to_memory, to_model
+from .ops import family, has
+from .ops.layout import mem_shape, to_memory, to_model
 
 
 def float_reference(node, g: Graph, ins: list[np.ndarray]) -> np.ndarray:
@@ -43,7 +43,7 @@ def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarr
         vals[name] = np.asarray(x).reshape(mem_shape(g.t(name)))
     for node in g.nodes:
         ins = [vals[i] if i in vals else g.t(i).data for i in node.inputs if i]
-        if node.op in VIEW_OPS or node.op in ("Identity", "Copy"):
+        if has(node, "is_view") or has(node, "is_cleanup") or has(node, "is_copy"):
             out = ins[0]
         else:
             fam = family(node)

@@ -15,7 +15,7 @@ import numpy as np
 from . import int8ref, refrun
 from .errors import GenError
 from .host import HostModel
-from .ops.layout import to_memory
+from .ops.layout import to_memory, to_model
 
 FLOAT_TOL = 1e-5        # of the largest output magnitude
 
@@ -96,7 +96,7 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
             got_q = host.run_s8(*qin)
             mem = [to_memory(g.t(n), q) for q, n in zip(qin, g.inputs)]
             vals = refrun.run(g, mem, keep=True)
-            want_q = [layercheck.model_order(g.t(o), vals[o]) for o in g.outputs]
+            want_q = [to_model(g.t(o), vals[o]) for o in g.outputs]
             got = [(q.astype(np.float32) - t["zero_point"]) * np.float32(t["scale"]) if t["dtype"] == "int8" else q
                    for q, t in zip(got_q, host.outputs)]
         else:

@@ -321,7 +321,6 @@ def quantize_model(fm: onnx.ModelProto, feeds_list: list[dict], style: str = "or
     fixed = dict(fixed or {})
     g = fm.graph
     inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-    producers = {o: n for n in g.node for o in n.output}
     consumers: dict[str, list] = {}
     for n in g.node:
         for i in n.input:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-from hostile_cases import Case, _err, gemm_model, model, save, vi
+from hostile_cases import Case, _err, gemm_model, model, vi
 
 
 def fifo_model(tmp: Path) -> Case:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import graphs as qu  # noqa: E402

@@ -151,8 +151,6 @@ class OpFamily:
 
 
 REGISTRY: dict[str, OpFamily] = {}
-# ops that exist only until passes remove or fold them
-PASS_ONLY_OPS = {"Identity", "Dropout"}
 
 
 def register(cls: type[OpFamily]) -> type[OpFamily]:
@@ -252,8 +250,7 @@ QUANTIZED_ONNX_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLin
 
 def supported_onnx_ops() -> set[str]:
     """ONNX op types gen accepts (internal int8 kernel names, which end in S8, are not ONNX ops)."""
-    return {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy")} | PASS_ONLY_OPS | \
-        QUANTIZED_ONNX_OPS
+    return {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy")} | QUANTIZED_ONNX_OPS
 
 
 # ---------------------------------------------------------------- values gen writes into C
@@ -377,16 +374,27 @@ def spatial(node: Node, in_sizes: list[int], kernel: list[int]) -> tuple[list[in
     return strides, dil, before, after
 
 
+def oversized_window(sizes, kernel, dil, before, after) -> tuple[int, int, int] | None:
+    """The first spatial axis whose dilated kernel extent is larger than the padded input, as
+    (axis, extent, padded size); None when the window fits along every axis."""
+    for axis, (i, k, d, p0, p1) in enumerate(zip(sizes, kernel, dil, before, after)):
+        extent, padded = (int(k) - 1) * int(d) + 1, int(i) + int(p0) + int(p1)
+        if extent > padded:
+            return axis, extent, padded
+    return None
+
+
 def check_window(node: Node, sizes, kernel, strides, dil, before, after, outs=None) -> None:
     """Refuse a Conv/Pool window that does not fit: kernel < 1, a dilated kernel extent larger than
     the padded input, or an output size < 1."""
-    for i, k, s, d, p0, p1 in zip(sizes, kernel, strides, dil, before, after):
+    for k in kernel:
         if k < 1:
             raise GenError(f"kernel size {k} must be at least 1", node.name, node.op)
-        extent, padded = (k - 1) * d + 1, i + p0 + p1
-        if extent > padded:
-            raise GenError(f"the kernel (extent {extent} with dilation {d}) is larger than the padded input "
-                           f"({padded})", node.name, node.op)
+    bad = oversized_window(sizes, kernel, dil, before, after)
+    if bad:
+        axis, extent, padded = bad
+        raise GenError(f"the kernel (extent {extent} with dilation {dil[axis]}) is larger than the padded input "
+                       f"({padded})", node.name, node.op)
     for o in outs or ():
         if o < 1:
             raise GenError(f"output size {o} must be at least 1", node.name, node.op)

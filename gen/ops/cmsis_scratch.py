@@ -91,7 +91,7 @@ def conv_wrapper_s8_buffer_size_mve(input_shape, filter_shape, output_shape, *, 
     _, ih, iw, c = input_shape
     _, kh, kw, kc = filter_shape
     ow = output_shape[2]
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    sw, (ph, pw), (dh, dw) = _pair(stride)[1], _pair(padding), _pair(dilation)
 
     def generic():
         return 4 * ((c * kw * kh + 15) // 16) * 16
