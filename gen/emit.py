@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 from .c_header import header
 from .c_literals import (C_HEADERS, C_KEYWORDS, COMMENT_MAX, COMMENT_SAFE, MAX_PREFIX,  # noqa: F401
                          RESERVED_NAMESPACES, _clash, _sanitize, c_float, c_identifier, c_values, comment,
                          reserved, user_prefix)
-from .c_source import PUBLIC_HEADERS, EmitContext, node_comment, source  # noqa: F401
+from .c_source import EmitContext, node_comment, source  # noqa: F401
 from .ir import Graph
 from .ops import family
 from .plan import Plan
@@ -49,16 +50,33 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
              f"{name}.c": source(name, ctx, body, runtime, io, int8, source_path,
                                  g.options.get("scratch", "dsp")).encode(),
              f"{name}_plan.json": plan_json(summary)}
-    for f in runtime:
-        files[f] = runtime_file(f)
-        # a header pulls in its implementation
-        c = f[:-2] + ".c"
-        if f.endswith(".h") and c not in files:
-            try:
-                files[c] = runtime_file(c)
-            except FileNotFoundError:
-                pass
+    files.update(runtime_closure(runtime))
     return files, summary
+
+
+INCLUDE = re.compile(rb'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def runtime_closure(listed: list[str]) -> dict[str, bytes]:
+    """The runtime_c files the families list, with every runtime_c file they #include and the .c of
+    every header (a family names its header and kernels; what those pull in comes along by itself).
+    A quoted include that runtime_c does not have (arm_nnfunctions.h: the real CMSIS-NN) is skipped."""
+    files: dict[str, bytes] = {}
+    todo = list(listed)
+    while todo:
+        f = todo.pop(0)
+        if f in files:
+            continue
+        try:
+            files[f] = runtime_file(f)
+        except FileNotFoundError:
+            if f in listed:
+                raise
+            continue
+        todo += [m.decode() for m in INCLUDE.findall(files[f])]
+        if f.endswith(".h"):
+            todo.append(f[:-2] + ".c")
+    return files
 
 
 def runtime_file(name: str) -> bytes:

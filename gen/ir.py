@@ -14,7 +14,7 @@ import numpy as np
 
 # element size in bytes of the dtypes gen handles
 DTYPE_SIZE = {"float32": 4, "int8": 1, "uint8": 1, "int32": 4, "int64": 8, "bool": 1}
-C_TYPE = {"float32": "float", "int8": "int8_t", "uint8": "uint8_t", "int32": "int32_t",
+C_TYPE = {"float32": "float", "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
           "int64": "int64_t", "bool": "uint8_t"}
 
 

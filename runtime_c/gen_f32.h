@@ -97,20 +97,4 @@ void gen_f32_reduce_mean(const float *x, float *y, const gen_f32_reduce_params *
 void gen_f32_channel_affine(const float *x, float *y, int32_t n, int32_t c, int32_t inner,
                             const float *scale, const float *shift);
 
-/* Resize, 4-D: y[n][c][oy][ox] = x[n][c][rows[oy]][cols[ox]] (channels_last: [n][h][w][c]), elem bytes
- * an element (float or int8): the source tables are the generator's */
-typedef struct {
-    int32_t n, c, h, w, oh, ow;
-    int32_t channels_last;
-} gen_resize_params;
-
-void gen_resize_nearest(const void *x, void *y, size_t elem, const int32_t *rows, const int32_t *cols,
-                        const gen_resize_params *p);
-
-/* bilinear Resize, NCHW: rows0/rows1 the two source rows of each output row, wrows[oy] and wrows[oh + oy]
- * their weights (cols likewise) */
-void gen_f32_resize_linear(const float *x, float *y, const int32_t *rows0, const int32_t *rows1, const float *wrows,
-                           const int32_t *cols0, const int32_t *cols1, const float *wcols,
-                           const gen_resize_params *p);
-
 #endif

@@ -15,7 +15,7 @@ from . import OpFamily, c_fields, cmsis_scratch, register
 from .conv import conv_geometry
 from .s8common import act_range, bias_int32, check_accumulator, cmsis_ctx, dims, per_channel_quant, requant
 
-RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_convolve_s8.c", "arm_depthwise_conv_s8.c")
+RUNTIME = ("gen_nn.h", "gen_s8.c", "arm_convolve_s8.c", "arm_depthwise_conv_s8.c")
 
 
 @dataclass(frozen=True)

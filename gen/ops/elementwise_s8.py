@@ -10,7 +10,7 @@ from . import OpFamily, c_fields, register
 from .layout import to_memory
 from .s8common import act_range, check_accumulator, check_shift
 
-RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_elementwise_s8.c")
+RUNTIME = ("gen_nn.h", "gen_s8.c", "arm_elementwise_s8.c")
 
 
 @dataclass(frozen=True)

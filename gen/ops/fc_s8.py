@@ -16,7 +16,7 @@ from ..errors import GenError
 from . import OpFamily, c_fields, cmsis_scratch, register
 from .s8common import act_range, bias_int32, check_accumulator, dims, per_channel_quant, requant
 
-RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_fully_connected_s8.c")
+RUNTIME = ("gen_nn.h", "gen_s8.c", "arm_fully_connected_s8.c")
 
 
 @dataclass(frozen=True)

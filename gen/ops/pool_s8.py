@@ -16,7 +16,7 @@ from .layout import require_channels_last
 from .pool import pool_geometry
 from .s8common import act_range, check_accumulator, cmsis_ctx, dims
 
-RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c", "arm_pool_s8.c")
+RUNTIME = ("gen_nn.h", "gen_s8.c", "arm_pool_s8.c")
 
 
 @dataclass(frozen=True)

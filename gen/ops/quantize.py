@@ -14,7 +14,7 @@ from . import OpFamily, c_fields, c_int32, check_finite, contiguous_strides, dim
 from .layout import mem_shape, memory_perm, require_channels_last, to_memory, to_model
 from .s8common import act_range, check_accumulator, ordered_range, requant
 
-RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "gen_s8.c")
+RUNTIME = ("gen_nn.h", "gen_s8.c")
 
 
 @dataclass(frozen=True)

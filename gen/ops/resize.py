@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import GenError
 from . import OpFamily, c_fields, register
 
-RUNTIME = ("gen_f32.h", "gen_f32.c")
+RUNTIME = ("gen_resize.h",)
 COORD_MODES = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric")
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 

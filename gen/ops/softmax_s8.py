@@ -16,7 +16,7 @@ from . import OpFamily, c_fields, register
 from .layout import memory_perm, same_bytes
 from .s8common import check_accumulator, requant
 
-RUNTIME = ("gen_nn.h", "gen_cmsis_nn.h", "gen_nn_math.h", "arm_softmax_s8.c", "gen_s8.c")
+RUNTIME = ("gen_nn.h", "arm_softmax_s8.c", "gen_s8.c")
 OUT_SCALE, OUT_ZP = 1.0 / 256, -128
 
 
