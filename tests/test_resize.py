@@ -1,8 +1,10 @@
 """Resize (gen/ops/resize.py): float against onnxruntime on drawn shapes, scales and sizes (nearest
 exactly: it only selects elements); int8 on quantize_static-style QDQ graphs: nearest as ResizeS8 (C ==
 numpy reference, onnxruntime and the layer check within 1 LSB), channels first and channels last
-between int8 convolutions; bilinear int8 in float between dequantize and quantize. What gen does not
-resize is refused with one line naming the node (exit 2)."""
+between int8 convolutions; bilinear int8 as ResizeLinearS8 in integers (C == numpy reference exactly,
+within 1 LSB of onnxruntime per layer), in float between dequantize and quantize where the rescale
+in_scale / out_scale is beyond the integer blend's 1 LSB bound. What gen does not resize is refused
+with one line naming the node (exit 2)."""
 from __future__ import annotations
 
 import subprocess
@@ -89,8 +91,9 @@ def test_resize_float(case, seed):
        w=st.integers(2, 6), factors=st.lists(st.sampled_from(SCALES), min_size=2, max_size=2),
        sizes=st.lists(st.integers(1, 10), min_size=2, max_size=2), seed=st.integers(0, 2**31))
 def test_resize_int8(mode, coord, nearest, use_sizes, between_convs, c, h, w, factors, sizes, seed):
-    """quantize_static-style QDQ: nearest is ResizeS8 keeping the input's quantization, in the input's
-    layout (channels last between convolutions); bilinear computes in float between DQ and Q."""
+    """quantize_static-style QDQ: nearest is ResizeS8 keeping the input's quantization, bilinear is
+    ResizeLinearS8 requantizing to the output's; both in the input's layout (channels last between
+    convolutions)."""
     shape = (1, c, h, w)
     factors = [f if int(np.floor(np.float32(d) * np.float32(f))) >= 1 else 1.0 for f, d in zip(factors, (h, w))]
     if disagree(coord, use_sizes, shape, factors):
@@ -107,17 +110,38 @@ def test_resize_int8(mode, coord, nearest, use_sizes, between_convs, c, h, w, fa
     else:
         fm = graphs.float_model([resize_node(mode, coord, nearest, use_sizes, 13)], {"x": shape}, ["y"], consts)
         shapes = {"x": shape}
-    kw = dict(expect="ResizeS8") if mode == "nearest" else dict(note="Resize node")
-    res, _, _ = int8_check(fm, shapes, seed, **kw)
+    res, _, _ = int8_check(fm, shapes, seed, expect="ResizeS8" if mode == "nearest" else "ResizeLinearS8")
     rs = [n for n in res.graph.nodes if n.op.startswith("Resize")]
     assert len(rs) == 1
     if mode == "nearest":
         x, y = res.graph.t(rs[0].inputs[0]), res.graph.t(rs[0].outputs[0])
         assert x.quant.s() == y.quant.s() and np.array_equal(x.quant.zero_point, y.quant.zero_point)
-        if between_convs and c > 1:
-            assert x.layout == "NHWC", "ResizeS8 between NHWC convolutions follows their layout"
-    else:
-        assert rs[0].op == "Resize" and res.graph.t(rs[0].inputs[0]).dtype == "float32"
+    if between_convs and c > 1:
+        assert res.graph.t(rs[0].inputs[0]).layout == "NHWC", "int8 Resize between NHWC convolutions follows them"
+
+
+@pytest.mark.parametrize("out_scale,form", [(0.1, "ResizeLinearS8"), (0.03, "ResizeLinearS8"), (0.02, "Resize")])
+def test_resize_int8_linear_rescale(out_scale, form):
+    """The integer bilinear blend is within 1 LSB while in_scale / out_scale <= 4 (here 0.1 / out_scale:
+    1, 3.3 and 5): beyond, the node computes in float between DQ and Q. Both match onnxruntime within
+    1 LSB (the inputs span the whole int8 range, so the blend's weight rounding is at its worst)."""
+    shape, s_in = (1, 2, 3, 5), np.float32(0.1)
+    consts = dict(sx=np.array(s_in, np.float32), zx=np.array(3, np.int8), sy=np.array(out_scale, np.float32),
+                  zy=np.array(-5, np.int8), scales=np.array([1, 1, 2.5, 1.5], np.float32))
+    nodes = [node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]), node("DequantizeLinear", ["xq", "sx", "zx"], ["xd"]),
+             node("Resize", ["xd", "", "scales"], ["r"], mode="linear", coordinate_transformation_mode="half_pixel"),
+             node("QuantizeLinear", ["r", "sy", "zy"], ["rq"]), node("DequantizeLinear", ["rq", "sy", "zy"], ["y"])]
+    m = graphs.make_model(nodes, {"x": shape}, ["y"], consts)
+    res = graphs.gen_compile(m)
+    ops = [n.op for n in res.graph.nodes]
+    assert form in ops and (form == "Resize") == any("Resize node" in n for n in res.graph.notes), (ops, res.graph.notes)
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        xq = rng.integers(-128, 128, size=shape).astype(np.int8)
+        res, c, ref, o = graphs.run_all(m, [xq], res)
+        assert graphs.lsb(c[0], o[0]) <= 1, f"C vs onnxruntime: {graphs.lsb(c[0], o[0])} LSB ({ops})"
+        if form != "Resize":
+            assert np.array_equal(c[0], ref[0]), "C != numpy reference"
 
 
 def _refused(tmp_path, m, needle):

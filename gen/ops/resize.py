@@ -9,8 +9,12 @@ asymmetric. The source coordinates are computed here in float32 as onnxruntime d
 
 int8: nearest selects input elements, so its int8 form ResizeS8 keeps the input's scale and zero
 point (a requantize follows where the model changes them) and follows its input's layout (NCHW or
-NHWC). Bilinear int8 has no integer kernel here: it computes in float between dequantize and
-quantize (qpasses.float_fallback).
+NHWC). Bilinear int8 is ResizeLinearS8, in integers: the float weights become Q11 integers summing to
+2048 per axis, so the four taps of an output weigh exactly 2^22 and the accumulator is requantized to
+the output's scale and zero point in one step (CMSIS-NN's double rounding). The weights' rounding moves
+a result by at most 0.125 * in_scale / out_scale LSB of the output, so within 1 LSB of onnxruntime's
+float blend while in_scale / out_scale <= 4; beyond that the node computes in float between
+dequantize and quantize (qpasses.float_fallback). Kernels: runtime_c/gen_resize.c.
 """
 from __future__ import annotations
 
@@ -20,9 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GenError
+from .. import quant
+from ..int8ref import requantize
 from . import OpFamily, c_fields, register
+from .s8common import act_range, check_accumulator, requant
 
 RUNTIME = ("gen_resize.h",)
+ONE = 2048                     # GEN_RESIZE_ONE: 1.0 of a bilinear tap weight (Q11)
+MAX_RESCALE = 4.0              # in_scale / out_scale up to which the integer blend is within 1 LSB
 COORD_MODES = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric")
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
@@ -184,7 +193,16 @@ class Resize(OpFamily):
             p = resize_params(node, g)
         except GenError:
             return None                      # refused by check, in float
-        return None if p.linear else "ResizeS8"   # bilinear int8: float fallback
+        if not p.linear:
+            return "ResizeS8"
+        q = g.consumers(node.outputs[0])
+        x = g.t(node.inputs[0])
+        y = g.t(q[0].outputs[0]) if len(q) == 1 and q[0].outputs else None
+        if y is None or y.quant is None or x.quant is None or y.quant.axis is not None or x.quant.axis is not None:
+            return None
+        if quant.requantize_scale(x.quant.s(), y.quant.s()) > MAX_RESCALE:
+            return None                      # the integer blend could be 2 LSB off: float fallback
+        return "ResizeLinearS8"
 
     def selects_values(self, node):
         return _attr(node, "mode", "nearest") == "nearest"
@@ -212,31 +230,92 @@ class Resize(OpFamily):
                 f"{ctx.array(p.wcols, 'wcols')}, {_struct(ctx, p, False)});")
 
 
+@dataclass(frozen=True)
+class ResizeLinearS8Params:
+    """An int8 bilinear Resize: the geometry and taps of ResizeParams, Q11 tap weights, requantization."""
+    geometry: ResizeParams
+    wrows: np.ndarray            # int16 [oh]: weight of rows0 (rows1 weighs ONE - it)
+    wcols: np.ndarray            # int16 [ow]
+    in_offset: int
+    mult: int
+    shift: int
+    out_offset: int
+    lo: int
+    hi: int
+
+
+def resize_linear_s8(x, p: "ResizeLinearS8Params") -> np.ndarray:
+    """The numpy reference of gen_s8_resize_linear on an [N, C, H, W] int8 tensor: four taps, integer
+    weights, acc = sum w_row * w_col * (x + in_offset), requantized with CMSIS-NN's double rounding
+    (gen.int8ref.requantize) and clamped."""
+    r = p.geometry
+    xi = np.asarray(x, np.int64) + p.in_offset
+    wy0, wx0 = p.wrows.astype(np.int64)[:, None], p.wcols.astype(np.int64)[None, :]
+    wy1, wx1 = ONE - wy0, ONE - wx0
+    r0, r1 = xi[:, :, r.rows0], xi[:, :, r.rows1]
+    acc = (wy0 * wx0 * r0[..., r.cols0] + wy0 * wx1 * r0[..., r.cols1]
+           + wy1 * wx0 * r1[..., r.cols0] + wy1 * wx1 * r1[..., r.cols1])
+    return np.clip(requantize(acc, p.mult, p.shift) + p.out_offset, p.lo, p.hi).astype(np.int8)
+
+
+def q11(w: np.ndarray) -> np.ndarray:
+    """A float32 tap weight in [0, 1] as an integer of ONE."""
+    return np.clip(np.floor(w.astype(np.float64) * ONE + 0.5), 0, ONE).astype(np.int16)
+
+
+def resize_linear_s8_params(node, g) -> ResizeLinearS8Params:
+    p = resize_params(node, g)
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    m, s = requant(quant.requantize_scale(x.quant.s(), y.quant.s()) / float(ONE * ONE),
+                   "requantization scale (input / output / 2^22)", node)
+    check_accumulator(255 * ONE * ONE, s, "the four weighted taps", node)
+    lo, hi = act_range(node, y)
+    return c_fields(ResizeLinearS8Params(geometry=p, wrows=q11(p.wrows[:p.oh]), wcols=q11(p.wcols[:p.ow]),
+                                         in_offset=-x.quant.zp(), mult=int(m), shift=int(s),
+                                         out_offset=y.quant.zp(), lo=lo, hi=hi), node, "Resize parameter")
+
+
 @register
 class ResizeS8(OpFamily):
-    """int8 nearest Resize: a gather of input elements, in the input's layout and quantization."""
-    ops = ("ResizeS8",)
+    """int8 Resize: nearest is a gather of input elements, in the input's layout and quantization;
+    bilinear (ResizeLinearS8) blends four taps in integers and requantizes to the output's."""
+    ops = ("ResizeS8", "ResizeLinearS8")
     runtime = RUNTIME
     layout = "any"
-    keeps_quant = True
+    keeps_quant = ("ResizeS8",)
 
     def selects_values(self, node):
-        return True
+        return node.op == "ResizeS8"
 
     def prepare(self, node, g):
-        return resize_params(node, g)
+        return resize_params(node, g) if node.op == "ResizeS8" else resize_linear_s8_params(node, g)
 
     def check(self, node, g):
         self.params(node, g)
 
     def kernel(self, node, g):
-        return "gen_resize_nearest"
+        return "gen_resize_nearest" if node.op == "ResizeS8" else "gen_s8_resize_linear"
 
     def reference(self, node, g, x):
-        return _gather(self.params(node, g), np.asarray(x), g.t(node.inputs[0]).layout == "NHWC")
+        cl = g.t(node.inputs[0]).layout == "NHWC"
+        if node.op == "ResizeS8":
+            return _gather(self.params(node, g), np.asarray(x), cl)
+        p = self.params(node, g)
+        r = p.geometry
+        xin = np.asarray(x).reshape((r.n, r.h, r.w, r.c) if cl else (r.n, r.c, r.h, r.w))
+        y = resize_linear_s8(xin.transpose(0, 3, 1, 2) if cl else xin, p)
+        return y.transpose(0, 2, 3, 1) if cl else y
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
         cl = g.t(node.inputs[0]).layout == "NHWC"
-        return (f"gen_resize_nearest({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, 1, "
-                f"{ctx.array(p.rows0, 'rows')}, {ctx.array(p.cols0, 'cols')}, {_struct(ctx, p, cl)});")
+        x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
+        if node.op == "ResizeS8":
+            return (f"gen_resize_nearest({x}, {y}, 1, {ctx.array(p.rows0, 'rows')}, {ctx.array(p.cols0, 'cols')}, "
+                    f"{_struct(ctx, p, cl)});")
+        r = p.geometry
+        qp = ctx.params("gen_s8_resize_quant", f"{p.in_offset}, {p.mult}, {p.shift}, {p.out_offset}, {p.lo}, {p.hi}",
+                        "resize_quant")
+        return (f"gen_s8_resize_linear({x}, {y}, {ctx.array(r.rows0, 'rows')}, {ctx.array(r.rows1, 'rows')}, "
+                f"{ctx.array(p.wrows, 'wrows')}, {ctx.array(r.cols0, 'cols')}, {ctx.array(r.cols1, 'cols')}, "
+                f"{ctx.array(p.wcols, 'wcols')}, {_struct(ctx, r, cl)}, {qp});")
