@@ -60,6 +60,30 @@ void gen_f32_resize_linear(const float *x, float *y, const int32_t *rows0, const
     }
 }
 
+void gen_f32_resize_cubic(const float *x, float *y, const int32_t *rows, const float *wrows, const int32_t *cols,
+                          const float *wcols, const gen_resize_params *p)
+{
+    int32_t nc, oy, ox, t, u;
+    size_t o = 0;
+    for (nc = 0; nc < p->n * p->c; nc++) {
+        const float *xc = x + (size_t)nc * (size_t)p->h * (size_t)p->w;
+        for (oy = 0; oy < p->oh; oy++) {
+            for (ox = 0; ox < p->ow; ox++) {
+                float acc = 0.0f;
+                for (t = 0; t < 4; t++) {
+                    const float *r = xc + (size_t)rows[4 * oy + t] * (size_t)p->w;
+                    float row = 0.0f;
+                    for (u = 0; u < 4; u++) {
+                        row += wcols[4 * ox + u] * r[cols[4 * ox + u]];
+                    }
+                    acc += wrows[4 * oy + t] * row;
+                }
+                y[o++] = acc;
+            }
+        }
+    }
+}
+
 /* the blend of one output element's four taps (weights w00 + w01 + w10 + w11 == 2^22) */
 static int8_t gen_s8_resize_blend(int32_t a, int32_t b, int32_t c, int32_t d, int32_t w00, int32_t w01,
                                   int32_t w10, int32_t w11, const gen_s8_resize_quant *q)

@@ -1,4 +1,5 @@
-/* gen's Resize kernels (4-D, nearest and bilinear, float32 and int8). Written for gen; C99, no
+/* gen's Resize kernels (nearest of any element size, bilinear and bicubic
+ * float32, bilinear int8). Written for gen; C99, no
  * allocation, no recursion.
  *
  * The generator computes the source coordinates as onnxruntime does and writes them as tables
@@ -25,6 +26,12 @@ void gen_resize_nearest(const void *x, void *y, size_t elem, const int32_t *rows
 void gen_f32_resize_linear(const float *x, float *y, const int32_t *rows0, const int32_t *rows1, const float *wrows,
                            const int32_t *cols0, const int32_t *cols1, const float *wcols,
                            const gen_resize_params *p);
+
+/* bicubic, float32, NCHW: rows[4 * oy + t] (t = 0..3) the four source rows of output row oy, already
+ * clamped to the input, wrows[4 * oy + t] their weights (cols likewise);
+ * y = sum over t of wrows[t] * (sum over u of wcols[u] * x[rows[t]][cols[u]]) */
+void gen_f32_resize_cubic(const float *x, float *y, const int32_t *rows, const float *wrows, const int32_t *cols,
+                          const float *wcols, const gen_resize_params *p);
 
 /* bilinear, int8, in integers: the weight of rows0[oy] is wrows[oy] / GEN_RESIZE_ONE, that of rows1[oy]
  * is (GEN_RESIZE_ONE - wrows[oy]) / GEN_RESIZE_ONE (cols likewise), so the four tap weights of an

@@ -187,9 +187,10 @@ def external_data_missing(tmp):
 def unsupported_resize(tmp):
     roi = numpy_helper.from_array(np.zeros(0, np.float32), "roi")
     scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")
-    m = model([helper.make_node("Resize", ["x", "roi", "scales"], ["y"], name="upsample2x", mode="cubic")],
-              [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 8, 8])], [roi, scales])
-    return _err(tmp, m, ["Resize", "upsample2x", "not supported"], "Resize mode cubic (gen has nearest and linear)")
+    m = model([helper.make_node("Resize", ["x", "roi", "scales"], ["y"], name="upsample2x", mode="linear",
+                                antialias=1)],
+              [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 8, 8])], [roi, scales], opset=18)
+    return _err(tmp, m, ["Resize", "upsample2x", "not supported"], "Resize with antialias (gen resizes without)")
 
 
 def unsupported_lstm(tmp):

@@ -1,11 +1,16 @@
-"""Resize (ONNX opset 11-21, as onnxruntime computes it): 4-D NCHW spatial resize, scales or sizes
-constant.
+"""Resize (ONNX opset 11-21, as onnxruntime computes it): the last two axes of a 1-D to 6-D tensor
+resize (the others stay), by constant scales or sizes, for every axis or the ones the axes attribute
+lists (opset 18), with keep_aspect_ratio_policy stretch, not_larger or not_smaller.
 
-mode nearest (nearest_mode round_prefer_floor, round_prefer_ceil, floor, ceil) and mode linear
-(bilinear), with coordinate_transformation_mode half_pixel, pytorch_half_pixel, align_corners,
-asymmetric. The source coordinates are computed here in float32 as onnxruntime does
+mode nearest (nearest_mode round_prefer_floor, round_prefer_ceil, floor, ceil), mode linear
+(bilinear) and mode cubic (bicubic: cubic_coeff_a, exclude_outside), with
+coordinate_transformation_mode half_pixel, half_pixel_symmetric (not with nearest), pytorch_half_pixel,
+align_corners, asymmetric. The source coordinates are computed here in float32 as onnxruntime does
 (upsamplebase.h), once per output row and column, and written as tables: the C kernels only gather
-(nearest) or blend four taps (linear), so nearest selects exactly onnxruntime's elements.
+(nearest) or blend two or four taps per axis, so nearest selects exactly onnxruntime's elements.
+Where onnxruntime and the ONNX reference disagree (fractional lengths with align_corners /
+pytorch_half_pixel, a scale that keeps a length, nearest with half_pixel_symmetric) gen refuses.
+Not supported: antialias, tf_crop_and_resize, run-time scales or sizes.
 
 int8: nearest selects input elements, so its int8 form ResizeS8 keeps the input's scale and zero
 point (a requantize follows where the model changes them) and follows its input's layout (NCHW or
@@ -32,8 +37,10 @@ from .s8common import act_range, check_accumulator, requant
 RUNTIME = ("gen_resize.h",)
 ONE = 2048                     # GEN_RESIZE_ONE: 1.0 of a bilinear tap weight (Q11)
 MAX_RESCALE = 4.0              # in_scale / out_scale up to which the integer blend is within 1 LSB
-COORD_MODES = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric")
+MODES = ("nearest", "linear", "cubic")
+COORD_MODES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric")
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+ASPECT_POLICIES = ("stretch", "not_larger", "not_smaller")
 
 
 def _attr(node, key, default):
@@ -47,17 +54,21 @@ def _const_input(node, g, k):
         return None
     t = g.t(node.inputs[k])
     if not t.is_const:
-        raise GenError(f"input {k} ('{node.inputs[k]}') must be a constant (gen resizes by constant scales or sizes)",
-                       node.name, node.op)
+        raise GenError(f"input {k} ('{node.inputs[k]}') must be a constant (gen resizes by constant scales or sizes): "
+                       "make it an initializer", node.name, node.op)
     return np.asarray(t.data)
 
 
 def _coord(mode: str, out_len: int, in_len: int, scale: np.float32) -> np.ndarray:
-    """onnxruntime's original coordinate of every output index, in float32."""
+    """onnxruntime's original coordinate of every output index, in float32 (upsamplebase.h)."""
     xr = np.arange(out_len, dtype=np.float32)
     half = np.float32(0.5)
     if mode == "half_pixel":
         return (xr + half) / scale - half
+    if mode == "half_pixel_symmetric":
+        adjustment = np.float32(out_len) / (scale * np.float32(in_len))
+        offset = np.float32(in_len) / np.float32(2) * (np.float32(1) - adjustment)
+        return offset + (xr + half) / scale - half
     if mode == "pytorch_half_pixel":
         return (xr + half) / scale - half if out_len > 1 else np.zeros(out_len, np.float32)
     if mode == "align_corners":
@@ -92,9 +103,31 @@ def _linear(x: np.ndarray, in_len: int):
     return i0.astype(np.int32), i1.astype(np.int32), d1, d0     # i0 weighs d1, i1 weighs d0
 
 
+def _cubic(x: np.ndarray, in_len: int, a: float, exclude_outside: bool):
+    """onnxruntime's bicubic taps along one axis: (indices [out, 4], weights [out, 4]), the taps
+    floor(x) - 1 ... floor(x) + 2 clamped to the input (its edge repeated); with exclude_outside the
+    taps beyond the input weigh 0 and the others are renormalized."""
+    x = x.astype(np.float32)
+    base = np.floor(x).astype(np.int64)
+    s = np.abs(x - base.astype(np.float32)).astype(np.float64)
+    a = float(a)
+    t = [s + 1, s, 1 - s, 2 - s]
+    w = np.stack([((a * t[0] - 5 * a) * t[0] + 8 * a) * t[0] - 4 * a,
+                  ((a + 2) * t[1] - (a + 3)) * t[1] * t[1] + 1,
+                  ((a + 2) * t[2] - (a + 3)) * t[2] * t[2] + 1,
+                  ((a * t[3] - 5 * a) * t[3] + 8 * a) * t[3] - 4 * a], axis=1).astype(np.float32)
+    idx = base[:, None] + np.arange(-1, 3)[None, :]
+    if exclude_outside:
+        w = np.where((idx < 0) | (idx >= in_len), np.float32(0), w)
+        w = (w / np.sum(w, axis=1, keepdims=True, dtype=np.float32)).astype(np.float32)
+    return np.clip(idx, 0, in_len - 1).astype(np.int32), w
+
+
 @dataclass(frozen=True)
 class ResizeParams:
-    """A Resize node's geometry and its source tables (rows: h-indexed, columns: w-indexed)."""
+    """A Resize node's geometry and its source tables (rows: h-indexed, columns: w-indexed). The tensor
+    is seen as [n, c, h, w]: its last two axes resize, the others stay (rank 4: N and C; other ranks:
+    n the product of the leading axes, c 1)."""
     n: int
     c: int
     h: int
@@ -102,12 +135,72 @@ class ResizeParams:
     oh: int
     ow: int
     linear: bool
-    rows0: np.ndarray            # int32 [oh]: nearest row, or the first bilinear row
-    cols0: np.ndarray            # int32 [ow]
+    rows0: np.ndarray            # int32 [oh]: nearest row, or the first bilinear row; cubic: [oh * 4] taps
+    cols0: np.ndarray            # int32 [ow]; cubic [ow * 4]
     rows1: np.ndarray            # int32 [oh]: the second bilinear row (linear only, else empty)
     cols1: np.ndarray
-    wrows: np.ndarray            # float32 [2 * oh]: weights of rows0, rows1 (linear only)
-    wcols: np.ndarray            # float32 [2 * ow]
+    wrows: np.ndarray            # float32 [2 * oh]: weights of rows0, rows1 (linear); cubic [oh * 4]
+    wcols: np.ndarray            # float32 [2 * ow]; cubic [ow * 4]
+    cubic: bool = False
+
+
+def _scales_and_sizes(node, g, x, coord):
+    """(float32 scale per axis, output length per axis) from the constant scales or sizes, the axes
+    attribute (opset 18) and keep_aspect_ratio_policy, as onnxruntime computes them."""
+    rank = len(x.shape)
+    axes = node.attrs.get("axes")
+    axes = list(range(rank)) if axes is None else [int(a) for a in axes]
+    if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
+        raise GenError(f"axes {axes} are not distinct axes of a rank-{rank} tensor", node.name, node.op)
+    axes = [a % rank for a in axes]
+    policy = _attr(node, "keep_aspect_ratio_policy", "stretch")
+    if policy not in ASPECT_POLICIES:
+        raise GenError(f"keep_aspect_ratio_policy '{policy}' is not valid ({', '.join(ASPECT_POLICIES)} are)",
+                       node.name, node.op)
+    scales, sizes = _const_input(node, g, 2), _const_input(node, g, 3)
+    if scales is not None and scales.size == 0:
+        scales = None
+    if sizes is not None and sizes.size == 0:
+        sizes = None
+    if (scales is None) == (sizes is None):
+        raise GenError("Resize needs exactly one of constant scales and sizes (opset 11 or later)", node.name, node.op)
+    sc = [np.float32(1)] * rank
+    want = [int(d) for d in x.shape]
+    given = scales if scales is not None else sizes
+    if given.size != len(axes):
+        raise GenError(f"{'scales' if scales is not None else 'sizes'} has {given.size} values for {len(axes)} axes",
+                       node.name, node.op)
+    if scales is not None:
+        for a, s in zip(axes, scales.reshape(-1)):
+            s = np.float32(s)
+            if not math.isfinite(float(s)) or s <= 0:
+                raise GenError(f"scales {[float(v) for v in scales.reshape(-1)]} must be positive numbers",
+                               node.name, node.op)
+            sc[a] = s
+            want[a] = int(math.floor(float(x.shape[a]) * float(s)))
+            length = float(x.shape[a]) * float(s)
+            if coord in ("align_corners", "pytorch_half_pixel") and length != math.floor(length) and x.shape[a] > 1:
+                raise GenError(f"{coord} with scales giving a fractional output length ({x.shape[a]} * {float(s)} = "
+                               f"{length}): onnxruntime and the ONNX reference disagree there (give sizes)",
+                               node.name, node.op)
+            if want[a] == x.shape[a] > 1 and s != 1:
+                raise GenError(f"scale {float(s)} keeps axis {a}'s length {x.shape[a]}: onnxruntime copies that axis, "
+                               "the ONNX reference resamples it (give sizes, or scale 1)", node.name, node.op)
+        return sc, want
+    out = [int(v) for v in sizes.reshape(-1)]
+    if min(out) < 1:
+        raise GenError(f"sizes {out} must be at least 1", node.name, node.op)
+    if policy == "stretch":
+        for a, o in zip(axes, out):
+            want[a] = o
+            sc[a] = np.float32(np.float32(o) / np.float32(x.shape[a]))
+        return sc, want
+    ratios = [np.float32(np.float32(o) / np.float32(x.shape[a])) for a, o in zip(axes, out)]
+    s = min(ratios) if policy == "not_larger" else max(ratios)
+    for a in axes:
+        sc[a] = s
+        want[a] = int(math.floor(float(s * np.float32(x.shape[a])) + 0.5))    # std::round of a float32 product
+    return sc, want
 
 
 def resize_params(node, g) -> ResizeParams:
@@ -115,59 +208,54 @@ def resize_params(node, g) -> ResizeParams:
     mode = _attr(node, "mode", "nearest")
     coord = _attr(node, "coordinate_transformation_mode", "half_pixel")
     nmode = _attr(node, "nearest_mode", "round_prefer_floor")
-    if mode not in ("nearest", "linear"):
-        raise GenError(f"mode '{mode}' is not supported (nearest and linear are)", node.name, node.op)
+    if mode not in MODES:
+        raise GenError(f"mode '{mode}' is not supported ({', '.join(MODES)} are)", node.name, node.op)
     if coord not in COORD_MODES:
         raise GenError(f"coordinate_transformation_mode '{coord}' is not supported ({', '.join(COORD_MODES)} are)",
                        node.name, node.op)
     if mode == "nearest" and nmode not in NEAREST_MODES:
         raise GenError(f"nearest_mode '{nmode}' is not supported", node.name, node.op)
-    if int(node.attrs.get("antialias", 0)):
+    if mode == "nearest" and coord == "half_pixel_symmetric":
+        raise GenError("nearest with half_pixel_symmetric is not supported (onnxruntime and the ONNX reference pick "
+                       "different pixels where a source coordinate is an integer)", node.name, node.op)
+    if int(node.attrs.get("antialias", 0)) and mode != "nearest":
         raise GenError("antialias is not supported", node.name, node.op)
-    if "axes" in node.attrs:
-        raise GenError("the axes attribute is not supported (scales or sizes for all 4 dims are)", node.name, node.op)
-    if _attr(node, "keep_aspect_ratio_policy", "stretch") != "stretch":
-        raise GenError("keep_aspect_ratio_policy other than stretch is not supported", node.name, node.op)
-    if len(x.shape) != 4 or len(y.shape) != 4:
-        raise GenError(f"a {len(x.shape)}-D Resize is not supported (4-D NCHW is)", node.name, node.op)
-    scales, sizes = _const_input(node, g, 2), _const_input(node, g, 3)
-    if len(node.inputs) < 3 or (scales is not None and scales.size == 0 and sizes is None):
-        scales = None
-    if scales is not None and scales.size == 0:
-        scales = None
-    if (scales is None) == (sizes is None):
-        raise GenError("Resize needs exactly one of constant scales and sizes (opset 11 or later)", node.name, node.op)
-    if scales is not None:
-        sc = [np.float32(s) for s in scales.reshape(-1)]
-        if len(sc) != 4 or any(not math.isfinite(float(s)) or s <= 0 for s in sc):
-            raise GenError(f"scales {[float(s) for s in sc]} must be 4 positive numbers", node.name, node.op)
-        want = [int(math.floor(float(d) * float(s))) for d, s in zip(x.shape, sc)]
-        for d, s in zip(x.shape[2:], sc[2:]):
-            length = float(d) * float(s)
-            if coord in ("align_corners", "pytorch_half_pixel") and length != math.floor(length):
-                raise GenError(f"{coord} with scales giving a fractional output length ({d} * {float(s)} = "
-                               f"{length}): onnxruntime and the ONNX reference disagree there (give sizes)",
-                               node.name, node.op)
-    else:
-        want = [int(v) for v in sizes.reshape(-1)]
-        if len(want) != 4:
-            raise GenError(f"sizes {want} must have 4 values", node.name, node.op)
-        sc = [np.float32(np.float32(o) / np.float32(i)) for o, i in zip(want, x.shape)]
-    if want[:2] != list(x.shape[:2]) or list(y.shape) != want or min(want) < 1:
-        raise GenError(f"Resize from {list(x.shape)} to {want} (output {list(y.shape)}): only H and W may change, "
+    if not 1 <= len(x.shape) <= 6 or len(y.shape) != len(x.shape):
+        raise GenError(f"a {len(x.shape)}-D Resize is not supported (1-D to 6-D are)", node.name, node.op)
+    sc, want = _scales_and_sizes(node, g, x, coord)
+    shape = [int(d) for d in x.shape]
+    fixed = [k for k in range(len(shape) - 2) if shape[k] > 1 or want[k] != shape[k]]
+    if list(y.shape) != want or min(want) < 1 or any(want[k] != shape[k] or sc[k] != 1 for k in fixed):
+        raise GenError(f"Resize from {shape} to {want} (output {list(y.shape)}): only the last two axes may change, "
                        "to at least 1", node.name, node.op)
-    n, c, h, w = (int(d) for d in x.shape)
-    oh, ow = want[2], want[3]
-    ry, rx = _coord(coord, oh, h, sc[2]), _coord(coord, ow, w, sc[3])
+    full = [1] * (2 - len(shape)) + shape                       # rank 1: [1, L]
+    fsc = [np.float32(1)] * (2 - len(shape)) + sc
+    fwant = [1] * (2 - len(shape)) + want
+    if len(full) == 4:
+        n, c = full[0], full[1]
+    else:
+        n, c = int(np.prod(full[:-2], dtype=np.int64)), 1
+    h, w = full[-2], full[-1]
+    oh, ow = fwant[-2], fwant[-1]
+    ry, rx = _coord(coord, oh, h, fsc[-2]), _coord(coord, ow, w, fsc[-1])
     empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, np.float32)
     if mode == "nearest":
         p = ResizeParams(n, c, h, w, oh, ow, False, _nearest(nmode, ry, h), _nearest(nmode, rx, w),
                          empty_i, empty_i, empty_f, empty_f)
-    else:
+    elif mode == "linear":
         y0, y1, wy0, wy1 = _linear(ry, h)
         x0, x1, wx0, wx1 = _linear(rx, w)
         p = ResizeParams(n, c, h, w, oh, ow, True, y0, x0, y1, x1, np.concatenate([wy0, wy1]),
                          np.concatenate([wx0, wx1]))
+    else:
+        a = float(node.attrs.get("cubic_coeff_a", -0.75))
+        if not math.isfinite(a):
+            raise GenError(f"cubic_coeff_a = {a} is not finite", node.name, node.op)
+        excl = bool(int(node.attrs.get("exclude_outside", 0)))
+        iy, wy = _cubic(ry, h, a, excl)
+        ix, wx = _cubic(rx, w, a, excl)
+        p = ResizeParams(n, c, h, w, oh, ow, False, iy.reshape(-1), ix.reshape(-1), empty_i, empty_i,
+                         wy.reshape(-1), wx.reshape(-1), cubic=True)
     return c_fields(p, node, "Resize parameter")
 
 
@@ -193,6 +281,8 @@ class Resize(OpFamily):
             p = resize_params(node, g)
         except GenError:
             return None                      # refused by check, in float
+        if len(g.t(node.inputs[0]).shape) != 4 or p.cubic:
+            return None                      # int8 forms are 4-D; bicubic int8: float fallback
         if not p.linear:
             return "ResizeS8"
         q = g.consumers(node.outputs[0])
@@ -212,16 +302,24 @@ class Resize(OpFamily):
 
     def check(self, node, g):
         if g.t(node.inputs[0]).dtype != "float32":
-            raise GenError(f"Resize of {g.t(node.inputs[0]).dtype} is not supported (float32, and int8 nearest)",
+            raise GenError(f"Resize of {g.t(node.inputs[0]).dtype} is not supported (float32, and int8 4-D)",
                            node.name, node.op)
         self.params(node, g)
 
     def kernel(self, node, g):
-        return "gen_f32_resize_linear" if self.params(node, g).linear else "gen_resize_nearest"
+        p = self.params(node, g)
+        return "gen_f32_resize_linear" if p.linear else "gen_f32_resize_cubic" if p.cubic else "gen_resize_nearest"
+
+    def macs(self, node, g):
+        p = self.params(node, g)
+        return p.n * p.c * p.oh * p.ow * (4 if p.linear else 16 if p.cubic else 0)
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
+        if p.cubic:
+            return (f"gen_f32_resize_cubic({x}, {y}, {ctx.array(p.rows0, 'rows')}, {ctx.array(p.wrows, 'wrows')}, "
+                    f"{ctx.array(p.cols0, 'cols')}, {ctx.array(p.wcols, 'wcols')}, {_struct(ctx, p, False)});")
         if not p.linear:
             return (f"gen_resize_nearest({x}, {y}, sizeof(float), {ctx.array(p.rows0, 'rows')}, "
                     f"{ctx.array(p.cols0, 'cols')}, {_struct(ctx, p, False)});")
