@@ -115,8 +115,9 @@ class Unary(OpFamily):
     # ---- the op's parameters
     def _attrs(self, node) -> tuple[float, float]:
         """The kernel's (a, b): the op's attributes, defaults by the spec (refused unless finite)."""
-        vals = [check_finite(node.attrs.get(k, d), f"attribute {k}", node) for k, d in UNARY[node.op][1]]
-        if node.op == "Celu" and vals[0] == 0.0:
+        op = node.info.get("onnx_op", node.op)     # the ONNX op of a LutS8 node
+        vals = [check_finite(node.attrs.get(k, d), f"attribute {k}", node) for k, d in UNARY[op][1]]
+        if op == "Celu" and vals[0] == 0.0:
             raise GenError("attribute alpha = 0 divides by zero (Celu computes exp(x / alpha))", node.name, node.op)
         return tuple(vals + [0.0] * (2 - len(vals)))
 
@@ -178,8 +179,7 @@ class Unary(OpFamily):
         c_int32(y.size, "element count", node)
         if node.op in BINARY:
             p = g.t(node.inputs[1])
-            if p.dtype != "float32" and not (p.is_const and p.dtype in ("int8", "int16", "int32", "int64",
-                                                                       "uint8", "float16", "float64")):
+            if p.dtype != "float32" and not (p.is_const and np.dtype(p.dtype).kind in "iuf"):
                 raise GenError(f"{node.op}'s second operand '{p.name}' is {p.dtype}: a run-time one must be "
                                "float32", node.name, node.op)
             if len(y.shape) > 6:
