@@ -115,3 +115,17 @@ void gen_unary_binary_f32(const float *a, const float *b, float *y, const gen_un
         }
     }
 }
+
+void gen_unary_lut_channel_s8(const int8_t *x, int8_t *y, int32_t outer, int32_t channels, int32_t inner,
+                              const int8_t *tables)
+{
+    int32_t o, c, k, i = 0;
+    for (o = 0; o < outer; o++) {
+        for (c = 0; c < channels; c++) {
+            const int8_t *table = tables + 256 * c;
+            for (k = 0; k < inner; k++, i++) {
+                y[i] = table[x[i] + 128];
+            }
+        }
+    }
+}

@@ -35,4 +35,9 @@ typedef struct {
 /* y = pow(a, b) or PRelu (a < 0 ? b * a : a), elementwise with broadcasting */
 void gen_unary_binary_f32(const float *a, const float *b, float *y, const gen_unary_binary_params *p);
 
+/* int8 lookup per channel (PRelu's slope, Pow's exponent varying along one axis): x is
+ * [outer, channels, inner] in memory, y[i] = tables[256 * c + x[i] + 128] with c the channel of i */
+void gen_unary_lut_channel_s8(const int8_t *x, int8_t *y, int32_t outer, int32_t channels, int32_t inner,
+                              const int8_t *tables);
+
 #endif

@@ -9,7 +9,9 @@ the same infinities, the finite values within 1e-5 relative (per element) + 1e-6
 int8: each op in a hand-written QDQ graph (x -> Q -> DQ -> op -> Q -> DQ) run on all 256 int8 inputs:
 a LutS8 kernel, the C equal to the numpy reference exactly, and within 1 LSB of onnxruntime (DQ -> op
 -> Q) at the output and per layer (gen.layercheck). Pow with one constant exponent and PRelu with one
-constant slope are lookup tables too; a per-channel slope computes in float between DQ and Q.
+constant slope are lookup tables too; a slope (exponent) per channel is a table per channel
+(LutChannelS8), also between channels-last convolutions; one varying along two axes computes in float
+between DQ and Q.
 
 The test functions are made per op (test_<op>_float, test_<op>_int8) so `pytest -k <op>` runs one op.
 """
@@ -127,7 +129,7 @@ for _op in UNARY:
 
 # ----------------------------------------------------------------------------- int8: lookup tables
 
-def qdq_model(op, in_q, out_q, attrs=None, inits=None, extra_inputs=(), opset=None):
+def qdq_model(op, in_q, out_q, attrs=None, inits=None, extra_inputs=(), opset=None, shape=(256,)):
     """x -> Q(in_q) -> DQ -> op(x_dq, *extra_inputs) -> Q(out_q) -> DQ -> y, by hand."""
     (si, zi), (so, zo) = in_q, out_q
     consts = {"si": np.float32(si), "zi": np.int8(zi), "so": np.float32(so), "zo": np.int8(zo)}
@@ -137,7 +139,7 @@ def qdq_model(op, in_q, out_q, attrs=None, inits=None, extra_inputs=(), opset=No
              node(op, ["xd", *extra_inputs], ["f"], name="op", **(attrs or {})),
              node("QuantizeLinear", ["f", "so", "zo"], ["fq"], name="f_Q"),
              node("DequantizeLinear", ["fq", "so", "zo"], ["y"], name="f_DQ")]
-    return make_model(nodes, {"x": (256,)}, [("y", (256,))], consts, opset=opset or OPSET.get(op, 13))
+    return make_model(nodes, {"x": shape}, [("y", shape)], consts, opset=opset or OPSET.get(op, 13))
 
 
 def out_params(fn, in_q):
@@ -159,7 +161,7 @@ def check_int8(m, kernel="LutS8", note=None):
         assert any(note in n for n in res.graph.notes), res.graph.notes
     xq = np.arange(-128, 128, dtype=np.int8)
     res, c, ref, o = run_all(m, [xq], res)
-    if kernel == "LutS8":
+    if kernel in ("LutS8", "LutChannelS8"):
         assert np.array_equal(c[0], ref[0]), f"C != numpy reference: {lsb(c[0], ref[0])} LSB"
     assert lsb(c[0], o[0]) <= 1, f"C vs onnxruntime: {lsb(c[0], o[0])} LSB at {np.flatnonzero(c[0] != o[0])[:8]}"
     layer_check(m, res, [xq])
@@ -253,14 +255,14 @@ def test_pow_int8_scalar_constant(in_q, e):
     check_int8(qdq_model("Pow", in_q, out_params(fn, in_q), inits={"e": np.float32(e)}, extra_inputs=["e"]))
 
 
-def test_pow_int8_per_element_in_float():
-    """A power per element has no table: Pow computes in float between DQ and Q."""
+def test_pow_int8_exponent_along_one_axis_tables():
+    """An exponent varying along one axis is one table per position of that axis (LutChannelS8), exact:
+    C == numpy reference, <= 1 LSB from onnxruntime, per layer."""
     e = np.linspace(0.5, 2.0, 256).astype(np.float32)
     in_q = qparams(0.0, 4.0)
     fn = lambda x: np.power(np.asarray(x, np.float32), e)    # noqa: E731
-    res = check_int8(qdq_model("Pow", in_q, out_params(fn, in_q), inits={"e": e}, extra_inputs=["e"]),
-                     kernel="Pow", note="Pow node")
-    assert "LutS8" not in [n.op for n in res.graph.nodes]
+    check_int8(qdq_model("Pow", in_q, out_params(fn, in_q), inits={"e": e}, extra_inputs=["e"]),
+               kernel="LutChannelS8")
 
 
 # ----------------------------------------------------------------------------- PRelu
@@ -303,13 +305,43 @@ def test_prelu_int8_scalar_slope(in_q, slope):
     check_int8(qdq_model("PRelu", in_q, out_params(fn, in_q), inits={"s": np.float32(slope)}, extra_inputs=["s"]))
 
 
-def test_prelu_int8_per_channel_in_float():
-    """A slope per channel has no single table: PRelu computes in float between DQ and Q."""
-    s = np.linspace(-0.5, 0.5, 256).astype(np.float32)
-    in_q = qparams(-4.0, 4.0)
-    fn = lambda x: np.where(x < 0, s * x, x)   # noqa: E731
-    check_int8(qdq_model("PRelu", in_q, out_params(fn, in_q), inits={"s": s}, extra_inputs=["s"]),
-               kernel="PRelu", note="PRelu node")
+@settings(**SETTINGS, max_examples=5)
+@given(c=st.integers(2, 5), layout=st.sampled_from(["alone", "between_convs"]), seed=st.integers(0, 2**31))
+def test_prelu_int8_per_channel_tables(c, layout, seed):
+    """A slope per channel ([C, 1, 1], PyTorch's export) is one table per channel (LutChannelS8): C ==
+    numpy reference, <= 1 LSB from onnxruntime and per layer; between int8 convolutions it reads their
+    channels-last bytes."""
+    from test_ops_int8 import check as int8_check
+    rng = np.random.default_rng(seed)
+    inits = {"s": rng.uniform(-1, 1, size=(c, 1, 1)).astype(np.float32)}
+    if layout == "alone":
+        nodes, shapes = [node("PRelu", ["x", "s"], ["y"])], {"x": (1, c, 3, 4)}
+    else:
+        inits.update(W=rng.normal(size=(c, 2, 3, 3)).astype(np.float32),
+                     W2=rng.normal(size=(2, c, 1, 1)).astype(np.float32))
+        nodes = [node("Conv", ["x", "W"], ["h"], pads=[1, 1, 1, 1]), node("PRelu", ["h", "s"], ["p"]),
+                 node("Conv", ["p", "W2"], ["y"])]
+        shapes = {"x": (1, 2, 4, 5)}
+    fm = graphs.float_model(nodes, shapes, ["y"], inits)
+    res, _, _ = int8_check(fm, shapes, seed, tol=1, expect="LutChannelS8")
+    lut = [n for n in res.graph.nodes if n.op == "LutChannelS8"]
+    assert len(lut) == 1
+    if layout == "between_convs":
+        assert res.graph.t(lut[0].inputs[0]).layout == "NHWC", "between NHWC convolutions it follows their layout"
+
+
+def test_prelu_int8_per_element_in_float():
+    """A slope varying along two axes has no table: PRelu computes in float between DQ and Q."""
+    s = np.linspace(-0.5, 0.5, 12).astype(np.float32).reshape(3, 4)
+    m = qdq_model("PRelu", qparams(-4.0, 4.0), qparams(-2.0, 4.0), inits={"s": s}, extra_inputs=["s"],
+                  shape=(2, 3, 4))
+    res = gen_compile(m)
+    ops = [n.op for n in res.graph.nodes]
+    assert "PRelu" in ops and "LutChannelS8" not in ops and any("PRelu node" in n for n in res.graph.notes), ops
+    xq = np.random.default_rng(0).integers(-128, 128, size=(2, 3, 4)).astype(np.int8)
+    res, c, ref, o = run_all(m, [xq], res)
+    assert lsb(c[0], o[0]) <= 1
+    layer_check(m, res, [xq])
 
 
 # ----------------------------------------------------------------------------- a model using several

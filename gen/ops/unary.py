@@ -6,7 +6,9 @@ usually a constant: Pow (the exponent) and PRelu (the slope), broadcast as numpy
 int8: every unary op, Pow with one constant exponent and PRelu with one constant slope become a
 256-entry lookup table (LutS8 in gen/ops/quantize.py), built by `lut_function`: the op in float32 on
 each dequantized int8 value, then quantized (round half to even, saturate), which is DQ -> op -> Q
-exactly. A per-channel PRelu slope or a run-time exponent computes in float between DQ and Q.
+exactly. A constant slope or exponent that varies along one axis (PRelu per channel) is one such table
+per channel (LutChannelS8, below, in the input's layout); one varying along more axes, or a run-time
+one, computes in float between DQ and Q.
 """
 from __future__ import annotations
 
@@ -14,9 +16,13 @@ import math
 
 import numpy as np
 
+from dataclasses import dataclass
+
+from .. import quant
 from ..errors import GenError
-from . import OpFamily, broadcast_strides, c_int32, check_finite, dims6, register, shape_of
+from . import OpFamily, broadcast_strides, c_fields, c_int32, check_finite, dims6, register, shape_of
 from .elementwise import coalesce
+from .layout import mem_axis, mem_shape
 
 SELU_ALPHA = 1.67326319217681884765625
 SELU_GAMMA = 1.05070102214813232421875
@@ -39,6 +45,7 @@ UNARY = {
 }
 BINARY = {"Pow": "GEN_U_POW", "PRelu": "GEN_U_PRELU"}
 GELU_APPROX = ("none", "tanh")
+MAX_LUT_CHANNELS = 1024     # per-channel tables: 256 bytes of flash each
 
 F = np.float32
 
@@ -106,6 +113,20 @@ def _one_value(v: np.ndarray | None) -> float | None:
     return float(flat[0]) if np.all(flat == flat[0]) else None
 
 
+def channel_values(g, node) -> tuple[int, np.ndarray] | None:
+    """(axis, values) when the constant second operand (PRelu's slope, Pow's exponent), broadcast to
+    the input's shape, varies along one axis of the input only (a slope per channel); else None."""
+    x, y = shape_of(g, node.inputs[0]), shape_of(g, node.outputs[0])
+    v = const_values(g, node.inputs[1]) if len(node.inputs) > 1 else None
+    if v is None or x != y or v.ndim > len(x):
+        return None
+    padded = v.reshape((1,) * (len(x) - v.ndim) + v.shape)
+    axes = [k for k, d in enumerate(padded.shape) if d > 1]
+    if len(axes) != 1 or padded.shape[axes[0]] != x[axes[0]] or x[axes[0]] > MAX_LUT_CHANNELS:
+        return None
+    return axes[0], padded.reshape(-1)
+
+
 @register
 class Unary(OpFamily):
     ops = tuple(UNARY) + tuple(BINARY)
@@ -167,6 +188,8 @@ class Unary(OpFamily):
 
     def int8_form(self, node, g):
         if node.op in BINARY and self._scalar_operand(node, g) is None:
+            if channel_values(g, node) is not None:
+                return "LutChannelS8"     # one table per channel
             return None      # a per-element exponent or slope, or a run-time one: float between DQ and Q
         return super().int8_form(node, g)
 
@@ -214,11 +237,61 @@ class Unary(OpFamily):
 
     def _emit_binary(self, node, g, ctx):
         a, b, y = (g.t(i) for i in (node.inputs[0], node.inputs[1], node.outputs[0]))
-        b_ptr = ctx.ptr(b.name)
-        if b.is_const and (b.dtype != "float32" or b.quant is not None):
-            b_ptr = ctx.array(const_values(g, b.name), "c")
+        # a constant of another dtype (an int64 exponent, a dequantized int8 slope) is stored as float32
+        b_ptr = ctx.array(const_values(g, b.name), "c") if b.is_const else ctx.ptr(b.name)
         shape, sa, sb = coalesce(y.shape, broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
         prm = ctx.params("gen_unary_binary_params",
                          f"{BINARY[node.op]}, {len(shape)}, {dims6(shape, node)}, {dims6(sa, node)}, "
                          f"{dims6(sb, node)}")
         return f"gen_unary_binary_f32({ctx.ptr(a.name)}, {b_ptr}, {ctx.ptr(y.name)}, {prm});"
+
+
+@dataclass(frozen=True)
+class LutChannelS8Params:
+    outer: int                      # the input in memory as [outer, channels, inner]
+    channels: int
+    inner: int
+    tables: np.ndarray              # int8 [channels, 256], indexed by [c, x + 128]
+
+
+@register
+class LutChannelS8(OpFamily):
+    """int8 PRelu / Pow whose constant slope / exponent varies along one axis: one 256-entry table per
+    channel, each DQ -> op in float32 -> Q exactly (as LutS8's). Follows its input's layout."""
+    ops = ("LutChannelS8",)
+    layout = "any"
+    runtime = ("gen_unary.h", "gen_unary.c")
+
+    def prepare(self, node, g):
+        op = node.info.get("onnx_op")
+        found = channel_values(g, node)
+        if op not in BINARY or found is None:
+            raise GenError("internal: a per-channel table needs a constant varying along one axis", node.name,
+                           node.op)
+        axis, values = found
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        if not np.all(np.isfinite(values)):
+            raise GenError(f"constant '{node.inputs[1]}' is not finite", node.name, node.op)
+        args = (x.quant.s(), x.quant.zp(), y.quant.s(), y.quant.zp())
+        tables = np.stack([quant.build_lut(float_fn(op, float(v), 0.0), *args) for v in values]).astype(np.int8)
+        ma, shape = mem_axis(x, axis), mem_shape(x)
+        return c_fields(LutChannelS8Params(outer=int(np.prod(shape[:ma], dtype=np.int64)), channels=shape[ma],
+                                           inner=int(np.prod(shape[ma + 1:], dtype=np.int64)), tables=tables),
+                        node, "table parameter")
+
+    def check(self, node, g):
+        self.params(node, g)
+
+    def kernel(self, node, g):
+        return "gen_unary_lut_channel_s8"
+
+    def reference(self, node, g, x):
+        p = self.params(node, g)
+        xs = np.asarray(x, np.int64).reshape(p.outer, p.channels, p.inner) + 128
+        return p.tables[np.arange(p.channels).reshape(1, -1, 1), xs].reshape(np.shape(x))
+
+    def emit(self, node, g, ctx):
+        p = self.params(node, g)
+        tables = ctx.array(p.tables.reshape(-1), "lut")
+        return (f"gen_unary_lut_channel_s8({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p.outer}, "
+                f"{p.channels}, {p.inner}, {tables});")
