@@ -241,8 +241,8 @@ class Unary(OpFamily):
         b_ptr = ctx.array(const_values(g, b.name), "c") if b.is_const else ctx.ptr(b.name)
         shape, sa, sb = coalesce(y.shape, broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
         prm = ctx.params("gen_unary_binary_params",
-                         f"{BINARY[node.op]}, {len(shape)}, {dims6(shape, node)}, {dims6(sa, node)}, "
-                         f"{dims6(sb, node)}")
+                         f".op = {BINARY[node.op]}, .ndim = {len(shape)}, .shape = {dims6(shape, node)}, "
+                         f".a_stride = {dims6(sa, node)}, .b_stride = {dims6(sb, node)}")
         return f"gen_unary_binary_f32({ctx.ptr(a.name)}, {b_ptr}, {ctx.ptr(y.name)}, {prm});"
 
 
