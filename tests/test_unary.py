@@ -255,7 +255,7 @@ def test_pow_int8_scalar_constant(in_q, e):
     check_int8(qdq_model("Pow", in_q, out_params(fn, in_q), inits={"e": np.float32(e)}, extra_inputs=["e"]))
 
 
-def test_pow_int8_exponent_along_one_axis_tables():
+def test_pow_int8_per_position_tables():
     """An exponent varying along one axis is one table per position of that axis (LutChannelS8), exact:
     C == numpy reference, <= 1 LSB from onnxruntime, per layer."""
     e = np.linspace(0.5, 2.0, 256).astype(np.float32)
