@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_fields, c_int32, check_finite, contiguous_strides, dims6, register, shape_of
+from . import REGISTRY, OpFamily, c_fields, c_int32, check_finite, contiguous_strides, dims6, register, shape_of
 from .layout import mem_shape, memory_perm, require_channels_last, to_memory, to_model
 from .s8common import act_range, check_accumulator, ordered_range, requant
 
@@ -155,6 +155,9 @@ def lut_table(node, g) -> np.ndarray:
                                      beta=float(node.attrs.get("beta", 0.5)))
     if op == "LeakyRelu":
         return quant.lut_leaky_relu(*args, alpha=float(node.attrs.get("alpha", 0.01)))
+    fn = getattr(REGISTRY.get(op), "lut_function", None)   # a family that gives its op as a float function
+    if fn is not None:
+        return quant.build_lut(fn(node, g), *args)
     raise GenError(f"no int8 table for {op}", node.name, node.op)
 
 
