@@ -11,7 +11,8 @@ import gen.ops as ops
 
 ROOT = Path(__file__).resolve().parents[1]
 PASS_FILES = sorted((ROOT / "gen").glob("passes*.py")) + sorted((ROOT / "gen").glob("qpasses*.py")) + \
-    [ROOT / "gen" / "layout_pass.py", ROOT / "gen" / "legalize.py"]
+    [ROOT / "gen" / "layout_pass.py", ROOT / "gen" / "legalize.py", ROOT / "gen" / "driver.py",
+     ROOT / "gen" / "frontend.py"]
 
 
 def op_names() -> set[str]:
@@ -27,7 +28,9 @@ def op_literals(path: Path) -> list[tuple[int, str]]:
 
 
 def test_pass_files_found():
-    assert {p.name for p in PASS_FILES} >= {"passes.py", "qpasses.py"}
+    assert {p.name for p in PASS_FILES} >= {"passes.py", "qpasses.py", "layout_pass.py", "legalize.py", "driver.py",
+                                            "frontend.py"}
+    assert all(p.exists() for p in PASS_FILES)
 
 
 @pytest.mark.parametrize("path", PASS_FILES, ids=lambda p: p.name)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, as_2d, c_params, check_window, int8_weights, int32_bias, register, shape_of, spatial
+from . import (OpFamily, as_2d, c_params, check_window, int8_weights, int32_bias, onnx_attrs, refuse_empty_window,
+               register, shape_of, spatial)
 
 
 def conv_geometry(node, g) -> dict:
@@ -62,6 +63,11 @@ class Conv(OpFamily):
         if len(ins) > 2 and shape_of(g, ins[2]) not in (None, (w[0],)):
             raise GenError(f"bias '{ins[2]}' has shape {list(shape_of(g, ins[2]))}, not [{w[0]}] (the output "
                            "channels)", node.name, node.op)
+
+    def onnx_output_shape(self, node, out, shape, shapes):
+        w = shapes.get(node.input[1]) if len(node.input) > 1 else None
+        refuse_empty_window(node, out, shape, shapes.get(node.input[0]),
+                            onnx_attrs(node).get("kernel_shape") or (w[2:] if w else []))
 
     def int8_form(self, node, g):
         if not int8_weights(node, g) or not int32_bias(node, g) or len(g.t(node.inputs[0]).shape) not in (3, 4):
