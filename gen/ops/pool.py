@@ -1,8 +1,11 @@
 """MaxPool, AveragePool (count_include_pad, ceil_mode), GlobalAveragePool, GlobalMaxPool; 1-D and 2-D."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import GenError
-from . import OpFamily, as_2d, attr_ints, c_params, check_window, onnx_attrs, refuse_empty_window, register, spatial
+from . import (OpFamily, as_2d, attr_ints, c_params, check_window, onnx_attrs, refuse_empty_window, register,
+               spatial)
 
 
 def pool_geometry(node, g) -> dict:
@@ -34,6 +37,28 @@ def pool_geometry(node, g) -> dict:
                            node.name, node.op)
     return c_params(dict(nc=x.shape[0] * x.shape[1], h=h, w=w, oh=oh, ow=ow, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh,
                          dw=dw, pt=pt, pl=pl, pb=pbot, pr=pr, n=x.shape[0], c=x.shape[1]), node, "pooling parameter")
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """A float pooling node's geometry (pool_geometry's fields): 2-D (1-D pools have a unit height)."""
+    nc: int
+    h: int
+    w: int
+    oh: int
+    ow: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+    pb: int
+    pr: int
+    n: int
+    c: int
 
 
 def fix_ceil_mode(n, shapes) -> bool:
@@ -104,20 +129,23 @@ class Pool(OpFamily):
     def onnx_output_shape(self, node, out, shape, shapes):
         refuse_empty_window(node, out, shape, shapes.get(node.input[0]), onnx_attrs(node).get("kernel_shape"))
 
+    def prepare(self, node, g):
+        return PoolParams(**pool_geometry(node, g))
+
     def check(self, node, g):
-        pool_geometry(node, g)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_f32_mean_inner" if node.op == "GlobalAveragePool" else "gen_f32_pool"
 
     def emit(self, node, g, ctx):
-        p = pool_geometry(node, g)
+        p = self.params(node, g)
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
         if node.op == "GlobalAveragePool" and node.act is None:
-            return f"gen_f32_mean_inner({x}, {y}, {p['nc']}, {p['h'] * p['w']});"
+            return f"gen_f32_mean_inner({x}, {y}, {p.nc}, {p.h * p.w});"
         is_max = int(node.op in ("MaxPool", "GlobalMaxPool"))
         cip = int(bool(node.attrs.get("count_include_pad", 0)))   # any non-zero value is true
-        fields = ", ".join(str(p[k]) for k in ("nc", "h", "w", "oh", "ow", "kh", "kw", "sh", "sw", "dh", "dw",
-                                               "pt", "pl", "pb", "pr"))
+        fields = ", ".join(str(v) for v in (p.nc, p.h, p.w, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw,
+                                            p.pt, p.pl, p.pb, p.pr))
         prm = ctx.params("gen_f32_pool_params", f"{fields}, {is_max}, {cip}, {ctx.act(node)}")
         return f"gen_f32_pool({x}, {y}, {prm});"
