@@ -12,9 +12,11 @@ QOperator form (rewritten as QDQ by gen.qoperator before the frontend checks). A
 - each DQ -> op -> (Relu/Clip) -> Q island is one node with an int8 kernel (op names ending in
   'S8'); what has no integer form runs in float between explicit DequantizeLinear/QuantizeLinear
   nodes, and the graph's notes say so;
-- int8 activations of rank >= 3 from the NHWC kernels on are channels last in memory (Tensor.layout,
-  gen.ops.layout.memory_perm: [N, C, L] as [N, L, C], [N, C, H, W] as [N, H, W, C]); transposes are
-  inserted only where a layout-sensitive op needs the other order.
+- a DQ -> Q chain of an int8 activation (also one an Identity/Dropout stood in, removed by the cleanup
+  stage) is a requantize, or nothing where both have the same parameters.
+
+The next stage, gen.layout_pass, puts int8 activations of rank >= 3 from the NHWC kernels on channels
+last in memory (Tensor.layout, gen.ops.layout.memory_perm).
 """
 from __future__ import annotations
 
