@@ -217,11 +217,11 @@ def fold_islands(g: Graph) -> None:
         f = qn.inputs[0]
         src = g.t(f)
         if src.dtype == "int8" and src.quant is not None:
-            if _same_quant(src.quant, g.t(qn.outputs[0]).quant):
-                if bypass(g, qn):
-                    dead.add(qn)
-            else:
-                qn.op, qn.inputs, qn.attrs = op_with("requantizes"), [f], {}
+            qn.inputs, qn.attrs = [f], {}       # the parameters are the tensors' Quant now
+            if not _same_quant(src.quant, g.t(qn.outputs[0]).quant):
+                qn.op = op_with("requantizes")
+            elif bypass(g, qn):
+                dead.add(qn)
             continue
         if f in g.outputs or f in g.inputs:
             continue
