@@ -1,4 +1,5 @@
-"""The pipeline, stage by stage: frontend -> passes -> checks -> plan -> emit -> test vectors -> write."""
+"""The pipeline, stage by stage: frontend -> cleanup -> legalize -> int8 lowering -> layout -> fusion -> views
+-> checks -> plan -> emit -> test vectors -> write."""
 from __future__ import annotations
 
 import os
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import emit, frontend, legalize, outdir, passes, qpasses
+from . import emit, frontend, layout_pass, legalize, outdir, passes, qpasses
 from .errors import GenError
 from .ir import Graph
 from .ops import family, freeze, supported_onnx_ops
@@ -55,12 +56,14 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     flash_limit (bytes) refuse a model before its C is written (writing 200 MB of weights as C text
     takes minutes, and no compiler builds it)."""
     g.options["scratch"] = scratch
-    legalize.run(g)     # the families' checks of the graph as the frontend built it
-    if qpasses.is_quantized(g):
-        qpasses.run(g)
-    else:
-        qpasses.check_plain_integers(g)
-    passes.run(g)
+    # the pipeline: each stage once, in this order, each a generic driver of the families' hooks
+    passes.cleanup(g)       # Identity/Dropout out (is_cleanup, check_removable)
+    legalize.run(g)         # the families' checks of the graph as the frontend built it (legalize)
+    qpasses.run(g)          # int8 lowering: QDQ islands into int8 kernels (int8_form, keeps_quant, ...)
+    layout_pass.run(g)      # int8 activations channels last where the kernels want them (layout_for)
+    passes.fuse(g)          # BatchNormalization and activations into their producers (folds_batchnorm, ...)
+    passes.make_views(g)    # is_view ops share their input's bytes
+    g.remove_unused()
     unique_node_names(g)
     freeze(g)       # the graph is final: families' params (OpFamily.params) are computed from here on
     check_limits(g, None, None, flash_limit)

@@ -12,6 +12,8 @@ import onnx
 from onnx import helper, numpy_helper, shape_inference
 
 from .errors import GenError
+from .fold_cost import fold_output_elems as _fold_output_elems
+from .fold_cost import fold_work as _fold_work
 from .ir import Graph, Node, Quant, Tensor
 
 MIN_OPSET, MAX_OPSET = 11, 21
@@ -342,131 +344,15 @@ DEFAULT_FOLD_BYTES = 64 * 2**20
 FOLD_MAX_WORK = 2**30
 # steps of the Python loops of onnx's ReferenceEvaluator for one folded node (pools, GridSample, ...)
 FOLD_MAX_LOOP_WORK = 2**22
-_PY_LOOP_OPS = {"MaxPool": 1, "AveragePool": 1, "LpPool": 1, "MaxRoiPool": 16, "MaxUnpool": 1, "GridSample": 32,
-                "RoiAlign": 64, "DeformConv": 8, "Col2Im": 4, "CenterCropPad": 1, "NonMaxSuppression": 1}
-# ops whose output size comes from the values of their inputs, for which gen has no estimate: folded
-# only when shape inference knows the output's shape
-_VALUE_SIZED = {"MelWeightMatrix", "DFT", "STFT", "Col2Im", "MaxUnpool", "CenterCropPad", "Upsample", "Resize",
-                "Pad", "StringSplit", "SplitToSequence", "ConcatFromSequence", "ConvTranspose", "TfIdfVectorizer",
-                "Gather", "GatherND", "GatherElements", "Einsum", "MatMul", "Gemm", "Conv", "AffineGrid",
-                "ImageDecoder", "Im2Col", "MaxPool", "AveragePool", "LpPool", "RoiAlign", "GridSample"}
-
+# how many elements and how much work onnx's ReferenceEvaluator takes per ONNX op: gen.fold_cost
 
 def _may_fold(n: onnx.NodeProto) -> bool:
     """Nodes gen may evaluate at generation time: not random, not the Q/DQ the int8 passes read, and no
     control flow (Loop, Scan, If, SequenceMap): a body may run 10^12 times, so gen never runs one."""
-    if n.op_type in _NONDETERMINISTIC or n.op_type in ("QuantizeLinear", "DequantizeLinear"):
+    from .ops import has
+    if n.op_type in _NONDETERMINISTIC or has(n.op_type, "is_qdq"):
         return False
     return not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in n.attribute)
-
-
-def _scalar(v) -> float | None:
-    a = np.asarray(v).reshape(-1)
-    if a.size != 1 or a.dtype.kind not in "iufb":
-        return None
-    x = a[0].item()
-    return x if math.isfinite(x) else None
-
-
-def _ints(v) -> list[int] | None:
-    a = np.asarray(v)
-    if a.dtype.kind not in "iu" or a.ndim > 1:
-        return None
-    return [int(x) for x in a.reshape(-1).tolist()]
-
-
-def _bcast_bound(*shapes) -> int:
-    r = max((len(sh) for sh in shapes), default=0)
-    dims = [max([1] + [sh[len(sh) - r + k] for sh in shapes if len(sh) - r + k >= 0]) for k in range(r)]
-    return math.prod(dims)
-
-
-def _fold_output_elems(n: onnx.NodeProto, name: str, ins: list, shapes: dict) -> int | None:
-    """An upper bound of the elements of output `name` of `n` (inputs `ins`: arrays or None), before
-    evaluating it; None when gen cannot tell."""
-    op = n.op_type
-    if op == "Constant":
-        total = 0
-        for a in n.attribute:
-            v = a.t if a.type == onnx.AttributeProto.TENSOR else \
-                a.sparse_tensor.values if a.type == onnx.AttributeProto.SPARSE_TENSOR else None
-            if a.type == onnx.AttributeProto.SPARSE_TENSOR:
-                total += math.prod(int(d) for d in a.sparse_tensor.dims)
-            elif v is not None:
-                total += math.prod(int(d) for d in v.dims)
-            else:
-                total += max(1, len(a.ints) + len(a.floats) + len(a.strings))
-        return total
-    known = shapes.get(name)
-    if known is not None and all(d >= 0 for d in known):
-        return math.prod(known)
-    shp = [np.shape(v) if v is not None else None for v in ins]
-    try:
-        if op == "Range":
-            start, limit, delta = (_scalar(v) for v in ins[:3])
-            if None in (start, limit, delta) or delta == 0:
-                return None
-            return max(math.ceil((limit - start) / delta), 0)
-        if op == "ConstantOfShape":
-            d = _ints(ins[0])
-            return None if d is None or any(x < 0 for x in d) else math.prod(d)
-        if op == "Expand":
-            d = _ints(ins[1])
-            return None if d is None or any(x < 0 for x in d) else _bcast_bound(shp[0], tuple(d))
-        if op == "Tile":
-            d = _ints(ins[1])
-            if d is None or len(d) != len(shp[0]) or any(x < 0 for x in d):
-                return None
-            return math.prod(a * b for a, b in zip(shp[0], d))
-        if op == "OneHot":
-            depth = _scalar(ins[1])
-            return None if depth is None or depth < 0 else math.prod(shp[0]) * int(depth)
-        if op in ("HannWindow", "HammingWindow", "BlackmanWindow"):
-            size = _scalar(ins[0])
-            return None if size is None or size < 0 else int(size)
-        if op == "EyeLike":
-            return math.prod(shp[0])
-    except (TypeError, IndexError, ValueError, OverflowError):
-        return None
-    if op in _VALUE_SIZED or op in ("Range", "ConstantOfShape", "Expand", "Tile", "OneHot", "HannWindow",
-                                    "HammingWindow", "BlackmanWindow", "EyeLike"):
-        return None
-    # the rest maps elements to elements (elementwise with broadcasting, Cast, Shape, Transpose, Concat,
-    # NonZero-like): bounded by the inputs
-    present = [sh for sh in shp if sh is not None]
-    rank = max((len(sh) for sh in present), default=1)
-    return max(_bcast_bound(*present), sum(math.prod(sh) for sh in present)) * max(rank, 1)
-
-
-def _fold_work(n: onnx.NodeProto, ins: list, out_elems: int) -> tuple[int, int]:
-    """(numpy multiply-adds, Python loop steps) evaluating `n` takes, roughly."""
-    op = n.op_type
-    shp = [tuple(np.shape(v)) if v is not None else None for v in ins]
-
-    def size(k):
-        return math.prod(shp[k]) if k < len(shp) and shp[k] is not None else 0
-    attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
-    work = out_elems + sum(size(k) for k in range(len(shp)))
-    if op in ("Conv", "ConvInteger", "QLinearConv"):
-        w = shp[3 if op == "QLinearConv" else 1]
-        work = out_elems * math.prod(w[1:]) if w else work
-    elif op == "ConvTranspose" and shp[1] is not None:
-        work = size(0) * math.prod(shp[1][1:])
-    elif op in ("MatMul", "MatMulInteger", "QLinearMatMul", "Gemm") and shp[0]:
-        a = shp[0]
-        k = a[0] if op == "Gemm" and int(attrs.get("transA", 0)) else a[-1]
-        work = out_elems * max(int(k), 1)
-    elif op == "Einsum":
-        work = out_elems * max([size(k) for k in range(len(shp))] + [1])
-    elif op in ("RNN", "GRU", "LSTM") and shp[0] and len(shp[0]) >= 2:
-        work = shp[0][0] * shp[0][1] * (size(1) + size(2))
-    loop = 0
-    if op in _PY_LOOP_OPS:
-        kernel = math.prod(int(k) for k in attrs.get("kernel_shape", [1]))
-        loop = out_elems * kernel * _PY_LOOP_OPS[op]
-        if op == "NonMaxSuppression" and shp[0] and len(shp[0]) == 3:
-            loop = shp[0][0] * shp[0][1] ** 2 * max(size(1) // max(shp[0][1], 1), 1)
-    return work, loop
 
 
 class _FoldBudget:
@@ -629,7 +515,7 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     budget = _FoldBudget(fold_limit)
     for _ in range(32):     # the nodes are sorted: each round folds every chain it can see at once
         model = _infer(model)
-        if _fix_ceil_mode_pools(model):
+        if _family_rewrites(model):
             model = _infer(model)
         if not _fold_constants(model, opset, budget):
             break
@@ -662,51 +548,15 @@ def _generation_time_nodes(g: onnx.GraphProto) -> set[int]:
     return out
 
 
-def _fix_ceil_mode_pools(model: onnx.ModelProto) -> bool:
-    """ceil_mode pooling ignores a last window that starts in the right padding (ONNX spec, onnxruntime);
-    onnx's shape inference counts it. Such nodes become the same op in ceil_mode=0, with the right
-    pads extended by what ceil_mode added along the axes where its window is real (padding takes no
-    part in MaxPool or in AveragePool without count_include_pad). Returns True if a node changed
-    (value_info is then cleared, for a fresh inference)."""
+def _family_rewrites(model: onnx.ModelProto) -> bool:
+    """Each node's family rewrites its ONNX node where onnx's shape inference gets the op wrong
+    (OpFamily.onnx_rewrite: ceil_mode pooling). Returns True if a node changed (value_info is then
+    cleared, for a fresh inference)."""
+    from .ops import traits_of
     shapes = _value_shapes(model)
     changed = False
     for n in model.graph.node:
-        if n.op_type not in ("MaxPool", "AveragePool"):
-            continue
-        a = {x.name: helper.get_attribute_value(x) for x in n.attribute}
-        shp = shapes.get(n.input[0])
-        if not int(a.get("ceil_mode", 0)) or shp is None or "kernel_shape" not in a:
-            continue
-        auto_pad = a.get("auto_pad", b"NOTSET")
-        auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
-        if auto_pad not in ("NOTSET", "VALID"):
-            continue
-        sizes, kernel = list(shp[2:]), [int(k) for k in a["kernel_shape"]]
-        nd = len(sizes)
-        if len(kernel) != nd:
-            continue
-        strides = [int(v) for v in a.get("strides", [1] * nd)]
-        dil = [int(v) for v in a.get("dilations", [1] * nd)]
-        pads = [int(v) for v in a.get("pads", [0] * 2 * nd)] if auto_pad == "NOTSET" else [0] * 2 * nd
-        dropped, extra = False, [0] * nd
-        for i in range(nd):
-            span = sizes[i] + pads[i] + pads[i + nd] - (kernel[i] - 1) * dil[i] - 1
-            if span < 0 or span % strides[i] == 0:
-                continue
-            if (span // strides[i] + 1) * strides[i] >= sizes[i] + pads[i]:
-                dropped = True
-            else:
-                extra[i] = strides[i] - span % strides[i]
-        if not dropped:
-            continue
-        if any(extra) and n.op_type == "AveragePool" and int(a.get("count_include_pad", 0)):
-            raise GenError("ceil_mode=1 adds a window starting in the right padding along one axis and a real "
-                           "window along another: not supported with count_include_pad=1", n.name, n.op_type)
-        keep = [x for x in n.attribute if x.name not in ("ceil_mode", "pads", "auto_pad")]
-        del n.attribute[:]
-        n.attribute.extend(keep)
-        n.attribute.append(helper.make_attribute("pads", pads[:nd] + [p + e for p, e in zip(pads[nd:], extra)]))
-        changed = True
+        changed = traits_of(n.op_type).onnx_rewrite(n, shapes) or changed
     if changed:   # shapes downstream were inferred from the wrong count: infer them again
         del model.graph.value_info[:]
         for o in model.graph.output:
@@ -716,6 +566,7 @@ def _fix_ceil_mode_pools(model: onnx.ModelProto) -> bool:
 
 
 def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
+    from .ops import traits_of
     g = model.graph
     nodes = _toposort(g)
     shapes = _value_shapes(model)
@@ -743,8 +594,8 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
             if shp is None or et is None:
                 raise GenError(f"tensor '{o}' has no static shape after shape inference (a dynamic dimension?)",
                                n.name, n.op_type)
-            if any(d <= 0 for d in shp) and o in n.output and n.op_type in WINDOW_OPS:
-                _refuse_empty_window(n, o, shp, shapes)
+            if any(d <= 0 for d in shp) and o in n.output:
+                traits_of(n.op_type).onnx_output_shape(n, o, shp, shapes)   # the op's reason first
             if any(d == 0 for d in shp):
                 raise GenError(f"tensor '{o}' has a zero-size dimension {shp}", n.name, n.op_type)
             _check_fits(o, shp, ONNX_DTYPES.get(et), n)
@@ -773,34 +624,6 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
 
 # a tensor's elements and bytes are int32 in the generated C and must be addressable on a 32-bit target
 MAX_TENSOR_BYTES = 2**31 - 1
-
-
-# ops whose output size comes from a kernel window sliding over the padded input
-WINDOW_OPS = {"Conv", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool", "LpPool"}
-
-
-def _refuse_empty_window(n: onnx.NodeProto, out: str, shape, shapes) -> None:
-    """A Conv/Pool whose output has a size < 1: say which window does not fit (the shape inference
-    of onnx only reports the size it computed)."""
-    a = {x.name: helper.get_attribute_value(x) for x in n.attribute}
-    x = shapes.get(n.input[0])
-    w = shapes.get(n.input[1]) if n.op_type in ("Conv", "ConvInteger") and len(n.input) > 1 else \
-        shapes.get(n.input[3]) if n.op_type == "QLinearConv" and len(n.input) > 3 else None
-    kernel = list(a.get("kernel_shape") or (w[2:] if w else []))
-    if x is not None and kernel and len(kernel) == len(x) - 2:
-        nd = len(kernel)
-        dil = list(a.get("dilations") or [1] * nd)
-        pads = list(a.get("pads") or [0] * 2 * nd)
-        from .ops import oversized_window
-        bad = oversized_window(x[2:], kernel, dil, pads[:nd], pads[nd:]) if len(dil) == nd == len(pads) // 2 \
-            else None
-        if bad:
-            i, extent, padded = bad
-            raise GenError(f"output '{out}' would have shape {list(shape)}: along spatial axis {i} the kernel "
-                           f"(extent {extent}: size {kernel[i]}, dilation {dil[i]}) is larger than the padded "
-                           f"input ({padded})", n.name, n.op_type)
-    raise GenError(f"output '{out}' would have shape {list(shape)}: the kernel window, strides and pads leave no "
-                   "output position", n.name, n.op_type)
 
 
 def _check_fits(name: str, shape, dtype: str | None, n) -> None:

@@ -338,15 +338,31 @@ class Graph:
                 out[p] = out[cur]
         return out
 
-    def add_const(self, hint: str, data: np.ndarray, quant: Quant | None = None) -> str:
-        name = hint
-        i = 0
+    def fresh_name(self, hint: str) -> str:
+        """`hint`, or `hint_1`, `hint_2`, ... : the first name no tensor has (every tensor a pass adds)."""
+        name, i = hint, 0
         while name in self.tensors:
             i += 1
             name = f"{hint}_{i}"
+        return name
+
+    def add_const(self, hint: str, data: np.ndarray, quant: Quant | None = None) -> str:
+        name = self.fresh_name(hint)
         dtype = str(data.dtype)
         self.tensors[name] = Tensor(name, tuple(int(d) for d in data.shape), dtype, data, quant)
         return name
+
+    def add_tensor(self, hint: str, like: Tensor, **kw) -> str:
+        """A new activation tensor shaped like `like` (shape, dtype, quant overridable; layout None unless
+        given); returns its name (fresh_name)."""
+        name = self.fresh_name(hint)
+        self.tensors[name] = Tensor(name, kw.get("shape", like.shape), kw.get("dtype", like.dtype), None,
+                                    kw.get("quant", like.quant), kw.get("layout", None))
+        return name
+
+    def sole_consumer(self, name: str, node: Node) -> bool:
+        """`node` is the only reader of `name`, which is no graph output: a pass may fuse them."""
+        return name not in self.outputs and self.consumers(name) == [node]
 
     def remove_unused(self) -> None:
         used = set(self.inputs) | set(self.outputs)

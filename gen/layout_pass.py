@@ -1,5 +1,5 @@
 """The layout pass of quantized graphs: which int8 activations are channels last in memory, and the
-transposes between them (run by gen.qpasses.run after the islands are folded).
+transposes between them (a stage of gen.driver.compile_graph, after the int8 lowering of gen.qpasses).
 
 A pass that drives the families' traits only: each op's family says what it needs (its layout
 trait, layout_for); what a layout means in memory is the one shared helper gen.ops.layout
@@ -7,7 +7,6 @@ trait, layout_for); what a layout means in memory is the one shared helper gen.o
 """
 from __future__ import annotations
 
-from . import qpasses
 from .ir import Graph, Node
 from .ops import op_with, traits
 from .ops.layout import same_bytes
@@ -16,7 +15,7 @@ from .ops.layout import same_bytes
 def _transpose(g: Graph, node_before: Node, src: str, to: str | None, tag: str) -> str:
     """Inserts a Transpose of `src` into layout `to` ('NHWC' or None) before node_before; returns the new tensor."""
     t = g.t(src)
-    out = qpasses._new_tensor(g, f"{src}_{'nhwc' if to else 'nchw'}", t, layout=to)
+    out = g.add_tensor(f"{src}_{'nhwc' if to else 'nchw'}", t, layout=to)
     g.nodes.insert(g.nodes.index(node_before),
                    Node(op_with("transposes_layout"), f"{node_before.name}_{tag}", [src], [out], {"to": to or "NCHW"}))
     return out
@@ -66,6 +65,15 @@ def assign_layouts(g: Graph, nhwc_io: bool = False) -> None:
     for k, name in enumerate(list(g.outputs)):
         t = g.t(name)
         if t.layout == "NHWC" and not same_bytes(t) and not nhwc_io:
-            out = qpasses._new_tensor(g, f"{name}_nchw", t, layout=None)
+            out = g.add_tensor(f"{name}_nchw", t, layout=None)
             g.nodes.append(Node(op_with("transposes_layout"), f"output{k}_layout", [name], [out], {"to": "NCHW"}))
             g.outputs[k] = out
+
+
+def run(g: Graph, nhwc_io: bool = False) -> Graph:
+    """The layout stage: a graph the int8 lowering marked (g.options["int8"]) gets its layouts; a float
+    graph stays in the model's order."""
+    if g.options.get("int8"):
+        assign_layouts(g, nhwc_io)
+        g.remove_unused()
+    return g

@@ -1,4 +1,5 @@
-"""Quantized graphs: fold QDQ islands into integer kernels, then lay activations out NHWC.
+"""The int8 lowering of quantized graphs: fold QDQ islands into integer kernels (gen.driver runs it
+after the cleanup and legalize stages, before gen.layout_pass lays the activations out NHWC).
 
 Input forms: QDQ as onnxruntime's quantize_static writes it (Relu/Clip folded into the Q range)
 and as TFLite converters write it (an explicit Relu between the op and its Q), and the standard
@@ -11,19 +12,20 @@ QOperator form (rewritten as QDQ by gen.qoperator before the frontend checks). A
 - each DQ -> op -> (Relu/Clip) -> Q island is one node with an int8 kernel (op names ending in
   'S8'); what has no integer form runs in float between explicit DequantizeLinear/QuantizeLinear
   nodes, and the graph's notes say so;
-- int8 activations of rank >= 3 from the NHWC kernels on are channels last in memory (Tensor.layout,
-  gen.ops.layout.memory_perm: [N, C, L] as [N, L, C], [N, C, H, W] as [N, H, W, C]); transposes are
-  inserted only where a layout-sensitive op needs the other order.
+- a DQ -> Q chain of an int8 activation (also one an Identity/Dropout stood in, removed by the cleanup
+  stage) is a requantize, or nothing where both have the same parameters.
+
+The next stage, gen.layout_pass, puts int8 activations of rank >= 3 from the NHWC kernels on channels
+last in memory (Tensor.layout, gen.ops.layout.memory_perm).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import layout_pass
 from .errors import GenError
 from .ir import Graph, Node, Quant, Tensor
 from .ops import has, is_int8_kernel, is_quantized_op, op_with, traits
-from .passes import rename_uses
+from .passes import activation_of, bypass, fusable_producer, rename_uses
 
 # every op-specific rule is a trait or hook of the op's family (gen.ops.OpFamily); these passes only
 # drive them
@@ -65,16 +67,6 @@ def quant_of(node: Node, g: Graph, what: str) -> Quant:
     axis = int(node.attrs.get("axis", 1)) if scale.size > 1 else None
     return Quant(scale.astype(np.float32).reshape(-1) if scale.size > 1 else scale.astype(np.float32).reshape(()),
                  zp.reshape(-1) if zp.size > 1 else zp.reshape(()), axis)
-
-
-def _new_tensor(g: Graph, hint: str, like: Tensor, **kw) -> str:
-    name, k = hint, 0
-    while name in g.tensors:
-        k += 1
-        name = f"{hint}_{k}"
-    g.tensors[name] = Tensor(name, kw.get("shape", like.shape), kw.get("dtype", like.dtype), None,
-                             kw.get("quant", like.quant), kw.get("layout", None))
-    return name
 
 
 def _same_quant(a: Quant | None, b: Quant | None) -> bool:
@@ -193,7 +185,7 @@ def fold_activation_qdq(g: Graph) -> None:
                 raise GenError("per-channel quantization of activations is not supported", node.name, node.op)
             out.quant = q
             x = node.inputs[0]
-            if x in g.inputs and g.consumers(x) == [node] and x not in g.outputs:
+            if x in g.inputs and g.t(x).dtype == "float32" and g.sole_consumer(x, node):
                 g.inputs = [out.name if i == x else i for i in g.inputs]
                 g.nodes.remove(node)
     # graph inputs that are int8 already carry no Quant: identity scale is meaningless, refuse
@@ -215,24 +207,33 @@ def _int8_form(node: Node, g: Graph) -> str | None:
 
 
 def fold_islands(g: Graph) -> None:
-    """op -> (Relu/Clip) -> Q with int8 inputs: one int8 node writing the Q's output."""
+    """op -> (Relu/Clip) -> Q with int8 inputs: one int8 node writing the Q's output. A Q reading an
+    int8 tensor (a DQ -> Q chain, an Identity between them removed by the cleanup) requantizes it, or
+    is taken out where the parameters agree."""
+    dead: set = set()
     for qn in list(g.nodes):
         if not has(qn, "quantizes") or qn not in g.nodes:
             continue
         f = qn.inputs[0]
+        src = g.t(f)
+        if src.dtype == "int8" and src.quant is not None:
+            qn.inputs, qn.attrs = [f], {}       # the parameters are the tensors' Quant now
+            if not _same_quant(src.quant, g.t(qn.outputs[0]).quant):
+                qn.op = op_with("requantizes")
+            elif bypass(g, qn):
+                dead.add(qn)
+            continue
         if f in g.outputs or f in g.inputs:
             continue
         prod = g.producer(f)
-        if prod is None or g.consumers(f) != [qn]:
+        if prod is None or not g.sole_consumer(f, qn):
             continue
         act = None
-        if has(prod, "clamps") and prod.inputs[0] not in g.outputs:
-            inner = g.producer(prod.inputs[0])
-            if inner is not None and has(inner, "fuses_activation") and \
-                    g.consumers(prod.inputs[0]) == [prod] and _int8_form(inner, g) is not None:
-                act = traits(prod).activation(prod, g)
-                g.nodes.remove(prod)
-                prod = inner
+        inner = fusable_producer(g, prod, "clamps")
+        if inner is not None and _int8_form(inner, g) is not None:
+            act = activation_of(prod, g)
+            g.nodes.remove(prod)
+            prod = inner
         form = _int8_form(prod, g)
         if form is None:
             if act is not None:   # put the activation back: this island runs in float
@@ -243,6 +244,8 @@ def fold_islands(g: Graph) -> None:
         g.nodes.remove(qn)
         prod.info["onnx_op"] = prod.op
         prod.op = form
+    if dead:
+        g.nodes[:] = [n for n in g.nodes if n not in dead]
 
 
 def global_pools_to_mean(g: Graph) -> None:
@@ -286,14 +289,14 @@ def requantize_where_needed(g: Graph) -> None:
         if every:   # every input in the output's quantization
             for k, name in enumerate(node.inputs):
                 if name and not _same_quant(g.t(name).quant, y.quant):
-                    tmp = _new_tensor(g, f"{name}_rq", g.t(name), quant=y.quant)
+                    tmp = g.add_tensor(f"{name}_rq", g.t(name), quant=y.quant)
                     rq = Node(op_with("requantizes"), f"{node.name}_rq{k}", [name], [tmp])
                     g.nodes.insert(g.nodes.index(node), rq)
                     node.inputs[k] = tmp
             continue
         if _same_quant(qin, y.quant):
             continue
-        tmp = _new_tensor(g, f"{y.name}_pre", y, quant=qin)
+        tmp = g.add_tensor(f"{y.name}_pre", y, quant=qin)
         rq = Node(op_with("requantizes"), f"{node.name}_rq", [tmp], [y.name])
         # a fused Relu/Clip clamps in the output's quantization, after the requantize: clamped in the
         # input's, a bound beyond the input's int8 range would saturate there (Clip min 5 on an input
@@ -311,7 +314,7 @@ def float_fallback(g: Graph) -> None:
         changed = False
         for k, name in enumerate(node.inputs):
             if name and not g.t(name).is_const and g.t(name).dtype == "int8":
-                f = _new_tensor(g, f"{name}_f", g.t(name), dtype="float32", quant=None)
+                f = g.add_tensor(f"{name}_f", g.t(name), dtype="float32", quant=None)
                 g.nodes.insert(g.nodes.index(node), Node(op_with("dequantizes"), f"{node.name}_dq{k}", [name], [f]))
                 node.inputs[k] = f
                 changed = True
@@ -347,7 +350,13 @@ def check_plain_integers(g: Graph) -> None:
                                node.name, node.op)
 
 
-def run(g: Graph, nhwc_io: bool = False) -> Graph:
+def run(g: Graph) -> Graph:
+    """The int8 lowering stage: islands, requantizes and float fallbacks for a quantized graph (marked
+    in g.options["int8"] for gen.layout_pass); a float graph only has its plain integers checked."""
+    if not is_quantized(g):
+        check_plain_integers(g)
+        return g
+    g.options["int8"] = True
     fold_constants(g)
     fold_activation_qdq(g)
     fold_islands(g)
@@ -355,7 +364,5 @@ def run(g: Graph, nhwc_io: bool = False) -> Graph:
     global_pools_to_mean(g)
     requantize_where_needed(g)
     float_fallback(g)
-    layout_pass.assign_layouts(g, nhwc_io)
     check_plain_integers(g)
-    g.remove_unused()
     return g

@@ -325,7 +325,7 @@ def test_averagepool(case):
     try:
         check(model, {"x": x})
     except GenError as e:
-        # the one ceil_mode case gen refuses, with its reason (see frontend._fix_ceil_mode_pools)
+        # the one ceil_mode case gen refuses, with its reason (see gen.ops.pool.fix_ceil_mode)
         assert attrs.get("ceil_mode") and attrs.get("count_include_pad"), e.line()
         assert "not supported with count_include_pad=1" in e.line()
 

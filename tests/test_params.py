@@ -76,3 +76,62 @@ def test_params_only_after_the_passes():
     assert "params" not in conv.info
     p = family(conv).params(conv, g)
     assert family(conv).params(conv, g) is p and conv.info["params"] is p
+
+
+FLOAT_FAMILIES = ("Conv", "MaxPool", "AveragePool", "Gemm", "MatMul", "BatchNormalization", "ReduceMean", "Softmax",
+                  "Add", "Mul", "Sigmoid", "Resize")
+
+
+def _float_model():
+    """A float graph with a node of every float family that has parameters (FLOAT_FAMILIES)."""
+    from graphs import make_model
+    rng = np.random.default_rng(5)
+    inits = {"W": rng.normal(size=(4, 3, 3, 3)).astype(np.float32),
+             "bs": rng.uniform(0.5, 2, 4).astype(np.float32), "bb": rng.normal(size=4).astype(np.float32),
+             "bm": rng.normal(size=4).astype(np.float32), "bv": rng.uniform(0.5, 2, 4).astype(np.float32),
+             "G": rng.normal(size=(16, 6)).astype(np.float32), "M": rng.normal(size=(6, 5)).astype(np.float32),
+             "k": np.array([1, 1, 2, 2], np.float32), "two": np.full((1, 4, 1, 1), 2.0, np.float32)}
+    nodes = [node("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]),
+             node("Sigmoid", ["c"], ["s"]),                      # not fused: a standalone activation
+             node("BatchNormalization", ["s", "bs", "bb", "bm", "bv"], ["b"]),
+             node("Mul", ["b", "two"], ["m2"]),
+             node("Resize", ["m2", "", "k"], ["rz"], mode="nearest"),
+             node("AveragePool", ["rz"], ["ap"], kernel_shape=[2, 2], strides=[2, 2]),
+             node("MaxPool", ["ap"], ["mp"], kernel_shape=[2, 2], strides=[2, 2]),
+             node("Add", ["mp", "mp"], ["ad"]),
+             node("ReduceMean", ["ad"], ["rm"], axes=[3], keepdims=0),
+             node("Flatten", ["rm"], ["f"]),
+             node("Gemm", ["f", "G"], ["gm"]),
+             node("MatMul", ["gm", "M"], ["mm"]),
+             node("Softmax", ["mm"], ["y"])]
+    return make_model(nodes, {"x": (1, 3, 8, 8)}, ["y"], inits)
+
+
+def test_float_families_prepare_once_frozen(monkeypatch):
+    """Every float family with parameters computes them in prepare, once per node, as a frozen dataclass
+    (its numpy fields read-only) that check, macs, kernel and emit read; the C still matches onnxruntime."""
+    from gen.ops import REGISTRY
+    from graphs import check
+    calls: dict[int, int] = {}
+    for cls in {type(REGISTRY[op]) for op in FLOAT_FAMILIES}:
+        own = cls.prepare
+
+        def counting(self, n, g, _own=own):
+            calls[id(n)] = calls.get(id(n), 0) + 1
+            return _own(self, n, g)
+        monkeypatch.setattr(cls, "prepare", counting)
+    m = _float_model()
+    x = np.random.default_rng(6).normal(size=(1, 3, 8, 8)).astype(np.float32)
+    res = check(m, {"x": x})[2]
+    by_op = {n.op: n for n in res.graph.nodes}
+    assert set(FLOAT_FAMILIES) <= set(by_op), sorted(by_op)
+    for op in FLOAT_FAMILIES:
+        n = by_op[op]
+        assert calls.get(id(n)) == 1, (op, calls.get(id(n)))
+        p = n.info["params"]
+        assert dataclasses.is_dataclass(p) and type(p).__dataclass_params__.frozen, op
+        for f in dataclasses.fields(p):
+            v = getattr(p, f.name)
+            assert not isinstance(v, (dict, list)), (op, f.name)
+            if isinstance(v, np.ndarray):
+                assert not v.flags.writeable, (op, f.name)

@@ -112,6 +112,17 @@ class OpFamily:
         (parameter shapes the passes and kernels rely on); run by gen.legalize on the graph the
         frontend built, before any pass."""
 
+    def onnx_rewrite(self, node, shapes: dict) -> bool:
+        """Rewrite the ONNX NodeProto `node` in place where onnx's shape inference gets this op wrong,
+        `shapes` being the shapes inferred so far (tensor name -> tuple or None); True if it changed (the
+        frontend then infers the shapes again). Run by gen.frontend on the ONNX graph, before gen.ir."""
+        return False
+
+    def onnx_output_shape(self, node, out: str, shape, shapes: dict) -> None:
+        """Refuse (GenError) output `out` of the ONNX NodeProto `node`, whose inferred shape has a size < 1,
+        saying why for this op; run by gen.frontend as it builds the tensors, before its generic
+        zero-size and negative-size refusals."""
+
     def check_removable(self, node: Node, g: Graph) -> None:
         """Refuse (GenError) an is_cleanup node that passes cannot simply remove."""
 
@@ -177,6 +188,11 @@ _NO_FAMILY = OpFamily()
 def traits(node: Node) -> OpFamily:
     """The family of node's op for its traits and pass hooks (an op no family owns: the defaults)."""
     return REGISTRY.get(node.op, _NO_FAMILY)
+
+
+def traits_of(op: str) -> OpFamily:
+    """traits() for an op type (the frontend's ONNX nodes): its family, or the defaults."""
+    return REGISTRY.get(op, _NO_FAMILY)
 
 
 def has(node: Node | str, trait: str) -> bool:
@@ -398,6 +414,32 @@ def check_window(node: Node, sizes, kernel, strides, dil, before, after, outs=No
     for o in outs or ():
         if o < 1:
             raise GenError(f"output size {o} must be at least 1", node.name, node.op)
+
+
+def onnx_attrs(node) -> dict:
+    """The attributes of an ONNX NodeProto as Python values."""
+    from onnx import helper
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def refuse_empty_window(node, out: str, shape, x, kernel) -> None:
+    """A Conv/Pool ONNX node whose output `out` has a size < 1 (shape inference only reports the size it
+    computed): say which window does not fit; x is the input's shape, kernel the window's sizes."""
+    a = onnx_attrs(node)
+    kernel = list(kernel or [])
+    if x is not None and kernel and len(kernel) == len(x) - 2:
+        nd = len(kernel)
+        dil = list(a.get("dilations") or [1] * nd)
+        pads = list(a.get("pads") or [0] * 2 * nd)
+        bad = oversized_window(x[2:], kernel, dil, pads[:nd], pads[nd:]) if len(dil) == nd == len(pads) // 2 \
+            else None
+        if bad:
+            i, extent, padded = bad
+            raise GenError(f"output '{out}' would have shape {list(shape)}: along spatial axis {i} the kernel "
+                           f"(extent {extent}: size {kernel[i]}, dilation {dil[i]}) is larger than the padded "
+                           f"input ({padded})", node.name, node.op_type)
+    raise GenError(f"output '{out}' would have shape {list(shape)}: the kernel window, strides and pads leave no "
+                   "output position", node.name, node.op_type)
 
 
 def dims6(values, node: Node | None = None, what: str = "dimension or stride") -> str:

@@ -6,6 +6,7 @@ what is left runs here, elementwise.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..errors import GenError
 from ..ir import Activation as FusedActivation
@@ -36,6 +37,14 @@ def clip_bounds(node, g) -> tuple[float, float]:
     return (hi, hi) if lo > hi else (lo, hi)
 
 
+@dataclass(frozen=True)
+class ActivationParams:
+    """The two float coefficients gen_f32_unary takes: HardSigmoid (alpha, beta), LeakyRelu (alpha, 0),
+    Clip (min, max), else (0, 0)."""
+    a: float
+    b: float
+
+
 @register
 class Activation(OpFamily):
     ops = tuple(CODES)
@@ -61,14 +70,18 @@ class Activation(OpFamily):
         if node.op == "Clip":
             clip_bounds(node, g)
         c_int32(g.t(node.outputs[0]).size, "element count", node)
-        for k, v in zip(("a", "b"), self.params(node, g)):
+        p = self.params(node, g)
+        for k, v in (("a", p.a), ("b", p.b)):
             if node.op != "Clip":
                 check_finite(v, f"attribute {'alpha' if k == 'a' else 'beta'}", node)
 
     def kernel(self, node, g):
         return "gen_f32_unary"
 
-    def params(self, node, g) -> tuple[float, float]:
+    def prepare(self, node, g):
+        return ActivationParams(*self.coefficients(node, g))
+
+    def coefficients(self, node, g) -> tuple[float, float]:
         if node.op == "HardSigmoid":
             return float(node.attrs.get("alpha", 0.2)), float(node.attrs.get("beta", 0.5))
         if node.op == "LeakyRelu":
@@ -78,7 +91,8 @@ class Activation(OpFamily):
         return 0.0, 0.0
 
     def emit(self, node, g, ctx):
-        a, b = self.params(node, g)
+        p = self.params(node, g)
+        a, b = p.a, p.b
         n = g.t(node.outputs[0]).size
         return (f"gen_f32_unary({CODES[node.op]}, {ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {n}, "
                 f"{ctx.flt(a)}, {ctx.flt(b)});")

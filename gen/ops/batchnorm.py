@@ -4,6 +4,8 @@ BatchNormalization after a Conv or Gemm is folded into its weights by passes.fol
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import GenError
@@ -22,6 +24,16 @@ def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
         raise GenError("BatchNormalization variance + epsilon must be positive and finite", node.name, node.op)
     s = scale / np.sqrt(var + eps)
     return s.astype(np.float32), (bias - mean * s).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class BatchNormParams:
+    """A standalone BatchNormalization as y = x * scale + shift per channel of [n, c, inner]."""
+    scale: np.ndarray           # float32 [c], read-only
+    shift: np.ndarray           # float32 [c], read-only
+    n: int
+    c: int
+    inner: int
 
 
 @register
@@ -45,22 +57,26 @@ class BatchNormalization(OpFamily):
     def scale_shift(self, node, g):
         return bn_scale_shift(node, g)
 
+    def prepare(self, node, g):
+        s, t = bn_scale_shift(node, g)
+        for a in (s, t):
+            a.flags.writeable = False
+        shape = list(g.t(node.inputs[0]).shape)
+        return BatchNormParams(s, t, int(shape[0]), int(shape[1]) if len(shape) > 1 else 1,
+                               int(np.prod(shape[2:], dtype=np.int64)))
+
     def check(self, node, g):
-        bn_scale_shift(node, g)
+        p = self.params(node, g)
         if len(node.outputs) > 1 and any(node.outputs[1:]):
             raise GenError("BatchNormalization with training outputs is not supported", node.name, node.op)
-        shape = list(g.t(node.inputs[0]).shape)
-        for what, v in (("batch", shape[0]), ("channels", shape[1] if len(shape) > 1 else 1),
-                        ("inner size", int(np.prod(shape[2:], dtype=np.int64)))):
+        for what, v in (("batch", p.n), ("channels", p.c), ("inner size", p.inner)):
             c_int32(v, what, node)
 
     def kernel(self, node, g):
         return "gen_f32_channel_affine"
 
     def emit(self, node, g, ctx):
-        s, t = bn_scale_shift(node, g)
-        shape = list(g.t(node.inputs[0]).shape)
-        n, c = shape[0], shape[1] if len(shape) > 1 else 1
-        inner = int(np.prod(shape[2:], dtype=np.int64))
+        p = self.params(node, g)
+        s, t, n, c, inner = p.scale, p.shift, p.n, p.c, p.inner
         return (f"gen_f32_channel_affine({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {n}, {c}, {inner}, "
                 f"{ctx.array(s, 'bn_scale')}, {ctx.array(t, 'bn_shift')});")

@@ -1,10 +1,13 @@
 """Conv (1-D and 2-D, groups, depthwise, pads, auto_pad, strides, dilations)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, as_2d, c_params, check_window, int8_weights, int32_bias, register, shape_of, spatial
+from . import (OpFamily, as_2d, c_params, check_window, int8_weights, int32_bias, onnx_attrs, refuse_empty_window,
+               register, shape_of, spatial)
 
 
 def conv_geometry(node, g) -> dict:
@@ -42,6 +45,29 @@ def conv_geometry(node, g) -> dict:
                          pt=pt, pl=pl, pb=pbot, pr=pr, group=group), node, "convolution parameter")
 
 
+@dataclass(frozen=True)
+class ConvParams:
+    """A float Conv's geometry (conv_geometry's fields): 2-D (a 1-D conv has a unit height), NCHW."""
+    n: int
+    c: int
+    h: int
+    w: int
+    m: int
+    oh: int
+    ow: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+    pb: int
+    pr: int
+    group: int
+
+
 @register
 class Conv(OpFamily):
     ops = ("Conv",)
@@ -63,6 +89,11 @@ class Conv(OpFamily):
             raise GenError(f"bias '{ins[2]}' has shape {list(shape_of(g, ins[2]))}, not [{w[0]}] (the output "
                            "channels)", node.name, node.op)
 
+    def onnx_output_shape(self, node, out, shape, shapes):
+        w = shapes.get(node.input[1]) if len(node.input) > 1 else None
+        refuse_empty_window(node, out, shape, shapes.get(node.input[0]),
+                            onnx_attrs(node).get("kernel_shape") or (w[2:] if w else []))
+
     def int8_form(self, node, g):
         if not int8_weights(node, g) or not int32_bias(node, g) or len(g.t(node.inputs[0]).shape) not in (3, 4):
             return None
@@ -73,22 +104,25 @@ class Conv(OpFamily):
         b = g.const(node.inputs[2]).astype(np.float32) if has_bias else np.zeros(w.shape[0], np.float32)
         return w2, b * s + t
 
+    def prepare(self, node, g):
+        return ConvParams(**conv_geometry(node, g))
+
     def check(self, node, g):
-        conv_geometry(node, g)
+        self.params(node, g)
 
     def macs(self, node, g):
-        p = conv_geometry(node, g)
-        return p["n"] * p["m"] * p["oh"] * p["ow"] * (p["c"] // p["group"]) * p["kh"] * p["kw"]
+        p = self.params(node, g)
+        return p.n * p.m * p.oh * p.ow * (p.c // p.group) * p.kh * p.kw
 
     def kernel(self, node, g):
         return "gen_f32_conv"
 
     def emit(self, node, g, ctx):
-        p = conv_geometry(node, g)
+        p = self.params(node, g)
         w = ctx.array(g.const(node.inputs[1]).astype(np.float32), "w")
         b = ctx.array(g.const(node.inputs[2]).astype(np.float32), "b") if len(node.inputs) > 2 and node.inputs[2] \
             else "NULL"
-        fields = ", ".join(str(p[k]) for k in ("n", "c", "h", "w", "m", "oh", "ow", "kh", "kw", "sh", "sw",
-                                               "dh", "dw", "pt", "pl", "group"))
+        fields = ", ".join(str(v) for v in (p.n, p.c, p.h, p.w, p.m, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw,
+                                            p.dh, p.dw, p.pt, p.pl, p.group))
         prm = ctx.params("gen_f32_conv_params", f"{fields}, {ctx.act(node)}")
         return f"gen_f32_conv({ctx.ptr(node.inputs[0])}, {w}, {b}, {ctx.ptr(node.outputs[0])}, {prm});"

@@ -1,6 +1,8 @@
 """Add, Sub, Mul, Div with numpy broadcasting (float32)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import GenError
 from . import OpFamily, broadcast_strides, c_int32, dims6, register
 
@@ -25,6 +27,15 @@ def coalesce(out_shape, *strides):
     return shape, *strides
 
 
+@dataclass(frozen=True)
+class BinaryParams:
+    """A float Add/Sub/Mul/Div over the output's shape with the dims every operand walks alike merged
+    (coalesce), and each operand's element strides (0 along a broadcast dim)."""
+    shape: tuple[int, ...]
+    sa: tuple[int, ...]
+    sb: tuple[int, ...]
+
+
 @register
 class Binary(OpFamily):
     ops = tuple(BINARY_CODES)
@@ -44,6 +55,12 @@ class Binary(OpFamily):
                 return None
         return super().int8_form(node, g)
 
+    def prepare(self, node, g):
+        y = g.t(node.outputs[0])
+        a, b = (g.t(i) for i in node.inputs)
+        shape, sa, sb = coalesce(y.shape, broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
+        return BinaryParams(*(tuple(int(v) for v in x) for x in (shape, sa, sb)))
+
     def check(self, node, g):
         y = g.t(node.outputs[0])
         if len(y.shape) > 6:
@@ -51,6 +68,7 @@ class Binary(OpFamily):
         if any(g.t(i).dtype != "float32" for i in node.inputs):
             raise GenError(f"{node.op} on {g.t(node.inputs[0]).dtype} tensors is not supported", node.name, node.op)
         c_int32(y.size, "element count", node)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_f32_binary"
@@ -58,7 +76,8 @@ class Binary(OpFamily):
     def emit(self, node, g, ctx):
         y = g.t(node.outputs[0])
         a, b = (g.t(i) for i in node.inputs)
-        shape, sa, sb = coalesce(y.shape, broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
+        p = self.params(node, g)
+        shape, sa, sb = p.shape, p.sa, p.sb
         prm = ctx.params("gen_f32_binary_params",
                          f"{BINARY_CODES[node.op]}, {len(shape)}, {dims6(shape, node)}, {dims6(sa, node)}, "
                          f"{dims6(sb, node)}, "

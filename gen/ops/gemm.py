@@ -1,6 +1,8 @@
 """Gemm (transA/transB, alpha/beta, broadcast C) and MatMul (batched, broadcast, 1-D promotion)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import GenError
@@ -24,6 +26,18 @@ def gemm_dims(node, g) -> tuple[int, int, int]:
     if k != k2:
         raise GenError(f"Gemm inner dimensions differ ({k} and {k2})", node.name, node.op)
     return c_int32(m, "rows", node), c_int32(k, "inner dimension", node), c_int32(n, "columns", node)
+
+
+@dataclass(frozen=True)
+class GemmParams:
+    """A float Gemm: Y[m, n] = alpha * A' B' + beta * C, with A' [m, k] and B' [k, n] (transA/transB)."""
+    m: int
+    k: int
+    n: int
+    ta: int                 # transA, transB: non-zero is true
+    tb: int
+    alpha: float
+    beta: float
 
 
 @register
@@ -68,8 +82,14 @@ class Gemm(OpFamily):
         node.attrs["beta"] = 1.0
         return w2, b2
 
-    def check(self, node, g):
+    def prepare(self, node, g):
         m, k, n = gemm_dims(node, g)
+        return GemmParams(m, k, n, int(bool(node.attrs.get("transA", 0))), int(bool(node.attrs.get("transB", 0))),
+                          float(node.attrs.get("alpha", 1.0)), float(node.attrs.get("beta", 1.0)))
+
+    def check(self, node, g):
+        p = self.params(node, g)
+        m, n = p.m, p.n
         for a, default, k in (("alpha", 1.0, 1), ("beta", 1.0, 2)):
             v = check_finite(node.attrs.get(a, default), f"attribute {a}", node)
             data = g.const(node.inputs[k]) if len(node.inputs) > k and node.inputs[k] else None
@@ -84,17 +104,15 @@ class Gemm(OpFamily):
                                node.name, node.op)
 
     def macs(self, node, g):
-        m, k, n = gemm_dims(node, g)
-        return m * k * n
+        p = self.params(node, g)
+        return p.m * p.k * p.n
 
     def kernel(self, node, g):
         return "gen_f32_gemm"
 
     def emit(self, node, g, ctx):
-        m, k, n = gemm_dims(node, g)
-        alpha = float(node.attrs.get("alpha", 1.0))
-        beta = float(node.attrs.get("beta", 1.0))
-        ta, tb = int(bool(node.attrs.get("transA", 0))), int(bool(node.attrs.get("transB", 0)))   # non-zero: true
+        p = self.params(node, g)
+        m, k, n, ta, tb, alpha, beta = p.m, p.k, p.n, p.ta, p.tb, p.alpha, p.beta
         bdata = g.const(node.inputs[1])
         if bdata is not None:   # constant B: fold alpha, store as [N, K] rows for contiguous dot products
             bmat = bdata.astype(np.float32)
@@ -131,6 +149,18 @@ def matmul_dims(node, g):
     return a2, b2, batch
 
 
+@dataclass(frozen=True)
+class MatMulParams:
+    """A float MatMul's operand shapes with 1-D operands promoted (a2 [.., m, k], b2 [.., k, n]) and the
+    broadcast batch dims."""
+    a2: tuple[int, ...]
+    b2: tuple[int, ...]
+    batch: tuple[int, ...]
+
+    def shapes(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        return self.a2, self.b2, self.batch
+
+
 @register
 class MatMul(OpFamily):
     ops = ("MatMul",)
@@ -143,8 +173,11 @@ class MatMul(OpFamily):
             return None
         return super().int8_form(node, g)
 
+    def prepare(self, node, g):
+        return MatMulParams(*(tuple(int(d) for d in v) for v in matmul_dims(node, g)))
+
     def check(self, node, g):
-        a2, b2, batch = matmul_dims(node, g)
+        a2, b2, batch = self.params(node, g).shapes()
         if len(batch) > 6:
             raise GenError("MatMul with more than 6 batch dims is not supported", node.name, node.op)
         for d in a2 + b2 + batch:
@@ -152,15 +185,15 @@ class MatMul(OpFamily):
         c_int32(int(np.prod(a2[:-1], dtype=np.int64)), "rows", node)
 
     def macs(self, node, g):
-        a2, b2, batch = matmul_dims(node, g)
+        a2, b2, batch = self.params(node, g).shapes()
         return int(np.prod(batch, dtype=np.int64)) * a2[-2] * a2[-1] * b2[-1]
 
     def kernel(self, node, g):
-        a2, b2, batch = matmul_dims(node, g)
+        a2, b2, batch = self.params(node, g).shapes()
         return "gen_f32_gemm" if g.const(node.inputs[1]) is not None and len(b2) == 2 else "gen_f32_matmul"
 
     def emit(self, node, g, ctx):
-        a2, b2, batch = matmul_dims(node, g)
+        a2, b2, batch = self.params(node, g).shapes()
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
         bdata = g.const(node.inputs[1])
         k, n = a2[-1], b2[-1]

@@ -1,7 +1,6 @@
-"""Identity and Dropout: ops that exist only until passes remove them (passes.drop_identity).
-
-Their traits say how qpasses treats them before that (they move int8 bytes as they are); an Identity
-whose output must have its own bytes becomes a Copy (gen.ops.layout).
+"""Identity and Dropout: ops that exist only until the pipeline's first stage removes them
+(passes.cleanup), so no other pass, float or int8, ever sees them; an Identity whose output must
+have its own bytes becomes a Copy (gen.ops.layout).
 """
 from __future__ import annotations
 
@@ -14,11 +13,6 @@ from . import OpFamily, register
 @register
 class Identity(OpFamily):
     ops = ("Identity", "Dropout")
-    int8_kernels = {op: op for op in ops}
-    layout = "any"
-    keeps_quant = True
-    plain_integers = True
-    rearranges = True
     is_cleanup = True
     may_alias_input = True
 

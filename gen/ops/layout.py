@@ -127,6 +127,7 @@ class Copy(OpFamily):
     """A copy that passes keep where a graph output is a graph input or another output (Identity)."""
     ops = ("Copy",)
     layout = "any"
+    keeps_quant = True      # moves the bytes: no float fallback around it
     plain_integers = True
     is_copy = True
 

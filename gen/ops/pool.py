@@ -1,8 +1,11 @@
 """MaxPool, AveragePool (count_include_pad, ceil_mode), GlobalAveragePool, GlobalMaxPool; 1-D and 2-D."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import GenError
-from . import OpFamily, as_2d, attr_ints, c_params, check_window, register, spatial
+from . import (OpFamily, as_2d, attr_ints, c_params, check_window, onnx_attrs, refuse_empty_window, register,
+               spatial)
 
 
 def pool_geometry(node, g) -> dict:
@@ -36,6 +39,70 @@ def pool_geometry(node, g) -> dict:
                          dw=dw, pt=pt, pl=pl, pb=pbot, pr=pr, n=x.shape[0], c=x.shape[1]), node, "pooling parameter")
 
 
+@dataclass(frozen=True)
+class PoolParams:
+    """A float pooling node's geometry (pool_geometry's fields): 2-D (1-D pools have a unit height)."""
+    nc: int
+    h: int
+    w: int
+    oh: int
+    ow: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+    pb: int
+    pr: int
+    n: int
+    c: int
+
+
+def fix_ceil_mode(n, shapes) -> bool:
+    """ceil_mode pooling ignores a last window that starts in the right padding (ONNX spec, onnxruntime);
+    onnx's shape inference counts it. Such a node becomes the same op in ceil_mode=0, with the right
+    pads extended by what ceil_mode added along the axes where its window is real (padding takes no
+    part in MaxPool or in AveragePool without count_include_pad). Returns True if the node changed."""
+    from onnx import helper
+    a = onnx_attrs(n)
+    shp = shapes.get(n.input[0])
+    if not int(a.get("ceil_mode", 0)) or shp is None or "kernel_shape" not in a:
+        return False
+    auto_pad = a.get("auto_pad", b"NOTSET")
+    auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+    if auto_pad not in ("NOTSET", "VALID"):
+        return False
+    sizes, kernel = list(shp[2:]), [int(k) for k in a["kernel_shape"]]
+    nd = len(sizes)
+    if len(kernel) != nd:
+        return False
+    strides = [int(v) for v in a.get("strides", [1] * nd)]
+    dil = [int(v) for v in a.get("dilations", [1] * nd)]
+    pads = [int(v) for v in a.get("pads", [0] * 2 * nd)] if auto_pad == "NOTSET" else [0] * 2 * nd
+    dropped, extra = False, [0] * nd
+    for i in range(nd):
+        span = sizes[i] + pads[i] + pads[i + nd] - (kernel[i] - 1) * dil[i] - 1
+        if span < 0 or span % strides[i] == 0:
+            continue
+        if (span // strides[i] + 1) * strides[i] >= sizes[i] + pads[i]:
+            dropped = True
+        else:
+            extra[i] = strides[i] - span % strides[i]
+    if not dropped:
+        return False
+    if any(extra) and n.op_type == "AveragePool" and int(a.get("count_include_pad", 0)):
+        raise GenError("ceil_mode=1 adds a window starting in the right padding along one axis and a real "
+                       "window along another: not supported with count_include_pad=1", n.name, n.op_type)
+    keep = [x for x in n.attribute if x.name not in ("ceil_mode", "pads", "auto_pad")]
+    del n.attribute[:]
+    n.attribute.extend(keep)
+    n.attribute.append(helper.make_attribute("pads", pads[:nd] + [p + e for p, e in zip(pads[nd:], extra)]))
+    return True
+
+
 @register
 class Pool(OpFamily):
     ops = ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool")
@@ -56,20 +123,29 @@ class Pool(OpFamily):
     def selects_values(self, node):
         return node.op == "MaxPool"
 
+    def onnx_rewrite(self, node, shapes):
+        return fix_ceil_mode(node, shapes)
+
+    def onnx_output_shape(self, node, out, shape, shapes):
+        refuse_empty_window(node, out, shape, shapes.get(node.input[0]), onnx_attrs(node).get("kernel_shape"))
+
+    def prepare(self, node, g):
+        return PoolParams(**pool_geometry(node, g))
+
     def check(self, node, g):
-        pool_geometry(node, g)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_f32_mean_inner" if node.op == "GlobalAveragePool" else "gen_f32_pool"
 
     def emit(self, node, g, ctx):
-        p = pool_geometry(node, g)
+        p = self.params(node, g)
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
         if node.op == "GlobalAveragePool" and node.act is None:
-            return f"gen_f32_mean_inner({x}, {y}, {p['nc']}, {p['h'] * p['w']});"
+            return f"gen_f32_mean_inner({x}, {y}, {p.nc}, {p.h * p.w});"
         is_max = int(node.op in ("MaxPool", "GlobalMaxPool"))
         cip = int(bool(node.attrs.get("count_include_pad", 0)))   # any non-zero value is true
-        fields = ", ".join(str(p[k]) for k in ("nc", "h", "w", "oh", "ow", "kh", "kw", "sh", "sw", "dh", "dw",
-                                               "pt", "pl", "pb", "pr"))
+        fields = ", ".join(str(v) for v in (p.nc, p.h, p.w, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw,
+                                            p.pt, p.pl, p.pb, p.pr))
         prm = ctx.params("gen_f32_pool_params", f"{fields}, {is_max}, {cip}, {ctx.act(node)}")
         return f"gen_f32_pool({x}, {y}, {prm});"

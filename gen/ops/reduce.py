@@ -1,6 +1,8 @@
 """ReduceMean over any axes (attribute before opset 18, input from 18), keepdims."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import GenError
@@ -25,6 +27,13 @@ def reduce_axes(node, g) -> list[int]:
     return sorted({a % nd for a in axes})
 
 
+@dataclass(frozen=True)
+class ReduceMeanParams:
+    """A float ReduceMean: the input's shape (a scalar as [1]) and the sorted axes it averages over."""
+    shape: tuple[int, ...]
+    axes: tuple[int, ...]
+
+
 @register
 class ReduceMean(OpFamily):
     ops = ("ReduceMean",)
@@ -38,8 +47,11 @@ class ReduceMean(OpFamily):
             return None
         return super().int8_form(node, g)
 
+    def prepare(self, node, g):
+        return ReduceMeanParams(tuple(int(d) for d in g.t(node.inputs[0]).shape) or (1,), tuple(reduce_axes(node, g)))
+
     def check(self, node, g):
-        reduce_axes(node, g)
+        self.params(node, g)
         if len(g.t(node.inputs[0]).shape) > 6:
             raise GenError("ReduceMean over more than 6 dims is not supported", node.name, node.op)
         c_int32(g.t(node.inputs[0]).size, "element count", node)
@@ -48,8 +60,8 @@ class ReduceMean(OpFamily):
         return "gen_f32_reduce_mean"
 
     def emit(self, node, g, ctx):
-        shape = list(g.t(node.inputs[0]).shape) or [1]
-        axes = reduce_axes(node, g)
+        p = self.params(node, g)
+        shape, axes = list(p.shape), list(p.axes)
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
         kept = [1 if k in axes else d for k, d in enumerate(shape)]
         ystr = [0 if k in axes else s for k, s in enumerate(contiguous_strides(kept))]

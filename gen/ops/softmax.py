@@ -1,6 +1,8 @@
 """Softmax along any axis (opset < 13: the 2-D coercion at `axis`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import GenError
@@ -22,6 +24,14 @@ def softmax_split(node, g) -> tuple[int, int, int]:
                                                                        "inner size", node)
 
 
+@dataclass(frozen=True)
+class SoftmaxParams:
+    """A float Softmax as `outer` rows of `n` elements `inner` apart."""
+    outer: int
+    n: int
+    inner: int
+
+
 @register
 class Softmax(OpFamily):
     ops = ("Softmax",)
@@ -38,12 +48,16 @@ class Softmax(OpFamily):
         return super().int8_form(node, g)
     runtime = ("gen_f32.h", "gen_f32.c")
 
+    def prepare(self, node, g):
+        return SoftmaxParams(*softmax_split(node, g))
+
     def check(self, node, g):
-        softmax_split(node, g)
+        self.params(node, g)
 
     def kernel(self, node, g):
         return "gen_f32_softmax"
 
     def emit(self, node, g, ctx):
-        outer, n, inner = softmax_split(node, g)
+        p = self.params(node, g)
+        outer, n, inner = p.outer, p.n, p.inner
         return f"gen_f32_softmax({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {outer}, {n}, {inner});"
