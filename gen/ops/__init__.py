@@ -250,7 +250,9 @@ QUANTIZED_ONNX_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLin
 
 def supported_onnx_ops() -> set[str]:
     """ONNX op types gen accepts (internal int8 kernel names, which end in S8, are not ONNX ops)."""
-    return {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy")} | QUANTIZED_ONNX_OPS
+    from ..opsets import RENAMED      # older ops the frontend converts into a supported one (Upsample)
+    ops = {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy")} | QUANTIZED_ONNX_OPS
+    return ops | {old for old, (new, _) in RENAMED.items() if new in ops}
 
 
 # ---------------------------------------------------------------- values gen writes into C
