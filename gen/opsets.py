@@ -363,6 +363,9 @@ def convert(model: onnx.ModelProto) -> int:
     for o in model.opset_import:
         if o.domain in ("", "ai.onnx"):
             o.version = to
+    # the IR version that goes with the new opset (IR 3 also lists initializers as graph inputs, which
+    # the frontend drops: onnx's shape inference would then not see them)
+    model.ir_version = max(model.ir_version, helper.find_min_ir_version_for(list(model.opset_import), True))
     return to
 
 
