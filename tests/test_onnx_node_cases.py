@@ -9,7 +9,8 @@ kernels need). Each run must either be refused (GenError: exit status 2, one lin
 and give the case's expected outputs (float: |gen - expected| <= ATOL + RTOL * |expected|; integer:
 exact). An internal error, a build failure or a wrong answer fails.
 
-    python tests/test_onnx_node_cases.py      # the counts: correct / refused (by reason) / wrong / crashed
+    python tests/test_onnx_node_cases.py          # the counts: correct / refused (by reason) / wrong / crashed
+    python tests/test_onnx_node_cases.py --doc    # writes docs/onnx-conformance.md (--check: exit 1 if stale)
 """
 from __future__ import annotations
 
@@ -207,8 +208,9 @@ def _params():
 
 
 @pytest.mark.parametrize("name,variant", _params())
-def test_node_case(case_root, name, variant):
+def test_node_case(case_root, name, variant, record_property):
     outcome, detail = run_case(os.path.join(case_root, name), variant)
+    record_property("onnx_node_case", (variant, outcome))     # the totals line (tests/conftest.py)
     assert outcome == "correct" or outcome.startswith("refused"), f"{name} ({variant}): {outcome}: {detail}"
 
 
@@ -332,24 +334,104 @@ def test_clip_bounds_int8(producer, lo, hi):
         assert len(np.unique(c[0])) == 1
 
 
-def main() -> int:
-    import collections
+# ----------------------------------------------------------------------------- the totals and the doc
+
+DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "onnx-conformance.md")
+OUTCOMES = ("correct", "refused: opset", "refused: dtype", "refused: other", "wrong", "crashed")
+
+
+def results(verbose: bool = False) -> list[tuple[str, str, str, str]]:
+    """(case, variant, outcome, detail) of every selected case, in name order."""
     import tempfile
-    root = tempfile.mkdtemp(prefix="onnx-node-cases-")
-    counts = collections.Counter()
-    for c in node_cases():
-        d = write_case(c, root)
-        for v in VARIANTS:
-            if not has_variant(c, v):
-                continue
-            outcome, detail = run_case(d, v)
-            counts[(v, outcome)] += 1
-            if "-v" in sys.argv or outcome in ("wrong", "crashed"):
-                print(f"{outcome:16s} {c.name}-{v}: {detail}")
+    out = []
+    with tempfile.TemporaryDirectory(prefix="onnx-node-cases-") as root:
+        for c in node_cases():
+            d = write_case(c, root)
+            for v in VARIANTS:
+                if not has_variant(c, v):
+                    continue
+                outcome, detail = run_case(d, v)
+                out.append((c.name, v, outcome, detail.replace(root, "<tmp>")))
+                if verbose or outcome in ("wrong", "crashed"):
+                    print(f"{outcome:16s} {c.name}-{v}: {detail}")
+    return out
+
+
+def totals_line(counts: dict[tuple[str, str], int]) -> str:
+    """One line: per variant, the count of each outcome (tests/conftest.py prints it after a run)."""
+    parts = []
+    for v in VARIANTS:
+        n = {o: counts.get((v, o), 0) for o in OUTCOMES}
+        refused = ", ".join(f"{o[9:]} {n[o]}" for o in OUTCOMES if o.startswith("refused") and n[o])
+        parts.append(f"{v}: {n['correct']} correct, {sum(n[o] for o in OUTCOMES if o.startswith('refused'))} "
+                     f"refused ({refused or 'none'}), {n['wrong']} wrong, {n['crashed']} crashed")
+    return "onnx node cases: " + "; ".join(parts)
+
+
+def doc_text(res) -> str:
+    import collections
+    counts = collections.Counter((v, o) for _, v, o, _ in res)
+    ops = sorted(_supported())
+    lines = ["# ONNX node cases: what gen computes and what it refuses", "",
+             "ONNX's own backend node cases (`onnx.backend.test.case.node`, onnx " + onnx.__version__ +
+             ") for every op gen lists, run by `tests/test_onnx_node_cases.py` through gen's whole pipeline and "
+             "a C build: \"graph\" is the case as written (every operand a graph input, at the case's own "
+             f"opset, up to {MAX_OPSET}), \"const\" has every operand but the first made an initializer. "
+             f"Correct means within {ATOL} + {RTOL} * |expected| (integers exact). Regenerate with "
+             "`python tests/test_onnx_node_cases.py --doc` (`--check`: exit 1 if out of date).", "",
+             "ops: " + ", ".join(ops), "", "| variant | " + " | ".join(OUTCOMES) + " |",
+             "|---|" + "---|" * len(OUTCOMES)]
+    for v in VARIANTS:
+        lines.append(f"| {v} | " + " | ".join(str(counts.get((v, o), 0)) for o in OUTCOMES) + " |")
+    lines += ["", "## Refused, with gen's message", "", "| case | variant | message |", "|---|---|---|"]
+    for name, v, o, detail in res:
+        if o.startswith("refused"):
+            lines.append(f"| {name} | {v} | `{detail.replace('|', '/').replace('`', chr(39))}` |")
+    bad = [(n, v, o, d) for n, v, o, d in res if o in ("wrong", "crashed")]
+    if bad:
+        lines += ["", "## Wrong or crashed", "", "| case | variant | outcome | detail |", "|---|---|---|---|"]
+        lines += [f"| {n} | {v} | {o} | `{d.replace('|', '/')}` |" for n, v, o, d in bad]
+    return "\n".join(lines) + "\n"
+
+
+def doc_ops(text: str) -> list[str] | None:
+    """The op list a doc was written for."""
+    for line in text.splitlines():
+        if line.startswith("ops: "):
+            return line[5:].split(", ")
+    return None
+
+
+def test_onnx_conformance_doc_current():
+    """docs/onnx-conformance.md is what `--doc` writes, when it was written for today's op set (a
+    branch that adds ops leaves it to be regenerated after the merge)."""
+    if not os.path.exists(DOC):
+        pytest.skip("docs/onnx-conformance.md not written yet")
+    with open(DOC) as f:
+        text = f.read()
+    if doc_ops(text) != sorted(_supported()):
+        pytest.skip("docs/onnx-conformance.md was written for another op set: regenerate it with --doc")
+    assert doc_text(results()) == text, "docs/onnx-conformance.md is out of date: python tests/test_onnx_node_cases.py --doc"
+
+
+def main(argv: list[str]) -> int:
+    import collections
+    res = results("-v" in argv)
+    if "--doc" in argv or "--check" in argv:
+        text = doc_text(res)
+        if "--check" in argv:
+            same = os.path.exists(DOC) and open(DOC).read() == text
+            print("up to date" if same else f"{DOC} is out of date")
+            return 0 if same else 1
+        with open(DOC, "w") as f:
+            f.write(text)
+        print(f"wrote {DOC}")
+    counts = collections.Counter((v, o) for _, v, o, _ in res)
     for k, n in sorted(counts.items()):
         print(f"{k[0]:6s} {k[1]:16s} {n}")
+    print(totals_line(counts))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
