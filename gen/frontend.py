@@ -611,6 +611,8 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     g.input.extend(real_inputs)
     # each node in its form at an opset the families read (11-21), by its op's version history
     opset = opsets.convert(model)
+    from . import legalize     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
+    legalize.refuse_graph_input_params(g)
     _pin_inputs(model, input_shapes or {})
     for inp in g.input:
         et = inp.type.tensor_type.elem_type

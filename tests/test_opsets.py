@@ -243,3 +243,68 @@ def test_opsets_old_cnn(opset):
     got, ref, res = check(_old_cnn(opset), {"x": _x((1, 3, 8, 8), opset)})
     assert res.graph.opset == 11
     np.testing.assert_allclose(got[0].sum(), 1.0, rtol=1e-5)      # one softmax over all of C*H*W
+
+
+# ------------------------------------------------------------------------------------------ parameters
+
+def _const_input_cases():
+    from gen.ops import REGISTRY
+    return sorted({(op, k) for op, fam in REGISTRY.items() for k in fam.const_inputs.get(op, ())})
+
+
+def _case_with_input(op, k):
+    """An onnx node case of `op` whose node has input k, with every operand but the first and input k
+    made an initializer (so input k is the one parameter that is a graph input)."""
+    from test_onnx_node_cases import node_cases
+    for c in node_cases():
+        nodes = c.model.graph.node
+        if len(nodes) != 1 or nodes[0].op_type != op or len(nodes[0].input) <= k or not nodes[0].input[k]:
+            continue
+        name, first = nodes[0].input[k], c.model.graph.input[0].name
+        if name == first or name not in {i.name for i in c.model.graph.input}:
+            continue
+        m = onnx.ModelProto()
+        m.CopyFrom(c.model)
+        feeds = {vi.name: a for vi, a in zip(m.graph.input, c.data_sets[0][0])}
+        keep = [vi for vi in m.graph.input if vi.name in (first, name)]
+        for vi in m.graph.input:
+            if vi.name not in (first, name):
+                t = feeds[vi.name]
+                m.graph.initializer.append(t if isinstance(t, onnx.TensorProto) else
+                                           numpy_helper.from_array(np.asarray(t), vi.name))
+        del m.graph.input[:]
+        m.graph.input.extend(keep)
+        return m, name
+    return None
+
+
+def _conv_bias_model():
+    rng = np.random.default_rng(0)
+    m = _model([helper.make_node("Conv", ["x", "W", "B"], ["y"])], (1, 2, 4, 4), ["y"],
+               {"W": rng.standard_normal((3, 2, 3, 3)).astype(np.float32)}, opset=13)
+    del m.graph.input[1:]
+    m.graph.input.append(helper.make_tensor_value_info("B", TensorProto.FLOAT, [3]))
+    return m, "B"
+
+
+@pytest.mark.parametrize("op,k", _const_input_cases(), ids=lambda v: str(v))
+def test_opsets_const_inputs_refused(op, k):
+    """Every input a family declares in `const_inputs`, arriving as a graph input, is refused with the
+    one line that says to make it an initializer (the op's own onnx node case, or a model built here)."""
+    from gen import frontend
+    from gen.ops import supported_onnx_ops
+    found = _case_with_input(op, k) or ((op, k) == ("Conv", 2) and _conv_bias_model()) or None
+    assert found is not None, f"no model for {op} input {k}: build one here"
+    m, name = found
+    with pytest.raises(GenError) as e:
+        frontend.from_model(m, name="m", supported=supported_onnx_ops())
+    assert f"input {k} ('{name}') of {op} must be a constant: make it an initializer" in str(e.value)
+    assert f"({op} node" in str(e.value)
+
+
+def test_opsets_clip_runtime_bound_refused():
+    """A Clip bound computed at run time (not a graph input) is refused by the same rule in legalize."""
+    m = _model([helper.make_node("ReduceMean", ["x"], ["m"], axes=[0, 1, 2, 3], keepdims=0),
+                helper.make_node("Clip", ["x", "m"], ["y"])], (1, 2, 3, 3), ["y"], opset=13)
+    with pytest.raises(GenError, match=r"input 1 \('m'\) of Clip must be a constant: make it an initializer"):
+        gen_compile(m)

@@ -67,6 +67,11 @@ class OpFamily:
     dequantizes = False                # int8 -> float (DequantizeLinear)
     requantizes = False                # int8 -> int8 with other parameters (inserted by qpasses)
     transposes_layout = False          # int8 layout transpose (inserted by qpasses)
+    # ---- parameters: op -> the input indices that must be constants (weights, bounds, shapes, pads,
+    # scales). gen.legalize refuses such an input that arrives as a graph input or is computed at run
+    # time: "input k ('name') of <op> must be a constant: make it an initializer". An input a kernel
+    # takes at run time (Add/Mul operands, Gemm's B) is not listed.
+    const_inputs: dict[str, tuple[int, ...]] = {}
 
     def int8_form(self, node: Node, g: Graph) -> str | None:
         """The int8 op this node becomes, its activations being int8 with quantization parameters

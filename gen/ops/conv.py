@@ -45,6 +45,7 @@ def conv_geometry(node, g) -> dict:
 @register
 class Conv(OpFamily):
     ops = ("Conv",)
+    const_inputs = {"Conv": (1, 2)}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"Conv": "ConvS8"}
     fuses_activation = True

@@ -14,6 +14,7 @@ from . import OpFamily, register
 @register
 class Identity(OpFamily):
     ops = ("Identity", "Dropout")
+    const_inputs = {"Dropout": (2,)}
     int8_kernels = {op: op for op in ops}
     layout = "any"
     keeps_quant = True

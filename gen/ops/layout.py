@@ -93,6 +93,7 @@ def _inputs_of(node, g, acts, layout):
 @register
 class View(OpFamily):
     ops = VIEW_OPS
+    const_inputs = {"Reshape": (1,), "Squeeze": (1,), "Unsqueeze": (1,)}
     int8_kernels = {op: op for op in VIEW_OPS}
     keeps_quant = True
     plain_integers = True
@@ -236,6 +237,7 @@ class Transpose(OpFamily):
 @register
 class Pad(OpFamily):
     ops = ("Pad",)
+    const_inputs = {"Pad": (1, 2, 3)}
     int8_kernels = {"Pad": "Pad"}
     layout = "any"
     keeps_quant = True

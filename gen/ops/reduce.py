@@ -28,6 +28,7 @@ def reduce_axes(node, g) -> list[int]:
 @register
 class ReduceMean(OpFamily):
     ops = ("ReduceMean",)
+    const_inputs = {"ReduceMean": (1,)}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"ReduceMean": "ReduceMeanS8"}
 

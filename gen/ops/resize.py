@@ -176,6 +176,7 @@ def _struct(ctx, p: ResizeParams, channels_last: bool) -> str:
 @register
 class Resize(OpFamily):
     ops = ("Resize",)
+    const_inputs = {"Resize": (1, 2, 3)}
     runtime = RUNTIME
     int8_kernels = {"Resize": "ResizeS8"}
 
