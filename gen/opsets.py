@@ -327,7 +327,8 @@ def versions(op: str) -> list[int]:
 
 def opsets_of(op: str) -> tuple[int, int] | None:
     """The first and last opset gen reads `op` at (for --list-ops)."""
-    got = [v for v in range(MIN_OPSET, MAX_OPSET + 1) if since(op, v) is not None]
+    last = READS[0] - 1 if op in RENAMED else MAX_OPSET       # Upsample: deprecated from 10, gone at 11
+    got = [v for v in range(MIN_OPSET, last + 1) if since(op, v) is not None]
     return (got[0], got[-1]) if got else None
 
 

@@ -308,3 +308,23 @@ def test_opsets_clip_runtime_bound_refused():
                 helper.make_node("Clip", ["x", "m"], ["y"])], (1, 2, 3, 3), ["y"], opset=13)
     with pytest.raises(GenError, match=r"input 1 \('m'\) of Clip must be a constant: make it an initializer"):
         gen_compile(m)
+
+
+# ------------------------------------------------------------------------------------------ --list-ops
+
+def test_opsets_list_ops_shows_dtypes_opsets_limits():
+    """--list-ops: every supported op with its element types, the opsets gen reads it at (from the
+    version table) and its family's limits; --help says so."""
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "gen", "--list-ops"], capture_output=True, text=True, check=True)
+    rows = {ln.split()[0]: ln for ln in r.stdout.splitlines()[1:]}
+    assert sorted(rows) == sorted(supported_onnx_ops())
+    for op, ln in rows.items():
+        first, last = opsets.opsets_of(op)
+        assert f"  {first}-{last}" in ln and first >= opsets.MIN_OPSET and last <= opsets.MAX_OPSET, ln
+        assert "float32" in ln, ln
+    assert f"7-{opsets.MAX_OPSET}" in rows["Conv"] and "1-D and 2-D" in rows["Conv"]
+    assert "7-10" in rows["Upsample"] and "read as Resize" in rows["Upsample"]
+    h = subprocess.run([sys.executable, "-m", "gen", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--list-ops" in h and "dtypes, opsets, limits" in h

@@ -28,6 +28,7 @@ def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
 class BatchNormalization(OpFamily):
     ops = ("BatchNormalization",)
     const_inputs = {"BatchNormalization": (1, 2, 3, 4)}
+    limits = {"BatchNormalization": "inference (no training outputs); constant parameters"}
     runtime = ("gen_f32.h", "gen_f32.c")
     is_batchnorm = True
 

@@ -15,6 +15,7 @@ from . import OpFamily, register
 class Identity(OpFamily):
     ops = ("Identity", "Dropout")
     const_inputs = {"Dropout": (2,)}
+    limits = {"Dropout": "inference (identity; the mask output unused)"}
     int8_kernels = {op: op for op in ops}
     layout = "any"
     keeps_quant = True

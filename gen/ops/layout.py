@@ -238,6 +238,7 @@ class Transpose(OpFamily):
 class Pad(OpFamily):
     ops = ("Pad",)
     const_inputs = {"Pad": (1, 2, 3)}
+    limits = {"Pad": "mode constant; up to 6 dims"}
     int8_kernels = {"Pad": "Pad"}
     layout = "any"
     keeps_quant = True

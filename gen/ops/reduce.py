@@ -29,6 +29,7 @@ def reduce_axes(node, g) -> list[int]:
 class ReduceMean(OpFamily):
     ops = ("ReduceMean",)
     const_inputs = {"ReduceMean": (1,)}
+    limits = {"ReduceMean": "constant axes; up to 6 dims"}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"ReduceMean": "ReduceMeanS8"}
 

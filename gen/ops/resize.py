@@ -177,6 +177,7 @@ def _struct(ctx, p: ResizeParams, channels_last: bool) -> str:
 class Resize(OpFamily):
     ops = ("Resize",)
     const_inputs = {"Resize": (1, 2, 3)}
+    limits = {"Resize": "4-D NCHW, H and W only; nearest and linear (int8: nearest); constant scales or sizes"}
     runtime = RUNTIME
     int8_kernels = {"Resize": "ResizeS8"}
 
