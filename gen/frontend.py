@@ -596,6 +596,8 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     opset = _opset(model)
     from . import qoperator
     if qoperator.has_qoperator(model):
+        if opset < 13:      # the QDQ form written next has DequantizeLinear-13's axis (per-channel weights)
+            opset = opsets.convert(model, at_least=13)
         qoperator.rewrite(model)
     g = model.graph
     _check_structure(g)

@@ -8,7 +8,8 @@ Parameters (the families' `const_inputs` trait): an input a family needs as a co
 bounds, shapes, pads, scales) that is not one is refused with one line that says what to do. The
 frontend asks `refuse_graph_input_params` on the ONNX graph first, before its dtype and shape checks
 (a shape or an axes list arriving as a graph input would otherwise be refused for its int64 dtype or
-for the shape it leaves unknown); `run` asks it again on the graph the frontend built.
+for the shape it leaves unknown); `run` asks it again on the graph the frontend built, where a
+parameter computed from constants only (int8 weights through DequantizeLinear) is one.
 """
 from __future__ import annotations
 
@@ -39,7 +40,12 @@ def refuse_graph_input_params(graph) -> None:
 
 
 def run(g: Graph) -> Graph:
+    # a parameter may be computed from constants only (a DequantizeLinear of int8 weights, folded by
+    # the passes), not from the graph's inputs at run time
+    fixed = {name for name, t in g.tensors.items() if t.is_const}
     for node in g.nodes:
-        check_const_inputs(node.op, node.name, node.inputs, lambda name: g.t(name).is_const)
+        check_const_inputs(node.op, node.name, node.inputs, lambda name: name in fixed)
+        if all(i in fixed for i in node.inputs if i):
+            fixed.update(node.outputs)
         traits(node).legalize(node, g)
     return g

@@ -43,9 +43,11 @@ class Change:
     """What version v of an op changed, for gen. kind: 'first' (the version in effect at opset 7),
     'types' (adds element types only), 'same' (no change in what gen computes: a documentation
     change, negative axes allowed, a new optional attribute or input whose default is the old meaning),
-    'family' (a change inside READS that the family reads from g.opset), 'convert' (the node is
-    rewritten into version v's form by `up`), 'attr-default' (above READS: the new attribute
-    `attr` keeps version 21's meaning only at its default, `down` refuses it otherwise)."""
+    'family' (a change inside READS that the family reads from g.opset; its `up`, where it has one,
+    rewrites the node when a conversion crosses it: a QOperator model at opset 10-12 goes to 13, the
+    opset of the DequantizeLinear with axis that gen/qoperator.py writes), 'convert' (the node is
+    rewritten into version v's form by `up`), 'attr-default' (above READS: the new attribute keeps
+    version 21's meaning only at its default, `down` refuses it otherwise)."""
     kind: str
     why: str
     up: Callable | None = None       # up(node, ctx): rewrites the node from the previous version's form
@@ -72,6 +74,10 @@ def _convert(up, why):
     return Change("convert", why, up=up)
 
 
+def _family_up(up, why):
+    return Change("family", why, up=up)
+
+
 def _default_only(down, why):
     return Change("attr-default", why, down=down)
 
@@ -86,13 +92,18 @@ class _Ctx:
             self.names.update(n.output)
         self.consumed = {i for n in self.g.node for i in n.input} | {o.name for o in self.g.output}
         self.inits = {i.name: i for i in self.g.initializer}
+        self.before: dict[int, list] = {}     # id(node) -> nodes to insert before it
+        self.after: dict[int, list] = {}      # id(node) -> nodes to insert after it
 
-    def const(self, node, what: str, value: np.ndarray) -> str:
-        base = f"{node.output[0] if node.output else node.name}_{what}"
+    def fresh(self, base: str) -> str:
         name, k = base, 1
         while name in self.names:
             name, k = f"{base}_{k}", k + 1
         self.names.add(name)
+        return name
+
+    def const(self, node, what: str, value: np.ndarray) -> str:
+        name = self.fresh(f"{node.output[0] if node.output else node.name}_{what}")
         self.g.initializer.append(numpy_helper.from_array(value, name))
         return name
 
@@ -208,6 +219,41 @@ def _dropout_10(node, ctx):
         del node.output[1:]
 
 
+def _dropout_12(node, ctx):
+    """Dropout-10's ratio attribute -> Dropout-12's optional ratio input (unused at inference: dropped)."""
+    _drop_attrs(node, "ratio")
+
+
+def _axes_13(node, ctx):
+    """Squeeze/Unsqueeze-11's axes attribute -> Squeeze/Unsqueeze-13's int64 axes input."""
+    a = _attrs(node)
+    if "axes" in a:
+        _drop_attrs(node, "axes")
+        node.input.append(ctx.const(node, "axes", np.array(a["axes"], np.int64)))
+
+
+def _split_13(node, ctx):
+    """Split-11's split attribute -> Split-13's int64 split input."""
+    a = _attrs(node)
+    if "split" in a:
+        _drop_attrs(node, "split")
+        node.input.append(ctx.const(node, "split", np.array(a["split"], np.int64)))
+
+
+def _coerced_13(node, ctx):
+    """Softmax/LogSoftmax/Hardmax before 13 compute over the input coerced to 2-D at `axis`: at 13
+    that is Flatten(axis) -> op(axis=1) -> Reshape to the input's shape (Shape folds at generation time)."""
+    axis = int(_attrs(node).get("axis", 1))
+    x, y = node.input[0], node.output[0]
+    flat, flat_y, shape = ctx.fresh(f"{y}_2d_in"), ctx.fresh(f"{y}_2d"), ctx.fresh(f"{y}_shape")
+    ctx.before[id(node)] = [helper.make_node("Flatten", [x], [flat], axis=axis),
+                            helper.make_node("Shape", [x], [shape])]
+    ctx.after[id(node)] = [helper.make_node("Reshape", [flat_y, shape], [y])]
+    _drop_attrs(node, "axis")
+    node.attribute.append(helper.make_attribute("axis", 1))
+    node.input[0], node.output[0] = flat, flat_y
+
+
 def _q_precision(node, ctx):
     """QuantizeLinear-23's precision: 0 (the default) computes in y_scale's type, version 21's meaning."""
     if int(_attrs(node).get("precision", 0)) != 0:
@@ -243,13 +289,14 @@ TABLE: dict[str, dict[int, Change]] = {
              12: _types("integer types"), 13: _types()},
     "Concat": {4: _first(), 11: _same(_NEG), 13: _types()},
     "Conv": {1: _first(), 11: _same("pads documentation"), 22: _types()},
-    "DequantizeLinear": {10: _first("per-tensor"), 13: _family("axis added (per-axis)"),
+    "DequantizeLinear": {10: _first("per-tensor"), 13: _same("axis added (per-axis; a per-tensor node as before)"),
                          19: _types("float8 types"), 21: _family("block_size added (default 0: per tensor/axis)"),
                          23: _default_only(_dq_output_dtype, "output_dtype added (default: x_scale's type)"),
                          24: _types(), 25: _types(), 28: _types()},
     "Dropout": {7: _first("ratio attribute; is_test gone: inference is identity"),
                 10: _convert(_dropout_10, "the mask output is bool"),
-                12: _family("ratio/training_mode inputs (inference is identity)"), 13: _types(), 22: _types()},
+                12: _family_up(_dropout_12, "ratio/training_mode inputs (inference is identity)"), 13: _types(),
+                22: _types()},
     "Flatten": {1: _first(), 9: _types(), 11: _same(_NEG), 13: _types(), 21: _types(), 23: _types(),
                 24: _types(), 25: _types()},
     "Gemm": {7: _first("broadcast attribute gone: C broadcasts unidirectionally"), 9: _types(),
@@ -259,12 +306,12 @@ TABLE: dict[str, dict[int, Change]] = {
     "HardSigmoid": {6: _first(), 22: _types()},
     "HardSwish": {14: _first("new at 14"), 22: _types()},
     "Hardmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
-                13: _family("axis alone (default -1), no 2-D coercion: the family reads g.opset")},
+                13: _family_up(_coerced_13, "axis alone (default -1), no 2-D coercion: the family reads g.opset")},
     "Identity": {1: _first(), 13: _types(), 14: _types("sequences"), 16: _types("optionals"), 19: _types(),
                  21: _types(), 23: _types(), 24: _types(), 25: _types()},
     "LeakyRelu": {6: _first(), 16: _types()},
     "LogSoftmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
-                   13: _family("axis alone (default -1), no 2-D coercion: the family reads g.opset")},
+                   13: _family_up(_coerced_13, "axis alone (default -1), no 2-D coercion: the family reads g.opset")},
     "MatMul": {1: _first(), 9: _types(), 13: _types()},
     "MaxPool": {1: _first(), 8: _same("storage_order and the Indices output added (optional)"),
                 10: _same("ceil_mode, dilations added (defaults: as before)"), 11: _same("pads documentation"),
@@ -275,7 +322,7 @@ TABLE: dict[str, dict[int, Change]] = {
             23: _types(), 24: _types(), 25: _types()},
     "QLinearConv": {10: _first("new at 10")},
     "QLinearMatMul": {10: _first("new at 10"), 21: _types()},
-    "QuantizeLinear": {10: _first("per-tensor"), 13: _family("axis added (per-axis)"),
+    "QuantizeLinear": {10: _first("per-tensor"), 13: _same("axis added (per-axis; a per-tensor node as before)"),
                        19: _family("saturate added (float8 only)"),
                        21: _family("block_size, output_dtype added (defaults: as before)"),
                        23: _default_only(_q_precision, "precision added (default: y_scale's type)"),
@@ -287,21 +334,21 @@ TABLE: dict[str, dict[int, Change]] = {
                 19: _types(), 21: _types(), 23: _types(), 24: _types(), 25: _types()},
     "Resize": {10: _first("new at 10: X, scales, asymmetric coordinates"),
                11: _convert(_resize_11, "roi input, coordinate_transformation_mode (Resize-10 is asymmetric)"),
-               13: _family("roi optional, more modes"), 18: _family("antialias, axes, keep_aspect_ratio_policy"),
+               13: _same("roi optional, more modes"), 18: _family("antialias, axes, keep_aspect_ratio_policy"),
                19: _family("half_pixel_symmetric coordinates")},
     "Sigmoid": {6: _first(), 13: _types()},
     "Slice": {1: _first("starts/ends/axes attributes"),
               10: _convert(_slice_10, "starts/ends/axes attributes -> inputs, steps input"),
               11: _same(_NEG), 13: _types()},
     "Softmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
-                13: _family("axis alone (default -1), no 2-D coercion: the family reads g.opset")},
-    "Split": {2: _first("split attribute"), 11: _same(_NEG), 13: _family("split attribute -> input"),
+                13: _family_up(_coerced_13, "axis alone (default -1), no 2-D coercion: the family reads g.opset")},
+    "Split": {2: _first("split attribute"), 11: _same(_NEG), 13: _family_up(_split_13, "split attribute -> input"),
               18: _family("num_outputs added")},
-    "Squeeze": {1: _first("axes attribute"), 11: _same(_NEG), 13: _family("axes attribute -> input"),
+    "Squeeze": {1: _first("axes attribute"), 11: _same(_NEG), 13: _family_up(_axes_13, "axes attribute -> input"),
                 21: _types(), 23: _types(), 24: _types(), 25: _types()},
     "Tanh": {6: _first(), 13: _types()},
     "Transpose": {1: _first(), 13: _types(), 21: _types(), 23: _types(), 24: _types(), 25: _types()},
-    "Unsqueeze": {1: _first("axes attribute"), 11: _same(_NEG), 13: _family("axes attribute -> input"),
+    "Unsqueeze": {1: _first("axes attribute"), 11: _same(_NEG), 13: _family_up(_axes_13, "axes attribute -> input"),
                   21: _types(), 23: _types(), 24: _types(), 25: _types()},
     "Upsample": {7: _first("scales attribute (Upsample-7)"), 9: _convert(_upsample_9, "scales attribute -> input"),
                  10: _same("deprecated (the same op)")},
@@ -349,18 +396,26 @@ def target(opset: int) -> int:
     return min(max(opset, READS[0]), READS[1])
 
 
-def convert(model: onnx.ModelProto) -> int:
-    """Rewrite every default-domain node of `model` (in place) into its form at target(opset) and set
-    the model's opset to it; returns that opset. GenError for a change gen cannot express."""
+def convert(model: onnx.ModelProto, at_least: int = 0) -> int:
+    """Rewrite every default-domain node of `model` (in place) into its form at target(opset) (or
+    `at_least`, if higher) and set the model's opset to it; returns that opset. GenError for a change
+    gen cannot express."""
     opset = model_opset(model)
-    to = target(opset)
+    to = max(target(opset), at_least)
     if to == opset:
         return opset
     ctx = _Ctx(model)
+    nodes = []
     for node in list(model.graph.node):
-        if node.domain not in ("", "ai.onnx"):
-            continue
-        _convert_node(node, opset, to, ctx)
+        if node.domain in ("", "ai.onnx"):
+            _convert_node(node, opset, to, ctx)
+        nodes += ctx.before.get(id(node), []) + [node] + ctx.after.get(id(node), [])
+    if len(nodes) != len(model.graph.node):
+        copies = [onnx.NodeProto() for _ in nodes]
+        for c, n in zip(copies, nodes):
+            c.CopyFrom(n)
+        del model.graph.node[:]
+        model.graph.node.extend(copies)
     for o in model.opset_import:
         if o.domain in ("", "ai.onnx"):
             o.version = to
@@ -388,6 +443,9 @@ def _convert_node(node, opset: int, to: int, ctx: _Ctx) -> None:
             ch = table[v]
             if ch.up is not None:
                 ch.up(node, ctx)
+            elif ch.kind == "family":
+                _refuse(node, f"{op} changed at version {v} and gen cannot convert the node from opset {opset} "
+                              f"to {to}")
         if op in RENAMED:
             RENAMED[op][1](node, ctx)
     else:                   # down: every change above `to` up to the node's version keeps 21's meaning

@@ -328,3 +328,54 @@ def test_opsets_list_ops_shows_dtypes_opsets_limits():
     assert "7-10" in rows["Upsample"] and "read as Resize" in rows["Upsample"]
     h = subprocess.run([sys.executable, "-m", "gen", "--help"], capture_output=True, text=True, check=True).stdout
     assert "--list-ops" in h and "dtypes, opsets, limits" in h
+
+
+# ------------------------------------------------------------------------------------------ QOperator at 10-12
+
+@pytest.mark.parametrize("opset", (10, 11, 12))
+def test_opsets_qlinearconv_old_opset(opset):
+    """A QOperator model (QLinearConv with per-channel weights, as onnxruntime's quantizer wrote them
+    at opset 10-12) goes to opset 13, the opset of the per-axis DequantizeLinear that gen's QDQ rewrite
+    writes: C == numpy reference, within 1 LSB of onnxruntime at the model's own opset."""
+    from graphs import lsb, quantize, run_all
+    rng = np.random.default_rng(opset)
+    sx, so = np.float32(0.05), np.float32(0.1)
+    inits = {"sx": np.array(sx), "zx": np.array(0, np.int8),
+             "w": rng.integers(-100, 100, (4, 2, 3, 3)).astype(np.int8),
+             "sw": rng.uniform(0.002, 0.01, 4).astype(np.float32), "zw": np.zeros(4, np.int8),
+             "so": np.array(so), "zo": np.array(3, np.int8), "b": rng.integers(-500, 500, 4).astype(np.int32)}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+             helper.make_node("QLinearConv", ["xq", "sx", "zx", "w", "sw", "zw", "so", "zo", "b"], ["cq"],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("DequantizeLinear", ["cq", "so", "zo"], ["y"])]
+    m = _model(nodes, (1, 2, 5, 5), ["y"], inits, opset=opset)
+    m.ir_version = 6
+    res, c, ref, ort = run_all(m, [quantize(_x((1, 2, 5, 5), opset), sx, 0)])
+    assert res.graph.opset == 13
+    np.testing.assert_array_equal(c[0], ref[0])
+    assert lsb(c[0], ort[0]) <= 1
+
+
+@pytest.mark.parametrize("opset", (10, 11, 12))
+@pytest.mark.parametrize("axis", [1, 2, 3])
+def test_opsets_crossing_13(opset, axis):
+    """The rewrites a conversion to 13 applies (Dropout's ratio attribute, Squeeze/Unsqueeze's axes
+    and Split's split attributes as inputs, Softmax/LogSoftmax/Hardmax's 2-D coercion as Flatten ->
+    op -> Reshape): onnxruntime computes the same on the model before and after."""
+    from graphs import ort_run
+    nodes = [helper.make_node("Dropout", ["x"], ["d"], **({"ratio": 0.25} if opset < 12 else {})),
+             helper.make_node("Unsqueeze", ["d"], ["u"], axes=[0]),
+             helper.make_node("Squeeze", ["u"], ["s"], axes=[0]),
+             helper.make_node("Split", ["s"], ["s0", "s1"], axis=3, split=[1, 3]),
+             helper.make_node("Softmax", ["s1"], ["y0"], axis=axis),
+             helper.make_node("LogSoftmax", ["s1"], ["y1"], axis=axis),
+             helper.make_node("Hardmax", ["s1"], ["y2"], axis=axis)]
+    m = _model(nodes, (1, 2, 3, 4), ["s0", "y0", "y1", "y2"], opset=opset)
+    m.ir_version = 6
+    new = onnx.ModelProto()
+    new.CopyFrom(m)
+    assert opsets.convert(new, at_least=13) == 13
+    onnx.checker.check_model(new, full_check=True)
+    feeds = {"x": _x((1, 2, 3, 4), axis)}
+    for a, b in zip(ort_run(m, feeds), ort_run(new, feeds)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
