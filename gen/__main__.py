@@ -22,7 +22,7 @@ examples:
   python -m gen model.onnx -o build/                 write build/model.h, build/model.c, runtime files
   python -m gen model.onnx -o build/ --verify        also build on the host and compare with onnxruntime
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
-  python -m gen --list-ops                           the supported operators
+  python -m gen --list-ops                           the supported operators: dtypes, opsets, limits
 
 limits: the model and its weight files must be regular files (not a FIFO or a device); each tensor
 and the arena fit 2^31 - 1 bytes; weights fit --flash-limit (default 64 MiB); constants computed at
@@ -86,15 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also build the firmware for this platformio.ini env and report its flash and RAM "
                         "(built from the new files before they replace DIR's)")
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
-    p.add_argument("--list-ops", action="store_true", help="list the supported ONNX operators and exit")
+    p.add_argument("--list-ops", action="store_true",
+                   help="list the supported ONNX operators with their element types, opsets and limits, and exit")
     return p
+
+
+def list_ops() -> str:
+    """--list-ops: one line per supported ONNX op (its name first), after a '#' header."""
+    from .ops import op_info, supported_onnx_ops
+    rows = [(op, *op_info(op)) for op in sorted(supported_onnx_ops())]
+    w = [max(len(r[k]) for r in rows) for k in range(3)]
+    head = ("# op", "dtypes", "opsets", "limits")
+    return "\n".join(f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d}".rstrip() for a, b, c, d in [head, *rows])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_ops:
-        from .ops import supported_onnx_ops
-        print("\n".join(sorted(supported_onnx_ops())))
+        print(list_ops())
         return 0
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

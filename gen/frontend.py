@@ -11,12 +11,13 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper, shape_inference
 
+from . import opsets
 from .errors import GenError
 from .fold_cost import fold_output_elems as _fold_output_elems
 from .fold_cost import fold_work as _fold_work
 from .ir import Graph, Node, Quant, Tensor
 
-MIN_OPSET, MAX_OPSET = 11, 21
+MIN_OPSET, MAX_OPSET = opsets.MIN_OPSET, opsets.MAX_OPSET   # every opset gen reads (gen/opsets.py)
 
 ONNX_DTYPES = {
     onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT8: "int8", onnx.TensorProto.UINT8: "uint8",
@@ -167,15 +168,8 @@ def _one_line(e: BaseException) -> str:
 
 
 def _opset(model: onnx.ModelProto) -> int:
-    opset = None
-    for o in model.opset_import:
-        if o.domain in ("", "ai.onnx"):
-            opset = o.version
-    if opset is None:
-        raise GenError("the model imports no version of the default ONNX opset")
-    if not MIN_OPSET <= opset <= MAX_OPSET:
-        raise GenError(f"opset {opset} is not supported: gen reads ONNX opsets {MIN_OPSET} to {MAX_OPSET}")
-    return opset
+    """The model's default-domain opset, refused outside gen's range (gen/opsets.py)."""
+    return opsets.model_opset(model)
 
 
 def _check_structure(g: onnx.GraphProto) -> None:
@@ -488,6 +482,8 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     opset = _opset(model)
     from . import qoperator
     if qoperator.has_qoperator(model):
+        if opset < 13:      # the QDQ form written next has DequantizeLinear-13's axis (per-channel weights)
+            opset = opsets.convert(model, at_least=13)
         qoperator.rewrite(model)
     g = model.graph
     _check_structure(g)
@@ -501,6 +497,10 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     real_inputs = [i for i in g.input if i.name not in inits]
     del g.input[:]
     g.input.extend(real_inputs)
+    # each node in its form at an opset the families read (11-21), by its op's version history
+    opset = opsets.convert(model)
+    from . import legalize     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
+    legalize.refuse_graph_input_params(g)
     _pin_inputs(model, input_shapes or {})
     for inp in g.input:
         et = inp.type.tensor_type.elem_type

@@ -14,6 +14,7 @@ settings.register_profile("deep", deadline=None, derandomize=False, max_examples
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DRAWN: dict[str, int] = {}
+NODE_CASES: dict[tuple[str, str], int] = {}     # (variant, outcome) -> count, tests/test_onnx_node_cases.py
 
 
 def pytest_runtest_logreport(report):
@@ -23,9 +24,15 @@ def pytest_runtest_logreport(report):
         if key == "graphs_drawn":
             kind, n = value
             DRAWN[kind] = DRAWN.get(kind, 0) + n
+        if key == "onnx_node_case":
+            k = tuple(value)
+            NODE_CASES[k] = NODE_CASES.get(k, 0) + 1
 
 
 def pytest_terminal_summary(terminalreporter):
+    if NODE_CASES:
+        from test_onnx_node_cases import totals_line
+        terminalreporter.write_line(totals_line(NODE_CASES))
     if DRAWN:
         terminalreporter.write_line("property tests drew " +
                                     ", ".join(f"{n} {kind}" for kind, n in sorted(DRAWN.items())) + " graphs")

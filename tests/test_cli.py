@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import onnx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -30,8 +31,12 @@ def test_help(tmp_path):
 def test_list_ops(tmp_path):
     r = hc.run_gen(["--list-ops"], tmp_path)
     assert r.returncode == 0 and not r.stderr
-    ops = r.stdout.split()
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["#", "op", "dtypes", "opsets", "limits"]
+    ops = [ln.split()[0] for ln in lines[1:]]
     assert ops == sorted(ops)
+    conv = next(ln for ln in lines if ln.startswith("Conv "))
+    assert "float32, int8" in conv and f"7-{onnx.defs.onnx_opset_version()}" in conv, conv
     for op in ("Conv", "Gemm", "MatMul", "Relu", "Softmax", "AveragePool", "MaxPool", "Add", "Reshape"):
         assert op in ops
 

@@ -49,7 +49,7 @@ def _run(*args) -> str:
 
 @pytest.fixture(scope="module")
 def ops() -> list[str]:
-    return _run("-m", "gen", "--list-ops").split()
+    return [ln.split()[0] for ln in _run("-m", "gen", "--list-ops").splitlines() if ln and ln[0] != "#"]
 
 
 def _collect(*k) -> list[str]:

@@ -67,6 +67,17 @@ class OpFamily:
     dequantizes = False                # int8 -> float (DequantizeLinear)
     requantizes = False                # int8 -> int8 with other parameters (inserted by qpasses)
     transposes_layout = False          # int8 layout transpose (inserted by qpasses)
+    # ---- parameters: op -> the input indices that must be constants (weights, bounds, shapes, pads,
+    # scales). gen.legalize refuses such an input that arrives as a graph input or is computed at run
+    # time: "input k ('name') of <op> must be a constant: make it an initializer". An input a kernel
+    # takes at run time (Add/Mul operands, Gemm's B) is not listed.
+    const_inputs: dict[str, tuple[int, ...]] = {}
+    # ---- what `python -m gen --list-ops` shows (gen.ops.op_info): op -> its element types (default:
+    # float32, plus int8 where the op has an int8 form or moves quantized int8 bytes) and op -> one
+    # line of what it does not take (default: nothing beyond what ONNX says). The opsets come from
+    # gen/opsets.py.
+    dtypes: dict[str, tuple[str, ...]] = {}
+    limits: dict[str, str] = {}
 
     def int8_form(self, node: Node, g: Graph) -> str | None:
         """The int8 op this node becomes, its activations being int8 with quantization parameters
@@ -266,7 +277,26 @@ QUANTIZED_ONNX_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLin
 
 def supported_onnx_ops() -> set[str]:
     """ONNX op types gen accepts (internal int8 kernel names, which end in S8, are not ONNX ops)."""
-    return {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy")} | QUANTIZED_ONNX_OPS
+    from ..opsets import RENAMED      # older ops the frontend converts into a supported one (Upsample)
+    ops = {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy")} | QUANTIZED_ONNX_OPS
+    return ops | {old for old, (new, _) in RENAMED.items() if new in ops}
+
+
+def op_info(op: str) -> tuple[str, str, str]:
+    """(dtypes, opsets, limits) of a supported ONNX op, as --list-ops shows them."""
+    from ..opsets import RENAMED, opsets_of
+    as_op = RENAMED[op][0] if op in RENAMED else op
+    fam = REGISTRY.get(as_op, _NO_FAMILY)
+    if op in QUANTIZED_ONNX_OPS:
+        dt = ("float32", "int8")
+    else:
+        dt = fam.dtypes.get(as_op) or (("float32", "int8") if as_op in fam.int8_kernels else ("float32",))
+    first_last = opsets_of(op)
+    opsets = f"{first_last[0]}-{first_last[1]}" if first_last else "-"
+    limits = fam.limits.get(as_op, "")
+    if op in RENAMED:
+        limits = f"read as {RENAMED[op][0]}" + (f"; {limits}" if limits else "")
+    return ", ".join(dt), opsets, limits
 
 
 # ---------------------------------------------------------------- values gen writes into C

@@ -48,6 +48,8 @@ class ActivationParams:
 @register
 class Activation(OpFamily):
     ops = tuple(CODES)
+    const_inputs = {"Clip": (1, 2)}
+    limits = {"Clip": "constant bounds"}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"Sigmoid": "LutS8", "Tanh": "LutS8", "HardSwish": "LutS8", "HardSigmoid": "LutS8",
                     "LeakyRelu": "LutS8", "Relu": "RequantizeS8", "Clip": "RequantizeS8"}

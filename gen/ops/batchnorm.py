@@ -39,6 +39,8 @@ class BatchNormParams:
 @register
 class BatchNormalization(OpFamily):
     ops = ("BatchNormalization",)
+    const_inputs = {"BatchNormalization": (1, 2, 3, 4)}
+    limits = {"BatchNormalization": "inference (no training outputs); constant parameters"}
     runtime = ("gen_f32.h", "gen_f32.c")
     is_batchnorm = True
 

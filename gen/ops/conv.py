@@ -71,6 +71,8 @@ class ConvParams:
 @register
 class Conv(OpFamily):
     ops = ("Conv",)
+    const_inputs = {"Conv": (1, 2)}
+    limits = {"Conv": "1-D and 2-D; constant weights and bias"}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"Conv": "ConvS8"}
     fuses_activation = True

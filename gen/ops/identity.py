@@ -13,6 +13,8 @@ from . import OpFamily, register
 @register
 class Identity(OpFamily):
     ops = ("Identity", "Dropout")
+    const_inputs = {"Dropout": (2,)}
+    limits = {"Dropout": "inference (identity; the mask output unused)"}
     is_cleanup = True
     may_alias_input = True
 

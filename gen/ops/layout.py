@@ -93,6 +93,7 @@ def _inputs_of(node, g, acts, layout):
 @register
 class View(OpFamily):
     ops = VIEW_OPS
+    const_inputs = {"Reshape": (1,), "Squeeze": (1,), "Unsqueeze": (1,)}
     int8_kernels = {op: op for op in VIEW_OPS}
     keeps_quant = True
     plain_integers = True
@@ -237,6 +238,8 @@ class Transpose(OpFamily):
 @register
 class Pad(OpFamily):
     ops = ("Pad",)
+    const_inputs = {"Pad": (1, 2, 3)}
+    limits = {"Pad": "mode constant; up to 6 dims"}
     int8_kernels = {"Pad": "Pad"}
     layout = "any"
     keeps_quant = True

@@ -106,6 +106,7 @@ def fix_ceil_mode(n, shapes) -> bool:
 @register
 class Pool(OpFamily):
     ops = ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool")
+    limits = {op: "1-D and 2-D" + ("; no Indices output" if op == "MaxPool" else "") for op in ops}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"MaxPool": "MaxPoolS8", "AveragePool": "AvgPoolS8", "GlobalAveragePool": "AvgPoolS8"}
     fuses_activation = True

@@ -36,6 +36,7 @@ def quantize_params(node, g) -> QuantizeParams:
 @register
 class QuantizeLinear(OpFamily):
     ops = ("QuantizeLinear", "DequantizeLinear")
+    const_inputs = {"QuantizeLinear": (1, 2), "DequantizeLinear": (1, 2)}
     is_qdq = True
     quantizes = ("QuantizeLinear",)
     dequantizes = ("DequantizeLinear",)

@@ -37,6 +37,8 @@ class ReduceMeanParams:
 @register
 class ReduceMean(OpFamily):
     ops = ("ReduceMean",)
+    const_inputs = {"ReduceMean": (1,)}
+    limits = {"ReduceMean": "constant axes; up to 6 dims"}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"ReduceMean": "ReduceMeanS8"}
 

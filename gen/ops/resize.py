@@ -273,6 +273,8 @@ def _struct(ctx, p: ResizeParams, channels_last: bool) -> str:
 @register
 class Resize(OpFamily):
     ops = ("Resize",)
+    const_inputs = {"Resize": (1, 2, 3)}
+    limits = {"Resize": "4-D NCHW, H and W only; nearest and linear (int8: nearest); constant scales or sizes"}
     runtime = RUNTIME
     int8_kernels = {"Resize": "ResizeS8"}
 
