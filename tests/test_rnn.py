@@ -1,0 +1,316 @@
+"""LSTM, GRU and RNN (gen/ops/rnn.py, runtime_c/gen_rnn.c): float against onnxruntime on drawn
+directions, hidden sizes, sequence lengths, batches, layouts, initial states, peepholes, sequence
+lengths, activations, clip, input_forget and linear_before_reset; the models PyTorch and tf2onnx
+export (a keyword spotter with an LSTM, an activity recognizer with a GRU; float and QDQ int8)
+through `--verify`; a streaming model (state in, state out) run frame by frame with its state
+carried across calls against onnxruntime on the whole sequence; the C loop of docs/streaming.md
+compiled; what gen does not compute refused with one line."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from onnx import TensorProto, helper, numpy_helper
+
+import graphs
+from gen.errors import GenError
+from graphs import ROOT, assert_close, gen_compile, gen_run, make_model, ort_run
+
+SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck))
+GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+ACTS = {"LSTM": 3, "GRU": 2, "RNN": 1}
+# every activation the spec lists, with the number of (alpha, beta) values it takes
+ACTIVATIONS = {"Relu": 0, "Tanh": 0, "Sigmoid": 0, "Affine": 2, "LeakyRelu": 1, "ThresholdedRelu": 1,
+               "ScaledTanh": 2, "HardSigmoid": 2, "Elu": 1, "Softsign": 0, "Softplus": 0}
+NEEDS = {"Affine", "ThresholdedRelu", "ScaledTanh"}      # gen refuses these without their values
+
+
+def rnn_case(op="LSTM", direction="forward", seq=3, batch=2, size=3, hidden=4, layout=0, bias=True, h0=False, c0=False,
+             peep=False, lens=None, acts=None, alphas=None, betas=None, clip=None, input_forget=0, lbr=0,
+             outputs=(True, True, True), weights_as_inputs=False, seed=0, opset=14, scale=1.0):
+    """One recurrent node as a model, and its feeds. lens: sequence_lens (constant) or None."""
+    rng = np.random.default_rng(seed)
+    d = 2 if direction == "bidirectional" else 1
+    g = GATES[op]
+    consts = {"W": rng.normal(0, scale, (d, g * hidden, size)), "R": rng.normal(0, scale, (d, g * hidden, hidden))}
+    names = ["x", "W", "R", "", "", "", "", ""]
+    if bias:
+        consts["B"] = rng.normal(0, scale, (d, 2 * g * hidden))
+        names[3] = "B"
+    if lens is not None:
+        names[4] = "L"
+    state = (batch, d, hidden) if layout else (d, batch, hidden)
+    feeds = {"x": rng.normal(size=(batch, seq, size) if layout else (seq, batch, size)).astype(np.float32)}
+    if h0:
+        feeds["h0"] = rng.normal(size=state).astype(np.float32)
+        names[5] = "h0"
+    if c0:
+        feeds["c0"] = rng.normal(size=state).astype(np.float32)
+        names[6] = "c0"
+    if peep:
+        consts["P"] = rng.normal(0, scale, (d, 3 * hidden))
+        names[7] = "P"
+    while names and not names[-1]:
+        names.pop()
+    consts = {k: v.astype(np.float32) for k, v in consts.items()}
+    inputs = {"x": feeds["x"]}
+    for k in ("h0", "c0"):
+        if k in feeds:
+            inputs[k] = feeds[k]
+    if weights_as_inputs:
+        for k in ("W", "R"):
+            inputs[k] = feeds[k] = consts.pop(k)
+    if lens is not None:
+        consts["L"] = np.asarray(lens, np.int32)
+    outs = [n if want else "" for n, want in zip(["Y", "Y_h", "Y_c"][:3 if op == "LSTM" else 2], outputs)]
+    while outs and not outs[-1]:
+        outs.pop()
+    attrs = dict(hidden_size=hidden, direction=direction, activations=acts, activation_alpha=alphas,
+                 activation_beta=betas, clip=clip)
+    if layout:
+        attrs["layout"] = 1
+    if op == "LSTM" and input_forget:
+        attrs["input_forget"] = 1
+    if op == "GRU" and lbr:
+        attrs["linear_before_reset"] = 1
+    n = graphs.node(op, names, outs, name="rec", **attrs)
+    m = make_model([n], inputs, [o for o in outs if o], consts, opset=opset)
+    return m, feeds
+
+
+def ort_rnn(m, feeds, kw):
+    """onnxruntime's outputs. It refuses layout 1 (batch first), so a batch-first case runs there as
+    the same node in layout 0 on transposed inputs, its outputs transposed back."""
+    if not kw.get("layout"):
+        return ort_run(m, feeds)
+    m0, _ = rnn_case(**{**kw, "layout": 0})
+    f0 = {k: (v.transpose(1, 0, 2) if k in ("x", "h0", "c0") else v) for k, v in feeds.items()}
+    outs = ort_run(m0, f0)
+    return [o.transpose(2, 0, 1, 3) if o.ndim == 4 else o.transpose(1, 0, 2) for o in outs]
+
+
+def check_rnn(m, feeds, what="", kw=None):
+    ref = ort_rnn(m, feeds, kw or {})
+    got, res = gen_run(m, feeds)
+    assert len(got) == len(ref)
+    for g_, r_, o in zip(got, ref, m.graph.output):
+        assert_close(g_, r_, what=f"{what} output {o.name}")
+    return res
+
+
+@st.composite
+def rnn_cases(draw, op):
+    direction = draw(st.sampled_from(["forward", "reverse", "bidirectional"]))
+    d = 2 if direction == "bidirectional" else 1
+    seq, batch = draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    kw = dict(direction=direction, seq=seq, batch=batch, size=draw(st.integers(1, 4)), hidden=draw(st.integers(1, 6)),
+              layout=draw(st.sampled_from([0, 1])), bias=draw(st.booleans()), h0=draw(st.booleans()),
+              seed=draw(st.integers(0, 2**31)))
+    if op == "LSTM":
+        kw.update(c0=draw(st.booleans()), peep=draw(st.booleans()), input_forget=draw(st.sampled_from([0, 1])))
+    if op == "GRU":
+        kw["lbr"] = draw(st.sampled_from([0, 1]))
+    if draw(st.booleans()):
+        kw["lens"] = draw(st.lists(st.integers(1, seq), min_size=batch, max_size=batch))
+    if draw(st.booleans()):
+        acts = draw(st.lists(st.sampled_from(sorted(ACTIVATIONS)), min_size=ACTS[op] * d, max_size=ACTS[op] * d))
+        n_alpha = sum(ACTIVATIONS[a] >= 1 for a in acts)
+        n_beta = sum(ACTIVATIONS[a] == 2 for a in acts)
+        give = any(a in NEEDS for a in acts) or draw(st.booleans())
+        kw["acts"] = acts
+        if give and n_alpha:
+            kw["alphas"] = draw(st.lists(st.floats(0.1, 1.5), min_size=n_alpha, max_size=n_alpha))
+        if give and n_beta:
+            kw["betas"] = draw(st.lists(st.floats(-0.5, 1.0), min_size=n_beta, max_size=n_beta))
+    if draw(st.booleans()):
+        kw["clip"] = draw(st.floats(0.3, 3.0))
+    outputs = draw(st.lists(st.booleans(), min_size=3, max_size=3).filter(lambda o: any(o[:3 if op == "LSTM" else 2])))
+    kw["outputs"] = tuple(outputs)
+    return kw
+
+
+def _hypothesis_rnn(op, kw):
+    m, feeds = rnn_case(op, **kw)
+    check_rnn(m, feeds, f"{op} {kw}", dict(kw, op=op))
+
+
+@settings(**SETTINGS, max_examples=30)
+@given(kw=rnn_cases("LSTM"))
+def test_lstm_float(kw):
+    _hypothesis_rnn("LSTM", kw)
+
+
+@settings(**SETTINGS, max_examples=30)
+@given(kw=rnn_cases("GRU"))
+def test_gru_float(kw):
+    _hypothesis_rnn("GRU", kw)
+
+
+@settings(**SETTINGS, max_examples=25)
+@given(kw=rnn_cases("RNN"))
+def test_rnn_float(kw):
+    _hypothesis_rnn("RNN", kw)
+
+
+@pytest.mark.parametrize("op", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("act", sorted(ACTIVATIONS))
+def test_rnn_every_activation(op, act):
+    """Each activation the spec lists in every slot of each op (the others the defaults), with its
+    alpha/beta given (not the default) where it takes them: onnxruntime's answer."""
+    per = ACTS[op]
+    for slot in range(per):
+        acts = ["Sigmoid", "Tanh", "Tanh"][:per] if op != "RNN" else ["Tanh"]
+        acts[slot] = act
+        alphas = [0.7] if ACTIVATIONS[act] >= 1 else None
+        betas = [0.3] if ACTIVATIONS[act] == 2 else None
+        m, feeds = rnn_case(op, acts=acts, alphas=alphas, betas=betas, seed=slot, hidden=3, seq=4)
+        check_rnn(m, feeds, f"{op} {acts}")
+
+
+def test_lstm_weights_as_graph_inputs():
+    """W and R arriving as graph inputs (the kernel reads them where they are)."""
+    for op in ("LSTM", "GRU", "RNN"):
+        m, feeds = rnn_case(op, direction="bidirectional", h0=True, weights_as_inputs=True)
+        check_rnn(m, feeds, op)
+
+
+def test_lstm_macs_and_scratch():
+    """MACs: the matrix products of every valid step of every direction, plus the peepholes; the
+    state and the gates are arena scratch."""
+    m, _ = rnn_case("LSTM", direction="bidirectional", seq=5, batch=2, size=3, hidden=4, peep=True, lens=[5, 2])
+    row = gen_compile(m).summary["layers"][0]
+    assert row["macs"] == 2 * (5 + 2) * (4 * 4 * (3 + 4) + 3 * 4), row
+    assert row["scratch_bytes"] >= 4 * 6 * 4 and row["scratch_offset"] is not None, row
+    for op, floats in (("GRU", 7), ("RNN", 3)):
+        m, _ = rnn_case(op, seq=4, batch=3, size=2, hidden=5)
+        row = gen_compile(m).summary["layers"][0]
+        assert row["macs"] == 4 * 3 * GATES[op] * 5 * (2 + 5), row
+        assert row["scratch_bytes"] >= 4 * floats * 5, row
+
+
+# ----------------------------------------------------------------------------- exported models
+
+def _init(name, a):
+    return numpy_helper.from_array(np.asarray(a), name)
+
+
+def _pytorch_lstm_kws(batch_first: bool, bidirectional: bool, with_state: bool, frames=6, feats=5, hidden=8,
+                      classes=4, seed=0):
+    """A keyword spotter as torch.onnx.export writes nn.LSTM + nn.Linear: Transpose to [seq, batch,
+    feat] when batch_first (PyTorch exports layout 0), LSTM, Squeeze of the direction axis (a
+    Transpose and Reshape for bidirectional), then a head on the time mean and the final state, Gemm
+    and Softmax."""
+    rng = np.random.default_rng(seed)
+    d = 2 if bidirectional else 1
+    inits = [_init("W", rng.normal(0, 0.4, (d, 4 * hidden, feats)).astype(np.float32)),
+             _init("R", rng.normal(0, 0.4, (d, 4 * hidden, hidden)).astype(np.float32)),
+             _init("B", rng.normal(0, 0.2, (d, 8 * hidden)).astype(np.float32)),
+             _init("fc_w", rng.normal(0, 0.4, (classes, d * hidden)).astype(np.float32)),
+             _init("fc_b", rng.normal(0, 0.1, (classes,)).astype(np.float32)),
+             _init("axes1", np.array([1], np.int64)),
+             _init("shape2", np.array([0, d * hidden], np.int64))]
+    xshape = (1, frames, feats) if batch_first else (frames, 1, feats)
+    inputs = [helper.make_tensor_value_info("audio", TensorProto.FLOAT, list(xshape))]
+    nodes = []
+    x = "audio"
+    if batch_first:
+        nodes.append(helper.make_node("Transpose", ["audio"], ["x_t"], perm=[1, 0, 2]))
+        x = "x_t"
+    lstm_in = [x, "W", "R", "B", "", "h0" if with_state else "", "c0" if with_state else ""]
+    if with_state:
+        inputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, [d, 1, hidden]) for n in ("h0", "c0")]
+    nodes.append(helper.make_node("LSTM", [i for i in lstm_in], ["y", "y_h", "y_c"], hidden_size=hidden,
+                                  direction="bidirectional" if bidirectional else "forward", name="lstm"))
+    if bidirectional:   # [seq, 2, batch, hidden] -> [seq, batch, 2, hidden] -> [seq, batch, 2 * hidden]
+        nodes += [helper.make_node("Transpose", ["y"], ["y_t"], perm=[0, 2, 1, 3]),
+                  helper.make_node("Reshape", ["y_t", "shape3"], ["seq_out"])]
+        inits.append(_init("shape3", np.array([frames, 1, d * hidden], np.int64)))
+    else:
+        nodes.append(helper.make_node("Squeeze", ["y", "axes1"], ["seq_out"]))
+    # the head reads the mean over time of Y and the final state Y_h (h_n[-1] in PyTorch)
+    nodes += [helper.make_node("Transpose", ["seq_out"], ["bt"], perm=[1, 0, 2]),
+              helper.make_node("ReduceMean", ["bt"], ["mean_t"], axes=[1], keepdims=0),
+              helper.make_node("Transpose", ["y_h"], ["h_t"], perm=[1, 0, 2]),
+              helper.make_node("Reshape", ["h_t", "shape2"], ["h_last"]),
+              helper.make_node("Add", ["mean_t", "h_last"], ["feat"]),
+              helper.make_node("Gemm", ["feat", "fc_w", "fc_b"], ["logits"], transB=1),
+              helper.make_node("Softmax", ["logits"], ["probs"], axis=1)]
+    outputs = [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, classes])]
+    g = helper.make_graph(nodes, "kws_lstm", inputs, outputs, initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    return m
+
+
+def _tf2onnx_gru_har(batch_first: bool, with_state: bool, steps=8, channels=3, hidden=6, classes=5, seed=1):
+    """An activity recognizer as tf2onnx writes a Keras GRU (reset_after: linear_before_reset=1): a
+    batch-first input [batch, steps, channels] goes through a Transpose to time major (tf2onnx never
+    writes layout 1; onnxruntime refuses it), or the input is time major already; the final state
+    Y_h through Squeeze, MatMul + Add, Softmax."""
+    rng = np.random.default_rng(seed)
+    inits = [_init("W", rng.normal(0, 0.4, (1, 3 * hidden, channels)).astype(np.float32)),
+             _init("R", rng.normal(0, 0.4, (1, 3 * hidden, hidden)).astype(np.float32)),
+             _init("B", rng.normal(0, 0.2, (1, 6 * hidden)).astype(np.float32)),
+             _init("dense_w", rng.normal(0, 0.4, (hidden, classes)).astype(np.float32)),
+             _init("dense_b", rng.normal(0, 0.1, (classes,)).astype(np.float32)),
+             _init("axes", np.array([0], np.int64))]
+    inputs = [helper.make_tensor_value_info("imu", TensorProto.FLOAT,
+                                            [1, steps, channels] if batch_first else [steps, 1, channels])]
+    nodes, x = [], "imu"
+    if batch_first:
+        nodes.append(helper.make_node("Transpose", ["imu"], ["x_t"], perm=[1, 0, 2]))
+        x = "x_t"
+    ins = [x, "W", "R", "B"]
+    if with_state:
+        ins += ["", "h0"]
+        inputs.append(helper.make_tensor_value_info("h0", TensorProto.FLOAT, [1, 1, hidden]))
+    nodes += [helper.make_node("GRU", ins, ["", "y_h"], hidden_size=hidden, linear_before_reset=1, name="gru"),
+              helper.make_node("Squeeze", ["y_h", "axes"], ["state"]),
+              helper.make_node("MatMul", ["state", "dense_w"], ["mm"]),
+              helper.make_node("Add", ["mm", "dense_b"], ["logits"]),
+              helper.make_node("Softmax", ["logits"], ["probs"], axis=-1)]
+    outputs = [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, classes])]
+    g = helper.make_graph(nodes, "har_gru", inputs, outputs, initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    return m
+
+
+def _verify(tmp_path, m, name):
+    path = tmp_path / f"{name}.onnx"
+    onnx.save(m, path)
+    r = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(tmp_path / name), "--verify"],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "verify: PASS" in r.stdout + r.stderr, r.stdout[-2000:]
+    return r.stdout + r.stderr
+
+
+def _feeds(m, seed=0):
+    rng = np.random.default_rng(seed)
+    return {i.name: rng.normal(size=[d.dim_value for d in i.type.tensor_type.shape.dim]).astype(np.float32)
+            for i in m.graph.input}
+
+
+@pytest.mark.parametrize("batch_first", [False, True], ids=["time_major", "batch_first"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("with_state", [False, True], ids=["zero_state", "initial_state"])
+def test_lstm_kws_pytorch_float(tmp_path, batch_first, bidirectional, with_state):
+    m = _pytorch_lstm_kws(batch_first, bidirectional, with_state)
+    graphs.check(m, _feeds(m))
+    _verify(tmp_path, m, "kws")
+
+
+@pytest.mark.parametrize("batch_first", [False, True], ids=["time_major", "batch_first"])
+@pytest.mark.parametrize("with_state", [False, True], ids=["zero_state", "initial_state"])
+def test_gru_har_tf2onnx_float(tmp_path, batch_first, with_state):
+    m = _tf2onnx_gru_har(batch_first, with_state)
+    graphs.check(m, _feeds(m))
+    _verify(tmp_path, m, "har")
