@@ -314,3 +314,92 @@ def test_gru_har_tf2onnx_float(tmp_path, batch_first, with_state):
     m = _tf2onnx_gru_har(batch_first, with_state)
     graphs.check(m, _feeds(m))
     _verify(tmp_path, m, "har")
+
+
+# ----------------------------------------------------------------------------- int8 (QDQ)
+
+QDQ_WEIGHTS = {"LSTM": (1, 2), "GRU": (1, 2), "RNN": (1, 2), "Gemm": (1,), "MatMul": (1,)}
+
+
+def qdq_model(fm: onnx.ModelProto, feeds_list: list[dict]) -> onnx.ModelProto:
+    """The float model in QDQ form, as a QDQ quantizer writes a recurrent model: Q -> DQ on every float
+    activation (graph inputs and every output of every node, Y_h and Y_c too; scales from the
+    calibration range; a Softmax output 1/256 with zero point -128, as quantizers fix it), the
+    recurrent and dense weights as DequantizeLinear of symmetric int8 per-tensor integers, biases
+    kept float."""
+    ranges = graphs.calibrate(fm, feeds_list)
+    g = fm.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    nodes, new_inits, rename = [], dict(inits), {}
+
+    softmax = {n.output[0] for n in g.node if n.op_type == "Softmax"}
+
+    def qdq(name):
+        s, zp = (np.float32(1 / 256), np.int8(-128)) if name in softmax else graphs.qparams(*ranges[name])
+        new_inits[f"{name}_s"], new_inits[f"{name}_zp"] = np.float32(s), np.int8(zp)
+        nodes.append(helper.make_node("QuantizeLinear", [name, f"{name}_s", f"{name}_zp"], [f"{name}_q"]))
+        nodes.append(helper.make_node("DequantizeLinear", [f"{name}_q", f"{name}_s", f"{name}_zp"], [f"{name}_dq"]))
+        rename[name] = f"{name}_dq"
+
+    for x in g.input:
+        qdq(x.name)
+    for n in g.node:
+        ins = [rename.get(i, i) for i in n.input]
+        for k in QDQ_WEIGHTS.get(n.op_type, ()):
+            w = n.input[k]
+            if w in inits and f"{w}_wq" not in new_inits:
+                wq, ws = graphs.sym_weights(inits[w], None)
+                new_inits.update({f"{w}_wq": wq, f"{w}_ws": np.float32(np.asarray(ws).reshape(-1)[0]),
+                                  f"{w}_wz": np.int8(0)})
+                nodes.append(helper.make_node("DequantizeLinear", [f"{w}_wq", f"{w}_ws", f"{w}_wz"], [f"{w}_wdq"]))
+                new_inits.pop(w)
+            ins[k] = f"{w}_wdq"
+        nn = helper.make_node(n.op_type, ins, list(n.output), name=n.name)
+        nn.attribute.extend(n.attribute)
+        nodes.append(nn)
+        for o in n.output:
+            if o and o in ranges:
+                qdq(o)
+    outs = [helper.make_tensor_value_info(rename.get(o.name, o.name), TensorProto.FLOAT, None) for o in g.output]
+    qg = helper.make_graph(nodes, "q", list(g.input), outs,
+                           initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in new_inits.items()])
+    m = helper.make_model(qg, opset_imports=list(fm.opset_import))
+    m.ir_version = fm.ir_version
+    m = onnx.shape_inference.infer_shapes(m)
+    graphs._fix_outputs(m)
+    onnx.checker.check_model(m)
+    return m
+
+
+def _int8_check(tmp_path, fm, name, seed=0):
+    """The QDQ model: the recurrent node computes in float between dequantize and quantize (the note
+    says so); C within 1 LSB of gen's reference (float layers) and of onnxruntime, the layer check
+    (1 LSB per layer), and --verify PASS."""
+    from test_ops_int8 import layer_check
+    rng = np.random.default_rng(seed)
+    feeds = [_feeds(fm, int(rng.integers(1 << 30))) for _ in range(4)]
+    qm = qdq_model(fm, feeds)
+    res = gen_compile(qm)
+    rec = [n for n in res.graph.nodes if n.op in ("LSTM", "GRU", "RNN")]
+    assert rec and all(g_.dtype == "float32" for n in rec for g_ in [res.graph.t(n.inputs[0])]), \
+        [n.op for n in res.graph.nodes]
+    assert any(f"node '{rec[0].name}' has no int8 kernel here" in n for n in res.graph.notes), res.graph.notes
+    qin, _ = graphs.boundary(res)
+    test = _feeds(fm, seed + 99)
+    xqs = [graphs.quantize(test[i.name], s, zp) for i, (s, zp) in zip(fm.graph.input, qin)]
+    res, c, ref, o = graphs.run_all(qm, xqs, res)
+    layer_check(qm, res, xqs)
+    for cc, rr, oo in zip(c, ref, o):
+        assert graphs.lsb(cc, rr) <= 1 and graphs.lsb(cc, oo) <= 1, (graphs.lsb(cc, rr), graphs.lsb(cc, oo))
+    _verify(tmp_path, qm, name)
+
+
+@pytest.mark.parametrize("batch_first", [False, True], ids=["time_major", "batch_first"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_lstm_kws_pytorch_int8(tmp_path, batch_first, bidirectional):
+    _int8_check(tmp_path, _pytorch_lstm_kws(batch_first, bidirectional, with_state=bidirectional), "kws8")
+
+
+@pytest.mark.parametrize("with_state", [False, True], ids=["zero_state", "initial_state"])
+def test_gru_har_tf2onnx_int8(tmp_path, with_state):
+    _int8_check(tmp_path, _tf2onnx_gru_har(True, with_state), "har8")
