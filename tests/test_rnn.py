@@ -403,3 +403,120 @@ def test_lstm_kws_pytorch_int8(tmp_path, batch_first, bidirectional):
 @pytest.mark.parametrize("with_state", [False, True], ids=["zero_state", "initial_state"])
 def test_gru_har_tf2onnx_int8(tmp_path, with_state):
     _int8_check(tmp_path, _tf2onnx_gru_har(True, with_state), "har8")
+
+
+# ----------------------------------------------------------------------------- streaming
+
+def streaming_model(op: str, frames: int, feats=4, hidden=8, seed=3):
+    """A per-frame detector as voice-activity detectors and keyword spotters export for streaming:
+    inputs frame [frames, 1, feats] and the state (h_in, and c_in for an LSTM) [1, 1, hidden];
+    outputs the per-frame probability [frames, 1, 1] (Y -> MatMul -> Add -> Sigmoid) and the state
+    (h_out, c_out: Y_h, Y_c). frames=1 is the streaming model, frames=T the same network over T frames."""
+    rng = np.random.default_rng(seed)
+    g = GATES[op]
+    inits = [_init("W", rng.normal(0, 0.5, (1, g * hidden, feats)).astype(np.float32)),
+             _init("R", rng.normal(0, 0.5, (1, g * hidden, hidden)).astype(np.float32)),
+             _init("B", rng.normal(0, 0.2, (1, 2 * g * hidden)).astype(np.float32)),
+             _init("w_out", rng.normal(0, 0.5, (hidden, 1)).astype(np.float32)),
+             _init("b_out", np.array([0.1], np.float32)), _init("axes", np.array([1], np.int64))]
+    state = ["h_in", "c_in"] if op == "LSTM" else ["h_in"]
+    outs = ["h_out", "c_out"] if op == "LSTM" else ["h_out"]
+    inputs = [helper.make_tensor_value_info("frame", TensorProto.FLOAT, [frames, 1, feats])]
+    inputs += [helper.make_tensor_value_info(s, TensorProto.FLOAT, [1, 1, hidden]) for s in state]
+    ins = ["frame", "W", "R", "B", ""] + state
+    attrs = dict(linear_before_reset=1) if op == "GRU" else {}
+    nodes = [helper.make_node(op, ins, ["y"] + outs, hidden_size=hidden, name="cell", **attrs),
+             helper.make_node("Squeeze", ["y", "axes"], ["y_s"]),
+             helper.make_node("MatMul", ["y_s", "w_out"], ["logit_mm"]),
+             helper.make_node("Add", ["logit_mm", "b_out"], ["logit"]),
+             helper.make_node("Sigmoid", ["logit"], ["prob"])]
+    outputs = [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [frames, 1, 1])]
+    outputs += [helper.make_tensor_value_info(o, TensorProto.FLOAT, [1, 1, hidden]) for o in outs]
+    m = helper.make_model(helper.make_graph(nodes, "stream", inputs, outputs, initializer=inits),
+                          opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    return m
+
+
+@pytest.mark.parametrize("op", ["LSTM", "GRU"])
+def test_lstm_streaming_state_across_calls(op):
+    """The streaming model's C API takes and returns every named input and output (frame, h_in,
+    c_in -> prob, h_out, c_out); run frame by frame on the host with each call's h_out/c_out fed to
+    the next call as h_in/c_in, it equals onnxruntime on the whole sequence at once, frame by frame
+    and in its final state. (The loop of docs/streaming.md passes the state in place.)"""
+    from gen.host import HostModel
+    frames, hidden = 12, 8
+    res = gen_compile(streaming_model(op, 1), "vad")
+    header = re.sub(r"\(\s+", "(", re.sub(r"\s+", " ", res.files["vad.h"].decode()))   # one prototype a line
+    n_state = 2 if op == "LSTM" else 1
+    args = ", ".join(["const float *input0"] + [f"const float *input{k + 1}" for k in range(n_state)] +
+                     ["float *output0"] + [f"float *output{k + 1}" for k in range(n_state)])
+    assert f"int vad_run({args});" in header, header
+    host = HostModel(res.files)
+    assert [t["name"] for t in host.inputs] == ["frame", "h_in", "c_in"][:1 + n_state]
+    assert [t["name"] for t in host.outputs] == ["prob", "h_out", "c_out"][:1 + n_state]
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(frames, 1, 4)).astype(np.float32)
+    state = [rng.normal(size=(1, 1, hidden)).astype(np.float32) for _ in range(n_state)]
+    whole = streaming_model(op, frames)
+    want = ort_run(whole, dict(zip(["frame", "h_in", "c_in"], [x] + state)))
+    got_probs = []
+    for t in range(frames):
+        out = host.run(x[t:t + 1], *state)
+        got_probs.append(out[0])
+        state = out[1:]
+    assert_close(np.concatenate(got_probs), want[0], what="per-frame prob")
+    for k in range(n_state):
+        assert_close(state[k], want[1 + k], what=f"state {k} after the last frame")
+
+
+def _doc_snippet() -> str:
+    text = open(os.path.join(ROOT, "docs", "streaming.md")).read()
+    blocks = re.findall(r"```c\n(.*?)```", text, re.S)
+    assert blocks, "docs/streaming.md has no C block"
+    return blocks[0]
+
+
+def test_lstm_streaming_doc_loop_compiles_and_runs(tmp_path):
+    """The C loop of docs/streaming.md, compiled with the generated streaming model (-std=c99 -Wall
+    -Wextra -Werror -pedantic) and a main that feeds frames on stdin: its per-frame outputs equal
+    onnxruntime on the whole sequence."""
+    frames = 10
+    out = tmp_path / "vad"
+    m = streaming_model("LSTM", 1)
+    onnx.save(m, tmp_path / "vad.onnx")
+    r = subprocess.run([sys.executable, "-m", "gen", str(tmp_path / "vad.onnx"), "-o", str(out), "--name", "vad", "-q"],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "stream.c").write_text(_doc_snippet())
+    (tmp_path / "main.c").write_text("""\
+#include <stdio.h>
+#include "vad.h"
+void vad_reset(void);
+int vad_step(const float *frame, float *prob);
+int main(void)
+{
+    float frame[VAD_INPUT0_SIZE], prob[VAD_OUTPUT0_SIZE];
+    vad_reset();
+    while (fread(frame, sizeof frame, 1, stdin) == 1) {
+        if (vad_step(frame, prob) != 0) {
+            return 1;
+        }
+        fwrite(prob, sizeof prob, 1, stdout);
+    }
+    return 0;
+}
+""")
+    srcs = [str(p) for p in sorted(out.glob("*.c")) if p.name != "gen_testvec.c"]
+    exe = tmp_path / "stream"
+    cc = subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", f"-I{out}",
+                         str(tmp_path / "stream.c"), str(tmp_path / "main.c"), *srcs, "-lm", "-o", str(exe)],
+                        capture_output=True, text=True, timeout=300)
+    assert cc.returncode == 0, cc.stderr
+    x = np.random.default_rng(11).normal(size=(frames, 1, 4)).astype(np.float32)
+    run = subprocess.run([str(exe)], input=x.tobytes(), capture_output=True, timeout=60)
+    assert run.returncode == 0
+    got = np.frombuffer(run.stdout, np.float32).reshape(frames, 1, 1)
+    zeros = np.zeros((1, 1, 8), np.float32)
+    want = ort_run(streaming_model("LSTM", frames), {"frame": x, "h_in": zeros, "c_in": zeros})[0]
+    assert_close(got, want, what="docs/streaming.md loop")
