@@ -520,3 +520,19 @@ int main(void)
     zeros = np.zeros((1, 1, 8), np.float32)
     want = ort_run(streaming_model("LSTM", frames), {"frame": x, "h_in": zeros, "c_in": zeros})[0]
     assert_close(got, want, what="docs/streaming.md loop")
+
+
+@pytest.mark.parametrize("op", ["LSTM", "GRU", "RNN"])
+def test_rnn_bidirectional_one_activation_list(op):
+    """A bidirectional node listing one direction's activations is refused with one line, as
+    onnxruntime refuses it (the spec lists both directions' functions); both directions listed, each
+    with its own alpha/beta consumed in order, is onnxruntime's answer."""
+    one = {"LSTM": ["HardSigmoid", "LeakyRelu", "Tanh"], "GRU": ["HardSigmoid", "LeakyRelu"], "RNN": ["LeakyRelu"]}[op]
+    m, feeds = rnn_case(op, direction="bidirectional", acts=one, alphas=[0.3, 0.2], betas=[0.4], seq=4, h0=True)
+    with pytest.raises(Exception, match="activation"):
+        ort_run(m, feeds)
+    with pytest.raises(GenError, match=f"activations lists {len(one)} functions; a bidirectional {op} takes"):
+        gen_compile(m)
+    m, feeds = rnn_case(op, direction="bidirectional", acts=one + one[::-1], alphas=[0.3, 0.2, 0.9, 0.6],
+                        betas=[0.4, -0.2], seq=4, h0=True)
+    check_rnn(m, feeds, op)

@@ -15,8 +15,8 @@ activation_beta are read in order by the activations that take them (Affine, Lea
 ThresholdedRelu, ScaledTanh, HardSigmoid, Elu); a missing LeakyRelu, HardSigmoid or Elu value has
 its ONNX operator's default. Affine, ThresholdedRelu and ScaledTanh without their values are refused:
 onnxruntime uses 0 where the spec says "the default of the corresponding ONNX operator" (1 for
-ThresholdedRelu and Affine's alpha). A bidirectional node may list one direction's activations;
-they then serve both, as in onnxruntime.
+ThresholdedRelu and Affine's alpha). A bidirectional node lists the activations of both directions
+(forward first), as the spec and onnxruntime require.
 
 int8: a QDQ LSTM/GRU/RNN (DequantizeLinear on the weights and activations around the float op)
 computes in float between dequantize and quantize (qpasses.float_fallback, which notes it).
@@ -138,11 +138,9 @@ def _activations(node, dirs):
     op = node.op
     per = len(DEFAULT_ACTS[op])
     names = [_s(a) for a in node.attrs.get("activations") or DEFAULT_ACTS[op]]
-    if dirs == 2 and len(names) == per:
-        names = names * 2                       # onnxruntime: one direction's list serves both
     if len(names) != per * dirs:
         raise _err(node, f"activations lists {len(names)} functions; a {'bidirectional ' * (dirs == 2)}{op} "
-                   f"takes {per * dirs}")
+                   f"takes {per * dirs} ({per} per direction)")
     alphas = [float(a) for a in node.attrs.get("activation_alpha") or []]
     betas = [float(b) for b in node.attrs.get("activation_beta") or []]
     out = []
