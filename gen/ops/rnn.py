@@ -137,7 +137,7 @@ def _check_shapes(node, g):
 def _activations(node, dirs):
     op = node.op
     per = len(DEFAULT_ACTS[op])
-    names = [_s(a) for a in node.attrs.get("activations") or DEFAULT_ACTS[op]]
+    names = [_s(a) for a in node.attrs.get("activations") or DEFAULT_ACTS[op] * dirs]
     if len(names) != per * dirs:
         raise _err(node, f"activations lists {len(names)} functions; a {'bidirectional ' * (dirs == 2)}{op} "
                    f"takes {per * dirs} ({per} per direction)")
