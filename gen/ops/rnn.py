@@ -147,8 +147,8 @@ def _activations(node, dirs):
     for name in names:
         key = name.lower()
         if key not in ACTIVATIONS:
-            raise _err(node, f"activation '{name}' is not one of Relu, Tanh, Sigmoid, Affine, LeakyRelu, "
-                       "ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus")
+            raise _err(node, f"activation '{name}' is not supported (the spec's are Relu, Tanh, Sigmoid, Affine, "
+                       "LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus)")
         enum, takes_a, takes_b, da, db = ACTIVATIONS[key]
         vals = []
         for takes, pool, default, what in ((takes_a, alphas, da, "alpha"), (takes_b, betas, db, "beta")):
