@@ -536,3 +536,19 @@ def test_rnn_bidirectional_one_activation_list(op):
     m, feeds = rnn_case(op, direction="bidirectional", acts=one + one[::-1], alphas=[0.3, 0.2, 0.9, 0.6],
                         betas=[0.4, -0.2], seq=4, h0=True)
     check_rnn(m, feeds, op)
+
+
+@pytest.mark.parametrize("op", ["LSTM", "GRU", "RNN"])
+def test_rnn_sanitized_and_static_contract(op, tmp_path):
+    """The recurrent kernels under AddressSanitizer/UBSan with arena guard bytes (bidirectional,
+    batch first, short sequences, only Y_h written), equal to the normal build; strict C99, no heap,
+    no VLA, no recursion, bounded stack, no writable global but the arena (tests/test_sanitize.py)."""
+    from test_sanitize import check_all
+    for k, kw in enumerate([dict(direction="bidirectional", h0=True, c0=op == "LSTM", peep=op == "LSTM",
+                                 lens=[4, 2], seq=4, clip=1.5),
+                            dict(direction="reverse", layout=1, batch=3, lens=[1, 3, 2], outputs=(False, True, False),
+                                 acts=["Softplus", "Elu", "HardSigmoid"][:ACTS[op]], alphas=[0.5, 0.2], betas=[0.4])]):
+        m, _ = rnn_case(op, **kw, lbr=1, input_forget=1)
+        d = tmp_path / str(k)
+        d.mkdir()
+        check_all(gen_compile(m).files, d, f"{op}{k}")
