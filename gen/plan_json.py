@@ -14,7 +14,7 @@ def layer_table(g: Graph, plan: Plan, node_weights: dict[str, int]) -> list[dict
     rows = []
     for node in g.nodes:
         fam = family(node)
-        out = node.outputs[0]
+        out = next(o for o in node.outputs if o)     # an optional output may be absent ('')
         sb = plan.scratch.get(node.name)
         rows.append({
             "node": node.name, "op": node.op + (f"+{node.act.kind}" if node.act else ""),

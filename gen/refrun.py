@@ -12,28 +12,31 @@ from .ops import family, has
 from .ops.layout import mem_shape, to_memory, to_model
 
 
-def float_reference(node, g: Graph, ins: list[np.ndarray]) -> np.ndarray:
+def float_reference(node, g: Graph, ins: list[np.ndarray]) -> list[np.ndarray]:
     """A node that computes in float (no int8 kernel): the ONNX op, then its fused
-    activation, through onnxruntime (needed only for graphs with float layers). Not bit-exact with the
-    C's float kernels, which may differ in the last float bits."""
+    activation, through onnxruntime (needed only for graphs with float layers); one array per output
+    the node has (an absent optional output, '', gets none). Not bit-exact with the C's float kernels,
+    which may differ in the last float bits."""
     from onnx import helper
     import onnxruntime as ort   # onnx's own reference evaluator gets BatchNormalization wrong (onnx 1.23)
 
     names = [f"i{k}" if i else "" for k, i in enumerate(node.inputs)]
-    proto = helper.make_node(node.op, names, ["y"], **{k: v for k, v in node.attrs.items()})
+    outs = [f"y{k}" if o else "" for k, o in enumerate(node.outputs)]
+    proto = helper.make_node(node.op, names, outs, **{k: v for k, v in node.attrs.items()})
     vis = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
            for n, v in zip(names, ins) if n]
-    model = helper.make_model(helper.make_graph([proto], "f", vis, [helper.make_empty_tensor_value_info("y")]),
+    model = helper.make_model(helper.make_graph([proto], "f", vis, [helper.make_empty_tensor_value_info(o)
+                                                                    for o in outs if o]),
                               opset_imports=[helper.make_opsetid("", g.opset)])
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    y = sess.run(None, {n: v for n, v in zip(names, ins) if n})[0].astype(np.float32)
+    ys = [y.astype(np.float32) for y in sess.run(None, {n: v for n, v in zip(names, ins) if n})]
     a = node.act
     if a is not None:
-        y = np.where(y < 0, y * np.float32(a.alpha), y)
-        y = np.clip(y, np.float32(a.lo), np.float32(a.hi)).astype(np.float32)
-    return y
+        ys[0] = np.where(ys[0] < 0, ys[0] * np.float32(a.alpha), ys[0])
+        ys[0] = np.clip(ys[0], np.float32(a.lo), np.float32(a.hi)).astype(np.float32)
+    return ys
 
 
 def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarray] | dict[str, np.ndarray]:
@@ -48,11 +51,14 @@ def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarr
         else:
             fam = family(node)
             ref = getattr(fam, "reference", None)
-            if ref is None and g.t(node.outputs[0]).dtype == "float32":
+            first = next(o for o in node.outputs if o)      # an optional output may be absent ('')
+            if ref is None and g.t(first).dtype == "float32":
                 # the ONNX op sees tensors in the model's order (NHWC ones are only ever trivially so here)
-                out = float_reference(node, g, [to_model(g.t(i), vals[i]) if i in vals else
-                                                g.t(i).data if i else None for i in node.inputs])
-                out = to_memory(g.t(node.outputs[0]), out)
+                outs = float_reference(node, g, [to_model(g.t(i), vals[i]) if i in vals else
+                                                 g.t(i).data if i else None for i in node.inputs])
+                for o, y in zip([o for o in node.outputs if o], outs):   # every output (LSTM: Y, Y_h, Y_c)
+                    vals[o] = np.asarray(to_memory(g.t(o), y)).reshape(mem_shape(g.t(o)))
+                continue
             elif ref is None:
                 raise GenError(f"no numpy reference for {node.op}", node.name, node.op)
             else:

@@ -10,6 +10,8 @@ where the float model, unfused onnxruntime and gen all say 5).
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import int8ref, refrun
@@ -26,10 +28,14 @@ def ort_session(model_path_or_bytes, quantized: bool = False):
     except ImportError:
         raise GenError("--verify needs onnxruntime: pip install onnxruntime") from None
     so = ort.SessionOptions()
-    so.log_severity_level = 3
+    so.log_severity_level = 4      # fatal only: an error reaches the user once, as the GenError below
     if quantized:
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(model_path_or_bytes, so, providers=["CPUExecutionProvider"])
+    try:
+        return ort.InferenceSession(model_path_or_bytes, so, providers=["CPUExecutionProvider"])
+    except Exception as e:     # a model gen compiles that onnxruntime refuses (an LSTM with layout 1)
+        why = re.sub(r"\s+", " ", str(e)).strip()[:300]
+        raise GenError(f"--verify: onnxruntime (the oracle) cannot run this model: {why}") from None
 
 
 def quantize(x: np.ndarray, t: dict) -> np.ndarray:
