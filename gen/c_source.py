@@ -21,10 +21,10 @@ from .plan import Plan
 PUBLIC_HEADERS = ("gen_f32.h", "gen_layout.h", "gen_nn.h")
 
 
-_STRUCT = re.compile(r"typedef\s+struct\s*\{(.*?)\}\s*(\w+)\s*;", re.S)
+_STRUCT = re.compile(r"typedef\s+struct\s*\{(.*?)\}\s*(\w+)\s*;", re.DOTALL)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def runtime_structs() -> dict:
     """Every struct the runtime headers define (gen's kernels and the CMSIS-NN subset, whose names are
     CMSIS-NN's): type -> its fields in order, (name, type, is_array). What parameter structs are written
@@ -33,11 +33,11 @@ def runtime_structs() -> dict:
     structs = {}
     for path in sorted(glob.glob(os.path.join(RUNTIME_DIR, "*.h")) + glob.glob(os.path.join(RUNTIME_DIR, "*", "*.h"))):
         with open(path, encoding="utf-8") as fh:
-            text = re.sub(r"//[^\n]*", " ", re.sub(r"/\*.*?\*/", " ", fh.read(), flags=re.S))
+            text = re.sub(r"//[^\n]*", " ", re.sub(r"/\*.*?\*/", " ", fh.read(), flags=re.DOTALL))
         for body, name in _STRUCT.findall(text):
             fields = []
             for decl in filter(None, (d.strip() for d in body.split(";"))):
-                ftype, rest = re.match(r"((?:(?:const|unsigned|signed|struct)\s+)*\w+)\s+(.*)$", decl, re.S).groups()
+                ftype, rest = re.match(r"((?:(?:const|unsigned|signed|struct)\s+)*\w+)\s+(.*)$", decl, re.DOTALL).groups()
                 for d in rest.split(","):
                     d = d.strip().lstrip("*").strip()
                     fields.append((re.match(r"\w+", d).group(0), ftype, "[" in d))
