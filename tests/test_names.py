@@ -328,8 +328,8 @@ def test_node_identifier_examples():
 
 
 @settings(max_examples=30)
-@given(names=st.lists(st.one_of(_names(), st.sampled_from(NODE_NAMES), st.from_regex(r"[a-z_0-9]{0,40}", fullmatch=True)),
-                      max_size=12))
+@given(names=st.lists(st.one_of(_names(), st.sampled_from(NODE_NAMES),
+                                st.from_regex(r"[a-z_0-9]{0,40}", fullmatch=True)), max_size=12))
 def test_node_identifiers_properties(names):
     """c_literals.node_identifiers, the only way a node name reaches an identifier: [a-z0-9_] starting
     with a letter, no run of '_', bounded, never empty, never a C keyword nor gen's own word, unique
@@ -409,7 +409,9 @@ def test_hostile_node_names_give_distinct_identifiers(tmp_path):
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("conv,pool", [("", "*/"), ("int", "static"), ("a-b", "a_b"), ("\\\n" * 3000, "日本語")])
+@pytest.mark.parametrize("conv,pool", [pytest.param("", "*/", id="empty"), pytest.param("int", "static", id="keywords"),
+                                       pytest.param("a-b", "a_b", id="one_identifier"),
+                                       pytest.param("\\\n" * 3000, "日本語", id="splices_cjk")])
 def test_hostile_node_names_int8(conv, pool, tmp_path):
     """The int8 form (named weights, multipliers, shifts, quantization params, scratch contexts and the
     scratch offset macros) with hostile node names: distinct identifiers, a strict build, the reference's
