@@ -156,12 +156,12 @@ def designated(ctype: str, init: str, structs: dict) -> str:
     """A positional initializer's inside (`-83, -128, {2, 2}, ...`) of a struct `ctype` made designated
     (`.input_offset = -83, .output_offset = -128, .stride = {.w = 2, .h = 2}, ...`). `structs` maps each
     struct type to its fields in order, (name, field type, is_array); a member of a struct type in
-    `structs` is designated too, an array member stays a list. An initializer already designated is kept."""
+    `structs` is designated too, an array member stays a list. An initializer already designated, or with
+    more items than the struct has fields, is kept as it is (fewer: the fields left out are zero, as in C)."""
     fields = structs[ctype]
     vals = items(init)
-    if vals and vals[0].startswith("."):
+    if not vals or vals[0].startswith(".") or len(vals) > len(fields):
         return init
-    assert len(vals) == len(fields), f"{ctype} has {len(fields)} fields, the initializer {len(vals)}: {init}"
     out = []
     for (name, ftype, is_array), v in zip(fields, vals):
         if not is_array and ftype in structs and v.startswith("{") and v.endswith("}"):

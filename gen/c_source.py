@@ -21,7 +21,7 @@ from .plan import Plan
 PUBLIC_HEADERS = ("gen_f32.h", "gen_layout.h", "gen_nn.h")
 
 
-_STRUCT = re.compile(r"typedef\s+struct\s*\{(.*?)\}\s*(\w+)\s*;", re.DOTALL)
+_STRUCT = re.compile(r"typedef\s+struct\s*\w*\s*\{([^{}]*)\}\s*(\w+)\s*;")
 
 
 @functools.cache
@@ -37,11 +37,14 @@ def runtime_structs() -> dict:
         for body, name in _STRUCT.findall(text):
             fields = []
             for decl in filter(None, (d.strip() for d in body.split(";"))):
-                ftype, rest = re.match(r"((?:(?:const|unsigned|signed|struct)\s+)*\w+)\s+(.*)$", decl, re.DOTALL).groups()
-                for d in rest.split(","):
-                    d = d.strip().lstrip("*").strip()
-                    fields.append((re.match(r"\w+", d).group(0), ftype, "[" in d))
-            structs[name] = tuple(fields)
+                m = re.fullmatch(r"((?:(?:const|unsigned|signed|struct)\s+)*\w+)\s+([\w\s,*\[\]]+)", decl)
+                names = [re.fullmatch(r"\**\s*(\w+)\s*(\[\s*\w+\s*\])*", d.strip()) for d in m.group(2).split(",")] \
+                    if m else [None]
+                if not all(names):      # a member gen does not read (a union, a function pointer): positional
+                    break
+                fields += [(n.group(1), m.group(1), "[" in n.group(0)) for n in names]
+            else:
+                structs[name] = tuple(fields)
     return structs
 
 
