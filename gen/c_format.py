@@ -134,3 +134,37 @@ def _first_list(line: str) -> tuple[int, int, list[str]] | None:
             args = [line[bounds[i]:bounds[i + 1] - 1].strip() for i in range(len(bounds) - 1)]
             return o, close, args
     return None
+
+
+def items(text: str) -> list[str]:
+    """The comma-separated items of an initializer's inside, split at its own level (not inside (), {}
+    or [])."""
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:k].strip())
+            start = k + 1
+    last = text[start:].strip()
+    return out + [last] if last or out else out
+
+
+def designated(ctype: str, init: str, structs: dict) -> str:
+    """A positional initializer's inside (`-83, -128, {2, 2}, ...`) of a struct `ctype` made designated
+    (`.input_offset = -83, .output_offset = -128, .stride = {.w = 2, .h = 2}, ...`). `structs` maps each
+    struct type to its fields in order, (name, field type, is_array); a member of a struct type in
+    `structs` is designated too, an array member stays a list. An initializer already designated, or with
+    more items than the struct has fields, is kept as it is (fewer: the fields left out are zero, as in C)."""
+    fields = structs[ctype]
+    vals = items(init)
+    if not vals or vals[0].startswith(".") or len(vals) > len(fields):
+        return init
+    out = []
+    for (name, ftype, is_array), v in zip(fields, vals):
+        if not is_array and ftype in structs and v.startswith("{") and v.endswith("}"):
+            v = "{" + designated(ftype, v[1:-1], structs) + "}"
+        out.append(f".{name} = {v}")
+    return ", ".join(out)

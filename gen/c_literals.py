@@ -5,6 +5,7 @@ import hashlib
 import keyword
 import math
 import re
+import unicodedata
 
 import numpy as np
 
@@ -76,6 +77,57 @@ def user_prefix(text: str) -> str:
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise GenError(f"--name '{shown}' cannot be the C prefix: {why}")
     return s
+
+
+# Identifiers of a model's constants are `<prefix>_<node>_<role>` (kws_conv_5_weights): <node> is the
+# node's name made an identifier by node_identifiers, the only way a node name reaches an identifier.
+NODE_NAME_MAX = 32      # characters of the node's name kept in an identifier
+# words gen's own identifiers use after the prefix (kws_arena, kws_invoke, kws_guard_ok, kws_run_s8,
+# kws_dims_1x49x10x1, kws_ctx_none): a node part never is one nor starts with one and '_'
+NODE_RESERVED = ("arena", "invoke", "guard", "run", "dims", "ctx")
+
+
+def node_identifier(name: str) -> str:
+    """One node's name as an identifier part: only [a-z0-9_], starting with a letter, no run of '_' and
+    none at either end, at most NODE_NAME_MAX characters (a longer name keeps its head and its tail),
+    never empty ('node'), never a C keyword nor one of NODE_RESERVED (then '_node' behind or 'node_' in
+    front). Accented letters lose their accents; other non-ASCII characters, like punctuation, become '_'."""
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    if len(ascii_) < len(name) // 2:     # mostly not Latin: keep the characters' places
+        ascii_ = "".join(ch if ch.isascii() else "_" for ch in name)
+    s = re.sub(r"_+", "_", re.sub(r"[^0-9a-z]", "_", ascii_.lower())).strip("_")
+    if len(s) > NODE_NAME_MAX:    # the head and the tail (paths such as model/conv2d_1/BiasAdd end in the detail)
+        s = s[:11].rstrip("_") + "_" + s[-(NODE_NAME_MAX - 12):].lstrip("_")
+    s = s or "node"
+    if s[0].isdigit():
+        s = "n" + s[:NODE_NAME_MAX - 1].rstrip("_")
+    if s in C_KEYWORDS or keyword.iskeyword(s):
+        s += "_node"
+    if any(s == r or s.startswith(r + "_") for r in NODE_RESERVED):
+        s = ("node_" + s)[:NODE_NAME_MAX].rstrip("_")
+    return s
+
+
+def node_identifiers(names) -> dict[str, str]:
+    """Every node name (in schedule order) -> its identifier part (node_identifier), unique over the
+    names: where two names give the same part ('a-b' and 'a_b', long names alike in the head and tail
+    they keep), the first keeps it and each next one gets the smallest free suffix
+    _2, _3, ... So the same names in the same order always give the same identifiers."""
+    names = list(dict.fromkeys(names))
+    base = {n: node_identifier(n) for n in names}
+    taken = set(base.values())
+    out, used = {}, set()
+    for n in names:
+        s = base[n]
+        if s in used:
+            k = 2
+            while f"{s}_{k}" in taken:
+                k += 1
+            s = f"{s}_{k}"
+            taken.add(s)
+        used.add(s)
+        out[n] = s
+    return out
 
 
 # what a comment may hold as it is; everything else becomes <U+XXXX>. Not '*' (no comment delimiter

@@ -2,6 +2,8 @@
 the invoke function (one commented block per node) and the entry points NAME_run / NAME_run_s8."""
 from __future__ import annotations
 
+import functools
+import glob
 import os
 import re
 from string import Template
@@ -9,43 +11,99 @@ from string import Template
 import numpy as np
 
 from . import __version__
-from .c_format import block_comment, layout
+from .c_format import block_comment, designated, layout
 from .c_header import proto
-from .c_literals import c_float, c_identifier, c_values, comment
+from .c_literals import c_float, c_values, comment, node_identifiers
 from .ir import C_TYPE, Graph
 from .plan import Plan
+
+_STRUCT = re.compile(r"typedef\s+struct\s*\w*\s*\{([^{}]*)\}\s*(\w+)\s*;")
+
+
+@functools.cache
+def runtime_structs() -> dict:
+    """Every struct the runtime headers define (gen's kernels and the CMSIS-NN subset, whose names are
+    CMSIS-NN's): type -> its fields in order, (name, type, is_array). What parameter structs are written
+    with: designated initializers (`.stride = {.w = 2, .h = 2}`) whose names come from the C itself."""
+    from .emit import RUNTIME_DIR
+    structs = {}
+    for path in sorted(glob.glob(os.path.join(RUNTIME_DIR, "*.h")) + glob.glob(os.path.join(RUNTIME_DIR, "*", "*.h"))):
+        with open(path, encoding="utf-8") as fh:
+            text = re.sub(r"//[^\n]*", " ", re.sub(r"/\*.*?\*/", " ", fh.read(), flags=re.DOTALL))
+        for body, name in _STRUCT.findall(text):
+            fields = []
+            for decl in filter(None, (d.strip() for d in body.split(";"))):
+                m = re.fullmatch(r"((?:(?:const|unsigned|signed|struct)\s+)*\w+)\s+([\w\s,*\[\]]+)", decl)
+                names = [re.fullmatch(r"\**\s*(\w+)\s*(\[\s*\w+\s*\])*", d.strip()) for d in m.group(2).split(",")] \
+                    if m else [None]
+                if not all(names):      # a member gen does not read (a union, a function pointer): positional
+                    break
+                fields += [(n.group(1), m.group(1), "[" in n.group(0)) for n in names]
+            else:
+                structs[name] = tuple(fields)
+    return structs
+
+
+# what each kind of constant is called after its node's identifier part (kws_conv_5_weights); a hint
+# not listed here is the role itself
+ROLES = {"w": "weights", "b": "bias", "mult": "multiplier", "shift": "shift", "q": "quant", "ctx": "ctx",
+         "ksum": "kernel_sums", "k": "operand", "c": "const", "p": "params", "convp": "params", "dwp": "params",
+         "fcp": "params", "poolp": "params", "resize": "params", "lut": "table", "bn_scale": "scale",
+         "bn_shift": "shift"}
+
 
 class EmitContext:
     """What op modules use to name memory and data while emitting one model.
 
-    Arena offsets are named: activation tensor k at NAME_T<k>_OFFSET, the scratch of the k-th node
-    that has one at NAME_SCRATCH<k>_OFFSET (numbers in the plan's order; the tensor or node name
-    stands beside the #define as a comment, never in the identifier)."""
+    Constants are named after the node that first uses them, `<prefix>_<node>_<role>`
+    (kws_conv_5_weights, kws_conv_5_params; <node> from c_literals.node_identifiers, <role> from the
+    emitting module's hint), or after what they hold when several nodes share them by nature
+    (kws_dims_1x25x5x64, kws_ctx_none); identical data is stored once, under its first name.
+    Parameter structs are written with designated initializers (runtime_structs).
+
+    Arena offsets are named: activation tensor k at NAME_T<k>_OFFSET (numbered in the plan's order;
+    the tensor's name stands beside the #define as a comment, never in the identifier), the scratch of
+    a node at NAME_<NODE>_SCRATCH_OFFSET."""
 
     def __init__(self, g: Graph, plan: Plan, prefix: str):
         self.g, self.plan, self.prefix = g, plan, prefix
         self.decls: list[str] = []          # static const data and parameter structs
         self._arrays: dict[bytes, str] = {}
-        self._count: dict[str, int] = {}
         self.weight_bytes = 0
         self.node = None
+        self.node_ids = node_identifiers([n.name for n in g.nodes] + list(plan.scratch))
+        # gen's own identifiers after the prefix: no constant takes one
+        self._taken = {f"{prefix}_{s}" for s in ("arena", "invoke", "guard_set", "guard_fill", "guard_ok", "run",
+                                                 "run_s8")}
         up = prefix.upper()
         self.tensor_offset = {t: f"{up}_T{k}_OFFSET" for k, t in enumerate(plan.offsets)}
-        self.scratch_offset = {n: f"{up}_SCRATCH{k}_OFFSET" for k, n in enumerate(plan.scratch)}
+        self.scratch_offset = {n: f"{up}_{self.node_ids[n].upper()}_SCRATCH_OFFSET" for n in plan.scratch}
         self._offset_value = {**{m: plan.offsets[t] for t, m in self.tensor_offset.items()},
                               **{m: plan.scratch[n].offset for n, m in self.scratch_offset.items()}}
-        self._offset_macro = re.compile(rf"\b{up}_(?:T|SCRATCH)\d+_OFFSET\b")
+        self._offset_macro = re.compile(rf"\b{up}_\w+_OFFSET\b")
 
-    def _name(self, hint: str) -> str:
-        hint = c_identifier(hint)
-        k = self._count.get(hint, 0)
-        self._count[hint] = k + 1
-        return f"{self.prefix}_{hint}{k}"
+    def _name(self, hint: str, name: str | None = None) -> str:
+        """A new identifier: `name` (what the constant holds) or the current node's part and the hint's role;
+        a second constant of one node and role gets _2, _3, ..."""
+        if name is None:
+            node = self.node_ids[self.node.name] if self.node is not None else "model"
+            name = f"{node}_{ROLES.get(hint, hint)}"
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", name), name
+        base, k = f"{self.prefix}_{name}", 1
+        ident = base
+        while ident in self._taken:
+            k += 1
+            ident = f"{base}_{k}"
+        self._taken.add(ident)
+        return ident
 
     def ptr(self, tensor: str) -> str:
         t = self.g.t(tensor)
         if t.is_const:
-            return self.array(t.data.astype(t.dtype), "c")
+            hint = "c"
+            if self.node is not None and tensor in self.node.inputs:
+                hint = f"input{self.node.inputs.index(tensor)}"
+            return self.array(t.data.astype(t.dtype), hint)
         return f"(({t.ctype} *)(ARENA + {self.tensor_offset[tensor]}))"
 
     def array(self, data: np.ndarray, hint: str) -> str:
@@ -67,16 +125,20 @@ class EmitContext:
         self.weight_bytes += data.nbytes
         return name
 
-    def params(self, ctype: str, init: str, hint: str = "p") -> str:
-        """A static const parameter struct; returns a pointer expression to it."""
+    def params(self, ctype: str, init: str, hint: str = "p", name: str | None = None) -> str:
+        """A static const parameter struct, from its positional initializer's inside (written designated
+        when the runtime headers define `ctype`); `name`, when given, says what it holds (dims_1x49x10x1)
+        instead of the node and hint. Returns a pointer expression to it."""
         # identical parameter structs are stored once: compared with the offsets' values, as before
         # they were named (two scratch buffers at one offset share one cmsis_nn_context)
-        key = f"{ctype}={self._offset_macro.sub(lambda m: str(self._offset_value[m.group(0)]), init)}".encode()
-        if key not in self._arrays:
-            name = self._name(hint)
-            self.decls.append(f"static const {ctype} {name} = {{{init}}};")
-            self._arrays[key] = name
-        return "&" + self._arrays[key]
+        key = f"{ctype}={self._offset_macro.sub(lambda m: str(self._offset_value.get(m.group(0), m.group(0))), init)}"
+        if key.encode() not in self._arrays:
+            structs = runtime_structs()
+            text = designated(ctype, init, structs) if ctype in structs else init
+            ident = self._name(hint, name)
+            self.decls.append(f"static const {ctype} {ident} = {{{text}}};")
+            self._arrays[key.encode()] = ident
+        return "&" + self._arrays[key.encode()]
 
     def scratch(self, node) -> str:
         b = self.plan.scratch.get(node.name)

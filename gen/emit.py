@@ -13,7 +13,7 @@ import re
 from .c_header import header
 from .c_literals import (C_HEADERS, C_KEYWORDS, COMMENT_MAX, COMMENT_SAFE, MAX_PREFIX,  # noqa: F401
                          RESERVED_NAMESPACES, _clash, _sanitize, c_float, c_identifier, c_values, comment,
-                         reserved, user_prefix)
+                         node_identifier, node_identifiers, reserved, user_prefix)
 from .c_source import EmitContext, node_comment, source  # noqa: F401
 from .ir import Graph
 from .ops import family

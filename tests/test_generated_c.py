@@ -108,12 +108,15 @@ def check_library(files: dict[str, bytes], tmp: Path) -> None:
 
     # arena offsets: named, each #defined once with its number
     assert not re.search(r"ARENA \+ \d", c)
-    used = set(re.findall(rf"ARENA \+ ({name.upper()}_(?:T|SCRATCH)\d+_OFFSET)\b", c))
+    used = set(re.findall(rf"ARENA \+ ({name.upper()}_\w+_OFFSET)\b", c))
     defines = re.findall(r"^#define (\w+_OFFSET) (\d+)$", c, re.M)
     assert len({d for d, _ in defines}) == len(defines) and used <= {d for d, _ in defines}
     offsets = {d: int(v) for d, v in defines}
     for t in summary["inputs"] + summary["outputs"]:
         assert any(offsets[m] == t["offset"] for m in used), t
+
+    # constants: named, not numbered; parameter structs: designated initializers, every field
+    check_constants(c, name)
 
     # clean under the strict flags, with and without the arena guard
     d = tmp / "lib"
@@ -124,6 +127,108 @@ def check_library(files: dict[str, bytes], tmp: Path) -> None:
         r = subprocess.run(["gcc", *STRICT, *extra, "-fsyntax-only", "-I", str(d), str(d / f"{name}.c")],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr[-3000:]
+
+
+STRUCT_DEF = re.compile(r"typedef\s+struct\s*\{([^{}]*)\}\s*(\w+)\s*;")
+# the counters constants were named by: kws_w0, _b0, _mult0, _shift0, _q0, _convp0, _ctx0, _dims3, _p0, ...
+COUNTER = re.compile(r"_(?:w|b|mult|shift|q|convp|dwp|fcp|poolp|ctx|dims|p|k|c|ksum|lut|rows|cols|resize|"
+                     r"bn_scale|bn_shift|pad_value)\d+$")
+
+
+def header_structs() -> dict[str, list[tuple[str, str, bool]]]:
+    """The runtime headers' structs, read here on their own: type -> [(field, type, is_array)]."""
+    structs = {}
+    for sub in ("", "cmsis_nn"):
+        d = os.path.join(emit.RUNTIME_DIR, sub)
+        for f in sorted(os.listdir(d)):
+            if f.endswith(".h"):
+                text = re.sub(r"/\*.*?\*/", "", Path(d, f).read_text(), flags=re.S)
+                for body, name in STRUCT_DEF.findall(text):
+                    fields = []
+                    for decl in filter(None, (x.strip() for x in body.split(";"))):
+                        ftype, rest = decl.split(None, 1)
+                        fields += [(re.sub(r"\[.*", "", v).strip(" *"), ftype, "[" in v) for v in rest.split(",")]
+                    structs[name] = fields
+    return structs
+
+
+def _split(text: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "{(" and 1 or (ch in "})" and -1 or 0)
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    return out + [cur.strip()] if cur.strip() else out
+
+
+def _check_designated(ctype: str, inner: str, structs: dict, where: str) -> None:
+    items = _split(inner)
+    fields = structs[ctype]
+    assert [i.split("=", 1)[0].strip() for i in items] == [f".{f}" for f, _, _ in fields], (where, items)
+    for item, (_, ftype, is_array) in zip(items, fields):
+        value = item.split("=", 1)[1].strip()
+        if ftype in structs and not is_array:
+            assert value[0] == "{" and value[-1] == "}", (where, item)
+            _check_designated(ftype, value[1:-1], structs, where)
+
+
+def check_constants(c: str, name: str) -> None:
+    """Every static const of NAME.c is `NAME_` + [a-z0-9_], no two alike, none named by a counter; every
+    struct initializer designates each field of its type, in order, nested structs too."""
+    structs = header_structs()
+    consts = re.findall(r"^static const (\w+) \**(\w+)((?:\[\d+\])*) = \{(.*?)\};$", c, re.M | re.S)
+    idents = [i for _, i, _, _ in consts]
+    assert len(idents) == len(set(idents)), idents
+    for ctype, ident, dims_, inner in consts:
+        assert re.fullmatch(rf"{name}_[a-z][a-z0-9]*(_[a-z0-9]+)*", ident), ident
+        assert not COUNTER.search(ident), ident
+        if not dims_:
+            assert ctype in structs, ctype
+            _check_designated(ctype, re.sub(r"\s+", " ", inner), structs, ident)
+
+
+@pytest.mark.models
+def test_mlperf_kws_int8_constants_named_by_node(tmp_path):
+    """The MLPerf KWS int8 C (TFLite's QDQ export: nodes Conv__5, Conv__11, ...): each convolution's and
+    the fully connected layer's weights, bias, multipliers, shifts, quantization and kernel parameters
+    are named after its node (Conv__5 -> kws_conv_5_weights, kws_conv_5_params), used by that node's
+    call; the dims by their values (kws_dims_1x49x10x1); no counter names; designated initializers."""
+    path = os.path.join(MODELS_DIR, "kws_dscnn_int8_qdq_tflite.onnx")
+    res = driver.generate(path, None, "kws", test_vectors=0)
+    c = res.files["kws.c"].decode("ascii")
+    check_constants(c, "kws")
+    assert len(re.findall(r"^static const ", c, re.M)) > 50
+    body = c[c.index("static int kws_invoke(void)"):]
+    calls = re.split(r"^    /\* node \d+ ", body, flags=re.M)[1:]
+    layers = res.summary["layers"]
+    assert len(calls) == len(layers)
+    kernels = ("ConvS8", "FullyConnectedS8")
+    named, seen = 0, []
+    for call, layer in zip(calls, layers):
+        part = re.sub(r"_+", "_", layer["node"].lower())      # the names here are [A-Za-z0-9_] already
+        seen.append(part)
+        if layer["op"].split("+")[0] not in kernels:
+            continue
+        own = ("weights", "bias") + (("multiplier", "shift") if layer["op"].startswith("ConvS8") else ())
+        for role in own:     # this node's own data (per-channel multipliers and shifts of a convolution)
+            assert re.search(rf"\bkws_{part}_{role}\b", c), (layer["node"], role)
+        # parameter structs: this node's, or the same values' first node's (stored once)
+        for role in ("weights", "bias", "quant", "params"):
+            users = re.findall(rf"\bkws_(\w+?)_{role}\b", call)
+            assert users and all(u in seen for u in users), (layer["node"], role, users)
+        assert re.search(rf"\bkws_{part}_weights\b", call) and re.search(rf"\bkws_{part}_quant\b", call)
+        named += 1
+    assert named == sum(1 for la in layers if la["op"].split("+")[0] in kernels) >= 10
+    dims = re.findall(r"^static const cmsis_nn_dims (kws_dims_(\d+)x(\d+)x(\d+)x(\d+)) = \{(.*?)\};$", c, re.M)
+    assert dims and len(dims) == len(re.findall(r"^static const cmsis_nn_dims ", c, re.M))
+    for ident, n, h, w, ch, inner in dims:    # named by what they hold
+        assert inner == f".n = {n}, .h = {h}, .w = {w}, .c = {ch}", (ident, inner)
+    # the example of the issue: the first convolution's parameters, field by field
+    first = re.search(r"^static const cmsis_nn_conv_params kws_conv_5_params = \{(.*?)\};$", c, re.M | re.S)
+    assert first and re.sub(r"\s+", " ", first.group(1)).strip().startswith(".input_offset = ")
 
 
 @pytest.mark.models

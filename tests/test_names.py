@@ -303,3 +303,133 @@ def test_tensor_named_like_a_scratch_buffer():
     res, c, ref, ort = run_all(qm, [xq])
     assert "scratch:c" in res.summary["tensors"] and "c" in res.summary["scratch"]
     assert np.array_equal(c[0], ref[0]) and np.abs(c[0].astype(int) - ort[0].astype(int)).max() <= 1
+
+
+# ---------------------------------------------------------------------------- node names in identifiers
+
+C_IDENT = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")      # no run of '_', none at either end
+STATIC_CONST = re.compile(r"^static const [A-Za-z_]\w* \**([A-Za-z_]\w*)(?:\[\d+\])* = ", re.M)
+# node names that must still give distinct, valid identifiers: empty, very long, only punctuation, C
+# keywords, two that map to one identifier, alike in the head and tail an identifier keeps, non-ASCII,
+# comment and line-splice text, gen's own words, a clean name and its look-alike
+NODE_NAMES = ["", "x" * 5000, "!!!***", "int", "static", "a-b", "a_b", "a__b", "Ünïcödé", "日本語", "*/",
+              "\\\n", "/*", "??/", "arena", "run", "dims_1x1x1x8", "Conv__5", "conv_5", "5",
+              "p" * 20 + "A" + "q" * 30, "p" * 20 + "B" + "q" * 30, "int x; /*", "\x00", "\U0001f600"]
+
+
+def test_node_identifier_examples():
+    """What the names look like: the example of the issue, and the rules' edges."""
+    ids = emit.node_identifiers(["Conv__5", "a-b", "a_b", "", "***", "int", "run", "5", "Ünï"])
+    assert ids["Conv__5"] == "conv_5"
+    assert ids["a-b"] == "a_b" and ids["a_b"] not in ("a_b", "") and ids["a_b"].startswith("a_b")
+    assert ids[""] == "node" and ids["***"] not in ("node", "") and ids["***"].startswith("node")
+    assert ids["int"] not in emit.C_KEYWORDS and ids["run"] != "run" and ids["5"][0].isalpha()
+    assert ids["Ünï"] == "uni"
+
+
+@settings(max_examples=30)
+@given(names=st.lists(st.one_of(_names(), st.sampled_from(NODE_NAMES),
+                                st.from_regex(r"[a-z_0-9]{0,40}", fullmatch=True)), max_size=12))
+def test_node_identifiers_properties(names):
+    """c_literals.node_identifiers, the only way a node name reaches an identifier: [a-z0-9_] starting
+    with a letter, no run of '_', bounded, never empty, never a C keyword nor gen's own word, unique
+    over the model's names, the same for the same names, and a name keeps its identifier when names are
+    added after it (so one model's identifiers do not depend on nodes that come later)."""
+    from gen.c_literals import NODE_NAME_MAX, NODE_RESERVED
+    ids = emit.node_identifiers(names)
+    assert set(ids) == set(names)
+    assert len(set(ids.values())) == len(ids)
+    for n, s in ids.items():
+        assert C_IDENT.fullmatch(s), (n, s)
+        assert len(s) <= NODE_NAME_MAX + 4, (n, s)     # the bound, and a collision suffix _2 .. _999
+        assert s not in emit.C_KEYWORDS and not any(s == r or s.startswith(r + "_") for r in NODE_RESERVED)
+        assert emit.node_identifier(n) == emit.node_identifier(n) and s.startswith(emit.node_identifier(n))
+    assert emit.node_identifiers(names) == ids
+    head = list(dict.fromkeys(names))[:len(set(names)) // 2]
+    assert emit.node_identifiers(head) == {n: ids[n] for n in head}
+    # a clean, short name that nothing else claims is its own identifier
+    for n in set(names):
+        if C_IDENT.fullmatch(n) and len(n) <= NODE_NAME_MAX and n not in emit.C_KEYWORDS and n[0].isalpha() \
+                and not any(n == r or n.startswith(r + "_") for r in NODE_RESERVED) \
+                and all(emit.node_identifier(m) != n for m in set(names) - {n}):
+            assert ids[n] == n
+
+
+def _chain(names: list[str]) -> onnx.ModelProto:
+    """x[1,8] -> Gemm -> ... -> Gemm -> y, one node per name (each with its own weights and bias)."""
+    rng = np.random.default_rng(11)
+    nodes, inits, cur = [], [], "x"
+    for k, n in enumerate(names):
+        out = "y" if k == len(names) - 1 else f"h{k}"
+        inits += [numpy_helper.from_array(rng.standard_normal((8, 8)).astype(np.float32) * 0.5, f"W{k}"),
+                  numpy_helper.from_array(rng.standard_normal(8).astype(np.float32), f"B{k}")]
+        nodes.append(helper.make_node("Gemm", [cur, f"W{k}", f"B{k}"], [out], name=n, transB=1))
+        cur = out
+    g = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    return m
+
+
+def _constants(c: str) -> list[str]:
+    return STATIC_CONST.findall(c)
+
+
+def test_hostile_node_names_give_distinct_identifiers(tmp_path):
+    """Every hostile node name (NODE_NAMES, and each again: node names may repeat in ONNX) becomes a
+    distinct, valid identifier: one weights array per node, all names unique, [a-z0-9_] after the prefix,
+    bounded; the C builds clean under the strict flags and computes what onnxruntime computes."""
+    names = NODE_NAMES + NODE_NAMES[:6]
+    m = _chain(names)
+    path = tmp_path / "chain.onnx"
+    path.write_bytes(m.SerializeToString())
+    res = driver.generate(str(path), None, None, test_vectors=1)
+    prefix = res.summary["name"]
+    c = res.files[f"{prefix}.c"].decode("ascii")
+    consts = _constants(c)
+    assert len(consts) == len(set(consts)), sorted(consts)
+    for ident in consts:
+        assert ident.startswith(prefix + "_") and C_IDENT.fullmatch(ident), ident
+        assert len(ident) <= len(prefix) + 1 + 32 + 4 + 16, ident
+    weights = [i for i in consts if i.endswith("_weights")]
+    assert len(weights) == len(names), (len(weights), len(names))
+    # each node's call uses its own weights: the one named after it, never another node's
+    for w in weights:
+        assert len(re.findall(rf"\b{w}\b", c)) == 2, w        # the definition and one call
+    _check_output(res.files, prefix, tmp_path)
+    from gen.host import HostModel
+    from graphs import ort_run
+    x = np.random.default_rng(5).standard_normal((1, 8)).astype(np.float32)
+    plain = onnx.ModelProto()
+    plain.CopyFrom(m)
+    for k, n in enumerate(plain.graph.node):     # onnxruntime refuses repeated node names; the names do not compute
+        n.name = f"n{k}"
+    got, ref = HostModel(res.files).run(x), ort_run(plain, {"x": x})
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("conv,pool", [pytest.param("", "*/", id="empty"), pytest.param("int", "static", id="keywords"),
+                                       pytest.param("a-b", "a_b", id="one_identifier"),
+                                       pytest.param("\\\n" * 3000, "日本語", id="splices_cjk")])
+def test_hostile_node_names_int8(conv, pool, tmp_path):
+    """The int8 form (named weights, multipliers, shifts, quantization params, scratch contexts and the
+    scratch offset macros) with hostile node names: distinct identifiers, a strict build, the reference's
+    result bit for bit."""
+    qm, xq = _int8_model(conv, pool)
+    path = tmp_path / "q.onnx"
+    path.write_bytes(qm.SerializeToString())
+    res = driver.generate(str(path), None, None, test_vectors=1)
+    prefix = res.summary["name"]
+    c = res.files[f"{prefix}.c"].decode("ascii")
+    consts = _constants(c)
+    assert len(consts) == len(set(consts)) and all(C_IDENT.fullmatch(i) for i in consts), consts
+    macros = re.findall(r"^#define (\w+_OFFSET) \d+$", c, re.M)
+    assert len(macros) == len(set(macros)) and all(re.fullmatch(r"[A-Z][A-Z0-9_]*", m) for m in macros), macros
+    # the conv's scratch (3x3: CMSIS-NN's im2col buffer) is named after the conv
+    node = next(n for n in res.graph.nodes if n.op == "ConvS8")     # as gen named it (an unnamed node: its output)
+    part = emit.node_identifiers([n.name for n in res.graph.nodes])[node.name]
+    assert f"{prefix.upper()}_{part.upper()}_SCRATCH_OFFSET" in macros, macros
+    _check_output(res.files, prefix, tmp_path)
+    _, got, ref, ort = run_all(qm, [xq], res)
+    assert np.array_equal(got[0], ref[0]) and np.abs(got[0].astype(int) - ort[0].astype(int)).max() <= 1

@@ -183,7 +183,8 @@ class Concat(OpFamily):
             t = g.t(name)
             inner = mem(t.shape)[axis] * inner_unit
             # a constant part is stored in the output's memory order
-            src = ctx.array(to_memory(t, t.data.astype(t.dtype), y.layout), "c") if t.is_const else ctx.ptr(name)
+            src = ctx.array(to_memory(t, t.data.astype(t.dtype), y.layout), f"input{node.inputs.index(name)}") \
+                if t.is_const else ctx.ptr(name)
             if inner:
                 lines.append(f"gen_concat_part({src}, {ctx.ptr(y.name)}, {t.nbytes // t.size}, {outer}, "
                               f"{inner}, {y_inner}, {off});")

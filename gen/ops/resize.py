@@ -325,8 +325,8 @@ class Resize(OpFamily):
         if not p.linear:
             return (f"gen_resize_nearest({x}, {y}, sizeof(float), {ctx.array(p.rows0, 'rows')}, "
                     f"{ctx.array(p.cols0, 'cols')}, {_struct(ctx, p, False)});")
-        return (f"gen_f32_resize_linear({x}, {y}, {ctx.array(p.rows0, 'rows')}, {ctx.array(p.rows1, 'rows')}, "
-                f"{ctx.array(p.wrows, 'wrows')}, {ctx.array(p.cols0, 'cols')}, {ctx.array(p.cols1, 'cols')}, "
+        return (f"gen_f32_resize_linear({x}, {y}, {ctx.array(p.rows0, 'rows0')}, {ctx.array(p.rows1, 'rows1')}, "
+                f"{ctx.array(p.wrows, 'wrows')}, {ctx.array(p.cols0, 'cols0')}, {ctx.array(p.cols1, 'cols1')}, "
                 f"{ctx.array(p.wcols, 'wcols')}, {_struct(ctx, p, False)});")
 
 

@@ -98,7 +98,8 @@ def bias_int32(node, g, bias_scale: np.ndarray, m: int) -> np.ndarray:
 
 def dims(ctx, d, node=None) -> str:
     n, h, w, c = (c_int32(v, "dimension", node) for v in d)
-    return ctx.params("cmsis_nn_dims", f"{n}, {h}, {w}, {c}", "dims")
+    shown = "x".join(str(v).replace("-", "m") for v in (n, h, w, c))
+    return ctx.params("cmsis_nn_dims", f"{n}, {h}, {w}, {c}", name=f"dims_{shown}")   # named by what it holds
 
 
 def per_channel_quant(ctx, mult, shift, node=None) -> str:
@@ -110,4 +111,4 @@ def per_channel_quant(ctx, mult, shift, node=None) -> str:
 def cmsis_ctx(ctx, node) -> str:
     size = ctx.scratch_size(node)
     buf = ctx.scratch(node) if size else "NULL"
-    return ctx.params("cmsis_nn_context", f"{buf}, {size}", "ctx")
+    return ctx.params("cmsis_nn_context", f"{buf}, {size}", "ctx", name=None if size else "ctx_none")
