@@ -26,3 +26,14 @@ def typed_model(nodes, inputs: dict, outputs, inits: dict | None = None, opset: 
     for o in m.graph.output:
         o.CopyFrom(vis[o.name])
     return m
+
+
+def gen_run_native(model: onnx.ModelProto, feeds: dict):
+    """gen's outputs in the model's own dtypes (NAME_run_s8 when the model has int8 inputs or outputs:
+    NAME_run would (de)quantize those as float); returns (outputs, Result)."""
+    from gen.host import HostModel
+    from graphs import gen_compile
+    res = gen_compile(model)
+    host = HostModel(res.files)
+    ins = [feeds[t["name"]] for t in host.inputs]
+    return (host.run_s8(*ins) if host.int8 else host.run(*ins)), res
