@@ -32,9 +32,12 @@ SUPPORTED_DTYPES_TEXT = "float32, float16, int8, uint8, int16, int32, int64 and 
 
 def _dtype_name(elem_type: int) -> str:
     try:
-        return onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
+        name = onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
     except Exception:  # pragma: no cover - unknown enum value
         return f"type {elem_type}"
+    if name == "object":     # string: numpy's object
+        return onnx.TensorProto.DataType.Name(elem_type).lower()
+    return name
 
 
 # the largest file gen reads: protobuf cannot parse a model of 2 GiB or more anyway
