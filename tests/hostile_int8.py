@@ -10,11 +10,12 @@ from hostile_cases import Case, _err, model, vi
 
 
 def plain_int8_add(tmp: Path) -> Case:
-    """int8 in, int8 out, no Q/DQ: Add has no kernel for plain integers."""
-    m = model([helper.make_node("Add", ["x", "x"], ["y"], name="add")], [vi("x", [1, 4], TensorProto.INT8)],
+    """int8 in, int8 out, no Q/DQ: Relu has no kernel for plain integers (Add has one now: gen_int_binary,
+    so this case, named for the Add it had, refuses a Relu)."""
+    m = model([helper.make_node("Relu", ["x"], ["y"], name="add_relu")], [vi("x", [1, 4], TensorProto.INT8)],
               [vi("y", [1, 4], TensorProto.INT8)], opset=14)
-    return _err(tmp, m, ["add", "int8 tensor 'x' has no quantization parameters", "only be moved"],
-                "int8 Add without quantization parameters (no QDQ)")
+    return _err(tmp, m, ["add_relu", "int8 tensor 'x' has no quantization parameters", "only be moved"],
+                "int8 Relu without quantization parameters (no QDQ)")
 
 
 def plain_int8_maxpool_after_reshape(tmp: Path) -> Case:
