@@ -71,3 +71,32 @@ def test_reduce_float(op, data, seed):
     got, res = gen_run(m, {"x": x})
     ref = ort_run(m, {"x": x})[0]     # noop_with_empty_axes: the op's elementwise part (|x|, x^2, log x)
     assert_close(got[0], ref, what=f"{op} {shape} axes {axes} keepdims {keepdims} noop {noop} opset {opset}")
+
+
+INT8_FORM = {"ReduceMax": "ReduceMaxS8", "ReduceMin": "ReduceMinS8", "ReduceSum": "ReduceSumS8",
+             "ReduceMean": ("ReduceSumS8", "ReduceMeanS8")}
+
+
+@pytest.mark.parametrize("op", ["ReduceMax", "ReduceMin", "ReduceSum", "ReduceMean", "ReduceL2", "ReduceLogSumExp"])
+@settings(**SETTINGS, max_examples=12)
+@given(data=st.data(), seed=st.integers(0, 2**31))
+def test_reduce_int8(op, data, seed):
+    """QDQ: ReduceMax/Min keep the input's quantization (a byte selection), ReduceSum/Mean requantize an int32
+    sum once, the others compute in float between dequantize and quantize."""
+    rank = data.draw(st.integers(2, 4))
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank)))
+    axes = data.draw(st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank, unique=True))
+    keepdims = data.draw(st.sampled_from([0, 1]))
+    attrs = dict(keepdims=keepdims)
+    if op == "ReduceSum":
+        fm = graphs.float_model([node(op, ["x", "axes"], ["y"], **attrs)], {"x": shape}, ["y"],
+                                {"axes": np.array(axes, np.int64)})
+    else:
+        fm = graphs.float_model([node(op, ["x"], ["y"], axes=axes, **attrs)], {"x": shape}, ["y"])
+    kw = dict(expect=INT8_FORM[op]) if op in INT8_FORM else dict(note=f"{op} node")
+    res, _, _ = int8_check(fm, {"x": shape}, seed, **kw)
+    rd = [n for n in res.graph.nodes if n.info.get("onnx_op", n.op) == op]
+    assert len(rd) == 1
+    if op in ("ReduceMax", "ReduceMin"):
+        x, y = res.graph.t(rd[0].inputs[0]), res.graph.t(rd[0].outputs[0])
+        assert x.quant.s() == y.quant.s() and np.array_equal(x.quant.zero_point, y.quant.zero_point)
