@@ -16,7 +16,9 @@ from .ir import C_TYPE, Graph
 from .plan import Plan
 
 # the runtime headers generated code includes (gen_nn.h picks gen_cmsis_nn.h or the real arm_nnfunctions.h)
-PUBLIC_HEADERS = ("gen_f32.h", "gen_layout.h", "gen_nn.h", "gen_reduce.h", "gen_norm.h")
+PUBLIC_HEADERS = ("gen_f32.h", "gen_layout.h", "gen_nn.h",
+                  "gen_int.h",
+                  "gen_reduce.h", "gen_norm.h")
 
 
 class EmitContext:
@@ -49,15 +51,18 @@ class EmitContext:
     def ptr(self, tensor: str) -> str:
         t = self.g.t(tensor)
         if t.is_const:
-            return self.array(t.data.astype(t.dtype), "c")
+            return self.array(t.data.astype(t.dtype), "c", wide=t.dtype == "int64")
         return f"(({t.ctype} *)(ARENA + {self.tensor_offset[tensor]}))"
 
-    def array(self, data: np.ndarray, hint: str) -> str:
-        """A static const array in flash (identical arrays are stored once)."""
+    def array(self, data: np.ndarray, hint: str, wide: bool = False) -> str:
+        """A static const array in flash (identical arrays are stored once); int64 data is stored as
+        int32 unless `wide` (an int64 tensor's own data)."""
         data = np.ascontiguousarray(data)
         if data.dtype == np.float64:
             data = data.astype(np.float32)
-        if data.dtype == np.int64:
+        if data.dtype == np.bool_:
+            data = data.astype(np.uint8)
+        if data.dtype == np.int64 and not wide:
             data = data.astype(np.int32)
         key = str(data.dtype).encode() + b":" + data.tobytes()
         if key in self._arrays:
@@ -235,8 +240,11 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
 
     def at(t):
         return f"ARENA + {ctx.tensor_offset[t['name']]}"
-    copy_in = [f"    memcpy({at(t)}, input{k}, {t['size']} * sizeof(*input{k}));" for k, t in enumerate(io["inputs"])]
-    copy_out = [f"    memcpy(output{k}, {at(t)}, {t['size']} * sizeof(*output{k}));"
+    # float16 at the API is float32 in the arena; every other dtype is copied as it is
+    copy_in = [f"    gen_f16_to_f32_n(input{k}, (float *)({at(t)}), {t['size']});" if t["dtype"] == "float16" else
+               f"    memcpy({at(t)}, input{k}, {t['size']} * sizeof(*input{k}));" for k, t in enumerate(io["inputs"])]
+    copy_out = [f"    gen_f32_to_f16_n((const float *)({at(t)}), output{k}, {t['size']});" if t["dtype"] == "float16"
+                else f"    memcpy(output{k}, {at(t)}, {t['size']} * sizeof(*output{k}));"
                 for k, t in enumerate(io["outputs"])]
 
     def entry(p, cin, cout):
