@@ -37,6 +37,12 @@ def reduce_axes(node, g) -> list[int]:
     return sorted({a % nd for a in axes})
 
 
+def legalize_axes(node, g) -> None:
+    """A run-time axes input is refused before the passes (which would call it a plain integer tensor)."""
+    if len(node.inputs) > 1 and node.inputs[1] and g.const(node.inputs[1]) is None:
+        reduce_axes(node, g)
+
+
 @register
 class ReduceMean(OpFamily):
     ops = ("ReduceMean",)
@@ -50,6 +56,9 @@ class ReduceMean(OpFamily):
         if len(x.shape) < 3 or reduce_axes(node, g) != list(range(2, len(x.shape))):
             return "ReduceSumS8" if len(x.shape) <= MAX_DIMS else None
         return super().int8_form(node, g)
+
+    def legalize(self, node, g):
+        legalize_axes(node, g)
 
     def check(self, node, g):
         reduce_axes(node, g)
@@ -124,6 +133,9 @@ class Reduce(OpFamily):
 
     def selects_values(self, node):
         return node.op in ("ReduceMax", "ReduceMin")
+
+    def legalize(self, node, g):
+        legalize_axes(node, g)
 
     def prepare(self, node, g):
         return reduce_params(node, g)
