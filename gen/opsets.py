@@ -303,6 +303,8 @@ TABLE: dict[str, dict[int, Change]] = {
              11: _same("C optional"), 13: _types()},
     "GlobalAveragePool": {1: _first(), 22: _types()},
     "GlobalMaxPool": {1: _first(), 22: _types()},
+    "GridSample": {16: _first("new at 16: 4-D, modes bilinear/nearest/bicubic"),
+                   20: _family("N-D, modes renamed linear/nearest/cubic: the family reads both names"), 22: _types()},
     "HardSigmoid": {6: _first(), 22: _types()},
     "HardSwish": {14: _first("new at 14"), 22: _types()},
     "Hardmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
