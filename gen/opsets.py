@@ -289,6 +289,8 @@ TABLE: dict[str, dict[int, Change]] = {
              12: _types("integer types"), 13: _types()},
     "Concat": {4: _first(), 11: _same(_NEG), 13: _types()},
     "Conv": {1: _first(), 11: _same("pads documentation"), 22: _types()},
+    "DFT": {17: _first("new at 17: axis attribute (default 1)"),
+            20: _family("axis attribute -> optional input (default -2): the family reads g.opset")},
     "DequantizeLinear": {10: _first("per-tensor"), 13: _same("axis added (per-axis; a per-tensor node as before)"),
                          19: _types("float8 types"), 21: _family("block_size added (default 0: per tensor/axis)"),
                          23: _default_only(_dq_output_dtype, "output_dtype added (default: x_scale's type)"),

@@ -18,6 +18,12 @@ def gridsample_cubic_border(tmp):
     return _err(tmp, m, ["gs", "border", "results differ"], "GridSample cubic with border padding")
 
 
-ERROR_CASES = [gridsample_cubic_5d, gridsample_cubic_border]
+def dft_axis_on_components(tmp):
+    m = model([helper.make_node("DFT", ["x"], ["y"], name="fft", axis=2)], [vi("x", [1, 4, 2])],
+              [vi("y", [1, 4, 2])], opset=17)
+    return _err(tmp, m, ["fft", "axis", "invalid"], "DFT along the components axis")
+
+
+ERROR_CASES = [gridsample_cubic_5d, gridsample_cubic_border, dft_axis_on_components]
 OK_CASES: list = []
 LATE: list = []
