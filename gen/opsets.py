@@ -291,6 +291,7 @@ TABLE: dict[str, dict[int, Change]] = {
     "Conv": {1: _first(), 11: _same("pads documentation"), 22: _types()},
     "DFT": {17: _first("new at 17: axis attribute (default 1)"),
             20: _family("axis attribute -> optional input (default -2): the family reads g.opset")},
+    "Det": {11: _first("new at 11"), 22: _types()},
     "DequantizeLinear": {10: _first("per-tensor"), 13: _same("axis added (per-axis; a per-tensor node as before)"),
                          19: _types("float8 types"), 21: _family("block_size added (default 0: per tensor/axis)"),
                          23: _default_only(_dq_output_dtype, "output_dtype added (default: x_scale's type)"),
