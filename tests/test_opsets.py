@@ -287,13 +287,23 @@ def _conv_bias_model():
     return m, "B"
 
 
+def _dft_length_model():
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node("DFT", ["x", "n"], ["y"])], "dft",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 1]),
+         helper.make_tensor_value_info("n", TensorProto.INT64, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 2])]), opset_imports=[helper.make_opsetid("", 17)])
+    return m, "n"
+
+
 @pytest.mark.parametrize("op,k", _const_input_cases(), ids=lambda v: str(v))
 def test_opsets_const_inputs_refused(op, k):
     """Every input a family declares in `const_inputs`, arriving as a graph input, is refused with the
     one line that says to make it an initializer (the op's own onnx node case, or a model built here)."""
     from gen import frontend
     from gen.ops import supported_onnx_ops
-    found = _case_with_input(op, k) or ((op, k) == ("Conv", 2) and _conv_bias_model()) or None
+    found = _case_with_input(op, k) or ((op, k) == ("Conv", 2) and _conv_bias_model()) \
+        or ((op, k) == ("DFT", 1) and _dft_length_model()) or None
     assert found is not None, f"no model for {op} input {k}: build one here"
     m, name = found
     with pytest.raises(GenError) as e:
