@@ -184,7 +184,8 @@ class _Expander:
         consts = {i.name for i in g.initializer}
         names = _Names(self.model)
         out, changed = [], False
-        for n in g.node:
+        for k, n in enumerate(g.node):
+            n.name = n.name or f"{n.op_type}_{k}"     # as the frontend names it (its error lines too)
             new = None
             if n.op_type == "If" and n.input[0] in consts:
                 new = self._if(n, names)
@@ -439,7 +440,8 @@ class _Expander:
     def refuse_rest(self) -> None:
         g = self.model.graph
         consts = {i.name for i in g.initializer}
-        for n in g.node:
+        for k, n in enumerate(g.node):
+            n.name = n.name or f"{n.op_type}_{k}"
             if n.op_type == "If":
                 raise GenError(f"the condition depends on {_runtime_source(g, n.input[0])} at run time: gen "
                                "compiles an If only when its condition is a constant once the shapes are pinned "
