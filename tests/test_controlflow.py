@@ -65,7 +65,7 @@ def test_if_shape_condition_inlines_the_taken_branch(n, width, opset, seed):
     assert "If" not in ops and ("MatMul" in ops) == (n != 1)
 
 
-def test_if_branch_outputs_wired_in_order():
+def test_if_branch_outputs_wired_by_position():
     """Two outputs in the branch's order: one computed, one an outer tensor through an Identity (what
     onnxruntime asks for); the other branch's outputs in the other order (the same tensor as two
     outputs is left out: onnxruntime computes garbage for it)."""
@@ -167,7 +167,7 @@ def _loop_body(width: int, stop_at: int | None = None):
 
 @settings(**SETTINGS)
 @given(trip=st.integers(1, 6), width=st.integers(1, 4), seed=st.integers(0, 9))
-def test_loop_constant_trip_count_accumulates(trip, width, seed):
+def test_loop_constant_trip_count_carries_a_value(trip, width, seed):
     nodes = [helper.make_node("Loop", ["M", "T", "a0"], ["accf", "scans"], body=_loop_body(width))]
     m = make_model(nodes, {"x": (2, width)}, [("accf", (2, width)), ("scans", (trip, 2, width))],
                    {"M": np.array(trip, np.int64), "T": np.array(True), "a0": np.zeros((2, width), np.float32)})
@@ -266,7 +266,7 @@ def test_scan_8_refused():
     assert "Scan-8" in str(e.value) and "opset 9" in str(e.value)
 
 
-def test_if_old_opset_branch_converted():
+def test_if_old_opset_branch_upgraded():
     """An opset-10 model: the branch's Clip-6 (min/max attributes) is converted with the If (to Clip-11)."""
     then = _graph([helper.make_node("Clip", ["x"], ["t0"], min=-0.5, max=0.25)], [vi("t0", None)])
     els = _graph([helper.make_node("Neg", ["x"], ["e0"])], [vi("e0", None)])
