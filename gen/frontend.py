@@ -626,8 +626,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
     irnodes = [Node(n.op_type, n.name, list(n.input), list(n.output),
                     {a.name: _attr(a) for a in n.attribute}) for n in nodes]
     for n, irn in zip(nodes, irnodes):
-        if n.op_type == "CastLike" and len(n.input) > 1 and types.get(n.input[1]) is not None:
-            irn.attrs["to"] = int(types[n.input[1]])    # the ONNX dtype of the target (float16 is float32 here)
+        irn.attrs.update(traits_of(n.op_type).onnx_attrs(n, types))   # e.g. CastLike's target type
     graph = Graph(name, tensors, irnodes, [i.name for i in g.input], [o.name for o in g.output], opset)
     graph.io_dtypes = {k: v for k, v in io_dtypes.items() if k in graph.inputs or k in graph.outputs}
     for o in graph.outputs:

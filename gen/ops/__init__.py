@@ -129,6 +129,11 @@ class OpFamily:
         frontend then infers the shapes again). Run by gen.frontend on the ONNX graph, before gen.ir."""
         return False
 
+    def onnx_attrs(self, node, types: dict) -> dict:
+        """Attributes the IR node gets from the ONNX graph beyond its own (`types`: tensor name -> ONNX
+        element type), e.g. CastLike's target type; run by gen.frontend as it builds the IR nodes."""
+        return {}
+
     def onnx_output_shape(self, node, out: str, shape, shapes: dict) -> None:
         """Refuse (GenError) output `out` of the ONNX NodeProto `node`, whose inferred shape has a size < 1,
         saying why for this op; run by gen.frontend as it builds the tensors, before its generic
