@@ -114,15 +114,18 @@ void gen_attention_f32(const float *q, const float *k, const float *v, const flo
                     for (d = 0; d < p->head_size; ++d) {
                         s += (qr[d] * p->scale) * (kr[d] * p->scale);
                     }
+                    if (qk != NULL && p->qk_mode == 0) {
+                        qk[j] = s;
+                    }
                     if (p->softcap > 0.0f) {
                         s = p->softcap * tanhf(s / p->softcap);
+                    }
+                    if (qk != NULL && p->qk_mode == 1) {
+                        qk[j] = s;
                     }
                     bias = gen_att_bias(mask_f, mask_b, nonpad, p, b, h, i, j);
                     if (bias != -INFINITY) {
                         attended = 1;
-                    }
-                    if (qk != NULL && p->qk_mode < 2) {
-                        qk[j] = s;
                     }
                     s += bias;
                     if (qk != NULL && p->qk_mode == 2) {

@@ -20,7 +20,7 @@ typedef struct {
     int32_t mask_s[4];                         /* mask strides: batch, q head, query, key (0: broadcast) */
     int32_t is_causal;
     int32_t left_window, right_window;        /* -1: unbounded */
-    int32_t qk_mode;                           /* qk output: 0/1 scores (softcapped), 2 + bias, 3 softmax */
+    int32_t qk_mode;                           /* qk output: 0 scores, 1 softcapped, 2 + bias, 3 softmax */
     float scale, softcap;                      /* softcap 0: none */
 } gen_attention_params;
 

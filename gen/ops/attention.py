@@ -9,7 +9,10 @@ nonpad_kv_seqlen, opset 25's left/right_window_size), RMSNormalization (opset 23
 Attention computes as onnx's reference does (onnx/reference/ops/op_attention.py, which writes the
 node cases): Q and K each scaled by sqrt(scale), the causal frontier bottom-right aligned (a key j is
 seen by query i iff j <= i + offset, offset the past length or nonpad_kv_seqlen - q_len), a fully
-masked query row gives zeros. The scores of one query row live in the arena (the scratch hook).
+masked query row gives zeros. qk_matmul_output_mode as the schema says (0: the raw scores, 1: after the
+softcap, 2: plus the bias, 3: the softmax), as onnxruntime computes it; onnx's reference writes the
+softcapped scores in mode 0 too (no node case has that combination). The scores of one query row
+live in the arena (the scratch hook).
 
 int8: a QDQ graph around them computes in float between DequantizeLinear and QuantizeLinear
 (qpasses.float_fallback, which notes it).
@@ -142,19 +145,17 @@ def attention_params(node, g) -> AttentionParams:
             raise _err(node, f"attn_mask '{name}' is {t.dtype}: gen takes a float32 or bool mask")
         ms = _shape(g, name)
         want = (b, hq, sq, ms[-1] if ms else 0)
-        if not 1 <= len(ms) <= 4 or ms[-1] > total or any(m not in (1, w) for m, w in zip(ms[::-1][1:], want[::-1][1:])):
+        lead_ok = all(m in (1, w) for m, w in zip(ms[::-1][1:], want[::-1][1:]))
+        if not 1 <= len(ms) <= 4 or ms[-1] > total or not lead_ok:
             raise _err(node, f"attn_mask '{name}' has shape {list(ms)}: not broadcastable to [{b}, {hq}, {sq}, "
                        f"<= {total}]")
+        # the key axis is never broadcast: a mask shorter than the keys (even of length 1) masks the rest
         full = (1,) * (4 - len(ms)) + ms
         strides, acc = [0] * 4, 1
         for k in range(3, -1, -1):
             strides[k] = 0 if full[k] == 1 and k < 3 else acc
             acc *= full[k]
-        if full[3] == 1:
-            strides[3] = 0
-            mask_len = total
-        else:
-            mask_len = full[3]
+        mask_len = full[3]
         has_mask, mask_bool, mask_s = 1, int(t.dtype == "bool"), tuple(strides)
     causal = int(a.get("is_causal", 0))
     mode = int(a.get("qk_matmul_output_mode", 0))
