@@ -282,6 +282,7 @@ TABLE: dict[str, dict[int, Change]] = {
                   24: _same("nonpad_kv_seqlen input added (optional)"),
                   25: _same("left/right_window_size added (default -1: no window); the causal frontier documented "
                             "bottom-right, as the reference computes at every version")},
+    "CausalConvWithState": {27: _first("new at 27")},
     "Einsum": {12: _first("new at 12"), 28: _types("bfloat16")},
     "RMSNormalization": {23: _first("new at 23")},
     "RotaryEmbedding": {23: _first("new at 23")},
@@ -317,6 +318,7 @@ TABLE: dict[str, dict[int, Change]] = {
                 13: _family_up(_coerced_13, "axis alone (default -1), no 2-D coercion: the family reads g.opset")},
     "Identity": {1: _first(), 13: _types(), 14: _types("sequences"), 16: _types("optionals"), 19: _types(),
                  21: _types(), 23: _types(), 24: _types(), 25: _types()},
+    "LinearAttention": {27: _first("new at 27")},
     "LeakyRelu": {6: _first(), 16: _types()},
     "LogSoftmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
                    13: _family_up(_coerced_13, "axis alone (default -1), no 2-D coercion: the family reads g.opset")},

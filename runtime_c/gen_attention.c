@@ -258,3 +258,105 @@ void gen_einsum_f32(const float *a, const float *b, float *y, const gen_einsum_p
         y[o] = acc;
     }
 }
+
+void gen_linear_attention_f32(const float *q, const float *k, const float *v, const float *past, const float *decay,
+                              const float *beta, float *y, float *present, float *scratch,
+                              const gen_linear_attention_params *prm)
+{
+    const gen_linear_attention_params *p = prm;
+    int32_t group = p->q_heads / p->kv_heads;
+    int32_t b, hk, t, d, m, g;
+    float *state = scratch;
+    float *u = scratch + (int64_t)p->dk * p->dv;
+    for (b = 0; b < p->batch; ++b) {
+        for (hk = 0; hk < p->kv_heads; ++hk) {
+            const float *ps = past != NULL ? past + ((int64_t)b * p->kv_heads + hk) * p->dk * p->dv : NULL;
+            for (d = 0; d < p->dk * p->dv; ++d) {
+                state[d] = ps != NULL ? ps[d] : 0.0f;
+            }
+            for (t = 0; t < p->len; ++t) {
+                int64_t row = (int64_t)b * p->len + t;
+                const float *kt = k + (row * p->kv_heads + hk) * p->dk;
+                const float *vt = v + (row * p->kv_heads + hk) * p->dv;
+                if (p->gated) {
+                    for (d = 0; d < p->dk; ++d) {
+                        float e = expf(p->decay_per_key ? decay[(row * p->kv_heads + hk) * p->dk + d]
+                                                        : decay[row * p->kv_heads + hk]);
+                        for (m = 0; m < p->dv; ++m) {
+                            state[d * p->dv + m] *= e;
+                        }
+                    }
+                }
+                for (m = 0; m < p->dv; ++m) {
+                    u[m] = vt[m];
+                }
+                if (p->delta) {
+                    float bt = p->beta_per_head ? beta[row * p->kv_heads + hk] : beta[row];
+                    for (m = 0; m < p->dv; ++m) {
+                        float r = 0.0f;
+                        for (d = 0; d < p->dk; ++d) {
+                            r += state[d * p->dv + m] * kt[d];
+                        }
+                        u[m] = bt * (vt[m] - r);
+                    }
+                }
+                for (d = 0; d < p->dk; ++d) {
+                    for (m = 0; m < p->dv; ++m) {
+                        state[d * p->dv + m] += kt[d] * u[m];
+                    }
+                }
+                for (g = 0; g < group; ++g) {
+                    int32_t h = hk * group + g;
+                    const float *qt = q + (row * p->q_heads + h) * p->dk;
+                    float *yt = y + (row * p->q_heads + h) * p->dv;
+                    for (m = 0; m < p->dv; ++m) {
+                        float acc = 0.0f;
+                        for (d = 0; d < p->dk; ++d) {
+                            acc += qt[d] * state[d * p->dv + m];
+                        }
+                        yt[m] = p->scale * acc;
+                    }
+                }
+            }
+            if (present != NULL) {
+                float *out = present + ((int64_t)b * p->kv_heads + hk) * p->dk * p->dv;
+                for (d = 0; d < p->dk * p->dv; ++d) {
+                    out[d] = state[d];
+                }
+            }
+        }
+    }
+}
+
+void gen_causal_conv_f32(const float *x, const float *w, const float *bias, const float *past, float *y,
+                         float *present, const gen_causal_conv_params *prm)
+{
+    const gen_causal_conv_params *p = prm;
+    int32_t carry = p->kernel - 1;
+    int32_t b, c, t, i;
+    for (b = 0; b < p->batch; ++b) {
+        for (c = 0; c < p->channels; ++c) {
+            int64_t bc = (int64_t)b * p->channels + c;
+            const float *xr = x + bc * p->len;
+            const float *pr = past != NULL ? past + bc * carry : NULL;
+            const float *wr = w + (int64_t)c * p->kernel;
+            float *yr = y + bc * p->len;
+            for (t = 0; t < p->len; ++t) {
+                float acc = bias != NULL ? bias[c] : 0.0f;
+                for (i = 0; i < p->kernel; ++i) {
+                    int32_t at = t + i - carry;        /* position in x; < 0: in the carry */
+                    float xv = at >= 0 ? xr[at] : (pr != NULL ? pr[carry + at] : 0.0f);
+                    acc += wr[i] * xv;
+                }
+                yr[t] = p->silu ? acc / (1.0f + expf(-acc)) : acc;
+            }
+            if (present != NULL) {
+                float *sr = present + bc * carry;
+                for (i = 0; i < carry; ++i) {
+                    int32_t at = p->len - carry + i;   /* the last carry positions of past then x */
+                    sr[i] = at >= 0 ? xr[at] : (pr != NULL ? pr[carry + at] : 0.0f);
+                }
+            }
+        }
+    }
+}

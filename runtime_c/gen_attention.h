@@ -63,4 +63,30 @@ typedef struct {
 /* y (row-major over the output letters) = sum over the summed letters of a (* b) */
 void gen_einsum_f32(const float *a, const float *b, float *y, const gen_einsum_params *prm);
 
+typedef struct {
+    int32_t batch, len, q_heads, kv_heads, dk, dv;
+    int32_t gated, delta;      /* update_rule: linear 0 0, gated 1 0, delta 0 1, gated_delta 1 1 */
+    int32_t decay_per_key;     /* decay [batch][len][kv_heads * dk] (1) or [batch][len][kv_heads] (0) */
+    int32_t beta_per_head;     /* beta [batch][len][kv_heads] (1) or [batch][len][1] (0) */
+    float scale;
+} gen_linear_attention_params;
+
+/* ONNX LinearAttention (opset 27): q [batch][len][q_heads * dk], k [..][kv_heads * dk], v [..][kv_heads * dv],
+ * the recurrent state [batch][kv_heads][dk][dv] (past: NULL = zeros; present: NULL = not written);
+ * scratch: dk * dv + dv floats (one head's state and the delta rule's retrieved value). */
+void gen_linear_attention_f32(const float *q, const float *k, const float *v, const float *past, const float *decay,
+                              const float *beta, float *y, float *present, float *scratch,
+                              const gen_linear_attention_params *prm);
+
+typedef struct {
+    int32_t batch, channels, len, kernel;
+    int32_t silu;              /* activation silu/swish: y * sigmoid(y) */
+} gen_causal_conv_params;
+
+/* ONNX CausalConvWithState (opset 27): depthwise causal 1-D convolution of x [batch][channels][len] with
+ * w [channels][kernel] after the carry past [batch][channels][kernel - 1] (NULL: zeros); present: the last
+ * kernel - 1 positions of past followed by x (NULL: not written); bias NULL: none. */
+void gen_causal_conv_f32(const float *x, const float *w, const float *bias, const float *past, float *y,
+                         float *present, const gen_causal_conv_params *prm);
+
 #endif /* GEN_ATTENTION_H */

@@ -59,3 +59,13 @@ ERROR_CASES = [attention_heads_not_grouped, attention_nonpad_out_of_range, atten
                rotary_position_ids_input, rotary_odd_dim, einsum_three_operands]
 OK_CASES: list = []
 LATE: set = set()
+
+
+def linear_attention_gated_without_decay(tmp: Path) -> Case:
+    n = helper.make_node("LinearAttention", ["q", "k", "v"], ["y", "s"], name="la", q_num_heads=2, kv_num_heads=2,
+                         update_rule="gated")
+    m = model([n], [vi(x, [1, 3, 4]) for x in "qkv"], [vi("y", [1, 3, 4]), vi("s", [1, 2, 2, 2])], opset=27)
+    return _err(tmp, m, ["node name: la", "update_rule 'gated'", "decay"], "LinearAttention gated without its decay")
+
+
+ERROR_CASES.append(linear_attention_gated_without_decay)

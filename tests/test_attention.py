@@ -164,7 +164,7 @@ def test_attention_nonpad_kv_seqlen_constant(causal):
     assert_close(got[0], ref[0])
 
 
-def test_attention_scratch_and_macs():
+def test_attention_scratch_macs():
     f = {"q": np.zeros((1, 4, 3, 8), np.float32), "k": np.zeros((1, 2, 5, 8), np.float32),
          "v": np.zeros((1, 2, 5, 6), np.float32), "pk": np.zeros((1, 2, 2, 8), np.float32),
          "pv": np.zeros((1, 2, 2, 6), np.float32)}
@@ -358,3 +358,104 @@ def test_attention_keyword_transformer_int8(tmp_path):
     for cc, rr in zip(c, ref):
         assert graphs.lsb(cc, rr) <= 1, graphs.lsb(cc, rr)
     _verify(tmp_path, qm, "kwt8")
+
+
+# ----------------------------------------------------------------------------- opset 27: the recurrent ones
+
+@st.composite
+def linear_attention_cases(draw):
+    rule = draw(st.sampled_from(["linear", "gated", "delta", "gated_delta", None]))
+    b, t, hk, group = draw(st.integers(1, 2)), draw(st.integers(1, 5)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    hq, dk, dv = hk * group, draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    k = rng.normal(size=(b, t, hk, dk))
+    k /= np.linalg.norm(k, axis=-1, keepdims=True)      # L2-normalized keys, as the delta rules expect
+    f = {"q": rng.normal(size=(b, t, hq * dk)).astype(np.float32), "k": k.reshape(b, t, hk * dk).astype(np.float32),
+         "v": rng.normal(size=(b, t, hk * dv)).astype(np.float32)}
+    ins = ["q", "k", "v", "", "", ""]
+    if draw(st.booleans()):
+        f["past"] = rng.normal(size=(b, hk, dk, dv)).astype(np.float32)
+        ins[3] = "past"
+    gated, delta = rule in ("gated", "gated_delta", None), rule in ("delta", "gated_delta", None)
+    if gated:
+        last = hk * dk if draw(st.booleans()) else hk
+        f["decay"] = (-rng.uniform(0, 1, size=(b, t, last))).astype(np.float32)
+        ins[4] = "decay"
+    if delta:
+        f["beta"] = rng.uniform(0, 1, size=(b, t, hk if draw(st.booleans()) else 1)).astype(np.float32)
+        ins[5] = "beta"
+    while not ins[-1]:
+        ins.pop()
+    attrs = dict(q_num_heads=hq, kv_num_heads=hk, **({} if rule is None else {"update_rule": rule}))
+    if draw(st.booleans()):
+        attrs["scale"] = draw(st.sampled_from([0.25, 1.0]))
+    n = helper.make_node("LinearAttention", ins, ["y", "state"], **attrs)
+    return make_model([n], f, [("y", (b, t, hq * dv)), ("state", (b, hk, dk, dv))], opset=27), f
+
+
+@settings(**SETTINGS)
+@given(linear_attention_cases())
+def test_linearattention_matches_onnxruntime(case):
+    m, f = case
+    graphs.check(m, f, rtol=1e-4)
+
+
+@settings(**SETTINGS)
+@given(b=st.integers(1, 2), c=st.integers(1, 4), n=st.integers(1, 6), k=st.integers(2, 4), bias=st.booleans(),
+       past=st.booleans(), act=st.sampled_from([None, "none", "silu", "swish"]), seed=st.integers(0, 2**31))
+def test_causalconvwithstate_matches_onnxruntime(b, c, n, k, bias, past, act, seed):
+    rng = np.random.default_rng(seed)
+    f = {"x": rng.normal(size=(b, c, n)).astype(np.float32)}
+    inits = {"w": rng.normal(size=(c, 1, k)).astype(np.float32)}
+    ins = ["x", "w", "", ""]
+    if bias:
+        inits["bias"] = rng.normal(size=(c,)).astype(np.float32)
+        ins[2] = "bias"
+    if past:
+        f["past"] = rng.normal(size=(b, c, k - 1)).astype(np.float32)
+        ins[3] = "past"
+    while not ins[-1]:
+        ins.pop()
+    nd = helper.make_node("CausalConvWithState", ins, ["y", "state"], **({} if act is None else {"activation": act}))
+    m = make_model([nd], f, [("y", (b, c, n)), ("state", (b, c, k - 1))], inits, opset=27)
+    graphs.check(m, f)
+
+
+def _streaming_block(frames, c=4, k=3, heads=2, seed=11):
+    """x [1, c, frames] -> CausalConvWithState (silu) -> tokens -> LinearAttention (gated_delta): the
+    Gated DeltaNet block, its two states graph inputs and outputs."""
+    rng = np.random.default_rng(seed)
+    inits = {"w": rng.normal(size=(c, 1, k)).astype(np.float32), "wb": rng.normal(size=(c, heads)).astype(np.float32)}
+    nodes = [helper.make_node("CausalConvWithState", ["x", "w", "", "conv_in"], ["conv", "conv_out"],
+                              activation="silu"),
+             helper.make_node("Transpose", ["conv"], ["tok"], perm=[0, 2, 1]),
+             helper.make_node("Sigmoid", ["tok"], ["gate"]),
+             helper.make_node("Neg", ["gate"], ["decay"]),                     # per key dimension
+             helper.make_node("MatMul", ["tok", "wb"], ["beta_pre"]),
+             helper.make_node("Sigmoid", ["beta_pre"], ["beta"]),               # per head
+             helper.make_node("LinearAttention", ["tok", "tok", "tok", "la_in", "decay", "beta"], ["y", "la_out"],
+                              q_num_heads=heads, kv_num_heads=heads, update_rule="gated_delta")]
+    d = c // heads
+    return make_model(nodes, {"x": (1, c, frames), "conv_in": (1, c, k - 1), "la_in": (1, heads, d, d)},
+                      [("y", (1, frames, c)), ("conv_out", (1, c, k - 1)), ("la_out", (1, heads, d, d))],
+                      inits, opset=27)
+
+
+def test_linearattention_causalconvwithstate_streaming_across_calls():
+    """The block run one frame a call, each call's present states fed to the next as past states, equals
+    onnxruntime on the whole sequence at once, frame by frame and in its final states."""
+    from gen.host import HostModel
+    frames = 6
+    host = HostModel(gen_compile(_streaming_block(1), "blk").files)
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(1, 4, frames)).astype(np.float32)
+    state = [rng.normal(size=(1, 4, 2)).astype(np.float32), 0.1 * rng.normal(size=(1, 2, 2, 2)).astype(np.float32)]
+    want = ort_run(_streaming_block(frames), {"x": x, "conv_in": state[0], "la_in": state[1]})
+    ys = []
+    for t in range(frames):
+        out = host.run(x[:, :, t:t + 1], *state)
+        ys.append(out[0])
+        state = out[1:]
+    assert_close(np.concatenate(ys, axis=1), want[0], rtol=1e-4, what="per-frame output")
+    assert_close(state[0], want[1], what="conv state")
+    assert_close(state[1], want[2], rtol=1e-4, what="linear attention state")
