@@ -30,7 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("padding", "pads", "autopad", "subfolder", "added", "multipliers", "multiplier", "transposea",
          "transposeb",
          "negative", "expand", "rounding", "roundtrip", "signed", "missing", "single", "constant", "standalone",
-         "mlperf", "overflow")  # ordinary words holding Neg, Exp, Round, Sign, Sin, Tan, Erf
+         "mlperf", "overflow",  # ordinary words holding Neg, Exp, Round, Sign, Sin, Tan, Erf
+         "explicit", "neginf", "nonpad")  # Exp, Neg, Pad in the Attention/LinearAttention node cases' names
 # the op-test modules: every test in them names the op(s) it tests, except these (runtime-wide checks
 # and quantization arithmetic shared by every kernel)
 OP_MODULES = ("test_ops_float.py", "test_ops_int8.py", "test_int8_kernels.py")
