@@ -290,6 +290,15 @@ _BCAST7 = "numpy (multidirectional) broadcasting; the axis/broadcast attributes 
 # op -> {schema version: Change}, every version in effect from opset 7 to MAX_OPSET
 TABLE: dict[str, dict[int, Change]] = {
     **{op: {7: _first(_BCAST7), 13: _types(), 14: _types()} for op in ("Add", "Sub", "Mul", "Div")},
+    "Attention": {23: _first("new at 23 (above READS: the model keeps its opset, the family reads it)"),
+                  24: _same("nonpad_kv_seqlen input added (optional)"),
+                  25: _same("left/right_window_size added (default -1: no window); the causal frontier documented "
+                            "bottom-right, as the reference computes at every version")},
+    "CausalConvWithState": {27: _first("new at 27")},
+    "Einsum": {12: _first("new at 12"), 28: _types("bfloat16")},
+    "RMSNormalization": {23: _first("new at 23")},
+    "RotaryEmbedding": {23: _first("new at 23")},
+    "SwiGLU": {28: _first("new at 28")},
     "AveragePool": {7: _first("count_include_pad added (default 0: as before)"),
                     10: _same("ceil_mode added (default 0: as before; the frontend handles ceil_mode=1)"),
                     11: _same("pads documentation"), 19: _family("dilations added (default 1)"), 22: _types()},
@@ -340,6 +349,7 @@ TABLE: dict[str, dict[int, Change]] = {
              25: Change("types", "adds element types only", down=_bodies)},
     "Identity": {1: _first(), 13: _types(), 14: _types("sequences"), 16: _types("optionals"), 19: _types(),
                  21: _types(), 23: _types(), 24: _types(), 25: _types()},
+    "LinearAttention": {27: _first("new at 27")},
     "LeakyRelu": {6: _first(), 16: _types()},
     "LogSoftmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
                    13: _family_up(_coerced_13, "axis alone (default -1), no 2-D coercion: the family reads g.opset")},
@@ -433,7 +443,11 @@ def convert(model: onnx.ModelProto, at_least: int = 0) -> int:
     gen cannot express."""
     opset = model_opset(model)
     to = max(target(opset), at_least)
-    if to == opset:
+    if any(node.domain in ("", "ai.onnx") and since(node.op_type, READS[1]) is None
+           and since(node.op_type, opset) is not None for node in model.graph.node):
+        to = opset      # an op new above READS (Attention, ...): the model keeps its opset, every other node
+        #                 is still put in its READS[1] form below; the new op's family reads g.opset
+    if to == opset and opset <= READS[1]:
         return opset
     ctx = _Ctx(model)
     nodes = []
@@ -480,8 +494,10 @@ def _convert_node(node, opset: int, to: int, ctx: _Ctx) -> None:
         if op in RENAMED:
             RENAMED[op][1](node, ctx)
     else:                   # down: every change above `to` up to the node's version keeps 21's meaning
+        if since(op, READS[1]) is None:
+            return          # new above READS: its family reads the node's version (g.opset)
         for v in sorted(table):
-            if v <= to or v > v_from:
+            if v <= min(to, READS[1]) or v > v_from:
                 continue
             ch = table[v]
             if ch.kind not in ("types", "same", "attr-default"):

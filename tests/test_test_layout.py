@@ -42,7 +42,8 @@ WORDS = ("padding", "pads", "autopad", "subfolder", "added", "multipliers", "mul
          "portable", "pytorch", "qoperator", "reports", "unsorted", "sorted", "tensors", "tensor", "toposort",
          "unsupported", "vectorized", "vectors", "vector", "consumer", "summary", "additional",
          "verify", "verifies", "manifest", "fifo", "identifier", "identifiers", "multi", "crossing",
-         "logic", "streaming", "normalization", "instancenorm", "instance", "lpnorm", "norm")
+         "logic", "streaming", "normalization", "instancenorm", "instance", "lpnorm", "norm",
+         "explicit", "neginf", "nonpad")
 # the op-test modules: every test in them names the op(s) it tests, except these (runtime-wide checks
 # and quantization arithmetic shared by every kernel)
 OP_MODULES = ("test_ops_float.py", "test_ops_int8.py", "test_int8_kernels.py")
