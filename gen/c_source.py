@@ -16,7 +16,7 @@ from .ir import C_TYPE, Graph
 from .plan import Plan
 
 # the runtime headers generated code includes (gen_nn.h picks gen_cmsis_nn.h or the real arm_nnfunctions.h)
-PUBLIC_HEADERS = ("gen_f32.h", "gen_layout.h", "gen_nn.h")
+PUBLIC_HEADERS = ("gen_f32.h", "gen_layout.h", "gen_nn.h", "gen_scatter.h")
 
 
 class EmitContext:
