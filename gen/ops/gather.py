@@ -178,7 +178,10 @@ class GatherElements(Take):
         idx = _const(node, g, 1, "indices")
         if idx.ndim != x.ndim:
             raise GenError(f"indices of rank {idx.ndim} for data of rank {x.ndim}", node.name, node.op)
-        return np.take_along_axis(x, _indices(node, idx, x.shape[axis]), axis=axis)
+        if any(i > d for k, (i, d) in enumerate(zip(idx.shape, x.shape)) if k != axis):
+            raise GenError(f"indices {list(idx.shape)} are larger than data {list(x.shape)}", node.name, node.op)
+        part = x[tuple(slice(None) if k == axis else slice(0, i) for k, i in enumerate(idx.shape))]
+        return np.take_along_axis(part, _indices(node, idx, x.shape[axis]), axis=axis)
 
 
 @register
