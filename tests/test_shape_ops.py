@@ -206,31 +206,88 @@ def _float_test(op):
 QP = (np.float32(0.03), np.int8(5))      # every activation's quantization: the op keeps it
 
 
+def qdq_model(nodes, inits, opset, outs, in_shape, conv_w=None, out_qp=None):
+    """QDQ int8 around the op (every output through Q -> DQ), all activations quantized with QP (the
+    outputs with out_qp[k] if given); with conv_w an int8 Conv (symmetric per-tensor weights) before
+    it, writing x."""
+    s, zp = QP
+    inits = dict(inits, qs=np.float32(s), qz=np.int8(zp))
+    for k, (os_, oz) in enumerate(out_qp or []):
+        inits.update({f"os{k}": np.float32(os_), f"oz{k}": np.int8(oz)})
+    pre = [node("QuantizeLinear", ["x0" if conv_w is not None else "x", "qs", "qz"], ["xq"]),
+           node("DequantizeLinear", ["xq", "qs", "qz"], ["xd"])]
+    if conv_w is not None:
+        ws = np.float32(np.abs(conv_w).max() / 127)
+        inits.update(wq=np.clip(np.rint(conv_w / ws), -127, 127).astype(np.int8), ws=ws, wz=np.int8(0))
+        pre += [node("DequantizeLinear", ["wq", "ws", "wz"], ["wd"]),
+                node("Conv", ["xd", "wd"], ["xc"], pads=[1, 1, 1, 1]),
+                node("QuantizeLinear", ["xc", "qs", "qz"], ["xcq"]),
+                node("DequantizeLinear", ["xcq", "qs", "qz"], ["xcd"])]
+    src = "xcd" if conv_w is not None else "xd"
+    body = []
+    for n in nodes:
+        m = onnx.NodeProto()
+        m.CopyFrom(n)
+        m.input[0] = src
+        body.append(m)
+    post = []
+    for k, o in enumerate(outs):
+        sn, zn = (f"os{k}", f"oz{k}") if out_qp else ("qs", "qz")
+        post += [node("QuantizeLinear", [o, sn, zn], [f"{o}_q"]), node("DequantizeLinear", [f"{o}_q", sn, zn],
+                                                                       [f"{o}_dq"])]
+    inputs = {"x0" if conv_w is not None else "x": in_shape}
+    return make_model(pre + body + post, inputs, [f"{o}_dq" for o in outs], inits, opset=opset, concrete=True)
+
+
 def _int8_test(op, conv):
     @settings(**SETTINGS, max_examples=12 if conv else 15)
     @given(case=op_cases(op, conv=conv), seed=st.integers(0, 2**31))
     def test(case, seed):
+        from test_ops_int8 import layer_check
         shape, nodes, inits, opset, outs = case
-        inits = dict(inits)
-        fixed = {n: QP for n in ["x", "x0"] + outs}
+        rng = np.random.default_rng(seed)
         if conv:
-            c = shape[1]
-            rng = np.random.default_rng(seed)
-            inits["W"] = rng.normal(0, 0.3, size=(c, 2, 3, 3)).astype(np.float32)
-            nodes = [node("Conv", ["x0", "W"], ["x"], pads=[1, 1, 1, 1])] + list(nodes)
-            shapes = {"x0": (1, 2) + tuple(shape[2:])}
+            w = rng.normal(0, 0.3, size=(shape[1], 2, 3, 3)).astype(np.float32)
+            in_shape = (1, 2) + tuple(shape[2:])
+            qm = qdq_model(nodes, inits, opset, outs, in_shape, w)
         else:
-            shapes = {"x": shape}
-        fm = graphs.float_model(nodes, shapes, outs, inits, opset=max(opset, 13) if conv else opset)
-        res, _, _ = int8_check(fm, shapes, seed, tol=0, fixed=fixed, expect=op)
+            in_shape = shape
+            qm = qdq_model(nodes, inits, opset, outs, in_shape)
+        xq = rng.integers(-128, 128, size=in_shape).astype(np.int8)
+        res, c, ref, o = graphs.run_all(qm, [xq])
         ops = [n.op for n in res.graph.nodes]
-        assert "RequantizeS8" not in ops, ops       # the output keeps the input's quantization
+        assert op in ops and "RequantizeS8" not in ops, ops   # the output keeps the input's quantization
+        assert not {"QuantizeLinear", "DequantizeLinear"} & set(ops), ops
+        for cc, rr, oo in zip(c, ref, o):       # byte moves: exact
+            assert np.array_equal(cc, rr), f"C != numpy reference ({ops})"
+            assert np.array_equal(cc, oo), f"C != onnxruntime: {graphs.lsb(cc, oo)} LSB ({ops})"
+        layer_check(qm, res, [xq])
         mine = [n for n in res.graph.nodes if n.op == op][0]
         xin = res.graph.t(mine.inputs[0])
         assert xin.dtype == "int8" and xin.quant is not None
         if conv and OPS[op][4] and not graphs_same_bytes(xin):
             assert xin.layout == "NHWC", f"{op} after an NHWC Conv keeps channels last ({ops})"
     return test
+
+
+@settings(**SETTINGS, max_examples=10)
+@given(n=st.integers(2, 3), seed=st.integers(0, 2**31))
+def test_split_int8_requantizes_each_output(n, seed):
+    """Outputs of one int8 Split quantized differently: each output gets its own requantize (C ==
+    numpy reference, within 1 LSB of onnxruntime, the layer check)."""
+    from test_ops_int8 import layer_check
+    rng = np.random.default_rng(seed)
+    outs = [f"y{k}" for k in range(n)]
+    out_qp = [(float(rng.uniform(0.01, 0.08)), int(rng.integers(-20, 20))) for _ in outs]
+    qm = qdq_model([node("Split", ["x"], outs, axis=1, num_outputs=n)], {}, 18, outs, (2, 2 * n, 3), out_qp=out_qp)
+    xq = rng.integers(-128, 128, size=(2, 2 * n, 3)).astype(np.int8)
+    res, c, ref, o = graphs.run_all(qm, [xq])
+    ops = [x.op for x in res.graph.nodes]
+    assert ops.count("RequantizeS8") == n, ops
+    for cc, rr, oo in zip(c, ref, o):
+        assert np.array_equal(cc, rr)
+        assert graphs.lsb(cc, oo) <= 1
+    layer_check(qm, res, [xq])
 
 
 def graphs_same_bytes(t):

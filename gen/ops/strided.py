@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, c_int32, contiguous_strides, register
+from . import OpFamily, c_int32, contiguous_strides, has, register
 from .layout import mem_axis, mem_shape, memory_perm, to_memory, to_model
 
 RUNTIME = ("gen_layout.h", "gen_layout.c")
@@ -197,6 +197,16 @@ class Slice(ByteMover):
 class Split(ByteMover):
     ops = ("Split",)
     layout = "any"
+
+    def int8_form(self, node, g):
+        # int8 only when every output is quantized (each folds its QuantizeLinear in turn): an output
+        # left float would receive int8 bytes
+        for o in node.outputs:
+            if not o or g.t(o).dtype == "int8":
+                continue
+            if o in g.outputs or not g.consumers(o) or not all(has(c, "quantizes") for c in g.consumers(o)):
+                return None
+        return "Split"
 
     def parts(self, node, g) -> tuple[int, list[int]]:
         x = g.t(node.inputs[0])
