@@ -258,10 +258,10 @@ def _int8_test(op, conv):
         ops = [n.op for n in res.graph.nodes]
         assert op in ops and "RequantizeS8" not in ops, ops   # the output keeps the input's quantization
         assert not {"QuantizeLinear", "DequantizeLinear"} & set(ops), ops
-        for cc, rr, oo in zip(c, ref, o):       # byte moves: exact
+        for cc, rr, oo in zip(c, ref, o):       # byte moves: exact (the Conv's requantize: 1 LSB)
             assert np.array_equal(cc, rr), f"C != numpy reference ({ops})"
-            assert np.array_equal(cc, oo), f"C != onnxruntime: {graphs.lsb(cc, oo)} LSB ({ops})"
-        layer_check(qm, res, [xq])
+            assert graphs.lsb(cc, oo) <= (1 if conv else 0), f"C != onnxruntime: {graphs.lsb(cc, oo)} LSB ({ops})"
+        layer_check(qm, res, [xq])      # every layer against onnxruntime on gen's inputs: 0 LSB for the op
         mine = [n for n in res.graph.nodes if n.op == op][0]
         xin = res.graph.t(mine.inputs[0])
         assert xin.dtype == "int8" and xin.quant is not None

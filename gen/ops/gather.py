@@ -22,6 +22,7 @@ import numpy as np
 from .. import int8ref
 from ..errors import GenError
 from . import OpFamily, c_int32, c_int32s, register
+from .layout import to_memory, to_model
 from .strided import elem_size
 
 RUNTIME = ("gen_layout.h", "gen_layout.c")
@@ -116,8 +117,9 @@ class Gather(Mover):
         idx = self.const_indices(node, g)
         if idx is None:
             dim = g.t(node.inputs[0]).shape[axis]
-            idx = _indices(node, np.asarray(rest[0]).reshape(g.t(node.inputs[1]).shape), dim)
-        return np.take(x, idx, axis=axis)
+            idx = _indices(node, to_model(g.t(node.inputs[1]), rest[0]), dim)
+        # in the model's order (a tensor whose two layouts are the same bytes may say channels last)
+        return to_memory(g.t(node.outputs[0]), np.take(to_model(g.t(node.inputs[0]), x), idx, axis=axis))
 
     def emit(self, node, g, ctx):
         x, i = g.t(node.inputs[0]), g.t(node.inputs[1])
@@ -158,8 +160,8 @@ class Take(Mover):
         return "gen_take"
 
     def reference(self, node, g, x, *rest):
-        return self.select(node, g, np.asarray(x).reshape(g.t(node.inputs[0]).shape),
-                           np.asarray(self.fill(node, g)).astype(np.asarray(x).dtype))
+        y = self.select(node, g, to_model(g.t(node.inputs[0]), x), np.asarray(self.fill(node, g)).astype(np.asarray(x).dtype))
+        return to_memory(g.t(node.outputs[0]), y)
 
     def emit(self, node, g, ctx):
         x = g.t(node.inputs[0])
