@@ -28,7 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # ordinary words (lower case) that hold an op name but name no op
 WORDS = ("padding", "pads", "autopad", "subfolder", "added", "multipliers", "multiplier", "transposea",
-         "transposeb")
+         "transposeb", "expanded", "splitbounds", "multiply", "hostile")
 # the op-test modules: every test in them names the op(s) it tests, except these (runtime-wide checks
 # and quantization arithmetic shared by every kernel)
 OP_MODULES = ("test_ops_float.py", "test_ops_int8.py", "test_int8_kernels.py")
