@@ -32,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # ordinary words (lower case) that hold an op name but name no op
 WORDS = ("padding", "pads", "autopad", "subfolder", "added", "multipliers", "multiplier", "transposea",
-         "transposeb",
+         "transposeb", "splitbounds", "multiply", "hostile",
          "negative", "expand", "rounding", "roundtrip", "signed", "missing", "single", "constant", "standalone",
          "mlperf", "overflow",  # ordinary words holding Neg, Exp, Round, Sign, Sin, Tan, Erf
          # words holding the dtype ops' names (And, Or, Not, Cast, Equal, Max, Min, Sum, Mod)
