@@ -10,9 +10,18 @@ from .c_literals import c_float, comment
 from .ir import C_TYPE
 
 
+def api_ctype(t: dict, ctype: str | None) -> str:
+    """The C type of a graph input or output at the API: `ctype` "float" is the float entry point of a
+    quantized model (its int8 and float32 tensors as float); every other dtype has its own C type
+    (float16: its binary16 bits as uint16_t, bool: uint8_t 0/1)."""
+    if ctype is not None and t["dtype"] in ("int8", "float32"):
+        return ctype
+    return C_TYPE[t["dtype"]]
+
+
 def proto(name: str, io: dict, ctype_in: str | None, ctype_out: str | None, suffix: str) -> str:
-    args = [f"const {ctype_in or C_TYPE[t['dtype']]} *input{k}" for k, t in enumerate(io["inputs"])]
-    args += [f"{ctype_out or C_TYPE[t['dtype']]} *output{k}" for k, t in enumerate(io["outputs"])]
+    args = [f"const {api_ctype(t, ctype_in)} *input{k}" for k, t in enumerate(io["inputs"])]
+    args += [f"{api_ctype(t, ctype_out)} *output{k}" for k, t in enumerate(io["outputs"])]
     return f"int {name}_run{suffix}({', '.join(args)})"
 
 
@@ -54,6 +63,12 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool) -> lis
                  returns.replace("It returns", "Both return")]
     else:
         text += [f"{name}_run() computes the whole model. {returns}"]
+    dts = {t["dtype"] for t in summary["inputs"] + summary["outputs"]}
+    if "float16" in dts:
+        text += ["float16 inputs and outputs are passed as their IEEE 754 binary16 bits (uint16_t); the model "
+                 "computes them in float32 (converted at this boundary, rounded to nearest even)."]
+    if "bool" in dts:
+        text += ["bool inputs and outputs are one byte each (uint8_t), 0 or 1."]
     text += ["Buffers are in the model's layout (row-major).",
              f"Memory: one static arena of {up}_ARENA_SIZE bytes (not reentrant); weights are const (flash)."]
     return block_comment(text)

@@ -167,4 +167,9 @@ def c_values(data: np.ndarray) -> list[str]:
         return [c_float(v) for v in flat.tolist()]
     if data.dtype == np.int32:
         return [str(v) if v != -2147483648 else "(-2147483647 - 1)" for v in flat.tolist()]
+    if data.dtype == np.int64:   # INT64_C past int32 (long is 32 bits on the targets); INT64_MIN spelled out
+        return [str(v) if -2**31 < v < 2**31 else "(-INT64_C(9223372036854775807) - 1)" if v == -2**63
+                else f"INT64_C({v})" for v in flat.tolist()]
+    if data.dtype == np.bool_:
+        return [str(int(v)) for v in flat.tolist()]
     return [str(v) for v in flat.tolist()]

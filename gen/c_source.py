@@ -103,15 +103,18 @@ class EmitContext:
             hint = "c"
             if self.node is not None and tensor in self.node.inputs:
                 hint = f"input{self.node.inputs.index(tensor)}"
-            return self.array(t.data.astype(t.dtype), hint)
+            return self.array(t.data.astype(t.dtype), hint, wide=t.dtype == "int64")
         return f"(({t.ctype} *)(ARENA + {self.tensor_offset[tensor]}))"
 
-    def array(self, data: np.ndarray, hint: str) -> str:
-        """A static const array in flash (identical arrays are stored once)."""
+    def array(self, data: np.ndarray, hint: str, wide: bool = False) -> str:
+        """A static const array in flash (identical arrays are stored once); int64 data is stored as
+        int32 unless `wide` (an int64 tensor's own data)."""
         data = np.ascontiguousarray(data)
         if data.dtype == np.float64:
             data = data.astype(np.float32)
-        if data.dtype == np.int64:
+        if data.dtype == np.bool_:
+            data = data.astype(np.uint8)
+        if data.dtype == np.int64 and not wide:
             data = data.astype(np.int32)
         key = str(data.dtype).encode() + b":" + data.tobytes()
         if key in self._arrays:
@@ -294,8 +297,11 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
 
     def at(t):
         return f"ARENA + {ctx.tensor_offset[t['name']]}"
-    copy_in = [f"    memcpy({at(t)}, input{k}, {t['size']} * sizeof(*input{k}));" for k, t in enumerate(io["inputs"])]
-    copy_out = [f"    memcpy(output{k}, {at(t)}, {t['size']} * sizeof(*output{k}));"
+    # float16 at the API is float32 in the arena; every other dtype is copied as it is
+    copy_in = [f"    gen_f16_to_f32_n(input{k}, (float *)({at(t)}), {t['size']});" if t["dtype"] == "float16" else
+               f"    memcpy({at(t)}, input{k}, {t['size']} * sizeof(*input{k}));" for k, t in enumerate(io["inputs"])]
+    copy_out = [f"    gen_f32_to_f16_n((const float *)({at(t)}), output{k}, {t['size']});" if t["dtype"] == "float16"
+                else f"    memcpy(output{k}, {at(t)}, {t['size']} * sizeof(*output{k}));"
                 for k, t in enumerate(io["outputs"])]
 
     def entry(p, cin, cout):

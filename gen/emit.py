@@ -45,6 +45,8 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
     if int8:   # the float boundary (NAME_run) calls gen_s8_quantize_f32 / gen_s8_dequantize_f32
         from .ops.quantize import RUNTIME as S8_RUNTIME
         runtime += [f for f in S8_RUNTIME if f not in runtime]
+    if any(t["dtype"] == "float16" for t in io["inputs"] + io["outputs"]) and "gen_int.h" not in runtime:
+        runtime.append("gen_int.h")   # the float16 <-> float32 conversion at the boundary
     can_fail = any("GEN_CHECK(" in line for line in body)
     files = {f"{name}.h": header(name, io, summary, int8, can_fail).encode(),
              f"{name}.c": source(name, ctx, body, runtime, io, int8, source_path,

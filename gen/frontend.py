@@ -22,19 +22,25 @@ MIN_OPSET, MAX_OPSET = opsets.MIN_OPSET, opsets.MAX_OPSET   # every opset gen re
 ONNX_DTYPES = {
     onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT8: "int8", onnx.TensorProto.UINT8: "uint8",
     onnx.TensorProto.INT32: "int32", onnx.TensorProto.INT64: "int64", onnx.TensorProto.BOOL: "bool",
+    onnx.TensorProto.FLOAT16: "float16", onnx.TensorProto.INT16: "int16",
 }
 # ops evaluated at generation time when all their inputs are constants
 _NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
                      "Bernoulli"}
-# dtypes an activation (non-constant tensor) may have
-ACTIVATION_DTYPES = {"float32", "int8"}
+# dtypes an activation (non-constant tensor) and a graph input or output may have; float16 tensors are
+# float32 inside the graph (converted at the API: ir.Graph.io_dtypes)
+ACTIVATION_DTYPES = {"float32", "float16", "int8", "uint8", "int16", "int32", "int64", "bool"}
+SUPPORTED_DTYPES_TEXT = "float32, float16, int8, uint8, int16, int32, int64 and bool"
 
 
 def _dtype_name(elem_type: int) -> str:
     try:
-        return onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
+        name = onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
     except Exception:  # pragma: no cover - unknown enum value
         return f"type {elem_type}"
+    if name == "object":     # string: numpy's object
+        return onnx.TensorProto.DataType.Name(elem_type).lower()
+    return name
 
 
 # the largest file gen reads: protobuf cannot parse a model of 2 GiB or more anyway
@@ -505,8 +511,8 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     for inp in g.input:
         et = inp.type.tensor_type.elem_type
         if ONNX_DTYPES.get(et) not in ACTIVATION_DTYPES:
-            raise GenError(f"graph input '{inp.name}' has dtype {_dtype_name(et)}: gen supports float32 and int8 "
-                           "inputs")
+            raise GenError(f"graph input '{inp.name}' has dtype {_dtype_name(et)}: gen supports "
+                           f"{SUPPORTED_DTYPES_TEXT} inputs")
     # ops computed at generation time (Shape->Gather->Concat chains) need no kernel: checked after folding
     foldable = _generation_time_nodes(g)
     if supported is not None:
@@ -575,7 +581,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
     for init in g.initializer:
         arr = _array(init)
         dt = arr.dtype.name
-        if dt == "float64":
+        if dt in ("float64", "float16"):     # float16 weights compute in float32 (exactly representable)
             arr, dt = arr.astype(np.float32), "float32"
         tensors[init.name] = Tensor(init.name, tuple(int(d) for d in arr.shape), dt, arr)
     used_names = set()
@@ -611,14 +617,24 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
                 raise GenError(f"graph input/output '{vi.name}' has no static shape")
             _check_fits(vi.name, shp, ONNX_DTYPES.get(types.get(vi.name), "float32"), None)
             tensors[vi.name] = Tensor(vi.name, shp, ONNX_DTYPES.get(types.get(vi.name), "float32"))
+    io_dtypes = {}
+    for t in tensors.values():    # float16 activations are float32 inside the graph, float16 at the API
+        if t.dtype == "float16" and not t.is_const:
+            t.dtype = "float32"
+            io_dtypes[t.name] = "float16"
     irnodes = [Node(n.op_type, n.name, list(n.input), list(n.output),
                     {a.name: _attr(a) for a in n.attribute}) for n in nodes]
+    for n, irn in zip(nodes, irnodes):
+        if n.op_type == "CastLike" and len(n.input) > 1 and types.get(n.input[1]) is not None:
+            irn.attrs["to"] = int(types[n.input[1]])    # the ONNX dtype of the target (float16 is float32 here)
     graph = Graph(name, tensors, irnodes, [i.name for i in g.input], [o.name for o in g.output], opset)
+    graph.io_dtypes = {k: v for k, v in io_dtypes.items() if k in graph.inputs or k in graph.outputs}
     for o in graph.outputs:
         if graph.tensors[o].is_const:
             raise GenError(f"graph output '{o}' is a constant: nothing to compute")
-        if graph.tensors[o].dtype not in ACTIVATION_DTYPES:
-            raise GenError(f"graph output '{o}' has dtype {graph.tensors[o].dtype}: gen supports float32 and int8")
+        if graph.io_dtype(o) not in ACTIVATION_DTYPES:
+            raise GenError(f"graph output '{o}' has dtype {graph.tensors[o].dtype}: gen supports "
+                           f"{SUPPORTED_DTYPES_TEXT}")
     return graph
 
 

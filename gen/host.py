@@ -16,11 +16,12 @@ import numpy as np
 
 from .emit import content_hash
 from .errors import GenError
-from .ir import C_TYPE
+from .c_header import api_ctype
+from .ir import C_TYPE, NP_DTYPE
 
 CFLAGS = ["-std=c99", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-pedantic"]
-NP = {"float32": np.float32, "int8": np.int8}
-CT = {"float32": "float", "int8": "int8_t"}
+NP = dict(NP_DTYPE)          # API dtype -> numpy (float16: np.float16, whose bits the C takes as uint16_t)
+CT = {np.dtype(v).name: C_TYPE[k] for k, v in NP_DTYPE.items()}   # numpy dtype name -> the C type of its bytes
 # sanitize=True: a standalone executable (ASan cannot be dlopen'ed into CPython) with guard bytes
 SANITIZE_CFLAGS = ["-std=c99", "-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer",
                    "-fno-sanitize-recover=all", "-DGEN_ARENA_GUARD=64", "-Wall", "-Wextra", "-pedantic"]
@@ -78,8 +79,8 @@ class HostModel:
 
     def _protos(self) -> list[str]:
         def proto(ct_in, ct_out, suffix):
-            args = [f"const {ct_in or C_TYPE[t['dtype']]} *" for t in self.inputs]
-            args += [f"{ct_out or C_TYPE[t['dtype']]} *" for t in self.outputs]
+            args = [f"const {api_ctype(t, ct_in)} *" for t in self.inputs]
+            args += [f"{api_ctype(t, ct_out)} *" for t in self.outputs]
             return f"int {self.name}_run{suffix}({', '.join(args)});"
         if self.int8:
             return [proto("float", "float", ""), proto(None, None, "_s8")]
@@ -117,16 +118,16 @@ class HostModel:
             raise RuntimeError(f"{self.name}_run returned {rc}")
         return [o.reshape(t["shape"]) for o, t in zip(outs, self.outputs)]
 
+    def _float_entry(self, t: dict):
+        """The numpy dtype of `t` at NAME_run: float for the int8 and float32 tensors of an int8 model."""
+        return np.float32 if self.int8 and t["dtype"] in ("int8", "float32") else NP[t["dtype"]]
+
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
-        """float in, float out for float models; for int8 models the float boundary entry point."""
-        if self.sanitize:
-            return self._call(0, inputs, [np.float32 if self.int8 else NP[t["dtype"]] for t in self.inputs],
-                              [np.float32 if self.int8 else NP[t["dtype"]] for t in self.outputs])
-        if self.int8:
-            return self._call(getattr(self.lib, f"{self.name}_run"), inputs, [np.float32] * len(self.inputs),
-                              [np.float32] * len(self.outputs))
-        return self._call(getattr(self.lib, f"{self.name}_run"), inputs,
-                          [NP[t["dtype"]] for t in self.inputs], [NP[t["dtype"]] for t in self.outputs])
+        """The model's own dtypes for float models; for int8 models the float boundary entry point (int8
+        tensors as float, quantized at the boundary; other dtypes as they are)."""
+        fn = 0 if self.sanitize else getattr(self.lib, f"{self.name}_run")
+        return self._call(fn, inputs, [self._float_entry(t) for t in self.inputs],
+                          [self._float_entry(t) for t in self.outputs])
 
     def run_s8(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """int8 in and out (tensors a quantized model keeps in float stay float)."""
@@ -160,8 +161,8 @@ def _harness(name: str, inputs: list[dict], outputs: list[dict], int8: bool) -> 
     """main(entry, in.bin, out.bin): reads the inputs, runs NAME_run (entry 0) or NAME_run_s8 (entry 1) twice
     (the second run sees the arena the first left), checks the status and the arena guards, writes the outputs.
     Buffers are malloc'ed at their exact sizes so ASan sees any read or write past them."""
-    entries = [("", [("float" if int8 else C_TYPE[t["dtype"]]) for t in inputs],
-                [("float" if int8 else C_TYPE[t["dtype"]]) for t in outputs])]
+    entries = [("", [api_ctype(t, "float" if int8 else None) for t in inputs],
+                [api_ctype(t, "float" if int8 else None) for t in outputs])]
     if int8:
         entries.append(("_s8", [C_TYPE[t["dtype"]] for t in inputs], [C_TYPE[t["dtype"]] for t in outputs]))
     up = name.upper()

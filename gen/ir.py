@@ -12,10 +12,15 @@ from typing import Any
 
 import numpy as np
 
-# element size in bytes of the dtypes gen handles
-DTYPE_SIZE = {"float32": 4, "int8": 1, "uint8": 1, "int32": 4, "int64": 8, "bool": 1}
-C_TYPE = {"float32": "float", "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
-          "int64": "int64_t", "bool": "uint8_t"}
+# element size in bytes of the dtypes gen handles. float16 exists only at the API (a graph input or
+# output: its bits as uint16_t, converted to and from float32 at the boundary); inside the graph every
+# float16 tensor is a float32 one (Graph.io_dtypes keeps the API dtype of graph inputs and outputs)
+DTYPE_SIZE = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8, "bool": 1}
+C_TYPE = {"float32": "float", "float16": "uint16_t", "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t",
+          "int32": "int32_t", "int64": "int64_t", "bool": "uint8_t"}
+# the numpy dtype of each (bool: numpy's one-byte bool, 0 or 1)
+NP_DTYPE = {"float32": np.float32, "float16": np.float16, "int8": np.int8, "uint8": np.uint8, "int16": np.int16,
+            "int32": np.int32, "int64": np.int64, "bool": np.bool_}
 
 
 @dataclass
@@ -236,6 +241,12 @@ class Graph:
     opset: int = 13
     notes: list[str] = field(default_factory=list)   # said in the summary (e.g. float fallbacks)
     options: dict[str, Any] = field(default_factory=dict)  # generation options op families read (scratch)
+    # graph inputs/outputs whose API dtype differs from their tensor's: float16 (a float32 tensor)
+    io_dtypes: dict[str, str] = field(default_factory=dict)
+
+    def io_dtype(self, name: str) -> str:
+        """The dtype a graph input or output has at the C API."""
+        return self.io_dtypes.get(name, self.tensors[name].dtype)
 
     def __setattr__(self, key, value):
         if key == "nodes":

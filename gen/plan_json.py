@@ -32,7 +32,7 @@ def layer_table(g: Graph, plan: Plan, node_weights: dict[str, int]) -> list[dict
 def io_info(g: Graph, plan: Plan) -> dict:
     def one(name):
         t = g.t(name)
-        d = {"name": name, "shape": list(t.shape), "dtype": t.dtype, "offset": plan.offsets[name],
+        d = {"name": name, "shape": list(t.shape), "dtype": g.io_dtype(name), "offset": plan.offsets[name],
              "size": t.size}
         if t.quant is not None:
             d["scale"], d["zero_point"] = t.quant.s(), t.quant.zp()

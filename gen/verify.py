@@ -41,7 +41,8 @@ def ort_session(model_path_or_bytes, quantized: bool = False):
 def quantize(x: np.ndarray, t: dict) -> np.ndarray:
     """A graph input as the float entry point hands it to the model: quantized like gen_s8_quantize_f32."""
     if t["dtype"] != "int8":
-        return np.asarray(x, np.float32)
+        from .ir import NP_DTYPE
+        return np.asarray(x, NP_DTYPE[t["dtype"]])
     return int8ref.quantize_f32(x, t["scale"], t["zero_point"])
 
 
@@ -55,7 +56,8 @@ def draw_inputs(host, trials: int, rng) -> list[list[np.ndarray]]:
         for t in host.inputs:
             shape = t["shape"]
             if t["dtype"] != "int8":
-                ins.append(rng.standard_normal(shape).astype(np.float32))
+                from .testvec import random_input
+                ins.append(random_input(rng, t["dtype"], shape))
                 continue
             s, zp = float(t["scale"]), int(t["zero_point"])
             lo, hi = (-128 - zp) * s, (127 - zp) * s

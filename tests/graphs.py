@@ -33,7 +33,9 @@ ATOL = 1e-6           # floor for outputs that are (near) zero everywhere
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 _NP_TO_ONNX = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int64): TensorProto.INT64,
-               np.dtype(np.int32): TensorProto.INT32, np.dtype(np.int8): TensorProto.INT8}
+               np.dtype(np.int32): TensorProto.INT32, np.dtype(np.int8): TensorProto.INT8,
+               np.dtype(np.float16): TensorProto.FLOAT16, np.dtype(np.uint8): TensorProto.UINT8,
+               np.dtype(np.int16): TensorProto.INT16, np.dtype(np.bool_): TensorProto.BOOL}
 
 
 # ops whose float output a following Relu/Clip fuses into (gen folds op -> Relu -> Q into one kernel)

@@ -30,7 +30,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("padding", "pads", "autopad", "subfolder", "added", "multipliers", "multiplier", "transposea",
          "transposeb",
          "negative", "expand", "rounding", "roundtrip", "signed", "missing", "single", "constant", "standalone",
-         "mlperf", "overflow")  # ordinary words holding Neg, Exp, Round, Sign, Sin, Tan, Erf
+         "mlperf", "overflow",  # ordinary words holding Neg, Exp, Round, Sign, Sin, Tan, Erf
+         # words holding the dtype ops' names (And, Or, Not, Cast, Equal, Max, Min, Sum, Mod)
+         "expanded", "expand", "random", "standalone", "broadcasting", "broadcast", "bcast", "equals", "argmax",
+         "deterministic", "models", "model", "mode", "notes", "nothing", "batchnorm", "before", "corners",
+         "corrupt", "cortex", "directory", "floor", "force", "foreign", "keyword", "reordered", "order", "ort",
+         "portable", "pytorch", "qoperator", "reports", "unsorted", "sorted", "tensors", "tensor", "toposort",
+         "unsupported", "vectorized", "vectors", "vector", "consumer", "summary",
+         "logic", "streaming", "conformance", "major", "crossing")  # words of tests both merged branches wrote
 # the op-test modules: every test in them names the op(s) it tests, except these (runtime-wide checks
 # and quantization arithmetic shared by every kernel)
 OP_MODULES = ("test_ops_float.py", "test_ops_int8.py", "test_int8_kernels.py")

@@ -7,6 +7,14 @@ from ..errors import GenError
 from . import OpFamily, broadcast_strides, c_int32, dims6, register
 
 BINARY_CODES = {"Add": "GEN_ADD", "Sub": "GEN_SUB", "Mul": "GEN_MUL", "Div": "GEN_DIV"}
+# the plain-integer form (gen_int_binary of runtime_c/gen_int.c: wraps; Div truncates toward zero)
+INT_BINARY_CODES = {"Add": "GEN_I_ADD", "Sub": "GEN_I_SUB", "Mul": "GEN_I_MUL", "Div": "GEN_I_DIV"}
+INT_DTYPES = ("int8", "uint8", "int16", "int32", "int64")
+
+
+def _integer(node, g) -> bool:
+    """The node computes on plain integers (no quantization parameters)."""
+    return g.t(node.inputs[0]).dtype in INT_DTYPES and g.t(node.inputs[0]).quant is None
 
 
 def coalesce(out_shape, *strides):
@@ -42,6 +50,7 @@ class Binary(OpFamily):
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"Add": "AddS8", "Mul": "MulS8"}
     fuses_activation = True
+    plain_integers = True     # Add/Sub/Mul/Div of plain integers: gen_int_binary
 
     def int8_form(self, node, g):
         # CMSIS-NN's add/mul do not broadcast: two activations must have one shape; a constant operand
@@ -65,15 +74,32 @@ class Binary(OpFamily):
         y = g.t(node.outputs[0])
         if len(y.shape) > 6:
             raise GenError("broadcasting over more than 6 dims is not supported", node.name, node.op)
-        if any(g.t(i).dtype != "float32" for i in node.inputs):
+        if _integer(node, g):
+            from .dtypes import dtype_of
+            dts = {dtype_of(node, g, i, INT_DTYPES) for i in node.inputs[:2]}
+            if len(dts) > 1:
+                raise GenError(f"{node.op} of {' and '.join(sorted(dts))} tensors: ONNX needs one dtype",
+                               node.name, node.op)
+            if node.act is not None:
+                raise GenError(f"a {node.act.kind} fused into an integer {node.op} is not supported", node.name,
+                               node.op)
+        elif any(g.t(i).dtype != "float32" for i in node.inputs):
             raise GenError(f"{node.op} on {g.t(node.inputs[0]).dtype} tensors is not supported", node.name, node.op)
         c_int32(y.size, "element count", node)
         self.params(node, g)
 
+    def runtime_files(self, node, g):
+        from .dtypes import RUNTIME
+        return RUNTIME if _integer(node, g) else self.runtime
+
     def kernel(self, node, g):
-        return "gen_f32_binary"
+        return "gen_int_binary" if _integer(node, g) else "gen_f32_binary"
 
     def emit(self, node, g, ctx):
+        if _integer(node, g):
+            from .compare import emit_binary
+            return emit_binary(node, g, ctx, INT_BINARY_CODES[node.op], node.inputs[0], node.inputs[1],
+                               node.outputs[0])
         y = g.t(node.outputs[0])
         a, b = (g.t(i) for i in node.inputs)
         p = self.params(node, g)

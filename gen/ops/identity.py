@@ -21,7 +21,7 @@ class Identity(OpFamily):
     def check_removable(self, node, g):
         if node.op != "Dropout":
             return
-        if len(node.outputs) > 1 and node.outputs[1] and g.consumers(node.outputs[1]):
+        if len(node.outputs) > 1 and node.outputs[1] and (g.consumers(node.outputs[1]) or node.outputs[1] in g.outputs):
             raise GenError("Dropout's mask output is used: gen compiles inference graphs only", node.name, node.op)
         if len(node.inputs) > 2 and node.inputs[2]:
             mode = g.const(node.inputs[2])

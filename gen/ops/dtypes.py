@@ -1,0 +1,45 @@
+"""Shared by the dtype families (cast, compare, int_binary): gen's dtypes as the C kernels' codes, and
+the broadcast walk of gen_int.h's kernels. Registers no op."""
+from __future__ import annotations
+
+import onnx
+
+from ..errors import GenError
+from . import broadcast_strides, c_int32, dims6
+from .elementwise import coalesce
+
+# the dtype codes of runtime_c/gen_int.h (float16 tensors are float32 inside the graph)
+DT_CODE = {"float32": "GEN_DT_F32", "int8": "GEN_DT_I8", "uint8": "GEN_DT_U8", "int16": "GEN_DT_I16",
+           "int32": "GEN_DT_I32", "int64": "GEN_DT_I64", "bool": "GEN_DT_BOOL"}
+INT_DTYPES = ("int8", "uint8", "int16", "int32", "int64")
+RUNTIME = ("gen_int.h", "gen_int.c")
+
+# ONNX element types Cast may target, as gen's dtypes (float16 computes as float32 rounded to float16)
+ONNX_TO = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.FLOAT16: "float16", onnx.TensorProto.INT8: "int8",
+           onnx.TensorProto.UINT8: "uint8", onnx.TensorProto.INT16: "int16", onnx.TensorProto.INT32: "int32",
+           onnx.TensorProto.INT64: "int64", onnx.TensorProto.BOOL: "bool"}
+
+
+def dtype_of(node, g, name: str, allowed) -> str:
+    """The dtype of tensor `name`, refused unless in `allowed` (and not a quantized int8 tensor: these
+    ops compute on plain values)."""
+    t = g.t(name)
+    if t.dtype not in allowed:
+        raise GenError(f"{node.op} on {t.dtype} tensors is not supported (gen computes it on "
+                       f"{', '.join(allowed)})", node.name, node.op)
+    if t.quant is not None and not t.is_const:
+        raise GenError(f"{node.op} on the quantized tensor '{name}' has no int8 kernel (a DequantizeLinear "
+                       "before it computes it in float)", node.name, node.op)
+    return t.dtype
+
+
+def bcast_fields(node, g, names, y) -> str:
+    """`ndim, shape, stride per operand` of gen_int.h's broadcasting params (dims merged where every
+    operand walks them the same way)."""
+    yt = g.t(y)
+    if len(yt.shape) > 6:
+        raise GenError("broadcasting over more than 6 dims is not supported", node.name, node.op)
+    c_int32(yt.size, "element count", node)
+    shapes = [n if isinstance(n, tuple) else g.t(n).shape for n in names]   # a name or a shape
+    shape, *strides = coalesce(yt.shape, *(broadcast_strides(s, yt.shape) for s in shapes))
+    return ", ".join([str(len(shape)), dims6(shape, node)] + [dims6(s, node) for s in strides])
