@@ -150,7 +150,7 @@ def test_resize_sizes_as_graph_input(mode):
     _refuses(c, {"x": x, "sizes": np.asarray([1, 2, 7, 5], np.int64)})
 
 
-def test_resize_roi_ignored_outside_crop_and_resize():
+def test_resize_roi_unchecked_by_nearest():
     """roi is read only by tf_crop_and_resize: any value is the same result, no check."""
     x_shape, sizes = [1, 1, 2, 2], [1, 1, 4, 4]
     node = helper.make_node("Resize", ["x", "roi", "", "sizes"], ["y"], mode="nearest")
@@ -171,7 +171,7 @@ def test_reshape_runtime_shape_header_says_so():
     assert "'shape'" in h and "returns -1" in h
 
 
-def test_reshape_undetermined_shape_still_refused():
+def test_reshape_shape_length_mismatch_refused():
     """A shape input whose length does not match the output's rank cannot be the output shape: the
     one-line refusal stays."""
     from gen.errors import GenError
