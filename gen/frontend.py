@@ -505,7 +505,8 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     g.input.extend(real_inputs)
     # each node in its form at an opset the families read (11-21), by its op's version history
     opset = opsets.convert(model)
-    from . import legalize     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
+    from . import legalize, rtparams     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
+    rt_checks = rtparams.bind(model)    # ... that the shapes determine: compiled with its value, checked in C
     legalize.refuse_graph_input_params(g)
     _pin_inputs(model, input_shapes or {})
     model = controlflow.expand(model, opset, fold_limit)   # If/Loop/Scan inlined or unrolled, or refused
@@ -529,7 +530,10 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     model = _infer(model)
     if supported is not None:
         _check_supported(model.graph.node, supported)
-    return _to_ir(model, opset, name)
+    graph = _to_ir(model, opset, name)
+    if rt_checks:
+        graph.options["rt_checks"] = rt_checks
+    return graph
 
 
 def _check_supported(nodes, supported: set[str]) -> None:

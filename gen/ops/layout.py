@@ -96,6 +96,22 @@ def _inputs_of(node, g, acts, layout):
 class View(OpFamily):
     ops = VIEW_OPS
     const_inputs = {"Reshape": (1,), "Squeeze": (1,), "Unsqueeze": (1,)}
+    shape_determined_inputs = const_inputs      # the output shape fixes the shape/axes (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        from . import onnx_attrs
+        ins, out = rtparams.shape(shapes, node.input[0]), rtparams.shape(shapes, node.output[0])
+        n = rtparams.length(shapes, node.input[k])
+        if node.op_type == "Reshape":
+            allowzero = bool(onnx_attrs(node).get("allowzero", 0))
+            return rtparams.Determined(np.asarray(out, np.int64), "reshape", ins, out, allowzero) \
+                if n == len(out) else None
+        axes = (rtparams.squeeze_axes if node.op_type == "Squeeze" else rtparams.unsqueeze_axes)(ins, out)
+        if axes is None or len(axes) != n:
+            return None
+        return rtparams.Determined(np.asarray(axes, np.int64), node.op_type.lower(), ins, out)
+
     int8_kernels = {op: op for op in VIEW_OPS}
     keeps_quant = True
     plain_integers = True
