@@ -289,6 +289,7 @@ TABLE: dict[str, dict[int, Change]] = {
              12: _types("integer types"), 13: _types()},
     "Concat": {4: _first(), 11: _same(_NEG), 13: _types()},
     "Conv": {1: _first(), 11: _same("pads documentation"), 22: _types()},
+    "ConvTranspose": {1: _first(), 11: _same("pads/output_shape documentation"), 22: _types()},
     "DequantizeLinear": {10: _first("per-tensor"), 13: _same("axis added (per-axis; a per-tensor node as before)"),
                          19: _types("float8 types"), 21: _family("block_size added (default 0: per tensor/axis)"),
                          23: _default_only(_dq_output_dtype, "output_dtype added (default: x_scale's type)"),
