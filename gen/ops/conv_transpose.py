@@ -191,6 +191,10 @@ class ConvTranspose(OpFamily):
     def onnx_rewrite(self, node, shapes):
         return explicit_pads(node, shapes)
 
+    def onnx_output_shape(self, node, out, shape, shapes):
+        raise GenError(f"output '{out}' would have shape {list(shape)}: the pads leave no output of the full "
+                       "transposed convolution", node.name, node.op_type)
+
     def int8_form(self, node, g):
         if not int8_weights(node, g) or not int32_bias(node, g) or len(g.t(node.inputs[0]).shape) not in (3, 4):
             return None
