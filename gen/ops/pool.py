@@ -158,6 +158,10 @@ def pool3_geometry(node, g) -> Pool3Params:
         if str(node.attrs.get("auto_pad", "NOTSET")).startswith("SAME") and any(d > 1 for d in dil):
             raise GenError("auto_pad SAME_* with dilations > 1 is not supported (onnx's shape inference and "
                            "onnxruntime disagree on the output size)", node.name, node.op)
+        if str(node.attrs.get("auto_pad", "NOTSET")).startswith("SAME") and any(
+                (-(-i // s) - 1) * s + k < i for i, s, k in zip(x.shape[2:], strides, kernel)):
+            raise GenError("auto_pad SAME_* needs a negative padding here (a stride larger than the kernel): "
+                           "onnxruntime refuses it and the ONNX reference shifts the window", node.name, node.op)
     if len(node.outputs) > 1 and node.outputs[1]:
         raise GenError("MaxPool's Indices output is not supported", node.name, node.op)
     p = float(node.attrs.get("p", 2))
