@@ -281,10 +281,11 @@ def _case_with_input(op, k):
     return None
 
 
-def _conv_bias_model():
+def _conv_bias_model(op="Conv"):
     rng = np.random.default_rng(0)
-    m = _model([helper.make_node("Conv", ["x", "W", "B"], ["y"])], (1, 2, 4, 4), ["y"],
-               {"W": rng.standard_normal((3, 2, 3, 3)).astype(np.float32)}, opset=13)
+    w = (3, 2, 3, 3) if op == "Conv" else (2, 3, 3, 3)      # ConvTranspose: [C, M, kh, kw]
+    m = _model([helper.make_node(op, ["x", "W", "B"], ["y"])], (1, 2, 4, 4), ["y"],
+               {"W": rng.standard_normal(w).astype(np.float32)}, opset=13)
     del m.graph.input[1:]
     m.graph.input.append(helper.make_tensor_value_info("B", TensorProto.FLOAT, [3]))
     return m, "B"
@@ -305,7 +306,7 @@ def test_opsets_const_inputs_refused(op, k):
     one line that says to make it an initializer (the op's own onnx node case, or a model built here)."""
     from gen import frontend
     from gen.ops import supported_onnx_ops
-    found = _case_with_input(op, k) or ((op, k) == ("Conv", 2) and _conv_bias_model()) \
+    found = _case_with_input(op, k) or ((op, k) in (("Conv", 2), ("ConvTranspose", 2)) and _conv_bias_model(op)) \
         or ((op, k) == ("DFT", 1) and _dft_length_model()) or None
     assert found is not None, f"no model for {op} input {k}: build one here"
     m, name = found
