@@ -415,6 +415,11 @@ def test_opsets_topk_k_attribute(opset, largest):
         node.attribute.append(helper.make_attribute("largest", largest))
     m = _consts_not_inputs(_model([node], (2, 7, 3), ["v", "i"], inits, opset=opset))
     _set_outputs(m, (TensorProto.FLOAT, [2, 3, 3]), (TensorProto.INT64, [2, 3, 3]))
+    new = onnx.ModelProto()
+    new.CopyFrom(m)
+    opsets.convert(new)
+    top = next(n for n in new.graph.node if n.op_type == "TopK")
+    assert len(top.input) == 2 and all(a.name != "k" for a in top.attribute), top
     x = np.random.default_rng(opset).permutation(42).astype(np.float32).reshape(2, 7, 3)     # no ties
     got, ref, res = check(m, {"x": x})
     assert res.graph.opset == max(opset, 11)
