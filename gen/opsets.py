@@ -286,6 +286,13 @@ def _round_mode(node, ctx):
     _drop_attrs(node, "round_mode")
 
 
+def _space_to_depth_mode(node, ctx):
+    """SpaceToDepth-28's mode: DCR (the default) is version 13's only order; CRD is refused."""
+    if _text(_attrs(node).get("mode", "DCR")) != "DCR":
+        _refuse(node, "SpaceToDepth mode CRD (opset 28) is not supported (DCR is)")
+    _drop_attrs(node, "mode")
+
+
 _NEG = "negative axes allowed (documentation)"
 _DOC = "documentation only"
 _BCAST7 = "numpy (multidirectional) broadcasting; the axis/broadcast attributes (opset < 7) are gone"
@@ -445,6 +452,25 @@ TABLE: dict[str, dict[int, Change]] = {
     "InstanceNormalization": {6: _first(), 22: _types("bfloat16")},
     "LpNormalization": {1: _first(), 22: _types("bfloat16")},
     "MeanVarianceNormalization": {9: _first("new at 9"), 13: _types("bfloat16")},
+    # the data-movement ops of b-shape (gen/ops/gather.py, strided.py, ...)
+    "Gather": {1: _first(), 11: _same("negative indices allowed (out of range before)"), 13: _types("bfloat16")},
+    "GatherElements": {11: _first("new at 11"), 13: _types("bfloat16")},
+    "GatherND": {11: _first("new at 11"), 12: _same("batch_dims added (default 0: as before; the family reads it)"),
+                 13: _types("bfloat16")},
+    "Scatter": {9: _first("new at 9"), 11: _same("negative indices allowed; deprecated for ScatterElements")},
+    **{op: {11: _first("new at 11"), 13: _types("bfloat16"),
+            16: _same("reduction added (default none: as before; the family reads it)"),
+            18: _same("reductions max and min added (the family reads them)")}
+       for op in ("ScatterElements", "ScatterND")},
+    "Expand": {8: _first("new at 8"), 13: _types("bfloat16")},
+    "Tile": {6: _first(), 13: _types("bfloat16")},
+    "DepthToSpace": {1: _first("DCR order"), 11: _same("mode added (default DCR: as before; the family reads it)"),
+                     13: _types("bfloat16"), 28: _same("a function body defines it (no change)")},
+    "SpaceToDepth": {1: _first("DCR order"), 13: _types("bfloat16"),
+                     28: _default_only(_space_to_depth_mode, "mode added (default DCR: version 13's order)")},
+    "Trilu": {14: _first("new at 14")},
+    "ReverseSequence": {10: _first("new at 10"), 28: _types("bfloat16")},
+    "Compress": {9: _first("new at 9"), 11: _same(_NEG), 28: _types("bfloat16")},
 }
 
 # ops that no longer exist at READS[0], and the conversion that gives their node its op there

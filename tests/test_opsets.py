@@ -485,3 +485,18 @@ def test_opsets_cast_round_mode_relabelled():
     feeds = {"x": _x((2, 5))}
     got, _ = gen_run(m, feeds)
     assert_close(got[0], ort_run(plain, feeds)[0], 0, 0, what="y")
+
+
+@pytest.mark.parametrize("mode", [None, "DCR", "CRD"])
+def test_opsets_spacetodepth_mode_down_to_21(mode):
+    """SpaceToDepth-28's mode: DCR (default) is version 13's order and the attribute goes at 21; CRD,
+    which version 13 cannot say, is refused with one line."""
+    attrs = {"blocksize": 2, **({"mode": mode} if mode else {})}
+    m = _model([helper.make_node("SpaceToDepth", ["x"], ["y"], **attrs)], (1, 2, 4, 4), ["y"], opset=opsets.MAX_OPSET)
+    m.ir_version = 10
+    if mode == "CRD":
+        with pytest.raises(GenError, match="SpaceToDepth mode CRD .* not supported"):
+            opsets.convert(m)
+        return
+    assert opsets.convert(m) == opsets.READS[1]
+    assert all(a.name != "mode" for a in m.graph.node[0].attribute)
