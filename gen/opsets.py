@@ -283,6 +283,28 @@ def _scan_8(node, ctx):
     controlflow.refuse_scan_8(node, ctx)
 
 
+def _topk_10(node, ctx):
+    """TopK-1's k attribute -> TopK-10's K input (int64 [1])."""
+    a = _attrs(node)
+    if "k" not in a:
+        _refuse(node, "TopK (opset < 10) has no k attribute")
+    _drop_attrs(node, "k")
+    node.input.append(ctx.const(node, "k", np.array([a["k"]], np.int64)))
+
+
+def _round_mode(node, ctx):
+    """Cast/CastLike-24's round_mode applies only to float8e8m0 targets (which gen refuses): for every
+    other target any value is version 21's meaning, and the attribute goes."""
+    _drop_attrs(node, "round_mode")
+
+
+def _space_to_depth_mode(node, ctx):
+    """SpaceToDepth-28's mode: DCR (the default) is version 13's only order; CRD is refused."""
+    if _text(_attrs(node).get("mode", "DCR")) != "DCR":
+        _refuse(node, "SpaceToDepth mode CRD (opset 28) is not supported (DCR is)")
+    _drop_attrs(node, "mode")
+
+
 _NEG = "negative axes allowed (documentation)"
 _DOC = "documentation only"
 _BCAST7 = "numpy (multidirectional) broadcasting; the axis/broadcast attributes (opset < 7) are gone"
@@ -399,6 +421,103 @@ TABLE: dict[str, dict[int, Change]] = {
                   21: _types(), 23: _types(), 24: _types(), 25: _types()},
     "Upsample": {7: _first("scales attribute (Upsample-7)"), 9: _convert(_upsample_9, "scales attribute -> input"),
                  10: _same("deprecated (the same op)")},
+    # the unary math family (gen/ops/unary.py): every change after the first adds element types only
+    **{op: {6: _first(), 13: _types("bfloat16")} for op in ("Abs", "Exp", "Log", "Neg", "Reciprocal", "Sqrt")},
+    **{op: {6: _first(), 13: _types("bfloat16 (the doc names the special values, as C's ceilf/floorf)")}
+       for op in ("Ceil", "Floor")},
+    **{op: {7: _first(), 22: _types("bfloat16")} for op in ("Acos", "Asin", "Atan", "Cos", "Sin", "Tan")},
+    **{op: {9: _first("new at 9"), 22: _types("bfloat16")} for op in ("Acosh", "Asinh", "Atanh", "Cosh", "Sinh")},
+    **{op: {6: _first(), 22: _types("bfloat16")} for op in ("Elu", "Selu")},
+    **{op: {1: _first(), 22: _types("bfloat16")} for op in ("Softplus", "Softsign")},
+    "ThresholdedRelu": {10: _first("new at 10"), 22: _types("bfloat16")},
+    "Round": {11: _first("new at 11"), 22: _types("bfloat16")},
+    "Mish": {18: _first("new at 18"), 22: _types("bfloat16")},
+    "Celu": {12: _first("new at 12"), 28: _types("bfloat16, float16, double")},
+    "Erf": {9: _first("new at 9"), 13: _types("bfloat16 added, the integer types removed")},
+    "Sign": {9: _first("new at 9"), 13: _types("bfloat16")},
+    "Gelu": {20: _first("new at 20")},
+    "Shrink": {9: _first("new at 9")},
+    "PRelu": {7: _first("slope broadcasts unidirectionally"), 9: _types("integer types"), 16: _types("bfloat16")},
+    "Pow": {7: _first(_BCAST7), 12: _types("the exponent's type (T1) apart from the base's; int32/int64 bases"),
+            13: _types("bfloat16"), 15: _types("bfloat16 exponents")},
+    # comparisons, logic, Where (gen/ops/compare.py)
+    **{op: {7: _first(_BCAST7)} for op in ("And", "Or", "Xor")},
+    "Not": {1: _first()},
+    "Equal": {7: _first(_BCAST7), 11: _types("float and more integer types"), 13: _types("bfloat16"),
+              19: _types("string")},
+    **{op: {7: _first(_BCAST7), 9: _types("integer types"), 13: _types("bfloat16")} for op in ("Greater", "Less")},
+    **{op: {12: _first("new at 12"), 16: _types("bfloat16")} for op in ("GreaterOrEqual", "LessOrEqual")},
+    "Where": {9: _first("new at 9"), 16: _types("bfloat16")},
+    # Cast (gen/ops/cast.py)
+    "Cast": {6: _first(), 9: _types("string"), 13: _types("bfloat16 (the doc spells out the rules it had)"),
+             19: _same("saturate added: it applies to float8 targets only, which gen refuses"),
+             21: _types("int4/uint4"), 23: _types("float4e2m1"),
+             24: _default_only(_round_mode, "round_mode added: it applies to float8e8m0 targets only"),
+             25: _types("int2/uint2"), 28: _types("float6 types")},
+    "CastLike": {15: _first("new at 15"),
+                 19: _same("saturate added: it applies to float8 targets only, which gen refuses"),
+                 21: _types("int4/uint4"), 23: _types("float4e2m1"),
+                 24: _default_only(_round_mode, "round_mode added: it applies to float8e8m0 targets only"),
+                 25: _types("int2/uint2")},
+    # Mod, BitShift, Max/Min/Sum/Mean (gen/ops/int_binary.py)
+    "Mod": {10: _first("new at 10"), 13: _types("bfloat16 (the doc restates fmod's rules)"),
+            28: _same("documentation: float inputs with fmod=0 (A - floor(A/B)*B) are defined; gen refuses them "
+                      "(float Mod needs fmod=1) with one line")},
+    "BitShift": {11: _first("new at 11"),
+                 28: _same("signed types added (gen takes uint8 only, refuses the others); a shift past the width "
+                           "is defined as 0 for unsigned types, which gen computes")},
+    **{op: {6: _first("every input the same shape"), 8: _same("numpy broadcasting (equal shapes are a case of it)"),
+            12: _types("integer types"), 13: _types("bfloat16")} for op in ("Max", "Min")},
+    **{op: {6: _first("every input the same shape"), 8: _same("numpy broadcasting (equal shapes are a case of it)"),
+            13: _types("bfloat16")} for op in ("Sum", "Mean")},
+    # LSTM, GRU, RNN (gen/ops/rnn.py)
+    **{op: {7: _first(), 14: _same("layout added (default 0: as before; the family reads it)"),
+            22: _types("bfloat16")} for op in ("LSTM", "GRU", "RNN")},
+    # the Reduce ops (gen/ops/reduce.py): the family reads the axes attribute or the axes input, which it finds
+    **{op: {1: _first("axes attribute"), 11: _same(_NEG), 13: _types("bfloat16"),
+            18: _family("axes attribute -> optional input, noop_with_empty_axes added: the family reads either form"),
+            **({28: _types("the integer types removed")} if op in ("ReduceLogSum", "ReduceLogSumExp") else {})}
+       for op in ("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceProd", "ReduceSumSquare")},
+    **{op: {1: _first("axes attribute"), 11: _same(_NEG), 12: _types("int8/uint8"), 13: _types("bfloat16"),
+            18: _family("axes attribute -> optional input, noop_with_empty_axes added: the family reads either form"),
+            20: _types("bool (False < True)")} for op in ("ReduceMax", "ReduceMin")},
+    "ReduceSum": {1: _first("axes attribute"), 11: _same(_NEG),
+                  13: _family("axes attribute -> optional input, noop_with_empty_axes added: the family reads "
+                              "either form")},
+    # ArgMax/ArgMin, TopK, CumSum (gen/ops/argmax.py)
+    **{op: {1: _first(), 11: _same(_NEG), 12: _same("select_last_index added (default 0: as before; the family "
+                                                    "reads it)"), 13: _types("bfloat16")} for op in ("ArgMax", "ArgMin")},
+    "TopK": {1: _first("k attribute"), 10: _convert(_topk_10, "k attribute -> K input"),
+             11: _same("largest and sorted added (defaults 1: as before), negative axis, integer types"),
+             24: _types("bfloat16")},
+    "CumSum": {11: _first("new at 11"), 14: _types("float16, bfloat16")},
+    # the normalizations (gen/ops/norm.py)
+    "LayerNormalization": {17: _first("new at 17")},
+    "GroupNormalization": {18: _first("new at 18: scale and bias per group"),
+                           21: _family("scale and bias per channel, stash_type added (default 1: float32, as gen "
+                                       "computes); onnx deprecated version 18: its checker rejects it")},
+    "InstanceNormalization": {6: _first(), 22: _types("bfloat16")},
+    "LpNormalization": {1: _first(), 22: _types("bfloat16")},
+    "MeanVarianceNormalization": {9: _first("new at 9"), 13: _types("bfloat16")},
+    # the data-movement ops of b-shape (gen/ops/gather.py, strided.py, ...)
+    "Gather": {1: _first(), 11: _same("negative indices allowed (out of range before)"), 13: _types("bfloat16")},
+    "GatherElements": {11: _first("new at 11"), 13: _types("bfloat16")},
+    "GatherND": {11: _first("new at 11"), 12: _same("batch_dims added (default 0: as before; the family reads it)"),
+                 13: _types("bfloat16")},
+    "Scatter": {9: _first("new at 9"), 11: _same("negative indices allowed; deprecated for ScatterElements")},
+    **{op: {11: _first("new at 11"), 13: _types("bfloat16"),
+            16: _same("reduction added (default none: as before; the family reads it)"),
+            18: _same("reductions max and min added (the family reads them)")}
+       for op in ("ScatterElements", "ScatterND")},
+    "Expand": {8: _first("new at 8"), 13: _types("bfloat16")},
+    "Tile": {6: _first(), 13: _types("bfloat16")},
+    "DepthToSpace": {1: _first("DCR order"), 11: _same("mode added (default DCR: as before; the family reads it)"),
+                     13: _types("bfloat16"), 28: _same("a function body defines it (no change)")},
+    "SpaceToDepth": {1: _first("DCR order"), 13: _types("bfloat16"),
+                     28: _default_only(_space_to_depth_mode, "mode added (default DCR: version 13's order)")},
+    "Trilu": {14: _first("new at 14")},
+    "ReverseSequence": {10: _first("new at 10"), 28: _types("bfloat16")},
+    "Compress": {9: _first("new at 9"), 11: _same(_NEG), 28: _types("bfloat16")},
 }
 
 # ops that no longer exist at READS[0], and the conversion that gives their node its op there
