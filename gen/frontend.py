@@ -11,7 +11,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper, shape_inference
 
-from . import opsets
+from . import controlflow, opsets
 from .errors import GenError
 from .fold_cost import fold_output_elems as _fold_output_elems
 from .fold_cost import fold_work as _fold_work
@@ -508,6 +508,7 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     from . import legalize     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
     legalize.refuse_graph_input_params(g)
     _pin_inputs(model, input_shapes or {})
+    model = controlflow.expand(model, opset, fold_limit)   # If/Loop/Scan inlined or unrolled, or refused
     for inp in g.input:
         et = inp.type.tensor_type.elem_type
         if ONNX_DTYPES.get(et) not in ACTIVATION_DTYPES:

@@ -87,6 +87,7 @@ class _Ctx:
 
     def __init__(self, model: onnx.ModelProto):
         self.g = model.graph
+        self.model = model      # its opset (still the original one): gen.controlflow.convert_bodies
         self.names = {i.name for i in self.g.initializer} | {v.name for v in self.g.input}
         for n in self.g.node:
             self.names.update(n.output)
@@ -271,6 +272,17 @@ def _dq_output_dtype(node, ctx):
     _drop_attrs(node, "output_dtype")
 
 
+def _bodies(node, ctx):
+    """If/Loop/Scan: the nodes of its bodies converted too (gen.controlflow.convert_bodies)."""
+    from . import controlflow
+    controlflow.convert_bodies(node, ctx)
+
+
+def _scan_8(node, ctx):
+    from . import controlflow
+    controlflow.refuse_scan_8(node, ctx)
+
+
 _NEG = "negative axes allowed (documentation)"
 _DOC = "documentation only"
 _BCAST7 = "numpy (multidirectional) broadcasting; the axis/broadcast attributes (opset < 7) are gone"
@@ -307,6 +319,20 @@ TABLE: dict[str, dict[int, Change]] = {
     "HardSwish": {14: _first("new at 14"), 22: _types()},
     "Hardmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
                 13: _family_up(_coerced_13, "axis alone (default -1), no 2-D coercion: the family reads g.opset")},
+    # control flow (gen/controlflow.py inlines or unrolls it before folding): the bodies convert with the node
+    **{op: {1: _first(), 11: _convert(_bodies, "outputs may differ in shape per iteration/branch; the body's nodes "
+                                                "are converted with it"),
+            13: _types("sequences"), 16: _types("optionals"), 19: _types(), 21: _types(),
+            23: Change("types", "adds element types only; the body's nodes are converted with it", down=_bodies),
+            24: Change("types", "adds element types only", down=_bodies),
+            25: Change("types", "adds element types only", down=_bodies)} for op in ("If", "Loop")},
+    "Scan": {8: _first("a batch axis and sequence_lens (refused at conversion)"),
+             9: _convert(_scan_8, "no batch axis; scan_input_axes/directions, scan_output_axes/directions"),
+             11: _convert(_bodies, "negative axes allowed; the body's nodes are converted with it"),
+             16: _types(), 19: _types(), 21: _types(),
+             23: Change("types", "adds element types only; the body's nodes are converted with it", down=_bodies),
+             24: Change("types", "adds element types only", down=_bodies),
+             25: Change("types", "adds element types only", down=_bodies)},
     "Identity": {1: _first(), 13: _types(), 14: _types("sequences"), 16: _types("optionals"), 19: _types(),
                  21: _types(), 23: _types(), 24: _types(), 25: _types()},
     "LeakyRelu": {6: _first(), 16: _types()},
