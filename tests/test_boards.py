@@ -205,3 +205,17 @@ def test_stream_vad_on_qemu(pio_ready, tmp_path):
     assert res["returncode"] == 0 and res["status"] == 0, res["log"][-4000:]
     assert res["result"] == "PASS" and res["vectors"] == frames
     assert [v["pass"] for v in res["results"]] == [True] * frames
+
+
+def test_stream_testvec_refuses_bad_state(tmp_path):
+    """A state pair must name an input and an output of one dtype and size: else one clear GenError."""
+    import onnx
+    import models_zoo
+    from gen.errors import GenError
+    path = tmp_path / "d.onnx"
+    onnx.save(models_zoo.build("denoiser"), path)
+    for state, why in (([("nope", "h_out")], "no such input"), ([("h_in", "nope")], "no such output"),
+                       ([("h_in", "vad")], "differ"), ([("h_in", "h_out"), ("h_in", "h_out")], "paired twice")):
+        with pytest.raises(GenError, match=why):
+            board.write_stream_dir(str(path), str(tmp_path / "o"), 2, state)
+    assert not (tmp_path / "o").exists()
