@@ -184,7 +184,7 @@ def vad_silero() -> onnx.ModelProto:
     g = _G(6)
     h = VAD_HIDDEN
     x = g.op("Unsqueeze", ["input", g.const(np.array([1], np.int64), "axes")])          # [1, 1, 64]
-    enc = g.op("Relu", [g.conv(x, 1, 8, 8, stride=4, pad=2, dims=1)])                 # [1, 8, 16]
+    enc = g.op("Relu", [g.conv(x, 1, 8, 16, stride=16, dims=1)])                      # [1, 8, 4]
     # the If: its then-branch scales the encoder's output (an outer-scope read), the else-branch copies it
     n64 = g.op("Equal", [g.op("Gather", [g.op("Shape", ["input"]), g.const(np.array(1, np.int64), "i")], axis=0),
                          g.const(np.array(64, np.int64), "n")])
@@ -194,7 +194,7 @@ def vad_silero() -> onnx.ModelProto:
     else_g = helper.make_graph([helper.make_node("Identity", [enc], ["else_out"])], "else", [],
                                [helper.make_tensor_value_info("else_out", F, None)])
     enc = g.op("If", [n64], then_branch=then_g, else_branch=else_g)
-    seq = g.op("Transpose", [enc], perm=[2, 0, 1])                                     # [16, 1, 8]
+    seq = g.op("Transpose", [enc], perm=[2, 0, 1])                                     # [4, 1, 8]: 4 steps
     st0 = g.op("Slice", ["state", g.const(np.array([0], np.int64)), g.const(np.array([1], np.int64)),
                          g.const(np.array([0], np.int64))])
     st1 = g.op("Slice", ["state", g.const(np.array([1], np.int64)), g.const(np.array([2], np.int64)),
