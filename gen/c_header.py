@@ -51,7 +51,7 @@ TAIL = Template("""
 """)
 
 
-def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool) -> list[str]:
+def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checked=()) -> list[str]:
     """The header's opening comment: every function it names is one the library defines."""
     returns = ("It returns 0, or -1 when a CMSIS-NN kernel refuses its arguments (the kernel's checks; "
                "too little scratch)." if can_fail else "It returns 0.")
@@ -63,6 +63,10 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool) -> lis
                  returns.replace("It returns", "Both return")]
     else:
         text += [f"{name}_run() computes the whole model. {returns}"]
+    if checked:     # parameters as graph inputs, compiled with the value the shapes determine (gen/rtparams.py)
+        text += ["The model was compiled for the value that its static shapes determine of the parameter input(s) "
+                 + ", ".join(f"'{comment(i)}'" for i in checked) + ": when one holds a value that gives another "
+                 "result, the run returns -1 before computing anything and leaves the outputs untouched."]
     dts = {t["dtype"] for t in summary["inputs"] + summary["outputs"]}
     if "float16" in dts:
         text += ["float16 inputs and outputs are passed as their IEEE 754 binary16 bits (uint16_t); the model "
@@ -74,9 +78,9 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool) -> lis
     return block_comment(text)
 
 
-def header(name: str, io: dict, summary: dict, int8: bool, can_fail: bool) -> str:
+def header(name: str, io: dict, summary: dict, int8: bool, can_fail: bool, checked=()) -> str:
     up = name.upper()
-    lines = _about(name, up, summary, int8, can_fail)
+    lines = _about(name, up, summary, int8, can_fail, checked)
     lines += HEAD.substitute(UP=up, arena_size=summary["arena_size"], weight_bytes=summary["weight_bytes"],
                              macs=summary["macs"], num_inputs=len(io["inputs"]),
                              num_outputs=len(io["outputs"])).splitlines()

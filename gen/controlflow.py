@@ -264,6 +264,11 @@ class _Expander:
         it_in, c_in, c_out = body.input[0].name, body.input[1].name, body.output[0].name
         body_inits = {i.name: i for i in body.initializer}
         const_true = {o for x in body.node if x.op_type == "Constant" for o in x.output}
+        ident = {x.output[0]: x.input[0] for x in body.node if x.op_type == "Identity" and x.input and x.output}
+        seen = set()
+        while c_out in ident and c_out not in seen:     # cond' = Identity(cond): PyTorch's for loop
+            seen.add(c_out)
+            c_out = ident[c_out]
         stays_true = c_out == c_in or (c_out in body_inits and bool(numpy_helper.to_array(body_inits[c_out]).all()))
         if not stays_true and c_out in const_true:
             x = next(x for x in body.node if c_out in x.output)

@@ -47,10 +47,14 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
         runtime += [f for f in S8_RUNTIME if f not in runtime]
     if any(t["dtype"] == "float16" for t in io["inputs"] + io["outputs"]) and "gen_int.h" not in runtime:
         runtime.append("gen_int.h")   # the float16 <-> float32 conversion at the boundary
+    from . import rtparams      # parameters that arrive as graph inputs, checked before the run
+    checks = rtparams.emit_checks(g, ctx)
+    if checks:
+        runtime += [f for f in rtparams.RUNTIME if f not in runtime]
     can_fail = any("GEN_CHECK(" in line for line in body)
-    files = {f"{name}.h": header(name, io, summary, int8, can_fail).encode(),
+    files = {f"{name}.h": header(name, io, summary, int8, can_fail, rtparams.checked_inputs(g)).encode(),
              f"{name}.c": source(name, ctx, body, runtime, io, int8, source_path,
-                                 g.options.get("scratch", "dsp")).encode(),
+                                 g.options.get("scratch", "dsp"), checks).encode(),
              f"{name}_plan.json": plan_json(summary)}
     files.update(runtime_closure(runtime))
     return files, summary

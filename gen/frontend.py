@@ -505,7 +505,8 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     g.input.extend(real_inputs)
     # each node in its form at an opset the families read (11-21), by its op's version history
     opset = opsets.convert(model)
-    from . import legalize     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
+    from . import legalize, rtparams     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
+    rt_checks = rtparams.bind(model)    # ... that the shapes determine: compiled with its value, checked in C
     legalize.refuse_graph_input_params(g)
     _pin_inputs(model, input_shapes or {})
     model = controlflow.expand(model, opset, fold_limit)   # If/Loop/Scan inlined or unrolled, or refused
@@ -529,7 +530,10 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     model = _infer(model)
     if supported is not None:
         _check_supported(model.graph.node, supported)
-    return _to_ir(model, opset, name)
+    graph = _to_ir(model, opset, name)
+    if rt_checks:
+        graph.options["rt_checks"] = rt_checks
+    return graph
 
 
 def _check_supported(nodes, supported: set[str]) -> None:
@@ -626,8 +630,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
     irnodes = [Node(n.op_type, n.name, list(n.input), list(n.output),
                     {a.name: _attr(a) for a in n.attribute}) for n in nodes]
     for n, irn in zip(nodes, irnodes):
-        if n.op_type == "CastLike" and len(n.input) > 1 and types.get(n.input[1]) is not None:
-            irn.attrs["to"] = int(types[n.input[1]])    # the ONNX dtype of the target (float16 is float32 here)
+        irn.attrs.update(traits_of(n.op_type).onnx_attrs(n, types))   # e.g. CastLike's target type
     graph = Graph(name, tensors, irnodes, [i.name for i in g.input], [o.name for o in g.output], opset)
     graph.io_dtypes = {k: v for k, v in io_dtypes.items() if k in graph.inputs or k in graph.outputs}
     for o in graph.outputs:

@@ -283,6 +283,28 @@ def _scan_8(node, ctx):
     controlflow.refuse_scan_8(node, ctx)
 
 
+def _topk_10(node, ctx):
+    """TopK-1's k attribute -> TopK-10's K input (int64 [1])."""
+    a = _attrs(node)
+    if "k" not in a:
+        _refuse(node, "TopK (opset < 10) has no k attribute")
+    _drop_attrs(node, "k")
+    node.input.append(ctx.const(node, "k", np.array([a["k"]], np.int64)))
+
+
+def _round_mode(node, ctx):
+    """Cast/CastLike-24's round_mode applies only to float8e8m0 targets (which gen refuses): for every
+    other target any value is version 21's meaning, and the attribute goes."""
+    _drop_attrs(node, "round_mode")
+
+
+def _space_to_depth_mode(node, ctx):
+    """SpaceToDepth-28's mode: DCR (the default) is version 13's only order; CRD is refused."""
+    if _text(_attrs(node).get("mode", "DCR")) != "DCR":
+        _refuse(node, "SpaceToDepth mode CRD (opset 28) is not supported (DCR is)")
+    _drop_attrs(node, "mode")
+
+
 _NEG = "negative axes allowed (documentation)"
 _DOC = "documentation only"
 _BCAST7 = "numpy (multidirectional) broadcasting; the axis/broadcast attributes (opset < 7) are gone"
@@ -290,6 +312,15 @@ _BCAST7 = "numpy (multidirectional) broadcasting; the axis/broadcast attributes 
 # op -> {schema version: Change}, every version in effect from opset 7 to MAX_OPSET
 TABLE: dict[str, dict[int, Change]] = {
     **{op: {7: _first(_BCAST7), 13: _types(), 14: _types()} for op in ("Add", "Sub", "Mul", "Div")},
+    "Attention": {23: _first("new at 23 (above READS: the model keeps its opset, the family reads it)"),
+                  24: _same("nonpad_kv_seqlen input added (optional)"),
+                  25: _same("left/right_window_size added (default -1: no window); the causal frontier documented "
+                            "bottom-right, as the reference computes at every version")},
+    "CausalConvWithState": {27: _first("new at 27")},
+    "Einsum": {12: _first("new at 12"), 28: _types("bfloat16")},
+    "RMSNormalization": {23: _first("new at 23")},
+    "RotaryEmbedding": {23: _first("new at 23")},
+    "SwiGLU": {28: _first("new at 28")},
     "AveragePool": {7: _first("count_include_pad added (default 0: as before)"),
                     10: _same("ceil_mode added (default 0: as before; the frontend handles ceil_mode=1)"),
                     11: _same("pads documentation"), 19: _family("dilations added (default 1)"), 22: _types()},
@@ -301,6 +332,10 @@ TABLE: dict[str, dict[int, Change]] = {
              12: _types("integer types"), 13: _types()},
     "Concat": {4: _first(), 11: _same(_NEG), 13: _types()},
     "Conv": {1: _first(), 11: _same("pads documentation"), 22: _types()},
+    "ConvTranspose": {1: _first(), 11: _same("pads/output_shape documentation"), 22: _types()},
+    "DFT": {17: _first("new at 17: axis attribute (default 1)"),
+            20: _family("axis attribute -> optional input (default -2): the family reads g.opset")},
+    "Det": {11: _first("new at 11"), 22: _types()},
     "DequantizeLinear": {10: _first("per-tensor"), 13: _same("axis added (per-axis; a per-tensor node as before)"),
                          19: _types("float8 types"), 21: _family("block_size added (default 0: per tensor/axis)"),
                          23: _default_only(_dq_output_dtype, "output_dtype added (default: x_scale's type)"),
@@ -315,6 +350,8 @@ TABLE: dict[str, dict[int, Change]] = {
              11: _same("C optional"), 13: _types()},
     "GlobalAveragePool": {1: _first(), 22: _types()},
     "GlobalMaxPool": {1: _first(), 22: _types()},
+    "GridSample": {16: _first("new at 16: 4-D, modes bilinear/nearest/bicubic"),
+                   20: _family("N-D, modes renamed linear/nearest/cubic: the family reads both names"), 22: _types()},
     "HardSigmoid": {6: _first(), 22: _types()},
     "HardSwish": {14: _first("new at 14"), 22: _types()},
     "Hardmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
@@ -335,9 +372,15 @@ TABLE: dict[str, dict[int, Change]] = {
              25: Change("types", "adds element types only", down=_bodies)},
     "Identity": {1: _first(), 13: _types(), 14: _types("sequences"), 16: _types("optionals"), 19: _types(),
                  21: _types(), 23: _types(), 24: _types(), 25: _types()},
+    "LinearAttention": {27: _first("new at 27")},
     "LeakyRelu": {6: _first(), 16: _types()},
     "LogSoftmax": {1: _first("2-D coercion at axis"), 11: _same(_NEG),
                    13: _family_up(_coerced_13, "axis alone (default -1), no 2-D coercion: the family reads g.opset")},
+    "LRN": {1: _first(), 13: _types("bfloat16")},
+    "LpPool": {2: _first("p an int"), 11: _same("pads documentation"),
+               18: _family("ceil_mode, dilations added (defaults: as before; the frontend handles ceil_mode=1)"),
+               22: _types()},
+    "GlobalLpPool": {2: _first("p an int"), 22: _types()},
     "MatMul": {1: _first(), 9: _types(), 13: _types()},
     "MaxPool": {1: _first(), 8: _same("storage_order and the Indices output added (optional)"),
                 10: _same("ceil_mode, dilations added (defaults: as before)"), 11: _same("pads documentation"),
@@ -378,6 +421,103 @@ TABLE: dict[str, dict[int, Change]] = {
                   21: _types(), 23: _types(), 24: _types(), 25: _types()},
     "Upsample": {7: _first("scales attribute (Upsample-7)"), 9: _convert(_upsample_9, "scales attribute -> input"),
                  10: _same("deprecated (the same op)")},
+    # the unary math family (gen/ops/unary.py): every change after the first adds element types only
+    **{op: {6: _first(), 13: _types("bfloat16")} for op in ("Abs", "Exp", "Log", "Neg", "Reciprocal", "Sqrt")},
+    **{op: {6: _first(), 13: _types("bfloat16 (the doc names the special values, as C's ceilf/floorf)")}
+       for op in ("Ceil", "Floor")},
+    **{op: {7: _first(), 22: _types("bfloat16")} for op in ("Acos", "Asin", "Atan", "Cos", "Sin", "Tan")},
+    **{op: {9: _first("new at 9"), 22: _types("bfloat16")} for op in ("Acosh", "Asinh", "Atanh", "Cosh", "Sinh")},
+    **{op: {6: _first(), 22: _types("bfloat16")} for op in ("Elu", "Selu")},
+    **{op: {1: _first(), 22: _types("bfloat16")} for op in ("Softplus", "Softsign")},
+    "ThresholdedRelu": {10: _first("new at 10"), 22: _types("bfloat16")},
+    "Round": {11: _first("new at 11"), 22: _types("bfloat16")},
+    "Mish": {18: _first("new at 18"), 22: _types("bfloat16")},
+    "Celu": {12: _first("new at 12"), 28: _types("bfloat16, float16, double")},
+    "Erf": {9: _first("new at 9"), 13: _types("bfloat16 added, the integer types removed")},
+    "Sign": {9: _first("new at 9"), 13: _types("bfloat16")},
+    "Gelu": {20: _first("new at 20")},
+    "Shrink": {9: _first("new at 9")},
+    "PRelu": {7: _first("slope broadcasts unidirectionally"), 9: _types("integer types"), 16: _types("bfloat16")},
+    "Pow": {7: _first(_BCAST7), 12: _types("the exponent's type (T1) apart from the base's; int32/int64 bases"),
+            13: _types("bfloat16"), 15: _types("bfloat16 exponents")},
+    # comparisons, logic, Where (gen/ops/compare.py)
+    **{op: {7: _first(_BCAST7)} for op in ("And", "Or", "Xor")},
+    "Not": {1: _first()},
+    "Equal": {7: _first(_BCAST7), 11: _types("float and more integer types"), 13: _types("bfloat16"),
+              19: _types("string")},
+    **{op: {7: _first(_BCAST7), 9: _types("integer types"), 13: _types("bfloat16")} for op in ("Greater", "Less")},
+    **{op: {12: _first("new at 12"), 16: _types("bfloat16")} for op in ("GreaterOrEqual", "LessOrEqual")},
+    "Where": {9: _first("new at 9"), 16: _types("bfloat16")},
+    # Cast (gen/ops/cast.py)
+    "Cast": {6: _first(), 9: _types("string"), 13: _types("bfloat16 (the doc spells out the rules it had)"),
+             19: _same("saturate added: it applies to float8 targets only, which gen refuses"),
+             21: _types("int4/uint4"), 23: _types("float4e2m1"),
+             24: _default_only(_round_mode, "round_mode added: it applies to float8e8m0 targets only"),
+             25: _types("int2/uint2"), 28: _types("float6 types")},
+    "CastLike": {15: _first("new at 15"),
+                 19: _same("saturate added: it applies to float8 targets only, which gen refuses"),
+                 21: _types("int4/uint4"), 23: _types("float4e2m1"),
+                 24: _default_only(_round_mode, "round_mode added: it applies to float8e8m0 targets only"),
+                 25: _types("int2/uint2")},
+    # Mod, BitShift, Max/Min/Sum/Mean (gen/ops/int_binary.py)
+    "Mod": {10: _first("new at 10"), 13: _types("bfloat16 (the doc restates fmod's rules)"),
+            28: _same("documentation: float inputs with fmod=0 (A - floor(A/B)*B) are defined; gen refuses them "
+                      "(float Mod needs fmod=1) with one line")},
+    "BitShift": {11: _first("new at 11"),
+                 28: _same("signed types added (gen takes uint8 only, refuses the others); a shift past the width "
+                           "is defined as 0 for unsigned types, which gen computes")},
+    **{op: {6: _first("every input the same shape"), 8: _same("numpy broadcasting (equal shapes are a case of it)"),
+            12: _types("integer types"), 13: _types("bfloat16")} for op in ("Max", "Min")},
+    **{op: {6: _first("every input the same shape"), 8: _same("numpy broadcasting (equal shapes are a case of it)"),
+            13: _types("bfloat16")} for op in ("Sum", "Mean")},
+    # LSTM, GRU, RNN (gen/ops/rnn.py)
+    **{op: {7: _first(), 14: _same("layout added (default 0: as before; the family reads it)"),
+            22: _types("bfloat16")} for op in ("LSTM", "GRU", "RNN")},
+    # the Reduce ops (gen/ops/reduce.py): the family reads the axes attribute or the axes input, which it finds
+    **{op: {1: _first("axes attribute"), 11: _same(_NEG), 13: _types("bfloat16"),
+            18: _family("axes attribute -> optional input, noop_with_empty_axes added: the family reads either form"),
+            **({28: _types("the integer types removed")} if op in ("ReduceLogSum", "ReduceLogSumExp") else {})}
+       for op in ("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceProd", "ReduceSumSquare")},
+    **{op: {1: _first("axes attribute"), 11: _same(_NEG), 12: _types("int8/uint8"), 13: _types("bfloat16"),
+            18: _family("axes attribute -> optional input, noop_with_empty_axes added: the family reads either form"),
+            20: _types("bool (False < True)")} for op in ("ReduceMax", "ReduceMin")},
+    "ReduceSum": {1: _first("axes attribute"), 11: _same(_NEG),
+                  13: _family("axes attribute -> optional input, noop_with_empty_axes added: the family reads "
+                              "either form")},
+    # ArgMax/ArgMin, TopK, CumSum (gen/ops/argmax.py)
+    **{op: {1: _first(), 11: _same(_NEG), 12: _same("select_last_index added (default 0: as before; the family "
+                                                    "reads it)"), 13: _types("bfloat16")} for op in ("ArgMax", "ArgMin")},
+    "TopK": {1: _first("k attribute"), 10: _convert(_topk_10, "k attribute -> K input"),
+             11: _same("largest and sorted added (defaults 1: as before), negative axis, integer types"),
+             24: _types("bfloat16")},
+    "CumSum": {11: _first("new at 11"), 14: _types("float16, bfloat16")},
+    # the normalizations (gen/ops/norm.py)
+    "LayerNormalization": {17: _first("new at 17")},
+    "GroupNormalization": {18: _first("new at 18: scale and bias per group"),
+                           21: _family("scale and bias per channel, stash_type added (default 1: float32, as gen "
+                                       "computes); onnx deprecated version 18: its checker rejects it")},
+    "InstanceNormalization": {6: _first(), 22: _types("bfloat16")},
+    "LpNormalization": {1: _first(), 22: _types("bfloat16")},
+    "MeanVarianceNormalization": {9: _first("new at 9"), 13: _types("bfloat16")},
+    # the data-movement ops of b-shape (gen/ops/gather.py, strided.py, ...)
+    "Gather": {1: _first(), 11: _same("negative indices allowed (out of range before)"), 13: _types("bfloat16")},
+    "GatherElements": {11: _first("new at 11"), 13: _types("bfloat16")},
+    "GatherND": {11: _first("new at 11"), 12: _same("batch_dims added (default 0: as before; the family reads it)"),
+                 13: _types("bfloat16")},
+    "Scatter": {9: _first("new at 9"), 11: _same("negative indices allowed; deprecated for ScatterElements")},
+    **{op: {11: _first("new at 11"), 13: _types("bfloat16"),
+            16: _same("reduction added (default none: as before; the family reads it)"),
+            18: _same("reductions max and min added (the family reads them)")}
+       for op in ("ScatterElements", "ScatterND")},
+    "Expand": {8: _first("new at 8"), 13: _types("bfloat16")},
+    "Tile": {6: _first(), 13: _types("bfloat16")},
+    "DepthToSpace": {1: _first("DCR order"), 11: _same("mode added (default DCR: as before; the family reads it)"),
+                     13: _types("bfloat16"), 28: _same("a function body defines it (no change)")},
+    "SpaceToDepth": {1: _first("DCR order"), 13: _types("bfloat16"),
+                     28: _default_only(_space_to_depth_mode, "mode added (default DCR: version 13's order)")},
+    "Trilu": {14: _first("new at 14")},
+    "ReverseSequence": {10: _first("new at 10"), 28: _types("bfloat16")},
+    "Compress": {9: _first("new at 9"), 11: _same(_NEG), 28: _types("bfloat16")},
 }
 
 # ops that no longer exist at READS[0], and the conversion that gives their node its op there
@@ -428,7 +568,11 @@ def convert(model: onnx.ModelProto, at_least: int = 0) -> int:
     gen cannot express."""
     opset = model_opset(model)
     to = max(target(opset), at_least)
-    if to == opset:
+    if any(node.domain in ("", "ai.onnx") and since(node.op_type, READS[1]) is None
+           and since(node.op_type, opset) is not None for node in model.graph.node):
+        to = opset      # an op new above READS (Attention, ...): the model keeps its opset, every other node
+        #                 is still put in its READS[1] form below; the new op's family reads g.opset
+    if to == opset and opset <= READS[1]:
         return opset
     ctx = _Ctx(model)
     nodes = []
@@ -475,8 +619,10 @@ def _convert_node(node, opset: int, to: int, ctx: _Ctx) -> None:
         if op in RENAMED:
             RENAMED[op][1](node, ctx)
     else:                   # down: every change above `to` up to the node's version keeps 21's meaning
+        if since(op, READS[1]) is None:
+            return          # new above READS: its family reads the node's version (g.opset)
         for v in sorted(table):
-            if v <= to or v > v_from:
+            if v <= min(to, READS[1]) or v > v_from:
                 continue
             ch = table[v]
             if ch.kind not in ("types", "same", "attr-default"):

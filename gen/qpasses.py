@@ -240,7 +240,8 @@ def fold_islands(g: Graph) -> None:
                 raise GenError("internal: activation folded into a float island", prod.name, prod.op)
             continue
         prod.act = act
-        prod.outputs = [qn.outputs[0] if o in (f, prod.outputs[0]) else o for o in prod.outputs]
+        src = prod.outputs[0] if act is not None else f     # a multi-output op (Split): only f's output
+        prod.outputs = [qn.outputs[0] if o == src else o for o in prod.outputs]
         g.nodes.remove(qn)
         prod.info["onnx_op"] = prod.op
         prod.op = form
@@ -294,16 +295,18 @@ def requantize_where_needed(g: Graph) -> None:
                     g.nodes.insert(g.nodes.index(node), rq)
                     node.inputs[k] = tmp
             continue
-        if _same_quant(qin, y.quant):
-            continue
-        tmp = g.add_tensor(f"{y.name}_pre", y, quant=qin)
-        rq = Node(op_with("requantizes"), f"{node.name}_rq", [tmp], [y.name])
-        # a fused Relu/Clip clamps in the output's quantization, after the requantize: clamped in the
-        # input's, a bound beyond the input's int8 range would saturate there (Clip min 5 on an input
-        # that reaches 1 gave the output's value of 1, not 5)
-        rq.act, node.act = node.act, None
-        g.nodes.insert(g.nodes.index(node) + 1, rq)
-        node.outputs[0] = tmp
+        for j, out in enumerate(node.outputs):     # every output of a multi-output op (Split)
+            y = g.t(out) if out else None
+            if y is None or _same_quant(qin, y.quant):
+                continue
+            tmp = g.add_tensor(f"{y.name}_pre", y, quant=qin)
+            rq = Node(op_with("requantizes"), f"{node.name}_rq" + (f"{j}" if j else ""), [tmp], [y.name])
+            # a fused Relu/Clip clamps in the output's quantization, after the requantize: clamped in the
+            # input's, a bound beyond the input's int8 range would saturate there (Clip min 5 on an input
+            # that reaches 1 gave the output's value of 1, not 5)
+            rq.act, node.act = node.act, None
+            g.nodes.insert(g.nodes.index(node) + 1, rq)
+            node.outputs[j] = tmp
 
 
 def float_fallback(g: Graph) -> None:

@@ -64,6 +64,11 @@ def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarr
             else:
                 acts = [vals[i] for i in node.inputs if i and i in vals]
                 out = ref(node, g, *acts)
+        outs = [o for o in node.outputs if o]
+        if len(outs) > 1:       # a multi-output op (Split): its reference returns one value per output
+            for o, v in zip(outs, out):
+                vals[o] = np.asarray(v).reshape(mem_shape(g.t(o)))
+            continue
         y = g.t(node.outputs[0])
         vals[node.outputs[0]] = np.asarray(out).reshape(mem_shape(y))
     if keep:

@@ -1,5 +1,6 @@
 /* gen's portable float32 kernels. See gen_f32.h. */
 #include "gen_f32.h"
+#include "gen_index.h"
 
 #include <math.h>
 
@@ -112,36 +113,13 @@ void gen_f32_gemm(const float *a, const float *b, const float *c, float *y, cons
     }
 }
 
-/* advances a multi-index over shape[0..ndim) (last dim fastest); returns 0 when it wraps */
-static int next_index(int32_t *idx, const int32_t *shape, int32_t ndim)
-{
-    int32_t d;
-    for (d = ndim - 1; d >= 0; d--) {
-        if (++idx[d] < shape[d]) {
-            return 1;
-        }
-        idx[d] = 0;
-    }
-    return 0;
-}
-
-static size_t offset_of(const int32_t *idx, const int32_t *stride, int32_t ndim)
-{
-    size_t off = 0;
-    int32_t d;
-    for (d = 0; d < ndim; d++) {
-        off += (size_t)idx[d] * (size_t)stride[d];
-    }
-    return off;
-}
-
 void gen_f32_matmul(const float *a, const float *b, float *y, const gen_f32_matmul_params *p)
 {
     int32_t idx[GEN_MAX_DIMS] = {0};
     const size_t mk = (size_t)p->m * p->k, kn = (size_t)p->k * p->n, mn = (size_t)p->m * p->n;
     do {
-        const float *ab = a + offset_of(idx, p->a_stride, p->ndim) * mk;
-        const float *bb = b + offset_of(idx, p->b_stride, p->ndim) * kn;
+        const float *ab = a + gen_index_offset(idx, p->a_stride, p->ndim) * mk;
+        const float *bb = b + gen_index_offset(idx, p->b_stride, p->ndim) * kn;
         int32_t i, j, k;
         for (i = 0; i < p->m; i++) {
             for (j = 0; j < p->n; j++) {
@@ -153,7 +131,7 @@ void gen_f32_matmul(const float *a, const float *b, float *y, const gen_f32_matm
             }
         }
         y += mn;
-    } while (next_index(idx, p->shape, p->ndim));
+    } while (gen_index_next(idx, p->shape, p->ndim));
 }
 
 static float binary_op(int32_t op, float a, float b)
@@ -177,14 +155,14 @@ void gen_f32_binary(const float *a, const float *b, float *y, const gen_f32_bina
     const int32_t len = p->shape[last], sa = p->a_stride[last], sb = p->b_stride[last];
     /* the innermost dim runs in a tight loop; the outer ones step with next_index */
     do {
-        const float *ap = a + offset_of(idx, p->a_stride, last);
-        const float *bp = b + offset_of(idx, p->b_stride, last);
+        const float *ap = a + gen_index_offset(idx, p->a_stride, last);
+        const float *bp = b + gen_index_offset(idx, p->b_stride, last);
         int32_t i;
         for (i = 0; i < len; i++) {
             y[i] = act_apply(binary_op(p->op, ap[(size_t)i * sa], bp[(size_t)i * sb]), &p->act);
         }
         y += len;
-    } while (next_index(idx, p->shape, last));
+    } while (gen_index_next(idx, p->shape, last));
 }
 
 void gen_f32_unary(int32_t op, const float *x, float *y, int32_t n, float a, float b)
@@ -308,8 +286,8 @@ void gen_f32_reduce_mean(const float *x, float *y, const gen_f32_reduce_params *
         y[i] = 0.0f;
     }
     do {
-        y[offset_of(idx, p->y_stride, p->ndim)] += *x++;
-    } while (next_index(idx, p->shape, p->ndim));
+        y[gen_index_offset(idx, p->y_stride, p->ndim)] += *x++;
+    } while (gen_index_next(idx, p->shape, p->ndim));
     for (i = 0; i < p->y_size; i++) {
         y[i] *= p->scale;
     }

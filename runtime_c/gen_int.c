@@ -1,5 +1,6 @@
 /* gen's dtype kernels (see gen_int.h). Written for gen; C99, no allocation, no recursion. */
 #include "gen_int.h"
+#include "gen_index.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -176,29 +177,6 @@ void gen_cast(const void *x, int32_t x_dt, void *y, int32_t y_dt, int32_t n, int
 
 /* ---------------------------------------------------------------- broadcasting walk */
 
-static size_t offset_at(const int32_t *idx, const int32_t *stride, int32_t ndim)
-{
-    size_t off = 0;
-    int32_t d;
-    for (d = 0; d < ndim; d++) {
-        off += (size_t)idx[d] * (size_t)stride[d];
-    }
-    return off;
-}
-
-/* the next index in row-major order; 0 after the last one */
-static int next_at(int32_t *idx, const int32_t *shape, int32_t ndim)
-{
-    int32_t d;
-    for (d = ndim - 1; d >= 0; d--) {
-        if (++idx[d] < shape[d]) {
-            return 1;
-        }
-        idx[d] = 0;
-    }
-    return 0;
-}
-
 static int64_t int_op(int32_t op, int64_t a, int64_t b)
 {
     switch (op) {
@@ -295,7 +273,7 @@ void gen_int_binary(const void *a, const void *b, void *y, const gen_int_binary_
     int32_t idx[GEN_MAX_DIMS] = {0};
     size_t i = 0;
     do {
-        const size_t ia = offset_at(idx, p->a_stride, p->ndim), ib = offset_at(idx, p->b_stride, p->ndim);
+        const size_t ia = gen_index_offset(idx, p->a_stride, p->ndim), ib = gen_index_offset(idx, p->b_stride, p->ndim);
         if (p->dt == GEN_DT_F32) {
             const float r = float_op(p->op, ((const float *)a)[ia], ((const float *)b)[ib]);
             if (p->y_dt == GEN_DT_F32) {
@@ -307,7 +285,7 @@ void gen_int_binary(const void *a, const void *b, void *y, const gen_int_binary_
             store_int(y, p->y_dt, i, int_op(p->op, load_int(a, p->dt, ia), load_int(b, p->dt, ib)));
         }
         i++;
-    } while (next_at(idx, p->shape, p->ndim));
+    } while (gen_index_next(idx, p->shape, p->ndim));
 }
 
 void gen_not(const uint8_t *x, uint8_t *y, int32_t n)
@@ -323,10 +301,10 @@ void gen_where(const uint8_t *cond, const void *a, const void *b, void *y, int32
     int32_t idx[GEN_MAX_DIMS] = {0};
     size_t i = 0;
     do {
-        const int c = cond[offset_at(idx, p->c_stride, p->ndim)] != 0;
-        const size_t off = offset_at(idx, c ? p->a_stride : p->b_stride, p->ndim);
+        const int c = cond[gen_index_offset(idx, p->c_stride, p->ndim)] != 0;
+        const size_t off = gen_index_offset(idx, c ? p->a_stride : p->b_stride, p->ndim);
         const uint8_t *src = (const uint8_t *)(c ? a : b) + off * (size_t)elem;
         memcpy((uint8_t *)y + i * (size_t)elem, src, (size_t)elem);
         i++;
-    } while (next_at(idx, p->shape, p->ndim));
+    } while (gen_index_next(idx, p->shape, p->ndim));
 }

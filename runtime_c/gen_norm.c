@@ -1,29 +1,8 @@
 /* gen's portable normalizations. See gen_norm.h. */
 #include "gen_norm.h"
+#include "gen_index.h"
 
 #include <math.h>
-
-static int norm_next(int32_t *idx, const int32_t *shape, int32_t ndim)
-{
-    int32_t d;
-    for (d = ndim - 1; d >= 0; d--) {
-        if (++idx[d] < shape[d]) {
-            return 1;
-        }
-        idx[d] = 0;
-    }
-    return 0;
-}
-
-static size_t norm_offset(const int32_t *idx, const int32_t *stride, int32_t ndim)
-{
-    size_t off = 0;
-    int32_t d;
-    for (d = 0; d < ndim; d++) {
-        off += (size_t)idx[d] * (size_t)stride[d];
-    }
-    return off;
-}
 
 void gen_norm_f32(const float *x, const float *scale, const float *bias, float *y, float *mean, float *rstd,
                   const gen_norm_params *p)
@@ -38,18 +17,18 @@ void gen_norm_f32(const float *x, const float *scale, const float *bias, float *
     if (p->mode == GEN_NORM_MEANVAR) {
         xp = x;
         do {
-            mean[norm_offset(idx, p->s_stride, p->ndim)] += *xp++;
-        } while (norm_next(idx, p->shape, p->ndim));
+            mean[gen_index_offset(idx, p->s_stride, p->ndim)] += *xp++;
+        } while (gen_index_next(idx, p->shape, p->ndim));
         for (i = 0; i < p->s_size; i++) {
             mean[i] *= p->inv_count;
         }
     }
     xp = x;
     do {        /* rstd holds the sums of (x - mean)^2, |x| or x^2 */
-        const size_t s = norm_offset(idx, p->s_stride, p->ndim);
+        const size_t s = gen_index_offset(idx, p->s_stride, p->ndim);
         const float d = *xp++ - mean[s];
         rstd[s] += p->mode == GEN_NORM_L1 ? fabsf(d) : d * d;
-    } while (norm_next(idx, p->shape, p->ndim));
+    } while (gen_index_next(idx, p->shape, p->ndim));
     for (i = 0; i < p->s_size; i++) {
         if (p->mode != GEN_NORM_MEANVAR) {      /* a zero norm gives 0, as the ONNX reference does */
             const float norm = p->mode == GEN_NORM_L1 ? rstd[i] : sqrtf(rstd[i]);
@@ -62,8 +41,8 @@ void gen_norm_f32(const float *x, const float *scale, const float *bias, float *
     }
     xp = x;
     do {
-        const size_t s = norm_offset(idx, p->s_stride, p->ndim);
-        const size_t c = norm_offset(idx, p->scale_stride, p->ndim);
+        const size_t s = gen_index_offset(idx, p->s_stride, p->ndim);
+        const size_t c = gen_index_offset(idx, p->scale_stride, p->ndim);
         float v = (*xp++ - mean[s]) * rstd[s];
         if (scale != NULL) {
             v *= scale[c];
@@ -72,5 +51,5 @@ void gen_norm_f32(const float *x, const float *scale, const float *bias, float *
             v += bias[c];
         }
         *y++ = v;
-    } while (norm_next(idx, p->shape, p->ndim));
+    } while (gen_index_next(idx, p->shape, p->ndim));
 }

@@ -1,29 +1,8 @@
 /* gen's portable reductions, arg-reductions, TopK, CumSum and softmax variants. See gen_reduce.h. */
 #include "gen_reduce.h"
+#include "gen_index.h"
 
 #include <math.h>
-
-static int reduce_next(int32_t *idx, const int32_t *shape, int32_t ndim)
-{
-    int32_t d;
-    for (d = ndim - 1; d >= 0; d--) {
-        if (++idx[d] < shape[d]) {
-            return 1;
-        }
-        idx[d] = 0;
-    }
-    return 0;
-}
-
-static size_t reduce_offset(const int32_t *idx, const int32_t *stride, int32_t ndim)
-{
-    size_t off = 0;
-    int32_t d;
-    for (d = 0; d < ndim; d++) {
-        off += (size_t)idx[d] * (size_t)stride[d];
-    }
-    return off;
-}
 
 static float reduce_init(int32_t op)
 {
@@ -70,18 +49,18 @@ void gen_reduce_f32(const float *x, float *y, float *tmp, const gen_reduce_param
         y[i] = init;
     }
     do {
-        float *yp = y + reduce_offset(idx, p->y_stride, p->ndim);
+        float *yp = y + gen_index_offset(idx, p->y_stride, p->ndim);
         *yp = reduce_step(p->op, *yp, *xp++);
-    } while (reduce_next(idx, p->shape, p->ndim));
+    } while (gen_index_next(idx, p->shape, p->ndim));
     if (p->op == GEN_REDUCE_LOGSUMEXP) {        /* y holds the maxima: tmp = sum(exp(x - max)) */
         for (i = 0; i < p->y_size; i++) {
             tmp[i] = 0.0f;
         }
         xp = x;
         do {
-            const size_t o = reduce_offset(idx, p->y_stride, p->ndim);
+            const size_t o = gen_index_offset(idx, p->y_stride, p->ndim);
             tmp[o] += expf(*xp++ - y[o]);
-        } while (reduce_next(idx, p->shape, p->ndim));
+        } while (gen_index_next(idx, p->shape, p->ndim));
     }
     for (i = 0; i < p->y_size; i++) {
         switch (p->op) {
@@ -112,12 +91,12 @@ void gen_reduce_s8(const int8_t *x, int8_t *y, const gen_reduce_params *p)
         y[i] = (int8_t)(is_max ? -128 : 127);
     }
     do {
-        int8_t *yp = y + reduce_offset(idx, p->y_stride, p->ndim);
+        int8_t *yp = y + gen_index_offset(idx, p->y_stride, p->ndim);
         if (is_max ? *x > *yp : *x < *yp) {
             *yp = *x;
         }
         x++;
-    } while (reduce_next(idx, p->shape, p->ndim));
+    } while (gen_index_next(idx, p->shape, p->ndim));
 }
 
 /* the double-rounding requantization of the CMSIS-NN kernels (as gen_s8.c's, kept local) */
@@ -144,8 +123,8 @@ void gen_reduce_sum_s8(const int8_t *x, int8_t *y, int32_t *acc, const gen_reduc
         acc[i] = 0;
     }
     do {
-        acc[reduce_offset(idx, p->y_stride, p->ndim)] += (int32_t)*x++ + in_offset;
-    } while (reduce_next(idx, p->shape, p->ndim));
+        acc[gen_index_offset(idx, p->y_stride, p->ndim)] += (int32_t)*x++ + in_offset;
+    } while (gen_index_next(idx, p->shape, p->ndim));
     for (i = 0; i < p->y_size; i++) {
         int32_t v = reduce_requant(acc[i], mult, shift) + out_offset;
         v = v < -128 ? -128 : (v > 127 ? 127 : v);

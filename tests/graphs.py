@@ -39,9 +39,9 @@ _NP_TO_ONNX = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int64): Tens
 
 
 # ops whose float output a following Relu/Clip fuses into (gen folds op -> Relu -> Q into one kernel)
-FUSABLE = {"Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "MaxPool", "GlobalAveragePool"}
+FUSABLE = {"Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "MaxPool", "GlobalAveragePool", "ConvTranspose"}
 # weight input of these ops is quantized int8 symmetric; per-channel axis per op
-WEIGHT_OPS = {"Conv", "Gemm", "MatMul"}
+WEIGHT_OPS = {"Conv", "Gemm", "MatMul", "ConvTranspose"}
 
 
 # ----------------------------------------------------------------------------- building models

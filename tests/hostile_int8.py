@@ -29,15 +29,16 @@ def plain_int8_maxpool_after_reshape(tmp: Path) -> Case:
 
 
 def int8_maxpool_3d(tmp: Path) -> Case:
-    """A QDQ MaxPool over a 5-D tensor (3-D pooling): no int8 kernel, no float kernel either."""
+    """A QDQ MaxPool over a 6-D tensor (4-D pooling): no int8 kernel, no float kernel either (gen pools
+    1-D to 3-D)."""
     inits = [numpy_helper.from_array(np.float32(0.05), "s"), numpy_helper.from_array(np.int8(0), "z")]
     m = model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="q"),
                helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"], name="dq"),
-               helper.make_node("MaxPool", ["xd"], ["p"], name="pool3d", kernel_shape=[2, 2, 2]),
+               helper.make_node("MaxPool", ["xd"], ["p"], name="pool3d", kernel_shape=[2, 2, 2, 2]),
                helper.make_node("QuantizeLinear", ["p", "s", "z"], ["pq"], name="q2"),
                helper.make_node("DequantizeLinear", ["pq", "s", "z"], ["y"], name="dq2")],
-              [vi("x", [1, 2, 4, 4, 4])], [vi("y", [1, 2, 3, 3, 3])], inits)
-    return _err(tmp, m, ["pool3d", "3-D pooling is not supported"], "int8 MaxPool over a 5-D tensor (3-D pooling)")
+              [vi("x", [1, 2, 4, 4, 4, 4])], [vi("y", [1, 2, 3, 3, 3, 3])], inits)
+    return _err(tmp, m, ["pool3d", "not supported"], "int8 MaxPool over a 6-D tensor (4-D pooling)")
 
 
 ERROR_CASES = [plain_int8_add, plain_int8_maxpool_after_reshape, int8_maxpool_3d]

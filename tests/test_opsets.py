@@ -88,9 +88,10 @@ def test_opsets_range_refused_outside():
 
 def test_opsets_unlisted_op_changed_refused():
     """An op without a table whose schema differs at the two opsets is refused, not relabelled."""
-    m = _model([helper.make_node("Cast", ["x"], ["c"], to=TensorProto.FLOAT),
-                helper.make_node("Relu", ["c"], ["y"])], (1, 4), ["y"], opset=7)
-    with pytest.raises(GenError, match="Cast changed between opset 7 .* no rule"):
+    m = _model([helper.make_node("LpPool", ["x"], ["c"], kernel_shape=[2, 2]),
+                helper.make_node("Relu", ["c"], ["y"])], (1, 1, 4, 4), ["y"], opset=7)
+    assert "LpPool" not in opsets.TABLE and opsets.since("LpPool", 7) != opsets.since("LpPool", 11)
+    with pytest.raises(GenError, match="LpPool changed between opset 7 .* no rule"):
         opsets.convert(m)
 
 
@@ -249,7 +250,10 @@ def test_opsets_old_cnn(opset):
 
 def _const_input_cases():
     from gen.ops import REGISTRY
-    return sorted({(op, k) for op, fam in REGISTRY.items() for k in fam.const_inputs.get(op, ())})
+    # inputs the static shapes may determine are compiled and checked at run time where they do
+    # (gen/rtparams.py; tests/test_runtime_params.py holds both outcomes)
+    return sorted({(op, k) for op, fam in REGISTRY.items() for k in fam.const_inputs.get(op, ())
+                   if k not in fam.shape_determined_inputs.get(op, ())})
 
 
 def _case_with_input(op, k):
@@ -278,13 +282,23 @@ def _case_with_input(op, k):
     return None
 
 
-def _conv_bias_model():
+def _conv_bias_model(op="Conv"):
     rng = np.random.default_rng(0)
-    m = _model([helper.make_node("Conv", ["x", "W", "B"], ["y"])], (1, 2, 4, 4), ["y"],
-               {"W": rng.standard_normal((3, 2, 3, 3)).astype(np.float32)}, opset=13)
+    w = (3, 2, 3, 3) if op == "Conv" else (2, 3, 3, 3)      # ConvTranspose: [C, M, kh, kw]
+    m = _model([helper.make_node(op, ["x", "W", "B"], ["y"])], (1, 2, 4, 4), ["y"],
+               {"W": rng.standard_normal(w).astype(np.float32)}, opset=13)
     del m.graph.input[1:]
     m.graph.input.append(helper.make_tensor_value_info("B", TensorProto.FLOAT, [3]))
     return m, "B"
+
+
+def _dft_length_model():
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node("DFT", ["x", "n"], ["y"])], "dft",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 1]),
+         helper.make_tensor_value_info("n", TensorProto.INT64, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 2])]), opset_imports=[helper.make_opsetid("", 17)])
+    return m, "n"
 
 
 @pytest.mark.parametrize("op,k", _const_input_cases(), ids=lambda v: str(v))
@@ -293,7 +307,8 @@ def test_opsets_const_inputs_refused(op, k):
     one line that says to make it an initializer (the op's own onnx node case, or a model built here)."""
     from gen import frontend
     from gen.ops import supported_onnx_ops
-    found = _case_with_input(op, k) or ((op, k) == ("Conv", 2) and _conv_bias_model()) or None
+    found = _case_with_input(op, k) or ((op, k) in (("Conv", 2), ("ConvTranspose", 2)) and _conv_bias_model(op)) \
+        or ((op, k) == ("DFT", 1) and _dft_length_model()) or None
     assert found is not None, f"no model for {op} input {k}: build one here"
     m, name = found
     with pytest.raises(GenError) as e:
@@ -379,3 +394,123 @@ def test_opsets_crossing_13(opset, axis):
     feeds = {"x": _x((1, 2, 3, 4), axis)}
     for a, b in zip(ort_run(m, feeds), ort_run(new, feeds)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+# ------------------------------------------------------------------------------------------ round-2 ops
+
+def _consts_not_inputs(m):
+    """The initializers as constants only (the form gen's const_inputs need from IR 4 on)."""
+    inits = {i.name for i in m.graph.initializer}
+    keep = [vi for vi in m.graph.input if vi.name not in inits]
+    del m.graph.input[:]
+    m.graph.input.extend(keep)
+    m.ir_version = max(m.ir_version, 7)
+    return m
+
+
+def _set_outputs(m, *types):
+    """The graph outputs' element types and shapes (where onnx's inference leaves them open)."""
+    for o, (elem, shape) in zip(m.graph.output, types):
+        o.type.CopyFrom(helper.make_tensor_type_proto(elem, shape))
+
+
+@pytest.mark.parametrize("opset", (7, 8, 9, 10, 11))
+@pytest.mark.parametrize("largest", [None, 0])
+def test_opsets_topk_k_attribute(opset, largest):
+    """TopK-1's k attribute (opset 7-9) becomes TopK-10's constant K input; Values and Indices match
+    onnxruntime at the model's own opset (largest from 11)."""
+    if opset < 10:
+        node, inits = helper.make_node("TopK", ["x"], ["v", "i"], axis=1, k=3), {}
+    else:
+        node, inits = helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=1), {"k": np.array([3], np.int64)}
+    if largest is not None:
+        if opset < 11:
+            return
+        node.attribute.append(helper.make_attribute("largest", largest))
+    m = _consts_not_inputs(_model([node], (2, 7, 3), ["v", "i"], inits, opset=opset))
+    _set_outputs(m, (TensorProto.FLOAT, [2, 3, 3]), (TensorProto.INT64, [2, 3, 3]))
+    new = onnx.ModelProto()
+    new.CopyFrom(m)
+    opsets.convert(new)
+    top = next(n for n in new.graph.node if n.op_type == "TopK")
+    assert len(top.input) == 2 and all(a.name != "k" for a in top.attribute), top
+    x = np.random.default_rng(opset).permutation(42).astype(np.float32).reshape(2, 7, 3)     # no ties
+    got, ref, res = check(m, {"x": x})
+    assert res.graph.opset == max(opset, 11)
+
+
+_REDUCE_OPS = ("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceProd", "ReduceSumSquare",
+               "ReduceMax", "ReduceMin", "ReduceSum")
+
+
+@pytest.mark.parametrize("op", _REDUCE_OPS)
+@pytest.mark.parametrize("opset", (7, 11, 12, 13, 17, 18, 21))
+def test_opsets_reduce_axes_attribute_and_input(op, opset):
+    """The Reduce ops' axes: an attribute up to version 11/12 (ReduceSum) or 13 (the others), an input
+    from ReduceSum-13 / the others' 18; the family reads either; onnxruntime at the model's opset."""
+    as_input = opset >= (13 if op == "ReduceSum" else 18)
+    if as_input:
+        node, inits = helper.make_node(op, ["x", "axes"], ["y"], keepdims=0), {"axes": np.array([1, -1], np.int64)}
+    else:
+        node, inits = helper.make_node(op, ["x"], ["y"], axes=[1, 3], keepdims=0), {}
+    m = _consts_not_inputs(_model([node], (2, 3, 2, 4), ["y"], inits, opset=opset))
+    x = np.abs(_x((2, 3, 2, 4), opset)) * 0.5 + 0.25          # positive: the log reductions are defined
+    check(m, {"x": x})
+
+
+@pytest.mark.parametrize("opset", (18, 19, 20, 21))
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_opsets_groupnormalization_scale_per_group_then_channel(opset, groups):
+    """GroupNormalization-18's scale and bias hold one value per group, -21's one per channel. onnx
+    deprecated version 18 (its checker rejects it: gen refuses the model with that one line, where
+    onnxruntime still runs it); at 21 gen matches onnxruntime."""
+    c = 4
+    n = groups if opset < 21 else c
+    rng = np.random.default_rng(opset * 10 + groups)
+    inits = {"s": rng.uniform(0.5, 1.5, n).astype(np.float32), "b": rng.standard_normal(n).astype(np.float32)}
+    m = _consts_not_inputs(_model([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=groups)],
+                                  (2, c, 3, 3), ["y"], inits, opset=opset))
+    _set_outputs(m, (TensorProto.FLOAT, [2, c, 3, 3]))
+    if opset < 21:
+        with pytest.raises(GenError, match="checker rejects the model: .*GroupNormalization is deprecated"):
+            gen_compile(m)
+        return
+    check(m, {"x": _x((2, c, 3, 3), groups)})
+
+
+def test_opsets_cast_round_mode_relabelled():
+    """Cast-24's round_mode (float8e8m0 targets only) goes when the model is read at 21: a float ->
+    int32 -> float Cast pair at onnx's newest opset computes as onnxruntime does."""
+    nodes = [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT32, round_mode="nearest"),
+             helper.make_node("Cast", ["i"], ["y"], to=TensorProto.FLOAT)]
+    m = _model(nodes, (2, 5), ["y"], opset=opsets.MAX_OPSET)
+    m.ir_version = 10
+    new = onnx.ModelProto()
+    new.CopyFrom(m)
+    assert opsets.convert(new) == opsets.READS[1]
+    assert all(a.name != "round_mode" for n in new.graph.node for a in n.attribute)
+    from graphs import assert_close, gen_run, ort_run
+    plain = onnx.ModelProto()          # onnxruntime refuses round_mode on a cast to another type than float8e8m0
+    plain.CopyFrom(m)
+    for n in plain.graph.node:
+        _drop = [a for a in n.attribute if a.name != "round_mode"]
+        del n.attribute[:]
+        n.attribute.extend(_drop)
+    feeds = {"x": _x((2, 5))}
+    got, _ = gen_run(m, feeds)
+    assert_close(got[0], ort_run(plain, feeds)[0], 0, 0, what="y")
+
+
+@pytest.mark.parametrize("mode", [None, "DCR", "CRD"])
+def test_opsets_spacetodepth_mode_down_to_21(mode):
+    """SpaceToDepth-28's mode: DCR (default) is version 13's order and the attribute goes at 21; CRD,
+    which version 13 cannot say, is refused with one line."""
+    attrs = {"blocksize": 2, **({"mode": mode} if mode else {})}
+    m = _model([helper.make_node("SpaceToDepth", ["x"], ["y"], **attrs)], (1, 2, 4, 4), ["y"], opset=opsets.MAX_OPSET)
+    m.ir_version = 10
+    if mode == "CRD":
+        with pytest.raises(GenError, match="SpaceToDepth mode CRD .* not supported"):
+            opsets.convert(m)
+        return
+    assert opsets.convert(m) == opsets.READS[1]
+    assert all(a.name != "mode" for a in m.graph.node[0].attribute)

@@ -91,7 +91,9 @@ def test_pipeline_stages_in_order_each_once():
                     "layout_pass": "layout_pass.py"}
             calls = [c for f in ast.walk(ast.parse(path.read_text())) if isinstance(f, ast.FunctionDef)
                      for c in _stage_calls(f)]
-            assert not [c for c in calls if mods[c.split(".")[0]] != path.name], (path.name, calls)
+            # a stage (PIPELINE) is run only by driver.compile_graph; helpers of those modules (such as
+            # legalize.refuse_graph_input_params, the frontend's check of graph inputs) may be called
+            assert not [c for c in calls if c in PIPELINE and mods[c.split(".")[0]] != path.name], (path.name, calls)
 
 
 def test_pipeline_order_on_a_graph(monkeypatch):

@@ -72,6 +72,14 @@ class OpFamily:
     # time: "input k ('name') of <op> must be a constant: make it an initializer". An input a kernel
     # takes at run time (Add/Mul operands, Gemm's B) is not listed.
     const_inputs: dict[str, tuple[int, ...]] = {}
+    # inputs of const_inputs that the static shapes determine when they arrive as graph inputs: compiled
+    # with the value determined_input derives, checked at run time (gen/rtparams.py)
+    shape_determined_inputs: dict[str, tuple[int, ...]] = {}
+
+    def determined_input(self, node, k: int, shapes: dict, types: dict):
+        """The ONNX node's input k as the shapes determine it: a gen.rtparams.Determined, or None."""
+        return None
+
     # ---- what `python -m gen --list-ops` shows (gen.ops.op_info): op -> its element types (default:
     # float32, plus int8 where the op has an int8 form or moves quantized int8 bytes) and op -> one
     # line of what it does not take (default: nothing beyond what ONNX says). The opsets come from
@@ -128,6 +136,11 @@ class OpFamily:
         `shapes` being the shapes inferred so far (tensor name -> tuple or None); True if it changed (the
         frontend then infers the shapes again). Run by gen.frontend on the ONNX graph, before gen.ir."""
         return False
+
+    def onnx_attrs(self, node, types: dict) -> dict:
+        """Attributes the IR node gets from the ONNX graph beyond its own (`types`: tensor name -> ONNX
+        element type), e.g. CastLike's target type; run by gen.frontend as it builds the IR nodes."""
+        return {}
 
     def onnx_output_shape(self, node, out: str, shape, shapes: dict) -> None:
         """Refuse (GenError) output `out` of the ONNX NodeProto `node`, whose inferred shape has a size < 1,

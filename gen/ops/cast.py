@@ -20,6 +20,13 @@ class Cast(OpFamily):
     runtime = RUNTIME
     plain_integers = True
 
+    def onnx_attrs(self, node, types):
+        """CastLike casts to its second input's ONNX type: the IR node carries it as `to` (float16 is
+        float32 inside the graph)."""
+        if node.op_type == "CastLike" and len(node.input) > 1 and types.get(node.input[1]) is not None:
+            return {"to": int(types[node.input[1]])}
+        return {}
+
     def target(self, node) -> str:
         to = node.attrs.get("to")
         if to not in ONNX_TO:

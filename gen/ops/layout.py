@@ -1,4 +1,5 @@
-"""Layout ops: views (Reshape, Flatten, Squeeze, Unsqueeze), Concat, Transpose, Pad (constant), Copy.
+"""Layout ops: views (Reshape, Flatten, Squeeze, Unsqueeze), Concat, Transpose, Pad (constant, reflect,
+edge, wrap), Copy.
 
 Views cost nothing: passes.make_views marks their output as a view of the input, so it shares the
 input's arena bytes and no code is emitted. Concat, Transpose and Pad move bytes, so one kernel
@@ -13,6 +14,7 @@ from ..errors import GenError
 from . import OpFamily, contiguous_strides, dims6, register
 
 VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")
+PAD_MODES = ("constant", "reflect", "edge", "wrap")     # gen_pad_mode's numbering
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,6 +96,22 @@ def _inputs_of(node, g, acts, layout):
 class View(OpFamily):
     ops = VIEW_OPS
     const_inputs = {"Reshape": (1,), "Squeeze": (1,), "Unsqueeze": (1,)}
+    shape_determined_inputs = const_inputs      # the output shape fixes the shape/axes (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        from . import onnx_attrs
+        ins, out = rtparams.shape(shapes, node.input[0]), rtparams.shape(shapes, node.output[0])
+        n = rtparams.length(shapes, node.input[k])
+        if node.op_type == "Reshape":
+            allowzero = bool(onnx_attrs(node).get("allowzero", 0))
+            return rtparams.Determined(np.asarray(out, np.int64), "reshape", ins, out, allowzero) \
+                if n == len(out) else None
+        axes = (rtparams.squeeze_axes if node.op_type == "Squeeze" else rtparams.unsqueeze_axes)(ins, out)
+        if axes is None or len(axes) != n:
+            return None
+        return rtparams.Determined(np.asarray(axes, np.int64), node.op_type.lower(), ins, out)
+
     int8_kernels = {op: op for op in VIEW_OPS}
     keeps_quant = True
     plain_integers = True
@@ -250,9 +268,7 @@ class Pad(OpFamily):
     def pads(self, node, g):
         x = g.t(node.inputs[0])
         nd = len(x.shape)
-        mode = node.attrs.get("mode", "constant")
-        if mode != "constant":
-            raise GenError(f"Pad mode '{mode}' is not supported (only 'constant')", node.name, node.op)
+        mode = self.mode(node)
         if len(node.inputs) > 1 and node.inputs[1]:
             p = g.const(node.inputs[1])
             if p is None:
@@ -272,10 +288,28 @@ class Pad(OpFamily):
             if a is None:
                 raise GenError("Pad axes must be a constant", node.name, node.op)
             axes = [int(v) % nd for v in a.reshape(-1)]
+        if len(pads) != 2 * len(axes):
+            raise GenError(f"{len(pads)} pads for {len(axes)} axes", node.name, node.op)
         before, after = [0] * nd, [0] * nd
         for k, ax in enumerate(axes):
             before[ax], after[ax] = pads[k], pads[k + len(axes)]
+        if mode != "constant":
+            for ax in range(nd):
+                d = int(x.shape[ax])
+                if min(before[ax], after[ax]) < 0:
+                    raise GenError(f"Pad mode '{mode}' with a negative pad (a crop) is not supported", node.name,
+                                   node.op)
+                if mode == "reflect" and max(before[ax], after[ax]) > d - 1 and max(before[ax], after[ax]) > 0:
+                    raise GenError(f"Pad mode 'reflect' needs pads below the axis length ({d}) on axis {ax}",
+                                   node.name, node.op)
         return before, after, value
+
+    def mode(self, node) -> str:
+        mode = node.attrs.get("mode", "constant")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        if mode not in PAD_MODES:
+            raise GenError(f"Pad mode '{mode}' is not supported ({', '.join(PAD_MODES)} are)", node.name, node.op)
+        return mode
 
     def check(self, node, g):
         self.pads(node, g)
@@ -283,7 +317,7 @@ class Pad(OpFamily):
             raise GenError("Pad of more than 6 dims is not supported", node.name, node.op)
 
     def kernel(self, node, g):
-        return "gen_pad"
+        return "gen_pad" if self.mode(node) == "constant" else "gen_pad_mode"
 
     def value(self, node, g):
         """The pad constant in the input's dtype: for a quantized tensor the real constant's quantized form
@@ -300,14 +334,20 @@ class Pad(OpFamily):
         value = self.value(node, g)[0]
         perm = memory_perm(t)
         before, after = [before[k] for k in perm], [after[k] for k in perm]
+        if self.mode(node) != "constant":
+            return np.pad(x, list(zip(before, after)), mode=self.mode(node))
         return np.pad(x, list(zip(before, after)), mode="constant", constant_values=value)
 
     def emit(self, node, g, ctx):
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
         before, _, _ = self.pads(node, g)
-        val = ctx.array(self.value(node, g), "pad_value")
+        mode = self.mode(node)
         ys, xs = list(y.shape), list(x.shape)
         perm = memory_perm(x)          # shapes and pads in memory order (the output has x's layout)
         ys, xs, before = ([v[k] for k in perm] for v in (ys, xs, before))
         prm = ctx.params("gen_pad_params", f"{len(x.shape)}, {dims6(ys)}, {dims6(xs)}, {dims6(before)}")
+        if mode != "constant":
+            return (f"gen_pad_mode({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, "
+                    f"{PAD_MODES.index(mode)}, {prm});")
+        val = ctx.array(self.value(node, g), "pad_value")
         return f"gen_pad({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, {val}, {prm});"

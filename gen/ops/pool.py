@@ -1,8 +1,10 @@
-"""MaxPool, AveragePool (count_include_pad, ceil_mode), GlobalAveragePool, GlobalMaxPool; 1-D and 2-D."""
+"""MaxPool, AveragePool (count_include_pad, ceil_mode), GlobalAveragePool, GlobalMaxPool; 1-D and 2-D
+(gen_f32_pool), 3-D and LpPool/GlobalLpPool at 1-D to 3-D (gen_f32_pool3, runtime_c/gen_pool.c)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..c_literals import c_float
 from ..errors import GenError
 from . import (OpFamily, as_2d, attr_ints, c_params, check_window, onnx_attrs, refuse_empty_window, register,
                spatial)
@@ -11,7 +13,7 @@ from . import (OpFamily, as_2d, attr_ints, c_params, check_window, onnx_attrs, r
 def pool_geometry(node, g) -> dict:
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
     if len(x.shape) not in (3, 4):
-        raise GenError(f"{len(x.shape) - 2}-D pooling is not supported (1-D and 2-D are)", node.name, node.op)
+        raise GenError(f"{len(x.shape) - 2}-D pooling is not supported (1-D to 3-D are)", node.name, node.op)
     if node.info.get("onnx_op", node.op).startswith("Global"):
         kernel = list(x.shape[2:])
         strides, dil, pb, pa = [1] * len(kernel), [1] * len(kernel), [0] * len(kernel), [0] * len(kernel)
@@ -103,10 +105,84 @@ def fix_ceil_mode(n, shapes) -> bool:
     return True
 
 
+POOL3_FIELDS = ("nc", "d", "h", "w", "od", "oh", "ow", "kd", "kh", "kw", "sd", "sh", "sw", "dd", "dh", "dw",
+                "pf", "pt", "pl", "pbk", "pb", "pr")
+
+
+@dataclass(frozen=True)
+class Pool3Params:
+    """A float pool on gen_f32_pool3: 3-D (1-D and 2-D get unit leading dims), NCDHW; p for Lp pools."""
+    nc: int
+    d: int
+    h: int
+    w: int
+    od: int
+    oh: int
+    ow: int
+    kd: int
+    kh: int
+    kw: int
+    sd: int
+    sh: int
+    sw: int
+    dd: int
+    dh: int
+    dw: int
+    pf: int
+    pt: int
+    pl: int
+    pbk: int
+    pb: int
+    pr: int
+    p: float
+
+
+def uses_pool3(node, g) -> bool:
+    """3-D pools and every Lp pool run on gen_f32_pool3 (1-D and 2-D max/average keep gen_f32_pool)."""
+    return node.op in ("LpPool", "GlobalLpPool") or len(g.t(node.inputs[0]).shape) == 5
+
+
+def pool3_geometry(node, g) -> Pool3Params:
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    if len(x.shape) not in (3, 4, 5):
+        raise GenError(f"{len(x.shape) - 2}-D pooling is not supported (1-D to 3-D are)", node.name, node.op)
+    nd = len(x.shape) - 2
+    if node.op.startswith("Global"):
+        kernel = list(x.shape[2:])
+        strides, dil, pb, pa = [1] * nd, [1] * nd, [0] * nd, [0] * nd
+    else:
+        kernel = attr_ints(node, "kernel_shape", None)
+        if not kernel or len(kernel) != nd:
+            raise GenError("kernel_shape is missing or does not match the input rank", node.name, node.op)
+        strides, dil, pb, pa = spatial(node, list(x.shape[2:]), kernel)
+        if str(node.attrs.get("auto_pad", "NOTSET")).startswith("SAME") and any(d > 1 for d in dil):
+            raise GenError("auto_pad SAME_* with dilations > 1 is not supported (onnx's shape inference and "
+                           "onnxruntime disagree on the output size)", node.name, node.op)
+        if str(node.attrs.get("auto_pad", "NOTSET")).startswith("SAME") and any(
+                (-(-i // s) - 1) * s + k < i for i, s, k in zip(x.shape[2:], strides, kernel)):
+            raise GenError("auto_pad SAME_* needs a negative padding here (a stride larger than the kernel): "
+                           "onnxruntime refuses it and the ONNX reference shifts the window", node.name, node.op)
+    if len(node.outputs) > 1 and node.outputs[1]:
+        raise GenError("MaxPool's Indices output is not supported", node.name, node.op)
+    p = float(node.attrs.get("p", 2))
+    if node.op.endswith("LpPool") and not (p >= 1 and p == int(p)):
+        raise GenError(f"p = {p} must be a positive integer", node.name, node.op)
+    pad3 = lambda v, fill: [fill] * (3 - nd) + list(v)   # noqa: E731
+    sizes, outs = pad3(x.shape[2:], 1), pad3(y.shape[2:], 1)
+    kernel, strides, dil, pb, pa = pad3(kernel, 1), pad3(strides, 1), pad3(dil, 1), pad3(pb, 0), pad3(pa, 0)
+    check_window(node, sizes, kernel, strides, dil, pb, pa, outs)
+    for i, o, k, s, d, p0 in zip(sizes, outs, kernel, strides, dil, pb):
+        if (k - 1) * d + 1 <= p0 or (o - 1) * s - p0 >= i:
+            raise GenError(f"pads {pb + pa} put a whole pooling window (kernel {kernel}) in the padding",
+                           node.name, node.op)
+    vals = dict(zip(POOL3_FIELDS, [x.shape[0] * x.shape[1]] + sizes + outs + kernel + strides + dil + pb + pa))
+    return Pool3Params(**c_params(vals, node, "pooling parameter"), p=p)
+
+
 @register
 class Pool(OpFamily):
-    ops = ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool")
-    limits = {op: "1-D and 2-D" + ("; no Indices output" if op == "MaxPool" else "") for op in ops}
+    ops = ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool", "GlobalLpPool")
+    limits = {op: "1-D to 3-D" + ("; no Indices output" if op == "MaxPool" else "") for op in ops}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"MaxPool": "MaxPoolS8", "AveragePool": "AvgPoolS8", "GlobalAveragePool": "AvgPoolS8"}
     fuses_activation = True
@@ -130,18 +206,33 @@ class Pool(OpFamily):
     def onnx_output_shape(self, node, out, shape, shapes):
         refuse_empty_window(node, out, shape, shapes.get(node.input[0]), onnx_attrs(node).get("kernel_shape"))
 
+    def runtime_files(self, node, g):
+        return ("gen_pool.h",) if uses_pool3(node, g) else self.runtime
+
     def prepare(self, node, g):
-        return PoolParams(**pool_geometry(node, g))
+        return pool3_geometry(node, g) if uses_pool3(node, g) else PoolParams(**pool_geometry(node, g))
 
     def check(self, node, g):
+        if g.t(node.inputs[0]).dtype != "float32":
+            raise GenError(f"{node.op} of {g.t(node.inputs[0]).dtype} is not supported (float32; int8 through QDQ)",
+                           node.name, node.op)
         self.params(node, g)
 
     def kernel(self, node, g):
+        if uses_pool3(node, g):
+            return "gen_f32_pool3"
         return "gen_f32_mean_inner" if node.op == "GlobalAveragePool" else "gen_f32_pool"
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
+        if isinstance(p, Pool3Params):
+            kind = "GEN_POOL_MAX" if node.op.endswith("MaxPool") else \
+                "GEN_POOL_LP" if node.op.endswith("LpPool") else "GEN_POOL_AVERAGE"
+            cip = int(bool(node.attrs.get("count_include_pad", 0)))
+            fields = ", ".join(str(getattr(p, f)) for f in POOL3_FIELDS)
+            prm = ctx.params("gen_f32_pool3_params", f"{fields}, {kind}, {cip}, {c_float(p.p)}, {ctx.act(node)}")
+            return f"gen_f32_pool3({x}, {y}, {prm});"
         if node.op == "GlobalAveragePool" and node.act is None:
             return f"gen_f32_mean_inner({x}, {y}, {p.nc}, {p.h * p.w});"
         is_max = int(node.op in ("MaxPool", "GlobalMaxPool"))

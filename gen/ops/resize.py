@@ -274,6 +274,27 @@ def _struct(ctx, p: ResizeParams, channels_last: bool) -> str:
 class Resize(OpFamily):
     ops = ("Resize",)
     const_inputs = {"Resize": (1, 2, 3)}
+    shape_determined_inputs = {"Resize": (1, 3)}    # roi unless tf_crop_and_resize; sizes (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        from . import onnx_attrs
+        a = onnx_attrs(node)
+        n = rtparams.length(shapes, node.input[k])
+        if k == 1:      # roi is read only by tf_crop_and_resize
+            if a.get("coordinate_transformation_mode", b"half_pixel") in (b"tf_crop_and_resize",
+                                                                          "tf_crop_and_resize") or n % 2:
+                return None
+            return rtparams.Determined(np.asarray([0.0] * (n // 2) + [1.0] * (n // 2), np.float32), "none")
+        policy = a.get("keep_aspect_ratio_policy", b"stretch")
+        if policy not in (b"stretch", "stretch"):
+            return None         # the sizes bound the output, they are not it
+        out = rtparams.shape(shapes, node.output[0])
+        axes = [int(x) % len(out) for x in a.get("axes", range(len(out)))]
+        if n != len(axes):
+            return None
+        return rtparams.Determined(np.asarray([out[x] for x in axes], np.int64), "equal")
+
     limits = {"Resize": "4-D NCHW, H and W only; nearest and linear (int8: nearest); constant scales or sizes"}
     runtime = RUNTIME
     int8_kernels = {"Resize": "ResizeS8"}

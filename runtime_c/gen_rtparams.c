@@ -1,0 +1,111 @@
+/* gen_rtparams.c: run-time checks of parameters that arrive as graph inputs (see gen_rtparams.h). */
+#include "gen_rtparams.h"
+
+int gen_rt_equal_i64(const int64_t *x, const int64_t *want, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        if (x[i] != want[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int gen_rt_all_zero_u8(const uint8_t *x, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        if (x[i] != 0u) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int gen_rt_reshape_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t in_rank, const int32_t *out,
+                      int32_t allowzero)
+{
+    int32_t i;
+    int32_t inferred = 0;
+    for (i = 0; i < n; ++i) {
+        int64_t d = x[i];
+        if (d == 0 && !allowzero) {
+            if (i >= in_rank) {
+                return 0;
+            }
+            d = in[i];
+        }
+        if (d == -1) {
+            /* the other dims equal out's and the element count is fixed: -1 gives out[i] */
+            inferred += 1;
+            continue;
+        }
+        if (d != (int64_t)out[i]) {
+            return 0;
+        }
+    }
+    return inferred <= 1;
+}
+
+/* axis a of a rank-r shape, negative from the end; -1 when out of range */
+static int32_t gen_rt_axis(int64_t a, int32_t r)
+{
+    if (a < 0) {
+        a += r;
+    }
+    return (a >= 0 && a < r) ? (int32_t)a : -1;
+}
+
+int gen_rt_squeeze_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t in_rank, const int32_t *out,
+                      int32_t out_rank)
+{
+    uint8_t drop[GEN_RT_MAX_RANK] = {0};
+    int32_t i;
+    int32_t k = 0;
+    if (in_rank > GEN_RT_MAX_RANK) {
+        return 0;
+    }
+    for (i = 0; i < n; ++i) {
+        int32_t a = gen_rt_axis(x[i], in_rank);
+        if (a < 0 || drop[a] || in[a] != 1) {
+            return 0;
+        }
+        drop[a] = 1u;
+    }
+    for (i = 0; i < in_rank; ++i) {
+        if (drop[i]) {
+            continue;
+        }
+        if (k >= out_rank || in[i] != out[k]) {
+            return 0;
+        }
+        k += 1;
+    }
+    return k == out_rank;
+}
+
+int gen_rt_unsqueeze_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t in_rank, const int32_t *out)
+{
+    uint8_t unit[GEN_RT_MAX_RANK] = {0};
+    int32_t out_rank = in_rank + n;
+    int32_t i;
+    int32_t k = 0;
+    if (out_rank > GEN_RT_MAX_RANK) {
+        return 0;
+    }
+    for (i = 0; i < n; ++i) {
+        int32_t a = gen_rt_axis(x[i], out_rank);
+        if (a < 0 || unit[a]) {
+            return 0;
+        }
+        unit[a] = 1u;
+    }
+    for (i = 0; i < out_rank; ++i) {
+        int32_t d = unit[i] ? 1 : in[k++];
+        if (d != out[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}

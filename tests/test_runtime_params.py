@@ -1,0 +1,180 @@
+"""Parameters that arrive as graph inputs and that the static shapes determine (gen/rtparams.py):
+Reshape's shape, Squeeze/Unsqueeze axes, Resize's sizes. Each is compiled with the value the shapes
+determine; the C checks at run time that the input gives the same result. Against onnxruntime with
+values the compiled model computes (every form that gives the output shape: 0, -1, negative axes), and
+with values it cannot (the run returns -1 and leaves the outputs untouched)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import onnx
+import pytest
+from hypothesis import given, settings, strategies as st
+from onnx import TensorProto, helper
+
+from graphs import assert_close, gen_compile, ort_run
+
+SENTINEL = np.float32(-12345.0)
+
+
+def _model(op, x_shape, p_name, p_len, y_shape, opset=13, inputs=None, **attrs):
+    ins = inputs or ["x", p_name]
+    node = helper.make_node(op, ins, ["y"], **attrs)
+    vis = [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape)),
+           helper.make_tensor_value_info(p_name, TensorProto.INT64, [p_len])]
+    g = helper.make_graph([node], "g", vis, [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(y_shape))])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+class Compiled:
+    """A model compiled once with gen, run through its C entry point directly (status and untouched
+    outputs visible)."""
+
+    def __init__(self, model):
+        from gen.host import HostModel
+        self.res = gen_compile(model)
+        self.host = HostModel(self.res.files)
+
+    def run(self, feeds):
+        h = self.host
+        ins = [np.ascontiguousarray(np.asarray(feeds[t["name"]]).reshape(-1)) for t in h.inputs]
+        outs = [np.full(t["size"], SENTINEL, np.float32) for t in h.outputs]
+        from gen.host import CT
+        ptrs = [h.ffi.from_buffer(CT[a.dtype.name] + "[]", a) for a in ins + outs]
+        rc = getattr(h.lib, "m_run")(*ptrs)
+        return rc, [o.reshape(t["shape"]) for o, t in zip(outs, h.outputs)]
+
+
+def _accepts(c: Compiled, model, feeds):
+    rc, got = c.run(feeds)
+    assert rc == 0, feeds
+    assert_close(got[0], ort_run(model, feeds)[0])
+
+
+def _refuses(c: Compiled, feeds):
+    rc, got = c.run(feeds)
+    assert rc == -1, feeds
+    assert np.all(got[0] == SENTINEL), "the outputs must be untouched when a parameter check fails"
+
+
+@st.composite
+def _reshapes(draw):
+    dims = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+    n = math.prod(dims)
+    out = list(dims)
+    draw(st.randoms()).shuffle(out)
+    if draw(st.booleans()):
+        out = [n // out[-1], out[-1]] if len(out) > 1 else [n]
+    return dims, out
+
+
+@settings(max_examples=12)
+@given(_reshapes(), st.data())
+def test_reshape_shape_as_graph_input(shapes, data):
+    x_shape, y_shape = shapes
+    m = _model("Reshape", x_shape, "shape", len(y_shape), y_shape, opset=14)
+    c = Compiled(m)
+    x = np.random.default_rng(0).standard_normal(x_shape).astype(np.float32)
+    exact = np.asarray(y_shape, np.int64)
+    _accepts(c, m, {"x": x, "shape": exact})
+    # the other forms of the same shape: -1 for one dim, 0 where the input's dim is the same
+    k = data.draw(st.integers(0, len(y_shape) - 1))
+    minus = exact.copy()
+    minus[k] = -1
+    _accepts(c, m, {"x": x, "shape": minus})
+    zero = np.asarray([0 if i < len(x_shape) and x_shape[i] == d else d for i, d in enumerate(y_shape)], np.int64)
+    _accepts(c, m, {"x": x, "shape": zero})
+    # values the compiled model cannot compute: two -1, another dim, a negative dim
+    if len(y_shape) > 1:
+        two = exact.copy()
+        two[:2] = -1
+        _refuses(c, {"x": x, "shape": two})
+        if y_shape[0] != y_shape[1]:
+            _refuses(c, {"x": x, "shape": np.concatenate([exact[1::-1], exact[2:]])})
+    bad = exact.copy()
+    bad[k] = exact[k] + 1
+    _refuses(c, {"x": x, "shape": bad})
+    bad[k] = -2
+    _refuses(c, {"x": x, "shape": bad})
+
+
+def test_reshape_allowzero_checks_zero_as_a_dim():
+    """allowzero=1: a 0 in the shape is a zero dim, not a copy: refused at run time."""
+    m = _model("Reshape", [2, 3], "shape", 2, [2, 3], opset=14, allowzero=1)
+    c = Compiled(m)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    _accepts(c, m, {"x": x, "shape": np.asarray([2, -1], np.int64)})
+    _refuses(c, {"x": x, "shape": np.asarray([0, 3], np.int64)})
+
+
+@pytest.mark.parametrize("x_shape, axes", [([1, 3, 1, 2], [0, 2]), ([3, 1, 1], [-1]), ([1, 1, 4], [1])])
+def test_squeeze_axes_as_graph_input(x_shape, axes):
+    y_shape = [d for i, d in enumerate(x_shape) if i not in [a % len(x_shape) for a in axes]]
+    m = _model("Squeeze", x_shape, "axes", len(axes), y_shape)
+    c = Compiled(m)
+    x = np.random.default_rng(1).standard_normal(x_shape).astype(np.float32)
+    _accepts(c, m, {"x": x, "axes": np.asarray(axes, np.int64)})
+    neg = [a - len(x_shape) if a >= 0 else a + len(x_shape) for a in axes]     # the same axes counted the other way
+    _accepts(c, m, {"x": x, "axes": np.asarray(neg, np.int64)})
+    non_unit = [i for i, d in enumerate(x_shape) if d != 1][0]
+    _refuses(c, {"x": x, "axes": np.asarray([non_unit] + axes[1:], np.int64)})
+    _refuses(c, {"x": x, "axes": np.asarray([len(x_shape)] + axes[1:], np.int64)})
+    if len(axes) > 1:
+        _refuses(c, {"x": x, "axes": np.asarray([axes[0]] * len(axes), np.int64)})
+
+
+@pytest.mark.parametrize("x_shape, axes", [([3, 2], [0, 3]), ([4], [-1]), ([2, 3], [1])])
+def test_unsqueeze_axes_as_graph_input(x_shape, axes):
+    r = len(x_shape) + len(axes)
+    y_shape = list(x_shape)
+    for a in sorted(a % r for a in axes):
+        y_shape.insert(a, 1)
+    m = _model("Unsqueeze", x_shape, "axes", len(axes), y_shape)
+    c = Compiled(m)
+    x = np.random.default_rng(2).standard_normal(x_shape).astype(np.float32)
+    _accepts(c, m, {"x": x, "axes": np.asarray(axes, np.int64)})
+    _accepts(c, m, {"x": x, "axes": np.asarray([a - r if a >= 0 else a + r for a in axes], np.int64)})
+    other = [i for i in range(r) if y_shape[i] != 1][0]
+    _refuses(c, {"x": x, "axes": np.asarray([other] + axes[1:], np.int64)})
+    _refuses(c, {"x": x, "axes": np.asarray([r] + axes[1:], np.int64)})
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_resize_sizes_as_graph_input(mode):
+    x_shape, sizes = [1, 2, 3, 4], [1, 2, 5, 7]
+    m = _model("Resize", x_shape, "sizes", 4, sizes, inputs=["x", "", "", "sizes"], mode=mode)
+    c = Compiled(m)
+    x = np.random.default_rng(3).standard_normal(x_shape).astype(np.float32)
+    _accepts(c, m, {"x": x, "sizes": np.asarray(sizes, np.int64)})
+    _refuses(c, {"x": x, "sizes": np.asarray([1, 2, 7, 5], np.int64)})
+
+
+def test_resize_roi_unchecked_by_nearest():
+    """roi is read only by tf_crop_and_resize: any value is the same result, no check."""
+    x_shape, sizes = [1, 1, 2, 2], [1, 1, 4, 4]
+    node = helper.make_node("Resize", ["x", "roi", "", "sizes"], ["y"], mode="nearest")
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape),
+                                        helper.make_tensor_value_info("roi", TensorProto.FLOAT, [8]),
+                                        helper.make_tensor_value_info("sizes", TensorProto.INT64, [4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, sizes)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    c = Compiled(m)
+    x = np.arange(4, dtype=np.float32).reshape(x_shape)
+    for roi in (np.zeros(8, np.float32), np.linspace(-1, 3, 8).astype(np.float32)):
+        _accepts(c, m, {"x": x, "roi": roi, "sizes": np.asarray(sizes, np.int64)})
+
+
+def test_reshape_runtime_shape_header_says_so():
+    m = _model("Reshape", [2, 3], "shape", 2, [3, 2])
+    h = Compiled(m).res.files["m.h"].decode()
+    assert "'shape'" in h and "returns -1" in h
+
+
+def test_reshape_shape_length_mismatch_refused():
+    """A shape input whose length does not match the output's rank cannot be the output shape: the
+    one-line refusal stays."""
+    from gen.errors import GenError
+    m = _model("Reshape", [2, 3], "shape", 3, [3, 2])
+    with pytest.raises(GenError, match="make it an initializer"):
+        gen_compile(m)
