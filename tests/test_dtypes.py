@@ -151,3 +151,24 @@ def test_dtypes_testvec_firmware_check(tmp_path):
     assert r.returncode == 0, r.stderr
     assert subprocess.run([exe]).returncode == 0
     assert os.path.getsize(exe) > 0
+
+
+@pytest.mark.parametrize("op", ["Concat", "Pad", "Trilu"])
+def test_int64_constants_in_byte_moves(op):
+    """Byte-moving ops that write a constant of the tensor's own dtype (Concat's constant part, Pad's
+    value, Trilu's zero fill) keep int64 constants 64-bit: stored as int32 they were 4 of the element's
+    8 bytes (Trilu on int64 gave garbage in the masked half). Values beyond int32 make it visible."""
+    big = np.int64(2**40 + 3)
+    x = (np.arange(12, dtype=np.int64).reshape(3, 4) - 5) * big
+    if op == "Concat":
+        nodes = [helper.make_node("Concat", ["x", "c"], ["y"], axis=0)]
+        inits = {"c": np.full((2, 4), -big, np.int64)}
+    elif op == "Pad":
+        nodes = [helper.make_node("Pad", ["x", "pads", "v"], ["y"])]
+        inits = {"pads": np.array([1, 0, 0, 2], np.int64), "v": np.array(big, np.int64)}
+    else:
+        nodes = [helper.make_node("Trilu", ["x"], ["y"], upper=0)]
+        inits = {}
+    m = typed_model(nodes, {"x": x}, ["y"], inits)
+    got, _ = gen_run_native(m, {"x": x})
+    compare_exact(got[0], ort_run(m, {"x": x})[0], f"{op} int64")

@@ -166,7 +166,7 @@ class Take(Mover):
     def emit(self, node, g, ctx):
         x = g.t(node.inputs[0])
         src = self.table(node, g)
-        fill = ctx.array(np.array([self.fill(node, g)], dtype=x.dtype), "fill")
+        fill = ctx.array(np.array([self.fill(node, g)], dtype=x.dtype), "fill", wide=True)   # elem bytes, int64 too
         return (f"gen_take({ctx.ptr(x.name)}, {ctx.ptr(node.outputs[0])}, {elem_size(x)}, {ctx.array(src, 'src')}, "
                 f"{src.size}, {fill});")
 

@@ -201,8 +201,8 @@ class Concat(OpFamily):
             t = g.t(name)
             inner = mem(t.shape)[axis] * inner_unit
             # a constant part is stored in the output's memory order
-            src = ctx.array(to_memory(t, t.data.astype(t.dtype), y.layout), f"input{node.inputs.index(name)}") \
-                if t.is_const else ctx.ptr(name)
+            src = ctx.array(to_memory(t, t.data.astype(t.dtype), y.layout), f"input{node.inputs.index(name)}",
+                            wide=True) if t.is_const else ctx.ptr(name)
             if inner:
                 lines.append(f"gen_concat_part({src}, {ctx.ptr(y.name)}, {t.nbytes // t.size}, {outer}, "
                               f"{inner}, {y_inner}, {off});")
@@ -349,5 +349,5 @@ class Pad(OpFamily):
         if mode != "constant":
             return (f"gen_pad_mode({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, "
                     f"{PAD_MODES.index(mode)}, {prm});")
-        val = ctx.array(self.value(node, g), "pad_value")
+        val = ctx.array(self.value(node, g), "pad_value", wide=True)   # bytes of the element: int64 stays int64
         return f"gen_pad({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, {val}, {prm});"
