@@ -227,3 +227,17 @@ def firmware_breakdown(elf: str, name: str) -> dict:
     return {"flash": size["flash"], "ram": size["ram"], "weights": weights, "test_vectors": vectors,
             "model_code": model_code, "code": size["flash"] - weights - vectors - model_code, "arena": arena,
             "other_ram": size["ram"] - arena}
+
+
+def write_stream_dir(model_path: str, out_dir: str, frames: int, state, name: str | None = None,
+                     inputs: list | None = None) -> dict:
+    """Compiles a streaming model into ``out_dir`` with ``frames`` test vectors that are consecutive frames
+    of one stream: ``state`` pairs (input name, output name) carry each frame's state output into the next
+    frame's state input, on the host and on the board (gen/testvec.py). Returns the compile summary.
+    ``inputs``: frame 0's inputs (default: random, the state included)."""
+    from . import driver, outdir, testvec  # pylint: disable=import-outside-toplevel
+    target = outdir.check(out_dir, protect=[model_path])
+    res = driver.generate(model_path, None, name, test_vectors=0)
+    res.files.update(testvec.render(res.files, res.summary, frames, inputs, state=state))
+    outdir.write(target, res.files)
+    return res.summary

@@ -3,6 +3,12 @@
 gen_testvec.c runs the model on each vector and compares: bit-exact for int8 outputs, within a
 tolerance relative to the largest expected magnitude for float outputs (the board's libm and FMA
 contraction differ from the host's in the last bits).
+
+Streaming (``state``: pairs of a state input and the output that is its next value): the vectors are
+consecutive frames of one stream. Only frame 0's state comes from the vector; for frame i > 0 the
+firmware feeds the state the board itself computed for frame i - 1 (gen_tv_run copies it), so the
+state is carried across calls on the board as an application carries it, and each frame's outputs
+are compared with the host's run of the same frames carried the same way.
 """
 from __future__ import annotations
 
@@ -50,15 +56,43 @@ def check_inputs(summary: dict, inputs: list[np.ndarray]) -> None:
                            f"{t['shape']} ({t['size']} values)")
 
 
-def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.ndarray] | None = None
-           ) -> dict[str, bytes]:
+def state_pairs(summary: dict, state) -> list[tuple[int, int]]:
+    """[(input index, output index)] of the (input name, output name) pairs of a streaming model: each pair
+    must name an input and an output of the same dtype, size and (int8) quantization."""
+    ins = {t["name"]: k for k, t in enumerate(summary["inputs"])}
+    outs = {t["name"]: k for k, t in enumerate(summary["outputs"])}
+    pairs = []
+    for i_name, o_name in state or ():
+        if i_name not in ins or o_name not in outs:
+            raise GenError(f"streaming state '{i_name}' -> '{o_name}': the model has no such "
+                           f"{'input' if i_name not in ins else 'output'}")
+        ti, to = summary["inputs"][ins[i_name]], summary["outputs"][outs[o_name]]
+        if (ti["dtype"], ti["size"]) != (to["dtype"], to["size"]):
+            raise GenError(f"streaming state '{i_name}' ({ti['dtype']}, {ti['size']} values) and '{o_name}' "
+                           f"({to['dtype']}, {to['size']} values) differ")
+        if (ti.get("scale"), ti.get("zero_point")) != (to.get("scale"), to.get("zero_point")):
+            raise GenError(f"streaming state '{i_name}' and '{o_name}' have different int8 quantization")
+        if ins[i_name] in [p[0] for p in pairs]:
+            raise GenError(f"streaming state '{i_name}' is paired twice")
+        pairs.append((ins[i_name], outs[o_name]))
+    return pairs
+
+
+def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.ndarray] | None = None,
+           state=None) -> dict[str, bytes]:
+    """gen_testvec.c/.h with `count` vectors; `state`: (input name, output name) pairs of a streaming
+    model (the vectors are then consecutive frames, see the module's docstring)."""
     model = HostModel(files)
     int8 = model.int8
     vecs = []
     if inputs is not None:
         check_inputs(summary, inputs)
+    pairs = state_pairs(summary, state)
+    carried = {j: o for j, o in pairs}
     for k in range(count):
         ins = default_inputs(summary, k) if (inputs is None or k > 0) else inputs
+        if k > 0:
+            ins = [vecs[-1][1][carried[j]] if j in carried else x for j, x in enumerate(ins)]
         if int8:
             # float samples for int8 inputs: quantize as the boundary does
             ins = [np.asarray(i) if np.asarray(i).dtype == np.int8 else quantize(i, t)
@@ -81,16 +115,25 @@ def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.n
         for j, t in enumerate(ios):
             ct = C_TYPE[t["dtype"]]
             rows = []
-            for v in vecs:
+            for v in (vecs[:1] if kind == "in" and j in carried else vecs):
                 vals = c_values(_bits(np.asarray(v[idx][j]), t["dtype"]))
                 rows.append("{" + ", ".join(vals) + "}")
-            lines.append(f"static const {ct} gen_tv_{kind}{j}[{count}][{t['size']}] = {{\n    " +
+            n = len(rows)
+            lines.append(f"static const {ct} gen_tv_{kind}{j}[{n}][{t['size']}] = {{\n    " +
                          ",\n    ".join(rows) + "\n};")
     for j, t in enumerate(summary["outputs"]):
         lines.append(f"static {C_TYPE[t['dtype']]} gen_tv_out{j}[{t['size']}];")
-    args = [f"gen_tv_in{j}[i]" for j in range(len(summary["inputs"]))] + \
+    for j in carried:
+        lines.append(f"static {C_TYPE[summary['inputs'][j]['dtype']]} gen_tv_state{j}[{summary['inputs'][j]['size']}];")
+    args = [f"gen_tv_state{j}" if j in carried else f"gen_tv_in{j}[i]" for j in range(len(summary["inputs"]))] + \
            [f"gen_tv_out{j}" for j in range(len(summary["outputs"]))]
-    lines += ["", "void gen_tv_run(unsigned i)", "{", f"    (void){run}({', '.join(args)});", "}", "",
+    carry = []
+    for j, o in pairs:
+        # frame 0: the vector's state; frame i > 0: the state output of frame i - 1, as the board computed it
+        carry += [f"    for (k = 0; k < {summary['inputs'][j]['size']}; k++) {{",
+                  f"        gen_tv_state{j}[k] = i == 0u ? gen_tv_in{j}[0][k] : gen_tv_out{o}[k];", "    }"]
+    lines += ["", "void gen_tv_run(unsigned i)", "{", *(["    unsigned long k;"] + carry if carry else []),
+              f"    (void){run}({', '.join(args)});", "}", "",
               "int gen_tv_check(unsigned i, double *max_abs_err)", "{", "    int fail = 0;", "    unsigned long k;",
               "    double worst = 0.0;"]
     for j, t in enumerate(summary["outputs"]):
@@ -118,7 +161,7 @@ def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.n
 extern const char *const gen_tv_model_name;
 extern const unsigned long gen_tv_arena_size;   /* bytes */
 extern const unsigned gen_tv_count;             /* number of test vectors */
-void gen_tv_run(unsigned i);                    /* runs the model on vector i */
+void gen_tv_run(unsigned i);                    /* runs the model on vector i (streaming: in order from 0) */
 int gen_tv_check(unsigned i, double *max_abs_err); /* 0 if the outputs match the expected ones */
 
 #endif

@@ -140,3 +140,82 @@ def test_model_on_qemu(pio_ready, tmp_path, model):
     assert res["result"] == "PASS"
     assert res["vectors"] >= 1 and all(v["pass"] for v in res["results"])
     assert res["instructions"] > 0 and res["arena"] > 0 and res["stack"] > 0
+
+
+# ----------------------------------------------------------------------------- streaming: state across calls
+
+STREAM_MAIN = """\
+#include <stdio.h>
+#include "gen_testvec.h"
+int main(void)
+{
+    unsigned i, fails = 0;
+    double err;
+    for (i = 0; i < gen_tv_count; i++) {
+        if (%(skip)d && i == 1)
+            continue; /* frame 2 then starts from frame 0's state, not frame 1's */
+        gen_tv_run(i);
+        fails += gen_tv_check(i, &err) != 0;
+    }
+    printf("fails=%%u\\n", fails);
+    return fails != 0;
+}
+"""
+
+
+def _stream_dir(tmp_path, name, frames):
+    """The zoo's streaming model `name` compiled with `frames` consecutive frames as test vectors."""
+    import onnx
+    import models_zoo
+    m = models_zoo.build(name)
+    path = tmp_path / f"{name}.onnx"
+    onnx.save(m, path)
+    feeds = models_zoo.feeds(m, 0)
+    out = tmp_path / "gen"
+    summary = board.write_stream_dir(str(path), str(out), frames, models_zoo.MODELS[name].state, name=name,
+                                     inputs=[feeds[i.name] for i in models_zoo.graph_inputs(m)])
+    return out, summary
+
+
+@pytest.mark.parametrize("name", ["vad_silero", "denoiser", "stream_cnn"])
+def test_stream_testvec_carries_state_on_host(tmp_path, name):
+    """The firmware's contract built on the host: frames run in order pass; skipping a frame (the next one
+    then gets a state the host never fed it) fails, so the vectors do check the carried state."""
+    out, summary = _stream_dir(tmp_path, name, 4)
+    src = open(out / "gen_testvec.c").read()
+    assert "gen_tv_state" in src
+    srcs = [str(p) for p in out.glob("*.c")]
+    for skip, want in ((0, 0), (1, 1)):
+        main = tmp_path / f"main{skip}.c"
+        main.write_text(STREAM_MAIN % {"skip": skip})
+        exe = tmp_path / f"a{skip}"
+        subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-I", str(out),
+                        str(main), *srcs, "-o", str(exe), "-lm"], check=True, capture_output=True, text=True)
+        r = subprocess.run([str(exe)], capture_output=True, text=True)
+        assert r.returncode == want, (skip, r.stdout)
+
+
+@needs_qemu
+def test_stream_vad_on_qemu(pio_ready, tmp_path):
+    """The LSTM voice-activity detector (tests/models_zoo.py) frame by frame on the Cortex-M4: each frame's
+    state output is the next frame's state input on the board; every frame matches the host's."""
+    frames = 6
+    out, _ = _stream_dir(tmp_path, "vad_silero", frames)
+    res = board.run_on_qemu(str(out), QEMU_ENV, build_dir=tmp_path / "pio", timeout=600)
+    assert res["returncode"] == 0 and res["status"] == 0, res["log"][-4000:]
+    assert res["result"] == "PASS" and res["vectors"] == frames
+    assert [v["pass"] for v in res["results"]] == [True] * frames
+
+
+def test_stream_testvec_refuses_bad_state(tmp_path):
+    """A state pair must name an input and an output of one dtype and size: else one clear GenError."""
+    import onnx
+    import models_zoo
+    from gen.errors import GenError
+    path = tmp_path / "d.onnx"
+    onnx.save(models_zoo.build("denoiser"), path)
+    for state, why in (([("nope", "h_out")], "no such input"), ([("h_in", "nope")], "no such output"),
+                       ([("h_in", "vad")], "differ"), ([("h_in", "h_out"), ("h_in", "h_out")], "paired twice")):
+        with pytest.raises(GenError, match=why):
+            board.write_stream_dir(str(path), str(tmp_path / "o"), 2, state)
+    assert not (tmp_path / "o").exists()
