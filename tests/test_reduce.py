@@ -7,8 +7,6 @@ layer check within 1 LSB), the others compute in float between dequantize and qu
 compute is refused with one line naming the node."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import onnx

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import onnx
 import pytest
 from hypothesis import given, settings, strategies as st
 from onnx import TensorProto, helper

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GenError
-from dataclasses import dataclass
 
 from .. import int8ref, quant
 from . import OpFamily, c_fields, c_int32, contiguous_strides, dims6, register
