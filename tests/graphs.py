@@ -21,6 +21,8 @@ onnxruntime fuses QDQ islands into its own integer kernels, and on this machine 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 import onnx
@@ -452,3 +454,18 @@ def nonzero_farray(shape, lo: float = 0.25, hi: float = 4.0):
 
 def shapes(min_dims=1, max_dims=4, min_side=1, max_side=4):
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+def assert_refused(tmp_path, model: onnx.ModelProto, *needles: str) -> str:
+    """`python -m gen` refuses `model`: exit status 2, one line on stderr holding every needle, and no
+    output directory. Returns the line."""
+    path = tmp_path / "m.onnx"
+    onnx.save(model, path)
+    r = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(tmp_path / "out"), "-q"],
+                       capture_output=True, text=True, timeout=120)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1, (r.returncode, r.stderr)
+    for n in needles:
+        assert n in lines[0], lines[0]
+    assert not (tmp_path / "out").exists()
+    return lines[0]
