@@ -191,6 +191,7 @@ def check_constants(c: str, name: str) -> None:
 
 
 @pytest.mark.models
+@pytest.mark.skipif("kws_dscnn_int8_qdq_tflite" not in MLPERF, reason="needs ../shared/models (MANIFEST.md)")
 def test_mlperf_kws_int8_constants_named_by_node(tmp_path):
     """The MLPerf KWS int8 C (TFLite's QDQ export: nodes Conv__5, Conv__11, ...): each convolution's and
     the fully connected layer's weights, bias, multipliers, shifts, quantization and kernel parameters
