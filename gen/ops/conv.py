@@ -46,8 +46,9 @@ def conv_geometry(node, g) -> dict:
 
 
 @dataclass(frozen=True)
-class ConvParams:
-    """A float Conv's geometry (conv_geometry's fields): 2-D (a 1-D conv has a unit height), NCHW."""
+class ConvGeometry:
+    """A convolution's geometry (conv_geometry's fields): 2-D (a 1-D conv has a unit height), NCHW; the
+    float and the int8 convolutions' parameters extend it."""
     n: int
     c: int
     h: int
@@ -66,6 +67,11 @@ class ConvParams:
     pb: int
     pr: int
     group: int
+
+
+@dataclass(frozen=True)
+class ConvParams(ConvGeometry):
+    """A float Conv's parameters: its geometry."""
 
 
 @register

@@ -12,33 +12,15 @@ import numpy as np
 from .. import int8ref, quant
 from ..errors import GenError
 from . import OpFamily, c_fields, cmsis_scratch, register
-from .conv import conv_geometry
+from .conv import ConvGeometry, conv_geometry
 from .s8common import act_range, bias_int32, check_accumulator, cmsis_ctx, dims, per_channel_quant, requant
 
 RUNTIME = ("gen_nn.h", "gen_s8.c", "arm_convolve_s8.c", "arm_depthwise_conv_s8.c")
 
 
 @dataclass(frozen=True)
-class ConvS8Params:
-    """A ConvS8 node's parameters; the geometry (conv_geometry's fields) is 2-D and NCHW."""
-    n: int
-    c: int
-    h: int
-    w: int
-    m: int
-    oh: int
-    ow: int
-    kh: int
-    kw: int
-    sh: int
-    sw: int
-    dh: int
-    dw: int
-    pt: int
-    pl: int
-    pb: int
-    pr: int
-    group: int
+class ConvS8Params(ConvGeometry):
+    """A ConvS8 node's parameters: the geometry (2-D, NCHW), then the quantization and the weights."""
     in_offset: int                  # minus the input zero point
     out_offset: int                 # the output zero point
     mult: np.ndarray                # int32 [m], per output channel

@@ -42,8 +42,9 @@ def pool_geometry(node, g) -> dict:
 
 
 @dataclass(frozen=True)
-class PoolParams:
-    """A float pooling node's geometry (pool_geometry's fields): 2-D (1-D pools have a unit height)."""
+class PoolGeometry:
+    """A pooling node's geometry (pool_geometry's fields): 2-D (1-D pools have a unit height); the float
+    and the int8 pools' parameters extend it."""
     nc: int
     h: int
     w: int
@@ -61,6 +62,11 @@ class PoolParams:
     pr: int
     n: int
     c: int
+
+
+@dataclass(frozen=True)
+class PoolParams(PoolGeometry):
+    """A float 1-D/2-D pooling node's parameters: its geometry."""
 
 
 def fix_ceil_mode(n, shapes) -> bool:

@@ -13,32 +13,15 @@ from .. import int8ref
 from ..errors import GenError
 from . import OpFamily, cmsis_scratch, register
 from .layout import require_channels_last
-from .pool import pool_geometry
+from .pool import PoolGeometry, pool_geometry
 from .s8common import act_range, check_accumulator, cmsis_ctx, dims
 
 RUNTIME = ("gen_nn.h", "gen_s8.c", "arm_pool_s8.c")
 
 
 @dataclass(frozen=True)
-class PoolS8Params:
-    """A pooling node's geometry (pool_geometry's fields, 2-D) and fused activation range."""
-    nc: int
-    h: int
-    w: int
-    oh: int
-    ow: int
-    kh: int
-    kw: int
-    sh: int
-    sw: int
-    dh: int
-    dw: int
-    pt: int
-    pl: int
-    pb: int
-    pr: int
-    n: int
-    c: int
+class PoolS8Params(PoolGeometry):
+    """A pooling node's geometry (2-D) and fused activation range."""
     act: tuple[int, int]            # (act_min, act_max)
 
 
