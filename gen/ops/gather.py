@@ -23,7 +23,7 @@ from .. import int8ref
 from ..errors import GenError
 from . import OpFamily, c_int32, c_int32s, register
 from .layout import to_memory, to_model
-from .strided import elem_size
+from .strided import ByteMover, check_shape, elem_size
 
 RUNTIME = ("gen_layout.h", "gen_layout.c")
 REDUCTIONS = ("none", "add", "mul", "max", "min")
@@ -59,29 +59,8 @@ def _indices(node, idx, dim, what="index"):
     return np.where(idx < 0, idx + dim, idx)
 
 
-def _check_shape(node, g, name, got_shape):
-    want = tuple(g.t(name).shape)
-    if tuple(got_shape) != want:
-        raise GenError(f"output '{name}' has shape {list(want)}, but the op computes {list(got_shape)}",
-                       node.name, node.op)
-
-
-class Mover(OpFamily):
-    runtime = RUNTIME
-    keeps_quant = True
-    plain_integers = True
-    rearranges = True
-
-    def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw)
-        cls.int8_kernels = {op: op for op in cls.ops}
-
-    def moved_axis(self, node, src, out_shape):
-        return None
-
-
 @register
-class Gather(Mover):
+class Gather(ByteMover):
     ops = ("Gather",)
 
     def geometry(self, node, g):
@@ -90,7 +69,7 @@ class Gather(Mover):
         axis = _axis(node, len(x.shape))
         outer = int(np.prod(x.shape[:axis], dtype=np.int64))
         inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
-        _check_shape(node, g, node.outputs[0], tuple(x.shape[:axis]) + tuple(i.shape) + tuple(x.shape[axis + 1:]))
+        check_shape(node, g, node.outputs[0], tuple(x.shape[:axis]) + tuple(i.shape) + tuple(x.shape[axis + 1:]))
         if not i.is_const and i.dtype not in ("int32", "int64"):
             raise GenError(f"indices of dtype {i.dtype} (int32 or int64 are)", node.name, node.op)
         return axis, outer, int(x.shape[axis]), inner
@@ -134,7 +113,7 @@ class Gather(Mover):
                 f"{c_int32(i.size, 'indices', node)}) != 0) {{\n    return -1; /* an index out of range */\n}}")
 
 
-class Take(Mover):
+class Take(ByteMover):
     """Ops whose output element k is input element src[k] (or the fill where src[k] < 0), src computed
     from constant parameters by `select` applied to the input's element numbers."""
 
@@ -144,7 +123,7 @@ class Take(Mover):
     def table(self, node, g) -> np.ndarray:
         x = g.t(node.inputs[0])
         src = self.select(node, g, np.arange(x.size, dtype=np.int64).reshape(x.shape), -1)
-        _check_shape(node, g, node.outputs[0], src.shape)
+        check_shape(node, g, node.outputs[0], src.shape)
         return c_int32s(src.reshape(-1), f"{node.op} source index", node)
 
     def fill(self, node, g):
