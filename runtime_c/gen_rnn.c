@@ -217,14 +217,15 @@ static void run(const job *jb)
     }
 }
 
-void gen_rnn_lstm_f32(const float *x, const float *w, const float *r, const float *b, const int32_t *seq_lens,
-                      const float *h0, const float *c0, const float *p, float *y, float *y_h, float *y_c,
-                      float *scratch, const gen_rnn_params *prm)
+/* one cell kind over the whole sequence: the job the three entry points describe (absent inputs NULL) */
+static void run_cell(int32_t cell, int32_t gates, int32_t acts, const float *x, const float *w, const float *r,
+                     const float *b, const int32_t *seq_lens, const float *h0, const float *c0, const float *p,
+                     float *y, float *y_h, float *y_c, float *scratch, const gen_rnn_params *prm)
 {
     job jb;
-    jb.cell = CELL_LSTM;
-    jb.gates = 4;
-    jb.acts = 3;
+    jb.cell = cell;
+    jb.gates = gates;
+    jb.acts = acts;
     jb.x = x;
     jb.w = w;
     jb.r = r;
@@ -241,48 +242,21 @@ void gen_rnn_lstm_f32(const float *x, const float *w, const float *r, const floa
     run(&jb);
 }
 
+void gen_rnn_lstm_f32(const float *x, const float *w, const float *r, const float *b, const int32_t *seq_lens,
+                      const float *h0, const float *c0, const float *p, float *y, float *y_h, float *y_c,
+                      float *scratch, const gen_rnn_params *prm)
+{
+    run_cell(CELL_LSTM, 4, 3, x, w, r, b, seq_lens, h0, c0, p, y, y_h, y_c, scratch, prm);
+}
+
 void gen_rnn_gru_f32(const float *x, const float *w, const float *r, const float *b, const int32_t *seq_lens,
                      const float *h0, float *y, float *y_h, float *scratch, const gen_rnn_params *prm)
 {
-    job jb;
-    jb.cell = CELL_GRU;
-    jb.gates = 3;
-    jb.acts = 2;
-    jb.x = x;
-    jb.w = w;
-    jb.r = r;
-    jb.b = b;
-    jb.seq_lens = seq_lens;
-    jb.h0 = h0;
-    jb.c0 = NULL;
-    jb.p = NULL;
-    jb.y = y;
-    jb.y_h = y_h;
-    jb.y_c = NULL;
-    jb.scratch = scratch;
-    jb.prm = prm;
-    run(&jb);
+    run_cell(CELL_GRU, 3, 2, x, w, r, b, seq_lens, h0, NULL, NULL, y, y_h, NULL, scratch, prm);
 }
 
 void gen_rnn_rnn_f32(const float *x, const float *w, const float *r, const float *b, const int32_t *seq_lens,
                      const float *h0, float *y, float *y_h, float *scratch, const gen_rnn_params *prm)
 {
-    job jb;
-    jb.cell = CELL_RNN;
-    jb.gates = 1;
-    jb.acts = 1;
-    jb.x = x;
-    jb.w = w;
-    jb.r = r;
-    jb.b = b;
-    jb.seq_lens = seq_lens;
-    jb.h0 = h0;
-    jb.c0 = NULL;
-    jb.p = NULL;
-    jb.y = y;
-    jb.y_h = y_h;
-    jb.y_c = NULL;
-    jb.scratch = scratch;
-    jb.prm = prm;
-    run(&jb);
+    run_cell(CELL_RNN, 1, 1, x, w, r, b, seq_lens, h0, NULL, NULL, y, y_h, NULL, scratch, prm);
 }
