@@ -11,6 +11,7 @@ exact). An internal error, a build failure or a wrong answer fails.
 
     python tests/test_onnx_node_cases.py          # the counts: correct / refused (by reason) / wrong / crashed
     python tests/test_onnx_node_cases.py --doc    # writes docs/onnx-conformance.md (--check: exit 1 if stale)
+    python tests/test_onnx_node_cases.py -v -k reduce_,cumsum   # only the cases whose name has one of these
 """
 from __future__ import annotations
 
@@ -351,12 +352,15 @@ DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 OUTCOMES = ("correct", "refused: opset", "refused: dtype", "refused: parameter", "refused: other", "wrong", "crashed")
 
 
-def results(verbose: bool = False) -> list[tuple[str, str, str, str]]:
-    """(case, variant, outcome, detail) of every selected case, in name order."""
+def results(verbose: bool = False, only: tuple[str, ...] = ()) -> list[tuple[str, str, str, str]]:
+    """(case, variant, outcome, detail) of every selected case (those whose name contains one of `only`,
+    when given), in name order."""
     import tempfile
     out = []
     with tempfile.TemporaryDirectory(prefix="onnx-node-cases-") as root:
         for c in node_cases():
+            if only and not any(s in c.name for s in only):
+                continue
             d = write_case(c, root)
             for v in VARIANTS:
                 if not has_variant(c, v):
@@ -427,7 +431,11 @@ def test_onnx_conformance_doc_current():
 
 def main(argv: list[str]) -> int:
     import collections
-    res = results("-v" in argv)
+    only = tuple(argv[argv.index("-k") + 1].split(",")) if "-k" in argv else ()
+    res = results("-v" in argv, only)
+    if only and ("--doc" in argv or "--check" in argv):
+        print("--doc/--check cover every case: drop -k")
+        return 2
     if "--doc" in argv or "--check" in argv:
         text = doc_text(res)
         if "--check" in argv:
