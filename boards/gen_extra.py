@@ -11,6 +11,9 @@ directory is compiled and the directory is put on the include path.
 ``GEN_CMSIS_NN_DIR=/path/to/CMSIS-NN`` (environment, any Arm env, QEMU included):
 use that checkout (v7.0.0) the same way, offline.
 
+``GEN_PROFILE=1`` (environment): build with -DGEN_PROFILE; the firmware prints each layer's
+time of the first vector (``gen: layer=K instructions=T``).
+
 ``custom_cmsis_nn = yes`` (real Cortex-M boards): CMSIS-NN, fetched by PlatformIO through
 ``lib_deps`` (and excluded from the library finder with ``lib_ignore``, because its repo
 root also holds tests and examples), gets its ``Source/`` compiled and ``Include/`` put
@@ -47,6 +50,8 @@ if not os.path.isfile(os.path.join(GEN_DIR, "gen_testvec.h")):
     env.Exit(1)
 
 print("gen: model library from %s" % GEN_DIR)
+if _truthy(os.environ.get("GEN_PROFILE", "")):   # per-layer times (gen_fw.c's gen_profile_layer)
+    env.Append(CPPDEFINES=["GEN_PROFILE"])
 env.Append(CPPDEFINES=[("GEN_BOARD_NAME", '\\"%s\\"' % env.subst("$PIOENV"))])
 env.Append(CPPPATH=[GEN_DIR])
 # The output directory is flat; compile its C files with the project's flags.

@@ -107,6 +107,38 @@ def bench_one(name: str, gen_dir: str, board: str, work: str, macs, timeout: flo
     return row
 
 
+def profile_one(gen_dir: str, board: str, work: str, timeout: float, cmsis_nn=None) -> dict | None:
+    """Each layer's instructions ({index: n}) from a GEN_PROFILE build, or None if it did not run."""
+    res = boards.run_on_qemu(gen_dir, board, build_dir=os.path.join(work, "pio-profile"), timeout=timeout,
+                             cmsis_nn_dir=cmsis_nn, profile=True)
+    if res["result"] != "PASS" or not res.get("layers"):
+        return None
+    unit = next(iter(res["layers"].values()))
+    key = next(iter(unit))
+    return {k: v[key] for k, v in res["layers"].items()}
+
+
+def layer_rows(row: dict, plan: dict) -> list:
+    """The per-layer table rows of one (model, board) run with a profile: the plan's layers and their time."""
+    times = row.get("layer_instructions") or {}
+    total = sum(times.values()) or 1
+    out = []
+    for k, layer in enumerate(plan.get("layers", [])):
+        t = times.get(k)
+        macs = layer.get("macs") or 0
+        out.append({"model": row["model"], "board": row["board"], "kernels": row["kernels"], "layer": k,
+                    "node": layer["node"], "op": layer["op"], "kernel": layer.get("kernel") or "",
+                    "macs": macs or None, "instructions": t,
+                    "instr_per_mac": round(t / macs, 2) if t and macs else None,
+                    "share": round(100.0 * t / total, 1) if t is not None else None})
+    return out
+
+
+LAYER_COLUMNS = [("model", "model"), ("board", "board"), ("kernels", "kernels"), ("layer", "layer"),
+                 ("node", "node"), ("op", "op"), ("kernel", "kernel"), ("macs", "MACs"),
+                 ("instructions", "instructions"), ("instr_per_mac", "instr/MAC"), ("share", "% of layers")]
+
+
 def _fmt(v) -> str:
     if v is None:
         return ""
@@ -117,11 +149,14 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def markdown(rows: list) -> str:
-    head = "| " + " | ".join(title for _, title in COLUMNS) + " |"
-    sep = "|" + "|".join("---" if k in ("model", "board", "kernels", "result") else "---:"
-                         for k, _ in COLUMNS) + "|"
-    body = ["| " + " | ".join(_fmt(r.get(k)) for k, _ in COLUMNS) + " |" for r in rows]
+TEXT_COLUMNS = ("model", "board", "kernels", "result", "node", "op", "kernel")
+
+
+def markdown(rows: list, columns=None) -> str:
+    columns = columns or COLUMNS
+    head = "| " + " | ".join(title for _, title in columns) + " |"
+    sep = "|" + "|".join("---" if k in TEXT_COLUMNS else "---:" for k, _ in columns) + "|"
+    body = ["| " + " | ".join(_fmt(r.get(k)) for k, _ in columns) + " |" for r in rows]
     return "\n".join([head, sep] + body) + "\n"
 
 
@@ -164,6 +199,9 @@ def main(argv=None) -> int:
     ap.add_argument("-j", "--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                     help="parallel builds/runs (default: min(4, CPUs))")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per build+run")
+    ap.add_argument("--profile", action="store_true",
+                    help="also build each firmware with GEN_PROFILE and write each layer's instructions "
+                         "to layers.md / layers.json beside results.md")
     ap.add_argument("--cmsis-nn", metavar="DIR",
                     help="also link the real CMSIS-NN (a v7.0.0 checkout) instead of gen's "
                          "portable int8 kernels (GEN_USE_CMSIS_NN)")
@@ -181,7 +219,7 @@ def main(argv=None) -> int:
     work_root = os.path.join(out, "work")
     os.makedirs(work_root, exist_ok=True)
 
-    jobs, rows, helium_done = [], [], set()
+    jobs, rows, helium_done, plans = [], [], set(), {}
     for model in models:
         name = model_name(model)
         gen_dir = os.path.join(work_root, name, "gen")
@@ -194,6 +232,7 @@ def main(argv=None) -> int:
                              "error": (g["log"].strip().splitlines() or [""])[-1]})
             continue
         macs = (g["plan"] or {}).get("macs")
+        plans[name] = g["plan"] or {}
         for b in board_list:
             jobs.append((name, gen_dir, b, os.path.join(work_root, name, b), macs, None))
             if args.cmsis_nn and os.path.isfile(os.path.join(gen_dir, "gen_nn.h")):
@@ -210,6 +249,8 @@ def main(argv=None) -> int:
         name, gen_dir, b, work, macs, cmsis_nn = job
         os.makedirs(work, exist_ok=True)
         row = bench_one(name, gen_dir, b, work, macs, args.timeout, cmsis_nn)
+        if args.profile and row["result"] == "PASS":
+            row["layer_instructions"] = profile_one(gen_dir, b, work, args.timeout, cmsis_nn)
         print("gen.bench: %-34s %-11s %-8s %-7s %s instructions" % (
             name, b, row["kernels"], row["result"], _fmt(row["instructions"])), flush=True)
         return row
@@ -240,6 +281,18 @@ def main(argv=None) -> int:
         fp.write("\n")
     print("gen.bench: wrote %s and %s" % (os.path.join(out, "results.md"),
                                            os.path.join(out, "results.json")))
+    if args.profile:
+        layers = [lr for r in rows if r.get("layer_instructions") for lr in layer_rows(r, plans.get(r["model"], {}))]
+        with open(os.path.join(out, "layers.md"), "w", encoding="utf-8") as fp:
+            fp.write("# gen per layer on QEMU boards\n\nEach layer's executed instructions in the first vector's "
+                     "inference, from a firmware built with GEN_PROFILE (`python -m gen.bench --profile`): the "
+                     "clock between the generated code's gen_profile_layer calls, less one empty call pair. "
+                     "The per-model table (results.md) comes from builds without the hooks.\n\n")
+            fp.write(markdown(layers, LAYER_COLUMNS))
+        with open(os.path.join(out, "layers.json"), "w", encoding="utf-8") as fp:
+            json.dump({"columns": [k for k, _ in LAYER_COLUMNS], "rows": layers}, fp, indent=1, sort_keys=True)
+            fp.write("\n")
+        print("gen.bench: wrote %s" % os.path.join(out, "layers.md"))
     return 0 if rows and all(r["result"] == "PASS" for r in rows) else 1
 
 

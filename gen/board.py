@@ -114,7 +114,7 @@ def parse_output(text: str) -> dict:
     Returns {'board', 'model', 'vectors': count, 'results': [{'index', 'pass',
     'max_err', unit: n}],
     'instructions' | 'cycles' | 'us', 'arena', 'stack', 'result': 'PASS'|'FAIL'|None,
-    'fault': str|None, 'timer_check': {...}}.
+    'fault': str|None, 'timer_check': {...}, 'layers': {K: {unit: n}} (GEN_PROFILE builds)}.
     """
     res = {"results": [], "result": None, "fault": None}
     for raw in text.splitlines():
@@ -132,6 +132,10 @@ def parse_output(text: str) -> dict:
             for k, v in _KV.findall(" ".join(parts[2:])):
                 vec[k] = _num(v)
             res["results"].append(vec)
+        elif body.startswith("layer="):     # GEN_PROFILE: "layer=K instructions=T"
+            kv = dict(_KV.findall(body))
+            k = int(kv.pop("layer"))
+            res.setdefault("layers", {})[k] = {unit: _num(v) for unit, v in kv.items()}
         elif body.startswith("timer_check "):
             res["timer_check"] = {k: _num(v) for k, v in _KV.findall(body)}
         elif body.startswith("warning="):
@@ -143,8 +147,9 @@ def parse_output(text: str) -> dict:
     return res
 
 
-def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir):
-    """``pio run -e board [-t target]`` around gen_dir, offline; returns (log, returncode, elf or None)."""
+def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir, profile=False):
+    """``pio run -e board [-t target]`` around gen_dir, offline; returns (log, returncode, elf or None).
+    ``profile``: built with GEN_PROFILE (per-layer times)."""
     pio = pio_command()
     if pio is None:
         raise RuntimeError("PlatformIO is not installed (pip install platformio)")
@@ -153,9 +158,13 @@ def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir):
         extra["GEN_CMSIS_NN_DIR"] = os.path.abspath(cmsis_nn_dir)
     if build_dir:
         extra["PLATFORMIO_BUILD_DIR"] = os.path.abspath(build_dir)
+    if profile:
+        extra["GEN_PROFILE"] = "1"
     env = pio_env(**extra)
     if not cmsis_nn_dir:
         env.pop("GEN_CMSIS_NN_DIR", None)
+    if not profile:
+        env.pop("GEN_PROFILE", None)
     cmd = pio + ["run", "-d", ROOT, "-e", board] + (["-t", target] if target else [])
     try:
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
@@ -171,17 +180,18 @@ def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir):
 
 
 def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None = None,
-                timeout: float = 900.0, cmsis_nn_dir: str | None = None) -> dict:
+                timeout: float = 900.0, cmsis_nn_dir: str | None = None, profile: bool = False) -> dict:
     """Build the firmware around ``gen_dir`` for a QEMU env and run it (``pio run -t upload``).
 
     Returns parse_output()'s dict plus 'returncode' (pio's), 'status' (the firmware's
     exit status, None if it did not run), 'elf', 'size' (elf_size) and 'log' (pio +
     QEMU output). ``cmsis_nn_dir``: a CMSIS-NN v7.0.0 checkout to link instead of gen's
-    portable kernels (sets GEN_CMSIS_NN_DIR, which defines GEN_USE_CMSIS_NN).
+    portable kernels (sets GEN_CMSIS_NN_DIR, which defines GEN_USE_CMSIS_NN). ``profile``: built
+    with GEN_PROFILE, 'layers' holds each layer's time of the first vector, in the port's unit.
     """
     if board not in QEMU_BOARDS:
         raise ValueError("unknown QEMU board %r (have %s)" % (board, ", ".join(QEMU_BOARDS)))
-    log, rc, elf = _pio_run(gen_dir, board, "upload", build_dir, timeout, cmsis_nn_dir)
+    log, rc, elf = _pio_run(gen_dir, board, "upload", build_dir, timeout, cmsis_nn_dir, profile)
     res = parse_output(log)
     res["returncode"] = rc
     m = re.search(r"qemu: \S+ exited with status (\d+)", log)

@@ -254,12 +254,27 @@ NOT_HELIUM = Template("""\
 #endif
 """)
 
+PROFILE = """\
+/* per-layer profile: built with -DGEN_PROFILE, each layer reports its end to gen_profile_layer (the
+ * firmware in boards/firmware times it); otherwise the hooks are nothing */
+#ifdef GEN_PROFILE
+void gen_profile_begin(void);
+void gen_profile_layer(int layer);
+#define GEN_PROFILE_BEGIN() gen_profile_begin()
+#define GEN_PROFILE_LAYER(layer) gen_profile_layer(layer)
+#else
+#define GEN_PROFILE_BEGIN() ((void)0)
+#define GEN_PROFILE_LAYER(layer) ((void)0)
+#endif
+"""
+
 INVOKE = Template("""\
 static int ${name}_invoke(void)
 {
 #ifdef GEN_ARENA_GUARD
     ${name}_guard_fill();
 #endif
+    GEN_PROFILE_BEGIN();
 ${body}
     return 0;
 }
@@ -290,6 +305,7 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
     lines += ctx.offset_defines() + [""]
     if int8:
         lines += GEN_CHECK.splitlines() + [""]
+    lines += PROFILE.splitlines() + [""]
     if int8 and scratch_plan != "helium":
         lines += NOT_HELIUM.substitute(name=name).splitlines() + [""]
     lines += ctx.decls

@@ -38,6 +38,7 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
         body += node_comment(g, node, index, fam.kernel(node, g))
         before = ctx.weight_bytes
         body.extend("    " + line for line in fam.emit(node, g, ctx).splitlines())
+        body.append(f"    GEN_PROFILE_LAYER({index});")
         node_weights[node.name] = ctx.weight_bytes - before
     summary = make_summary(g, plan, name, source_path, ctx.weight_bytes, node_weights)
     io = {"inputs": summary["inputs"], "outputs": summary["outputs"]}

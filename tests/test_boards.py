@@ -219,3 +219,25 @@ def test_stream_testvec_refuses_bad_state(tmp_path):
         with pytest.raises(GenError, match=why):
             board.write_stream_dir(str(path), str(tmp_path / "o"), 2, state)
     assert not (tmp_path / "o").exists()
+
+
+@needs_qemu
+def test_profile_firmware_times_every_layer(pio_ready, tmp_path):
+    """A GEN_PROFILE build prints one time per layer of the plan (python -m gen.bench --profile), the
+    compute layers' times are positive and together they are the inference less its boundary copies:
+    between 80% and 100% of the unprofiled build's count."""
+    import json
+    gen_dir = tmp_path / "gen"
+    proc = subprocess.run([sys.executable, "-m", "gen", "-o", str(gen_dir), "-q"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    plan = json.loads(next(gen_dir.glob("*_plan.json")).read_text())
+    plain = board.run_on_qemu(str(gen_dir), QEMU_ENV, build_dir=tmp_path / "plain", timeout=600)
+    prof = board.run_on_qemu(str(gen_dir), QEMU_ENV, build_dir=tmp_path / "prof", timeout=600, profile=True)
+    assert plain["result"] == prof["result"] == "PASS", prof["log"][-3000:]
+    assert "layers" not in plain
+    layers = prof["layers"]
+    assert sorted(layers) == list(range(len(plan["layers"])))
+    times = [layers[k]["instructions"] for k in sorted(layers)]
+    assert all(t > 0 for t, layer in zip(times, plan["layers"]) if layer["macs"])
+    assert 0.8 * plain["instructions"] <= sum(times) <= plain["instructions"], (times, plain["instructions"])

@@ -10,6 +10,7 @@
  *   gen: instructions=T        time of one inference (vector 0), in the port's unit
  *   gen: arena=BYTES           gen_tv_arena_size
  *   gen: stack=BYTES           stack used by gen_tv_run (high-water mark, painted stack)
+ *   gen: layer=K instructions=T  built with -DGEN_PROFILE: layer K of vector 0 (gen_profile_layer)
  *   gen: RESULT PASS|FAIL
  * gen_fw_main() returns 0 when every vector passes, 1 otherwise.
  */
@@ -32,6 +33,66 @@ static char *put_str(char *p, const char *s)
     *p = '\0';
     return p;
 }
+
+static char *put_u64(char *p, uint64_t v);
+
+#ifdef GEN_PROFILE
+/* The generated code calls gen_profile_begin() when an inference starts and gen_profile_layer(k)
+ * when its layer k ends. Each layer's time is the port's clock between the two stamps, less the
+ * cost of one empty begin/layer pair (measured first), so that the hooks' own cost is not counted. */
+#define GEN_PROFILE_MAX 1024
+static uint64_t prof_time[GEN_PROFILE_MAX];
+static uint64_t prof_last;
+static uint64_t prof_bias;
+static int prof_layers;
+static int prof_on;
+
+void gen_profile_begin(void)
+{
+    if (prof_on)
+        prof_last = gen_port_now();
+}
+
+void gen_profile_layer(int layer)
+{
+    uint64_t now;
+    if (!prof_on)
+        return;
+    now = gen_port_now();
+    if (layer >= 0 && layer < GEN_PROFILE_MAX) {
+        prof_time[layer] = now - prof_last;
+        if (layer + 1 > prof_layers)
+            prof_layers = layer + 1;
+    }
+    prof_last = gen_port_now();
+}
+
+static void profile_calibrate(void)
+{
+    prof_on = 1;
+    gen_profile_begin();
+    gen_profile_layer(0);
+    prof_bias = prof_time[0];
+    prof_layers = 0;
+}
+
+static void profile_report(void)
+{
+    char buf[96];
+    char *p;
+    int k;
+    for (k = 0; k < prof_layers; k++) {
+        uint64_t t = prof_time[k] > prof_bias ? prof_time[k] - prof_bias : 0;
+        p = put_str(buf, "gen: layer=");
+        p = put_u64(p, (uint64_t)k);
+        p = put_str(p, " ");
+        p = put_str(p, gen_port_unit());
+        p = put_str(p, "=");
+        put_u64(p, t);
+        gen_port_puts(buf);
+    }
+}
+#endif
 
 static char *put_u64(char *p, uint64_t v)
 {
@@ -169,9 +230,16 @@ int gen_fw_main(void)
         uintptr_t top = paint_stack(limit);
         uintptr_t low;
 
+#ifdef GEN_PROFILE
+        if (i == 0)
+            profile_calibrate();
+#endif
         t0 = gen_port_now();
         gen_tv_run(i);
         t1 = gen_port_now();
+#ifdef GEN_PROFILE
+        prof_on = 0;
+#endif
 
         low = lowest_touched(limit, top);
         if (low == limit)
@@ -200,6 +268,9 @@ int gen_fw_main(void)
         line_kv(gen_port_unit(), first_time);
         gen_port_report_time(first_time);
     }
+#ifdef GEN_PROFILE
+    profile_report();
+#endif
     line_kv("arena", gen_tv_arena_size);
     line_kv("stack", max_stack);
     if (saturated)
