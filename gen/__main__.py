@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse models whose weights (const data in flash) are larger, before any C is written "
                         "or built; also bounds constants computed at generation time "
                         "(default 67108864 = 64 MiB)")
+    p.add_argument("--kernels", choices=("gen", "cmsis-nn"), default="gen",
+                   help="int8 kernels: 'gen' (default) uses gen's kernels specialized for each layer where it has "
+                        "one (1x1 convolutions so far) and CMSIS-NN API calls elsewhere; 'cmsis-nn' emits only "
+                        "CMSIS-NN API calls, to link Arm's library (GEN_USE_CMSIS_NN)")
     p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
@@ -188,7 +192,8 @@ def run(args) -> int:
         check_board(args.board)
     target = outdir.check(args.output, protect=[model, args.test_input])
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
-                          args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit)
+                          args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
+                          args.kernels)
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)

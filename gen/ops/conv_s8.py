@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_fields, cmsis_scratch, register
+from . import OpFamily, c_fields, cmsis_scratch, fast_s8, register
 from .conv import ConvGeometry, conv_geometry
 from .s8common import act_range, bias_int32, check_accumulator, cmsis_ctx, dims, per_channel_quant, requant
 
@@ -34,6 +34,12 @@ class ConvS8Params(ConvGeometry):
     @property
     def depthwise(self) -> bool:
         return self.kind == "depthwise"
+
+    @property
+    def pointwise(self) -> bool:
+        """A 1x1 convolution over every pixel (stride 1, no padding, one group): a matrix product."""
+        return (self.kind == "conv" and self.group == 1 and (self.kh, self.kw, self.sh, self.sw) == (1, 1, 1, 1)
+                and (self.pt, self.pl, self.pb, self.pr) == (0, 0, 0, 0))
 
     def cmsis_dims(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """(input, filter, output) cmsis_nn_dims as NHWC tuples."""
@@ -95,14 +101,27 @@ class ConvS8(OpFamily):
                            "right padding exceeds 1; gen's portable kernel is right, but do not link the real "
                            "CMSIS-NN (GEN_USE_CMSIS_NN) for this model")
 
+    def fast(self, node, g) -> str | None:
+        """gen's specialized kernel for this layer (gen/ops/fast_s8.py), or None for the CMSIS-NN call."""
+        if not fast_s8.enabled(g):
+            return None
+        return "pw" if self.params(node, g).pointwise else None
+
+    def runtime_files(self, node, g):
+        return self.runtime + (fast_s8.RUNTIME if self.fast(node, g) else ())
+
     def macs(self, node, g):
         p = self.params(node, g)
         return p.n * p.m * p.oh * p.ow * (p.c // p.group) * p.kh * p.kw
 
     def kernel(self, node, g):
+        if self.fast(node, g) == "pw":
+            return "gen_fast_pw_s8"
         return "arm_depthwise_conv_wrapper_s8" if self.params(node, g).depthwise else "arm_convolve_wrapper_s8"
 
     def scratch(self, node, g):
+        if self.fast(node, g) == "pw":
+            return fast_s8.pointwise_scratch(self.params(node, g).c)
         p = self.params(node, g)
         ind, fd, outd = p.cmsis_dims()
         pad, dil, stride = (p.pt, p.pl), (p.dh, p.dw), (p.sh, p.sw)
@@ -130,6 +149,10 @@ class ConvS8(OpFamily):
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
+        if self.fast(node, g) == "pw":
+            return fast_s8.pointwise(ctx, node, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]),
+                                     p.filter.reshape(p.m, p.c), p.bias, p.in_offset, p.mult, p.shift, p.out_offset,
+                                     p.act, p.n * p.oh * p.ow)
         ind, fd, outd = p.cmsis_dims()
         w = ctx.array(p.filter, "w")
         b = ctx.array(p.bias, "b")

@@ -1,0 +1,100 @@
+"""gen's layer-specialized int8 kernels (runtime_c/gen_fast_s8.h): what the int8 families emit when a
+layer has a shape they cover and `--kernels gen` (the default) is on.
+
+A layer's data are prepared here at generation time: the input offset term folded into the bias, the
+requantization constants of gen_nn_requant_rshift, the weights interleaved for the kernel's loads.
+The generated code calls one `static` wrapper per distinct layer shape (shared by identical layers),
+which calls the kernel with the shape as literals so that the compiler specializes it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import c_int32, c_int32s
+
+RUNTIME = ("gen_fast_s8.h",)
+KERNELS = ("gen", "cmsis-nn")
+
+
+def enabled(g) -> bool:
+    """gen's own kernels where they apply (the default), or CMSIS-NN API calls only (--kernels cmsis-nn)."""
+    return g.options.get("kernels", "gen") == "gen"
+
+
+def requant_table(bias: np.ndarray, mult: np.ndarray, shift: np.ndarray, node) -> tuple[np.ndarray, int]:
+    """(int32 [m, 4] rows of gen_fast_rq {bias, mult, e1, c0}, rshift): rshift 1 when every shift is a right
+    shift (e1 = -shift - 1, c0 = 2^e1), else 0 (e1 = shift, c0 = 0: the general requantization)."""
+    shift = np.asarray(shift, np.int64)
+    rshift = int(np.all(shift < 0))
+    e1 = -shift - 1 if rshift else shift
+    c0 = (np.int64(1) << e1) if rshift else np.zeros_like(shift)
+    rows = np.stack([np.asarray(bias, np.int64), np.asarray(mult, np.int64), e1, c0], axis=1)
+    return c_int32s(rows, "requantization constant", node), rshift
+
+
+def folded_bias(bias: np.ndarray, in_off: int, w_rows: np.ndarray, node) -> np.ndarray:
+    """bias + in_off * sum(w) per output row: the input offset term of sum((x + off) * w), moved out of
+    the inner loop (exact: the accumulator bound check covers every partial sum)."""
+    folded = np.asarray(bias, np.int64) + int(in_off) * w_rows.astype(np.int64).sum(axis=1)
+    return c_int32s(folded, "bias with the input offset folded in", node)
+
+
+def interleave_pairs(w: np.ndarray) -> np.ndarray:
+    """int8 [m, k] -> gen_fast_pw_s8's layout as int32 words of four int8 (byte t = bits 8t..8t+7): k
+    padded with zeros to k4 (a multiple of 4); channel pairs interleaved four weights at a time
+    ([m // 2][k4 // 4][2] words), then the odd last channel's row."""
+    m, k = w.shape
+    k4 = (k + 3) // 4 * 4
+    wp = np.zeros((m, k4), np.int8)
+    wp[:, :k] = w
+    pairs = wp[: m // 2 * 2].reshape(m // 2, 2, k4 // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+    b = np.concatenate([pairs, wp[m // 2 * 2:].reshape(-1)]).astype(np.uint8).astype(np.uint32).reshape(-1, 4)
+    return (b[:, 0] | b[:, 1] << 8 | b[:, 2] << 16 | b[:, 3] << 24).view(np.int32)
+
+
+def rq_array(ctx, rows: np.ndarray) -> str:
+    """A static const gen_fast_rq table (stored once when identical)."""
+    key = b"gen_fast_rq:" + rows.tobytes()
+    if key not in ctx._arrays:
+        name = ctx._name("rq")
+        body = ",\n    ".join("{" + ", ".join(str(int(v)) for v in r) + "}" for r in rows)
+        ctx.decls.append(f"static const gen_fast_rq {name}[{len(rows)}] = {{\n    {body}\n}};")
+        ctx._arrays[key] = name
+        ctx.weight_bytes += rows.nbytes
+    return ctx._arrays[key]
+
+
+def wrapper(ctx, kind: str, what: str, args: list[tuple[str, int]], params: str, call: str) -> str:
+    """The `static` function that calls kernel `kind` with the layer's shape as literals (one per distinct
+    shape and constants: identical layers share it). `args` are (name, value) pairs; `params` the wrapper's
+    parameter list; `call` the kernel call with {name} placeholders for the literals."""
+    vals = {n: c_int32(v, f"{kind} {n}", ctx.node) for n, v in args}
+    key = f"fn:{kind}:{sorted(vals.items())}".encode()
+    if key not in ctx._arrays:
+        shape = "x".join(str(v).replace("-", "m") for v in (vals[n] for n, _ in args[:3]))
+        name = ctx._name(kind, f"{kind}_{shape}")
+        text = call.format(**vals)
+        ctx.decls.append(f"/* {what} */\nstatic void {name}({params})\n{{\n    {text};\n}}")
+        ctx._arrays[key] = name
+    return ctx._arrays[key]
+
+
+def pointwise(ctx, node, x: str, y: str, w: np.ndarray, bias: np.ndarray, in_off: int, mult, shift, out_off: int,
+              act: tuple[int, int], n_pix: int) -> str:
+    """The call of the specialized pointwise kernel: y[p][m] = requant(bias[m] + sum_k (x[p][k] + in_off) w[m][k])
+    for n_pix rows of k = w.shape[1]."""
+    m, k = w.shape
+    rows, rshift = requant_table(folded_bias(bias, in_off, w, node), mult, shift, node)
+    wname = ctx.array(interleave_pairs(w), "w")
+    rq = rq_array(ctx, rows)
+    fn = wrapper(ctx, "pw_s8", f"pointwise int8: {n_pix} rows of {k} -> {m} channels",
+                 [("n_pix", n_pix), ("k", k), ("m", m), ("rshift", rshift), ("out_off", out_off),
+                  ("act_min", act[0]), ("act_max", act[1])],
+                 "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
+                 "gen_fast_pw_s8(in, out, w, rq, buf, {n_pix}, {k}, {m}, {rshift}, {out_off}, {act_min}, {act_max})")
+    return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
+
+
+def pointwise_scratch(k: int) -> int:
+    """Bytes of gen_fast_pw_s8's buffer: two input rows widened to int16, k padded to a multiple of 4."""
+    return 4 * ((k + 3) // 4 * 4)
