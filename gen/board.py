@@ -217,6 +217,9 @@ def firmware_breakdown(elf: str, name: str) -> dict:
     size = elf_size(elf)
     nm = "arm-none-eabi-nm" if size_tool(elf) == "arm-none-eabi-size" else "nm"
     out = subprocess.run([nm, "-S", "--size-sort", elf], check=True, capture_output=True, text=True).stdout
+    readelf = nm[:-2] + "readelf"       # which symbols are functions (nm calls code and rodata alike 't')
+    syms = subprocess.run([readelf, "-sW", elf], check=True, capture_output=True, text=True).stdout
+    code_syms = {p[7] for p in (line.split() for line in syms.splitlines()) if len(p) >= 8 and p[3] == "FUNC"}
     weights = arena = vectors = model_code = 0
     functions = (f"{name}_run", f"{name}_run_s8", f"{name}_invoke")
     for line in out.splitlines():
@@ -230,8 +233,8 @@ def firmware_breakdown(elf: str, name: str) -> dict:
         elif sym.startswith("gen_tv_"):
             vectors += n
         elif base in functions or (base.startswith(("arm_", "gen_")) and not base.startswith("gen_fw")
-                                   and kind in "tT"):
-            model_code += n
+                                   and kind in "tT") or (base.startswith(f"{name}_") and sym in code_syms):
+            model_code += n     # the kernels, and the generated per-layer wrappers (NAME_pw_s8_...)
         elif sym.startswith(f"{name}_") and kind in "rRtT":
             weights += n
     return {"flash": size["flash"], "ram": size["ram"], "weights": weights, "test_vectors": vectors,
