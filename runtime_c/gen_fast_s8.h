@@ -171,6 +171,54 @@ GEN_FAST_INLINE int32_t gen_fast_pw_weight(const int32_t *w, int32_t k4, int32_t
     } while (0)
 #endif
 
+#ifdef GEN_NN_DSP
+/* one row widened into buf: per four inputs the words (lanes 0/2, lanes 1/3) */
+GEN_FAST_INLINE void gen_fast_widen_1(const int8_t *x0, int32_t k, int32_t *buf)
+{
+    int32_t j;
+    for (j = 0; j < k; j += 4)
+    {
+        const int32_t va = gen_fast_read4(x0, j, k);
+        buf[0] = __sxtb16(va);
+        buf[1] = gen_nn_sxtb16_ror8(va);
+        buf += 2;
+    }
+}
+#endif
+
+#if defined(GEN_NN_DSP) && defined(__GNUC__)
+/* four inputs of one row (b: its two widened words) times four weights of two channels: 8
+ * multiply-accumulates in 10 instructions */
+#define GEN_FAST_DOT_1X2_STEP(B, W, S0, S1)                                                                 \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t u0_, u1_, ue_, uo_, b0_, b1_;                                                               \
+        __asm__("ldrd %[u0], %[u1], [%[wq]], #8\n\t"                                                        \
+                "ldrd %[b0], %[b1], [%[bq]], #8\n\t"                                                        \
+                "sxtb16 %[ue], %[u0]\n\t"                                                                   \
+                "sxtb16 %[uo], %[u0], ror #8\n\t"                                                           \
+                "sxtb16 %[u0], %[u1]\n\t"                                                                   \
+                "sxtb16 %[u1], %[u1], ror #8\n\t"                                                           \
+                "smlad %[a0], %[b0], %[ue], %[a0]\n\t"                                                      \
+                "smlad %[a0], %[b1], %[uo], %[a0]\n\t"                                                      \
+                "smlad %[a1], %[b0], %[u0], %[a1]\n\t"                                                      \
+                "smlad %[a1], %[b1], %[u1], %[a1]"                                                          \
+                : [u0] "=&r"(u0_), [u1] "=&r"(u1_), [ue] "=&r"(ue_), [uo] "=&r"(uo_), [b0] "=&r"(b0_),          \
+                  [b1] "=&r"(b1_), [a0] "+r"(S0), [a1] "+r"(S1), [wq] "+r"(W), [bq] "+r"(B)                   \
+                :                                                                                           \
+                : "memory");                                                                                \
+    } while (0)
+#elif defined(GEN_NN_DSP)
+#define GEN_FAST_DOT_1X2_STEP(B, W, S0, S1)                                                                 \
+    do                                                                                                      \
+    {                                                                                                       \
+        S0 = __smlad(B[1], gen_nn_sxtb16_ror8(W[0]), __smlad(B[0], __sxtb16(W[0]), S0));                   \
+        S1 = __smlad(B[1], gen_nn_sxtb16_ror8(W[1]), __smlad(B[0], __sxtb16(W[1]), S1));                   \
+        W += 2;                                                                                             \
+        B += 2;                                                                                             \
+    } while (0)
+#endif
+
 /* Pointwise (1x1, stride 1) convolution and fully connected layers: out[p][m] for n_pix rows of
  * k int8 (NHWC: row p at in + p * k) and out_c output channels.
  * w: int8 weights packed four to a word, k padded with zeros to k4 (a multiple of 4): for each
@@ -193,12 +241,11 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
     const int32_t k4 = (k + 3) & ~3;
     int32_t p;
     (void)buf;
-    /* rows in pairs; an odd last row is paired with itself and only its first outputs are stored */
-    for (p = 0; p < n_pix; p += 2)
+    /* rows in pairs, then an odd last row alone */
+    for (p = 0; p + 2 <= n_pix; p += 2)
     {
-        const int32_t two = p + 2 <= n_pix;
         const int8_t *x0 = in + (size_t)p * (size_t)k;
-        const int8_t *x1 = two ? x0 + k : x0;
+        const int8_t *x1 = x0 + k;
         int8_t *y0 = out + (size_t)p * (size_t)out_c;
         int32_t oc;
 #ifdef GEN_NN_DSP
@@ -237,11 +284,8 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
             r11 = gen_fast_out(s11, q1, rshift, out_off, act_min, act_max);
             y0[oc] = r00;
             y0[oc + 1] = r01;
-            if (two)
-            {
-                y0[out_c + oc] = r10;
-                y0[out_c + oc + 1] = r11;
-            }
+            y0[out_c + oc] = r10;
+            y0[out_c + oc + 1] = r11;
         }
         if (oc < out_c)
         {
@@ -254,10 +298,54 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
                 s1 += (int32_t)x1[j] * wv;
             }
             y0[oc] = gen_fast_out(s0, rq[oc], rshift, out_off, act_min, act_max);
-            if (two)
+            y0[out_c + oc] = gen_fast_out(s1, rq[oc], rshift, out_off, act_min, act_max);
+        }
+    }
+    if (p < n_pix)
+    {
+        const int8_t *x0 = in + (size_t)p * (size_t)k;
+        int8_t *y0 = out + (size_t)p * (size_t)out_c;
+        int32_t oc;
+#ifdef GEN_NN_DSP
+        gen_fast_widen_1(x0, k, buf);
+#endif
+        for (oc = 0; oc + 2 <= out_c; oc += 2)
+        {
+            int32_t s0 = rq[oc].bias, s1 = rq[oc + 1].bias;
+            gen_fast_rq q0, q1;
+            int8_t r0, r1;
+            int32_t j;
+#ifdef GEN_NN_DSP
+            const int32_t *wp = w + (size_t)oc * (size_t)(k4 >> 2);
+            const int32_t *b = buf;
+            GEN_FAST_UNROLL
+            for (j = 0; j < k4; j += 4)
             {
-                y0[out_c + oc] = gen_fast_out(s1, rq[oc], rshift, out_off, act_min, act_max);
+                GEN_FAST_DOT_1X2_STEP(b, wp, s0, s1);
             }
+#else
+            for (j = 0; j < k; j++)
+            {
+                s0 += (int32_t)x0[j] * gen_fast_pw_weight(w, k4, out_c, oc, j);
+                s1 += (int32_t)x0[j] * gen_fast_pw_weight(w, k4, out_c, oc + 1, j);
+            }
+#endif
+            q0 = rq[oc];
+            q1 = rq[oc + 1];
+            r0 = gen_fast_out(s0, q0, rshift, out_off, act_min, act_max);
+            r1 = gen_fast_out(s1, q1, rshift, out_off, act_min, act_max);
+            y0[oc] = r0;
+            y0[oc + 1] = r1;
+        }
+        if (oc < out_c)
+        {
+            int32_t s0 = rq[oc].bias;
+            int32_t j;
+            for (j = 0; j < k; j++)
+            {
+                s0 += (int32_t)x0[j] * gen_fast_pw_weight(w, k4, out_c, oc, j);
+            }
+            y0[oc] = gen_fast_out(s0, rq[oc], rshift, out_off, act_min, act_max);
         }
     }
 }

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_fields, cmsis_scratch, register
+from . import OpFamily, c_fields, cmsis_scratch, fast_s8, register
 from .s8common import act_range, bias_int32, check_accumulator, dims, per_channel_quant, requant
 
 RUNTIME = ("gen_nn.h", "gen_s8.c", "arm_fully_connected_s8.c")
@@ -87,10 +87,22 @@ class FullyConnectedS8(OpFamily):
         p = self.params(node, g)
         return p.batches * p.n * p.k
 
+    def fast(self, node, g) -> bool:
+        """gen's pointwise kernel (gen/ops/fast_s8.py): a fully connected layer is a 1x1 convolution over
+        its batch rows."""
+        return fast_s8.enabled(g)
+
+    def runtime_files(self, node, g):
+        return self.runtime + (fast_s8.RUNTIME if self.fast(node, g) else ())
+
     def kernel(self, node, g):
+        if self.fast(node, g):
+            return "gen_fast_pw_s8"
         return "arm_fully_connected_per_channel_s8" if self.params(node, g).per_channel else "arm_fully_connected_s8"
 
     def scratch(self, node, g):
+        if self.fast(node, g):
+            return fast_s8.pointwise_scratch(self.params(node, g).k)
         # the kernel sums CMSIS-NN's Helium build reads from ctx->buf are const data (see emit)
         return cmsis_scratch.fully_connected_s8_buffer_size()
 
@@ -102,6 +114,11 @@ class FullyConnectedS8(OpFamily):
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
+        if self.fast(node, g):
+            mult = np.broadcast_to(np.asarray(p.mult), (p.n,))
+            shift = np.broadcast_to(np.asarray(p.shift), (p.n,))
+            return fast_s8.pointwise(ctx, node, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]), p.filter, p.bias,
+                                     p.in_offset, mult, shift, p.out_offset, p.act, p.batches)
         w = ctx.array(p.filter, "w")
         b = ctx.array(p.bias, "b")
         sums = ctx.array(p.kernel_sums, "ksum")
