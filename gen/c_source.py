@@ -49,7 +49,7 @@ def runtime_structs() -> dict:
 ROLES = {"w": "weights", "b": "bias", "mult": "multiplier", "shift": "shift", "q": "quant", "ctx": "ctx",
          "ksum": "kernel_sums", "k": "operand", "c": "const", "p": "params", "convp": "params", "dwp": "params",
          "fcp": "params", "poolp": "params", "resize": "params", "lut": "table", "bn_scale": "scale",
-         "bn_shift": "shift"}
+         "bn_shift": "shift", "rq": "requant"}
 
 
 class EmitContext:

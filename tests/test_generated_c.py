@@ -198,7 +198,18 @@ def test_mlperf_kws_int8_constants_named_by_node(tmp_path):
     are named after its node (Conv__5 -> kws_conv_5_weights, kws_conv_5_params), used by that node's
     call; the dims by their values (kws_dims_1x49x10x1); no counter names; designated initializers."""
     path = os.path.join(MODELS_DIR, "kws_dscnn_int8_qdq_tflite.onnx")
-    res = driver.generate(path, None, "kws", test_vectors=0)
+    # gen's own kernels (the default): each layer's weights and requantization table named by its node,
+    # passed by that node's call
+    fast = driver.generate(path, None, "kws", test_vectors=0)
+    c = fast.files["kws.c"].decode("ascii")
+    check_constants(c, "kws")
+    fast_calls = re.split(r"^    /\* node \d+ ", c[c.index("static int kws_invoke(void)"):], flags=re.M)[1:]
+    for call, layer in zip(fast_calls, fast.summary["layers"]):
+        if layer["kernel"] == "gen_fast_pw_s8":
+            part = re.sub(r"_+", "_", layer["node"].lower())
+            assert re.search(rf"\bkws_{part}_weights\b", call) and re.search(rf"\bkws_{part}_requant\b", call), call
+    # the CMSIS-NN API path (--kernels cmsis-nn): every kernel's parameter structs
+    res = driver.generate(path, None, "kws", test_vectors=0, kernels="cmsis-nn")
     c = res.files["kws.c"].decode("ascii")
     check_constants(c, "kws")
     assert len(re.findall(r"^static const ", c, re.M)) > 50
