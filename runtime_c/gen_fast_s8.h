@@ -93,25 +93,6 @@ GEN_FAST_INLINE int32_t gen_fast_read4(const int8_t *x, int32_t j, int32_t k)
     return v;
 }
 
-#ifdef GEN_NN_DSP
-/* rows x0 and x1 (k int8 each) widened into buf for gen_fast_dot_2x2: per four inputs j..j+3 the words
- * (x0 lanes 0/2, x0 lanes 1/3, x1 lanes 0/2, x1 lanes 1/3) */
-GEN_FAST_INLINE void gen_fast_widen_2(const int8_t *x0, const int8_t *x1, int32_t k, int32_t *buf)
-{
-    int32_t j;
-    for (j = 0; j < k; j += 4)
-    {
-        const int32_t va = gen_fast_read4(x0, j, k);
-        const int32_t vb = gen_fast_read4(x1, j, k);
-        buf[0] = __sxtb16(va);
-        buf[1] = gen_nn_sxtb16_ror8(va);
-        buf[2] = __sxtb16(vb);
-        buf[3] = gen_nn_sxtb16_ror8(vb);
-        buf += 4;
-    }
-}
-#endif
-
 /* byte t (0..3) of a word of packed int8 weights (value = b0 | b1 << 8 | ...: no byte order) */
 GEN_FAST_INLINE int32_t gen_fast_byte(int32_t word, int32_t t)
 {
@@ -128,108 +109,177 @@ GEN_FAST_INLINE int32_t gen_fast_pw_weight(const int32_t *w, int32_t k4, int32_t
     return gen_fast_byte(w[(size_t)oc * (size_t)(k4 >> 2) + (size_t)(j >> 2)], j & 3);
 }
 
-#if defined(GEN_NN_DSP) && defined(__GNUC__)
-/* four inputs of two rows (b: the widened words, see gen_fast_widen_2) times four weights of two
- * channels (w: their two packed words): 16 multiply-accumulates in 15 instructions */
-#define GEN_FAST_DOT_2X2_STEP(B, W, S00, S01, S10, S11)                                                     \
-    do                                                                                                      \
-    {                                                                                                       \
-        int32_t u0_, u1_, ue_, uo_, b0_, b1_;                                                               \
-        __asm__("ldrd %[u0], %[u1], [%[wq]], #8\n\t"                                                         \
-                "ldrd %[b0], %[b1], [%[bq]], #8\n\t"                                                         \
-                "sxtb16 %[ue], %[u0]\n\t"                                                                   \
-                "sxtb16 %[uo], %[u0], ror #8\n\t"                                                           \
-                "sxtb16 %[u0], %[u1]\n\t"                                                                   \
-                "sxtb16 %[u1], %[u1], ror #8\n\t"                                                           \
-                "smlad %[a00], %[b0], %[ue], %[a00]\n\t"                                                    \
-                "smlad %[a00], %[b1], %[uo], %[a00]\n\t"                                                    \
-                "smlad %[a01], %[b0], %[u0], %[a01]\n\t"                                                    \
-                "smlad %[a01], %[b1], %[u1], %[a01]\n\t"                                                    \
-                "ldrd %[b0], %[b1], [%[bq]], #8\n\t"                                                         \
-                "smlad %[a10], %[b0], %[ue], %[a10]\n\t"                                                    \
-                "smlad %[a10], %[b1], %[uo], %[a10]\n\t"                                                    \
-                "smlad %[a11], %[b0], %[u0], %[a11]\n\t"                                                    \
-                "smlad %[a11], %[b1], %[u1], %[a11]"                                                        \
-                : [u0] "=&r"(u0_), [u1] "=&r"(u1_), [ue] "=&r"(ue_), [uo] "=&r"(uo_), [b0] "=&r"(b0_),          \
-                  [b1] "=&r"(b1_), [a00] "+r"(S00), [a01] "+r"(S01), [a10] "+r"(S10), [a11] "+r"(S11),         \
-                  [wq] "+r"(W), [bq] "+r"(B)                                                                   \
-                :                                                                                           \
-                : "memory");                                                                                \
-    } while (0)
-#elif defined(GEN_NN_DSP)
-#define GEN_FAST_DOT_2X2_STEP(b, w, s00, s01, s10, s11)                                                     \
-    do                                                                                                      \
-    {                                                                                                       \
-        const int32_t ue_ = __sxtb16(w[0]), uo_ = gen_nn_sxtb16_ror8(w[0]);                                 \
-        const int32_t ve_ = __sxtb16(w[1]), vo_ = gen_nn_sxtb16_ror8(w[1]);                                 \
-        s00 = __smlad(b[1], uo_, __smlad(b[0], ue_, s00));                                                  \
-        s01 = __smlad(b[1], vo_, __smlad(b[0], ve_, s01));                                                  \
-        s10 = __smlad(b[3], uo_, __smlad(b[2], ue_, s10));                                                  \
-        s11 = __smlad(b[3], vo_, __smlad(b[2], ve_, s11));                                                  \
-        w += 2;                                                                                             \
-        b += 4;                                                                                             \
-    } while (0)
-#endif
-
 #ifdef GEN_NN_DSP
-/* one row widened into buf: per four inputs the words (lanes 0/2, lanes 1/3) */
-GEN_FAST_INLINE void gen_fast_widen_1(const int8_t *x0, int32_t k, int32_t *buf)
+/* rows x0, x1, x2 widened into buf for gen_fast_dot_3x2: per four inputs two words of each row */
+GEN_FAST_INLINE void gen_fast_widen_3(const int8_t *x0, const int8_t *x1, const int8_t *x2, int32_t k, int32_t *buf)
 {
     int32_t j;
     for (j = 0; j < k; j += 4)
     {
         const int32_t va = gen_fast_read4(x0, j, k);
+        const int32_t vb = gen_fast_read4(x1, j, k);
+        const int32_t vc = gen_fast_read4(x2, j, k);
         buf[0] = __sxtb16(va);
         buf[1] = gen_nn_sxtb16_ror8(va);
-        buf += 2;
+        buf[2] = __sxtb16(vb);
+        buf[3] = gen_nn_sxtb16_ror8(vb);
+        buf[4] = __sxtb16(vc);
+        buf[5] = gen_nn_sxtb16_ror8(vc);
+        buf += 6;
     }
 }
 #endif
 
 #if defined(GEN_NN_DSP) && defined(__GNUC__)
-/* four inputs of one row (b: its two widened words) times four weights of two channels: 8
- * multiply-accumulates in 10 instructions */
-#define GEN_FAST_DOT_1X2_STEP(B, W, S0, S1)                                                                 \
+/* four inputs of three rows times four weights of two channels: 24 multiply-accumulates in 20
+ * instructions (14 registers: the most the core has) */
+#define GEN_FAST_DOT_3X2_STEP(B, W, S00, S01, S10, S11, S20, S21)                                           \
     do                                                                                                      \
     {                                                                                                       \
         int32_t u0_, u1_, ue_, uo_, b0_, b1_;                                                               \
         __asm__("ldrd %[u0], %[u1], [%[wq]], #8\n\t"                                                        \
-                "ldrd %[b0], %[b1], [%[bq]], #8\n\t"                                                        \
                 "sxtb16 %[ue], %[u0]\n\t"                                                                   \
                 "sxtb16 %[uo], %[u0], ror #8\n\t"                                                           \
                 "sxtb16 %[u0], %[u1]\n\t"                                                                   \
                 "sxtb16 %[u1], %[u1], ror #8\n\t"                                                           \
-                "smlad %[a0], %[b0], %[ue], %[a0]\n\t"                                                      \
-                "smlad %[a0], %[b1], %[uo], %[a0]\n\t"                                                      \
-                "smlad %[a1], %[b0], %[u0], %[a1]\n\t"                                                      \
-                "smlad %[a1], %[b1], %[u1], %[a1]"                                                          \
+                "ldrd %[b0], %[b1], [%[bq]], #8\n\t"                                                        \
+                "smlad %[a00], %[b0], %[ue], %[a00]\n\t"                                                    \
+                "smlad %[a00], %[b1], %[uo], %[a00]\n\t"                                                    \
+                "smlad %[a01], %[b0], %[u0], %[a01]\n\t"                                                    \
+                "smlad %[a01], %[b1], %[u1], %[a01]\n\t"                                                    \
+                "ldrd %[b0], %[b1], [%[bq]], #8\n\t"                                                        \
+                "smlad %[a10], %[b0], %[ue], %[a10]\n\t"                                                    \
+                "smlad %[a10], %[b1], %[uo], %[a10]\n\t"                                                    \
+                "smlad %[a11], %[b0], %[u0], %[a11]\n\t"                                                    \
+                "smlad %[a11], %[b1], %[u1], %[a11]\n\t"                                                    \
+                "ldrd %[b0], %[b1], [%[bq]], #8\n\t"                                                        \
+                "smlad %[a20], %[b0], %[ue], %[a20]\n\t"                                                    \
+                "smlad %[a20], %[b1], %[uo], %[a20]\n\t"                                                    \
+                "smlad %[a21], %[b0], %[u0], %[a21]\n\t"                                                    \
+                "smlad %[a21], %[b1], %[u1], %[a21]"                                                        \
                 : [u0] "=&r"(u0_), [u1] "=&r"(u1_), [ue] "=&r"(ue_), [uo] "=&r"(uo_), [b0] "=&r"(b0_),          \
-                  [b1] "=&r"(b1_), [a0] "+r"(S0), [a1] "+r"(S1), [wq] "+r"(W), [bq] "+r"(B)                   \
+                  [b1] "=&r"(b1_), [a00] "+r"(S00), [a01] "+r"(S01), [a10] "+r"(S10), [a11] "+r"(S11),         \
+                  [a20] "+r"(S20), [a21] "+r"(S21), [wq] "+r"(W), [bq] "+r"(B)                               \
                 :                                                                                           \
                 : "memory");                                                                                \
     } while (0)
 #elif defined(GEN_NN_DSP)
-#define GEN_FAST_DOT_1X2_STEP(B, W, S0, S1)                                                                 \
+#define GEN_FAST_DOT_3X2_STEP(B, W, S00, S01, S10, S11, S20, S21)                                           \
     do                                                                                                      \
     {                                                                                                       \
-        S0 = __smlad(B[1], gen_nn_sxtb16_ror8(W[0]), __smlad(B[0], __sxtb16(W[0]), S0));                   \
-        S1 = __smlad(B[1], gen_nn_sxtb16_ror8(W[1]), __smlad(B[0], __sxtb16(W[1]), S1));                   \
+        const int32_t ue_ = __sxtb16(W[0]), uo_ = gen_nn_sxtb16_ror8(W[0]);                                 \
+        const int32_t ve_ = __sxtb16(W[1]), vo_ = gen_nn_sxtb16_ror8(W[1]);                                 \
+        S00 = __smlad(B[1], uo_, __smlad(B[0], ue_, S00));                                                  \
+        S01 = __smlad(B[1], vo_, __smlad(B[0], ve_, S01));                                                  \
+        S10 = __smlad(B[3], uo_, __smlad(B[2], ue_, S10));                                                  \
+        S11 = __smlad(B[3], vo_, __smlad(B[2], ve_, S11));                                                  \
+        S20 = __smlad(B[5], uo_, __smlad(B[4], ue_, S20));                                                  \
+        S21 = __smlad(B[5], vo_, __smlad(B[4], ve_, S21));                                                  \
         W += 2;                                                                                             \
-        B += 2;                                                                                             \
+        B += 6;                                                                                             \
     } while (0)
 #endif
+
+#if defined(GEN_NN_DSP) && defined(__GNUC__)
+/* four int8 inputs of one row (read as they are, x advanced by 4) times four weights of two channels:
+ * 8 multiply-accumulates in 12 instructions; the inputs' word is loaded with LDR (any alignment) */
+#define GEN_FAST_DOT_1X2_RAW(X, W, S0, S1)                                                                  \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t u0_, u1_, ue_, uo_, a_, ae_;                                                                \
+        __asm__("ldr %[a], [%[xq]], #4\n\t"                                                                 \
+                "ldrd %[u0], %[u1], [%[wq]], #8\n\t"                                                        \
+                "sxtb16 %[ae], %[a]\n\t"                                                                    \
+                "sxtb16 %[a], %[a], ror #8\n\t"                                                             \
+                "sxtb16 %[ue], %[u0]\n\t"                                                                   \
+                "sxtb16 %[uo], %[u0], ror #8\n\t"                                                           \
+                "sxtb16 %[u0], %[u1]\n\t"                                                                   \
+                "sxtb16 %[u1], %[u1], ror #8\n\t"                                                           \
+                "smlad %[a0], %[ae], %[ue], %[a0]\n\t"                                                      \
+                "smlad %[a0], %[a], %[uo], %[a0]\n\t"                                                       \
+                "smlad %[a1], %[ae], %[u0], %[a1]\n\t"                                                      \
+                "smlad %[a1], %[a], %[u1], %[a1]"                                                           \
+                : [u0] "=&r"(u0_), [u1] "=&r"(u1_), [ue] "=&r"(ue_), [uo] "=&r"(uo_), [a] "=&r"(a_),            \
+                  [ae] "=&r"(ae_), [a0] "+r"(S0), [a1] "+r"(S1), [wq] "+r"(W), [xq] "+r"(X)                   \
+                :                                                                                           \
+                : "memory");                                                                                \
+    } while (0)
+/* the same for two rows (the second at X + K): 16 multiply-accumulates in 19 instructions */
+#define GEN_FAST_DOT_2X2_RAW(X, K, W, S00, S01, S10, S11)                                                   \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t u0_, u1_, ue_, uo_, a_, ae_;                                                                \
+        __asm__("ldr %[a], [%[xq], %[kq]]\n\t"                                                              \
+                "ldrd %[u0], %[u1], [%[wq]], #8\n\t"                                                        \
+                "sxtb16 %[ae], %[a]\n\t"                                                                    \
+                "sxtb16 %[a], %[a], ror #8\n\t"                                                             \
+                "sxtb16 %[ue], %[u0]\n\t"                                                                   \
+                "sxtb16 %[uo], %[u0], ror #8\n\t"                                                           \
+                "sxtb16 %[u0], %[u1]\n\t"                                                                   \
+                "sxtb16 %[u1], %[u1], ror #8\n\t"                                                           \
+                "smlad %[a10], %[ae], %[ue], %[a10]\n\t"                                                    \
+                "smlad %[a10], %[a], %[uo], %[a10]\n\t"                                                     \
+                "smlad %[a11], %[ae], %[u0], %[a11]\n\t"                                                    \
+                "smlad %[a11], %[a], %[u1], %[a11]\n\t"                                                     \
+                "ldr %[a], [%[xq]], #4\n\t"                                                                 \
+                "sxtb16 %[ae], %[a]\n\t"                                                                    \
+                "sxtb16 %[a], %[a], ror #8\n\t"                                                             \
+                "smlad %[a00], %[ae], %[ue], %[a00]\n\t"                                                    \
+                "smlad %[a00], %[a], %[uo], %[a00]\n\t"                                                     \
+                "smlad %[a01], %[ae], %[u0], %[a01]\n\t"                                                    \
+                "smlad %[a01], %[a], %[u1], %[a01]"                                                         \
+                : [u0] "=&r"(u0_), [u1] "=&r"(u1_), [ue] "=&r"(ue_), [uo] "=&r"(uo_), [a] "=&r"(a_),            \
+                  [ae] "=&r"(ae_), [a00] "+r"(S00), [a01] "+r"(S01), [a10] "+r"(S10), [a11] "+r"(S11),         \
+                  [wq] "+r"(W), [xq] "+r"(X)                                                                 \
+                : [kq] "r"(K)                                                                               \
+                : "memory");                                                                                \
+    } while (0)
+#endif
+
+/* requantize and store row r's outputs s0, s1 of channels oc and oc + 1 (constants by value: loaded
+ * before any store, see gen_fast_out) */
+#define GEN_FAST_STORE_PAIR(Y, R, OUT_C, OC, Q0, Q1, S0, S1)                                                \
+    do                                                                                                      \
+    {                                                                                                       \
+        const int8_t r0_ = gen_fast_out(S0, Q0, rshift, out_off, act_min, act_max);                        \
+        const int8_t r1_ = gen_fast_out(S1, Q1, rshift, out_off, act_min, act_max);                        \
+        (Y)[(size_t)(R) * (size_t)(OUT_C) + (size_t)(OC)] = r0_;                                            \
+        (Y)[(size_t)(R) * (size_t)(OUT_C) + (size_t)(OC) + 1] = r1_;                                        \
+    } while (0)
+
+/* rows [0, rows) of channel oc alone (the odd last channel): plain loops */
+GEN_FAST_INLINE void gen_fast_pw_channel(const int8_t *x0, int8_t *y0, const int32_t *w, const gen_fast_rq *rq,
+                                         int32_t rows, int32_t k, int32_t out_c, int32_t oc, int32_t rshift,
+                                         int32_t out_off, int32_t act_min, int32_t act_max)
+{
+    const int32_t k4 = (k + 3) & ~3;
+    int32_t i;
+    for (i = 0; i < rows; i++)
+    {
+        const int8_t *xr = x0 + (size_t)i * (size_t)k;
+        int32_t s0 = rq[oc].bias;
+        int32_t j;
+        for (j = 0; j < k; j++)
+        {
+            s0 += (int32_t)xr[j] * gen_fast_pw_weight(w, k4, out_c, oc, j);
+        }
+        y0[(size_t)i * (size_t)out_c + (size_t)oc] = gen_fast_out(s0, rq[oc], rshift, out_off, act_min, act_max);
+    }
+}
 
 /* Pointwise (1x1, stride 1) convolution and fully connected layers: out[p][m] for n_pix rows of
  * k int8 (NHWC: row p at in + p * k) and out_c output channels.
  * w: int8 weights packed four to a word, k padded with zeros to k4 (a multiple of 4): for each
  * channel pair the words alternate (channel 2i's four weights, then 2i+1's: [out_c / 2][k4 / 4][2]),
- * then the odd last channel's k4 / 4 words. rq: out_c entries. buf: scratch of 4 * k4 bytes,
- * word-aligned (DSP cores: two input rows widened to int16 once, then read by every channel pair). */
+ * then the odd last channel's k4 / 4 words. rq: out_c entries.
+ * DSP cores: three rows at a time are widened to int16 once, into the output rows not written yet
+ * (no scratch: the arena stays what the tensors need), then read by every channel pair (20
+ * instructions per 24 multiply-accumulates); the last rows, where no such room is left, in pairs and
+ * alone, widened as they are read. */
 GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
                                     int8_t *out,
                                     const int32_t *w,
                                     const gen_fast_rq *rq,
-                                    int32_t *buf,
                                     int32_t n_pix,
                                     int32_t k,
                                     int32_t out_c,
@@ -239,31 +289,109 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
                                     int32_t act_max)
 {
     const int32_t k4 = (k + 3) & ~3;
-    int32_t p;
-    (void)buf;
-    /* rows in pairs, then an odd last row alone */
-    for (p = 0; p + 2 <= n_pix; p += 2)
+    int32_t p = 0;
+#ifdef GEN_NN_DSP
+    for (; p + 3 <= n_pix && (n_pix - p - 3) * out_c >= 6 * k4 + 3; p += 3)
     {
         const int8_t *x0 = in + (size_t)p * (size_t)k;
-        const int8_t *x1 = x0 + k;
+        int8_t *y0 = out + (size_t)p * (size_t)out_c;
+        /* the widened rows: word-aligned in the output rows after these three */
+        const uintptr_t free_at = (uintptr_t)(y0 + 3 * (size_t)out_c);
+        int32_t *buf = (int32_t *)(void *)(y0 + 3 * (size_t)out_c + ((4u - (free_at & 3u)) & 3u));
+        int32_t oc;
+        gen_fast_widen_3(x0, x0 + k, x0 + 2 * k, k, buf);
+        for (oc = 0; oc + 2 <= out_c; oc += 2)
+        {
+            int32_t s00 = rq[oc].bias, s01 = rq[oc + 1].bias, s10 = s00, s11 = s01, s20 = s00, s21 = s01;
+            const int32_t *wp = w + (size_t)oc * (size_t)(k4 >> 2);
+            const int32_t *b = buf;
+            gen_fast_rq q0, q1;
+            int32_t j;
+            GEN_FAST_UNROLL
+            for (j = 0; j < k4; j += 4)
+            {
+                GEN_FAST_DOT_3X2_STEP(b, wp, s00, s01, s10, s11, s20, s21);
+            }
+            q0 = rq[oc]; /* after the products: their registers are free again */
+            q1 = rq[oc + 1];
+            {
+                const int8_t r00 = gen_fast_out(s00, q0, rshift, out_off, act_min, act_max);
+                const int8_t r01 = gen_fast_out(s01, q1, rshift, out_off, act_min, act_max);
+                const int8_t r10 = gen_fast_out(s10, q0, rshift, out_off, act_min, act_max);
+                const int8_t r11 = gen_fast_out(s11, q1, rshift, out_off, act_min, act_max);
+                const int8_t r20 = gen_fast_out(s20, q0, rshift, out_off, act_min, act_max);
+                const int8_t r21 = gen_fast_out(s21, q1, rshift, out_off, act_min, act_max);
+                y0[oc] = r00;
+                y0[oc + 1] = r01;
+                y0[out_c + oc] = r10;
+                y0[out_c + oc + 1] = r11;
+                y0[2 * out_c + oc] = r20;
+                y0[2 * out_c + oc + 1] = r21;
+            }
+        }
+        if (oc < out_c)
+        {
+            gen_fast_pw_channel(x0, y0, w, rq, 3, k, out_c, oc, rshift, out_off, act_min, act_max);
+        }
+    }
+#endif
+    for (; p < n_pix; p += 2)
+    {
+        const int32_t rows = p + 2 <= n_pix ? 2 : 1;
+        const int8_t *x0 = in + (size_t)p * (size_t)k;
+        const int8_t *x1 = x0 + (rows == 2 ? k : 0);
         int8_t *y0 = out + (size_t)p * (size_t)out_c;
         int32_t oc;
-#ifdef GEN_NN_DSP
-        gen_fast_widen_2(x0, x1, k, buf);
-#endif
         for (oc = 0; oc + 2 <= out_c; oc += 2)
         {
             int32_t s00 = rq[oc].bias, s01 = rq[oc + 1].bias, s10 = s00, s11 = s01;
             gen_fast_rq q0, q1;
-            int8_t r00, r01, r10, r11;
             int32_t j;
-#ifdef GEN_NN_DSP
-            const int32_t *wp = w + (size_t)oc * (size_t)(k4 >> 2);
-            const int32_t *b = buf;
-            GEN_FAST_UNROLL
-            for (j = 0; j < k4; j += 4)
+#if defined(GEN_NN_DSP) && defined(__GNUC__)
+            if (k == k4)    /* whole words: the assembly steps (else the intrinsics, which read the tail) */
             {
-                GEN_FAST_DOT_2X2_STEP(b, wp, s00, s01, s10, s11);
+                const int32_t *wp = w + (size_t)oc * (size_t)(k4 >> 2);
+                const int8_t *xp = x0;
+                if (rows == 2)
+                {
+                    GEN_FAST_UNROLL
+                    for (j = 0; j < k4; j += 4)
+                    {
+                        GEN_FAST_DOT_2X2_RAW(xp, k, wp, s00, s01, s10, s11);
+                    }
+                }
+                else
+                {
+                    GEN_FAST_UNROLL
+                    for (j = 0; j < k4; j += 4)
+                    {
+                        GEN_FAST_DOT_1X2_RAW(xp, wp, s00, s01);
+                    }
+                }
+            }
+            else
+#endif
+#ifdef GEN_NN_DSP
+            {
+                const int32_t *wp = w + (size_t)oc * (size_t)(k4 >> 2);
+                GEN_FAST_UNROLL
+                for (j = 0; j < k4; j += 4)
+                {
+                    const int32_t va = gen_fast_read4(x0, j, k);
+                    const int32_t ue = __sxtb16(wp[0]), uo = gen_nn_sxtb16_ror8(wp[0]);
+                    const int32_t ve = __sxtb16(wp[1]), vo = gen_nn_sxtb16_ror8(wp[1]);
+                    const int32_t a_e = __sxtb16(va), a_o = gen_nn_sxtb16_ror8(va);
+                    s00 = __smlad(a_o, uo, __smlad(a_e, ue, s00));
+                    s01 = __smlad(a_o, vo, __smlad(a_e, ve, s01));
+                    if (rows == 2)
+                    {
+                        const int32_t vb = gen_fast_read4(x1, j, k);
+                        const int32_t b_e = __sxtb16(vb), b_o = gen_nn_sxtb16_ror8(vb);
+                        s10 = __smlad(b_o, uo, __smlad(b_e, ue, s10));
+                        s11 = __smlad(b_o, vo, __smlad(b_e, ve, s11));
+                    }
+                    wp += 2;
+                }
             }
 #else
             for (j = 0; j < k; j++)
@@ -276,76 +404,17 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
                 s11 += (int32_t)x1[j] * w1;
             }
 #endif
-            q0 = rq[oc]; /* after the products: their registers are free again */
-            q1 = rq[oc + 1];
-            r00 = gen_fast_out(s00, q0, rshift, out_off, act_min, act_max);
-            r01 = gen_fast_out(s01, q1, rshift, out_off, act_min, act_max);
-            r10 = gen_fast_out(s10, q0, rshift, out_off, act_min, act_max);
-            r11 = gen_fast_out(s11, q1, rshift, out_off, act_min, act_max);
-            y0[oc] = r00;
-            y0[oc + 1] = r01;
-            y0[out_c + oc] = r10;
-            y0[out_c + oc + 1] = r11;
-        }
-        if (oc < out_c)
-        {
-            int32_t s0 = rq[oc].bias, s1 = rq[oc].bias;
-            int32_t j;
-            for (j = 0; j < k; j++)
-            {
-                const int32_t wv = gen_fast_pw_weight(w, k4, out_c, oc, j);
-                s0 += (int32_t)x0[j] * wv;
-                s1 += (int32_t)x1[j] * wv;
-            }
-            y0[oc] = gen_fast_out(s0, rq[oc], rshift, out_off, act_min, act_max);
-            y0[out_c + oc] = gen_fast_out(s1, rq[oc], rshift, out_off, act_min, act_max);
-        }
-    }
-    if (p < n_pix)
-    {
-        const int8_t *x0 = in + (size_t)p * (size_t)k;
-        int8_t *y0 = out + (size_t)p * (size_t)out_c;
-        int32_t oc;
-#ifdef GEN_NN_DSP
-        gen_fast_widen_1(x0, k, buf);
-#endif
-        for (oc = 0; oc + 2 <= out_c; oc += 2)
-        {
-            int32_t s0 = rq[oc].bias, s1 = rq[oc + 1].bias;
-            gen_fast_rq q0, q1;
-            int8_t r0, r1;
-            int32_t j;
-#ifdef GEN_NN_DSP
-            const int32_t *wp = w + (size_t)oc * (size_t)(k4 >> 2);
-            const int32_t *b = buf;
-            GEN_FAST_UNROLL
-            for (j = 0; j < k4; j += 4)
-            {
-                GEN_FAST_DOT_1X2_STEP(b, wp, s0, s1);
-            }
-#else
-            for (j = 0; j < k; j++)
-            {
-                s0 += (int32_t)x0[j] * gen_fast_pw_weight(w, k4, out_c, oc, j);
-                s1 += (int32_t)x0[j] * gen_fast_pw_weight(w, k4, out_c, oc + 1, j);
-            }
-#endif
             q0 = rq[oc];
             q1 = rq[oc + 1];
-            r0 = gen_fast_out(s0, q0, rshift, out_off, act_min, act_max);
-            r1 = gen_fast_out(s1, q1, rshift, out_off, act_min, act_max);
-            y0[oc] = r0;
-            y0[oc + 1] = r1;
+            GEN_FAST_STORE_PAIR(y0, 0, out_c, oc, q0, q1, s00, s01);
+            if (rows == 2)
+            {
+                GEN_FAST_STORE_PAIR(y0, 1, out_c, oc, q0, q1, s10, s11);
+            }
         }
         if (oc < out_c)
         {
-            int32_t s0 = rq[oc].bias;
-            int32_t j;
-            for (j = 0; j < k; j++)
-            {
-                s0 += (int32_t)x0[j] * gen_fast_pw_weight(w, k4, out_c, oc, j);
-            }
-            y0[oc] = gen_fast_out(s0, rq[oc], rshift, out_off, act_min, act_max);
+            gen_fast_pw_channel(x0, y0, w, rq, rows, k, out_c, oc, rshift, out_off, act_min, act_max);
         }
     }
 }

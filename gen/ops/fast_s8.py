@@ -90,11 +90,6 @@ def pointwise(ctx, node, x: str, y: str, w: np.ndarray, bias: np.ndarray, in_off
     fn = wrapper(ctx, "pw_s8", f"pointwise int8: {n_pix} rows of {k} -> {m} channels",
                  [("n_pix", n_pix), ("k", k), ("m", m), ("rshift", rshift), ("out_off", out_off),
                   ("act_min", act[0]), ("act_max", act[1])],
-                 "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
-                 "gen_fast_pw_s8(in, out, w, rq, buf, {n_pix}, {k}, {m}, {rshift}, {out_off}, {act_min}, {act_max})")
-    return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
-
-
-def pointwise_scratch(k: int) -> int:
-    """Bytes of gen_fast_pw_s8's buffer: two input rows widened to int16, k padded to a multiple of 4."""
-    return 4 * ((k + 3) // 4 * 4)
+                 "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq",
+                 "gen_fast_pw_s8(in, out, w, rq, {n_pix}, {k}, {m}, {rshift}, {out_off}, {act_min}, {act_max})")
+    return f"{fn}({x}, {y}, {wname}, {rq});"
