@@ -30,7 +30,7 @@
 #if defined(__clang__)
 #define GEN_FAST_UNROLL _Pragma("unroll")
 #elif defined(__GNUC__) && __GNUC__ >= 8
-#define GEN_FAST_UNROLL _Pragma("GCC unroll 64")
+#define GEN_FAST_UNROLL _Pragma("GCC unroll 16")
 #else
 #define GEN_FAST_UNROLL
 #endif
@@ -204,6 +204,39 @@ GEN_FAST_INLINE void gen_fast_widen_3(const int8_t *x0, const int8_t *x1, const 
                 :                                                                                           \
                 : "memory");                                                                                \
     } while (0)
+/* four int8 inputs of one row times four weights of four channels (two pairs: W0, W1): 16
+ * multiply-accumulates in 21 instructions */
+#define GEN_FAST_DOT_1X4_RAW(X, W0, W1, S0, S1, S2, S3)                                                     \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t u0_, u1_, ue_, uo_, a_, ae_;                                                                \
+        __asm__("ldr %[a], [%[xq]], #4\n\t"                                                                 \
+                "ldrd %[u0], %[u1], [%[wq0]], #8\n\t"                                                       \
+                "sxtb16 %[ae], %[a]\n\t"                                                                    \
+                "sxtb16 %[a], %[a], ror #8\n\t"                                                             \
+                "sxtb16 %[ue], %[u0]\n\t"                                                                   \
+                "sxtb16 %[uo], %[u0], ror #8\n\t"                                                           \
+                "sxtb16 %[u0], %[u1]\n\t"                                                                   \
+                "sxtb16 %[u1], %[u1], ror #8\n\t"                                                           \
+                "smlad %[a0], %[ae], %[ue], %[a0]\n\t"                                                      \
+                "smlad %[a0], %[a], %[uo], %[a0]\n\t"                                                       \
+                "smlad %[a1], %[ae], %[u0], %[a1]\n\t"                                                      \
+                "smlad %[a1], %[a], %[u1], %[a1]\n\t"                                                       \
+                "ldrd %[u0], %[u1], [%[wq1]], #8\n\t"                                                       \
+                "sxtb16 %[ue], %[u0]\n\t"                                                                   \
+                "sxtb16 %[uo], %[u0], ror #8\n\t"                                                           \
+                "sxtb16 %[u0], %[u1]\n\t"                                                                   \
+                "sxtb16 %[u1], %[u1], ror #8\n\t"                                                           \
+                "smlad %[a2], %[ae], %[ue], %[a2]\n\t"                                                      \
+                "smlad %[a2], %[a], %[uo], %[a2]\n\t"                                                       \
+                "smlad %[a3], %[ae], %[u0], %[a3]\n\t"                                                      \
+                "smlad %[a3], %[a], %[u1], %[a3]"                                                           \
+                : [u0] "=&r"(u0_), [u1] "=&r"(u1_), [ue] "=&r"(ue_), [uo] "=&r"(uo_), [a] "=&r"(a_),            \
+                  [ae] "=&r"(ae_), [a0] "+r"(S0), [a1] "+r"(S1), [a2] "+r"(S2), [a3] "+r"(S3),                 \
+                  [wq0] "+r"(W0), [wq1] "+r"(W1), [xq] "+r"(X)                                               \
+                :                                                                                           \
+                : "memory");                                                                                \
+    } while (0)
 /* the same for two rows (the second at X + K): 16 multiply-accumulates in 19 instructions */
 #define GEN_FAST_DOT_2X2_RAW(X, K, W, S00, S01, S10, S11)                                                   \
     do                                                                                                      \
@@ -341,8 +374,33 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
         const int8_t *x0 = in + (size_t)p * (size_t)k;
         const int8_t *x1 = x0 + (rows == 2 ? k : 0);
         int8_t *y0 = out + (size_t)p * (size_t)out_c;
-        int32_t oc;
-        for (oc = 0; oc + 2 <= out_c; oc += 2)
+        int32_t oc = 0;
+#if defined(GEN_NN_DSP) && defined(__GNUC__)
+        if (rows == 1 && k == k4)   /* one row (a fully connected layer's batch of one): four channels a step */
+        {
+            for (; oc + 4 <= out_c; oc += 4)
+            {
+                int32_t s0 = rq[oc].bias, s1 = rq[oc + 1].bias, s2 = rq[oc + 2].bias, s3 = rq[oc + 3].bias;
+                const int32_t *w0 = w + (size_t)oc * (size_t)(k4 >> 2);
+                const int32_t *w1 = w0 + 2 * (k4 >> 2);
+                const int8_t *xp = x0;
+                gen_fast_rq q0, q1;
+                int32_t j;
+                GEN_FAST_UNROLL
+                for (j = 0; j < k4; j += 4)
+                {
+                    GEN_FAST_DOT_1X4_RAW(xp, w0, w1, s0, s1, s2, s3);
+                }
+                q0 = rq[oc];
+                q1 = rq[oc + 1];
+                GEN_FAST_STORE_PAIR(y0, 0, out_c, oc, q0, q1, s0, s1);
+                q0 = rq[oc + 2];
+                q1 = rq[oc + 3];
+                GEN_FAST_STORE_PAIR(y0, 0, out_c, oc + 2, q0, q1, s2, s3);
+            }
+        }
+#endif
+        for (; oc + 2 <= out_c; oc += 2)
         {
             int32_t s00 = rq[oc].bias, s01 = rq[oc + 1].bias, s10 = s00, s11 = s01;
             gen_fast_rq q0, q1;
