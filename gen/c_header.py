@@ -51,7 +51,7 @@ TAIL = Template("""
 """)
 
 
-def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checked=()) -> list[str]:
+def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checked=(), data_checks=False) -> list[str]:
     """The header's opening comment: every function it names is one the library defines."""
     returns = ("It returns 0, or -1 when a CMSIS-NN kernel refuses its arguments (the kernel's checks; "
                "too little scratch)." if can_fail else "It returns 0.")
@@ -67,6 +67,11 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checke
         text += ["The model was compiled for the value that its static shapes determine of the parameter input(s) "
                  + ", ".join(f"'{comment(i)}'" for i in checked) + ": when one holds a value that gives another "
                  "result, the run returns -1 before computing anything and leaves the outputs untouched."]
+    if data_checks:     # indices, conditions, lengths, slice/pad parameters read at run time (gen/ops/gather.py)
+        text += ["Some kernels read indices or parameters from the inputs at run time: when one is out of range (an "
+                 "index, a sequence length, an axis) or gives another output shape than the compiled one (a "
+                 "condition's count of true elements, Slice's starts/ends/axes/steps, Pad's pads), the run "
+                 "returns -1 and leaves the outputs untouched."]
     dts = {t["dtype"] for t in summary["inputs"] + summary["outputs"]}
     if "float16" in dts:
         text += ["float16 inputs and outputs are passed as their IEEE 754 binary16 bits (uint16_t); the model "
@@ -78,9 +83,9 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checke
     return block_comment(text)
 
 
-def header(name: str, io: dict, summary: dict, int8: bool, can_fail: bool, checked=()) -> str:
+def header(name: str, io: dict, summary: dict, int8: bool, can_fail: bool, checked=(), data_checks=False) -> str:
     up = name.upper()
-    lines = _about(name, up, summary, int8, can_fail, checked)
+    lines = _about(name, up, summary, int8, can_fail, checked, data_checks)
     lines += HEAD.substitute(UP=up, arena_size=summary["arena_size"], weight_bytes=summary["weight_bytes"],
                              macs=summary["macs"], num_inputs=len(io["inputs"]),
                              num_outputs=len(io["outputs"])).splitlines()

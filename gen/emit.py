@@ -53,9 +53,12 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
     if checks:
         runtime += [f for f in rtparams.RUNTIME if f not in runtime]
     can_fail = any("GEN_CHECK(" in line for line in body)
-    files = {f"{name}.h": header(name, io, summary, int8, can_fail, rtparams.checked_inputs(g)).encode(),
+    # a kernel that checks run-time indices or parameters returns -1 from the body: outputs then untouched
+    data_checks = any("return -1;" in line for line in body)
+    files = {f"{name}.h": header(name, io, summary, int8, can_fail, rtparams.checked_inputs(g),
+                                 data_checks).encode(),
              f"{name}.c": source(name, ctx, body, runtime, io, int8, source_path,
-                                 g.options.get("scratch", "dsp"), checks).encode(),
+                                 g.options.get("scratch", "dsp"), checks, data_checks).encode(),
              f"{name}_plan.json": plan_json(summary)}
     files.update(runtime_closure(runtime))
     return files, summary

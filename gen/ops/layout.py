@@ -257,8 +257,7 @@ class Transpose(OpFamily):
 @register
 class Pad(OpFamily):
     ops = ("Pad",)
-    const_inputs = {"Pad": (1, 2, 3)}
-    limits = {"Pad": "mode constant; up to 6 dims"}
+    limits = {"Pad": "modes constant, reflect, edge, wrap; up to 6 dims; a run-time constant_value not on int8"}
     int8_kernels = {"Pad": "Pad"}
     layout = "any"
     keeps_quant = True
@@ -312,26 +311,41 @@ class Pad(OpFamily):
         return mode
 
     def check(self, node, g):
+        if strided.runtime_pad(node, g):       # pads, constant_value or axes read at run time (gen/ops/strided.py)
+            self.mode(node)
+            return strided.rt_pad_check(node, g, PAD_MODES)
         self.pads(node, g)
         if len(g.t(node.inputs[0]).shape) > 6:
             raise GenError("Pad of more than 6 dims is not supported", node.name, node.op)
 
     def kernel(self, node, g):
+        if strided.runtime_pad(node, g):
+            return "gen_rt_pad"
         return "gen_pad" if self.mode(node) == "constant" else "gen_pad_mode"
+
+    def runtime_files(self, node, g):
+        return self.runtime + strided.RT_RUNTIME if strided.runtime_pad(node, g) else self.runtime
 
     def value(self, node, g):
         """The pad constant in the input's dtype: for a quantized tensor the real constant's quantized form
         (0.0 is the zero point), rounded half to even as QuantizeLinear does."""
         t = g.t(node.inputs[0])
-        value = self.pads(node, g)[2]
+        v = g.const(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] else None
+        value = v.reshape(-1)[0] if v is not None else float(node.attrs.get("value", 0.0))
         if t.quant is not None:
             value = int(int8ref.quantize_f32(np.float32(value), t.quant.s(), t.quant.zp()))
         return np.array([value], dtype=t.dtype)
 
-    def reference(self, node, g, x):
+    def reference(self, node, g, x, *rest):
         t = g.t(node.inputs[0])
-        before, after, _ = self.pads(node, g)
-        value = self.value(node, g)[0]
+        if strided.runtime_pad(node, g):      # the run-time parameters in refrun's order
+            rt = [k for k in (1, 2, 3) if k < len(node.inputs) and node.inputs[k] and g.const(node.inputs[k]) is None]
+            vals = dict(zip(rt, rest))
+            before, after = strided.rt_pad_ranges(node, g, vals, self.mode(node))
+            value = np.asarray(vals[2]).reshape(-1)[0] if 2 in vals else self.value(node, g)[0]
+        else:
+            before, after, _ = self.pads(node, g)
+            value = self.value(node, g)[0]
         perm = memory_perm(t)
         before, after = [before[k] for k in perm], [after[k] for k in perm]
         if self.mode(node) != "constant":
@@ -339,6 +353,8 @@ class Pad(OpFamily):
         return np.pad(x, list(zip(before, after)), mode="constant", constant_values=value)
 
     def emit(self, node, g, ctx):
+        if strided.runtime_pad(node, g):
+            return strided.rt_pad_emit(node, g, ctx, PAD_MODES.index(self.mode(node)), self.value(node, g))
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
         before, _, _ = self.pads(node, g)
         mode = self.mode(node)
@@ -351,3 +367,7 @@ class Pad(OpFamily):
                     f"{PAD_MODES.index(mode)}, {prm});")
         val = ctx.array(self.value(node, g), "pad_value", wide=True)   # bytes of the element: int64 stays int64
         return f"gen_pad({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {x.nbytes // x.size}, {val}, {prm});"
+
+
+# Pad's run-time form lives with Slice's (gen_rtslice.c); imported last: strided imports this module
+from . import strided  # noqa: E402

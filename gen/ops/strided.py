@@ -94,15 +94,17 @@ def elem_size(t) -> int:
 
 # ------------------------------------------------------------------------------------ Slice
 
-def slice_ranges(node, g) -> list[tuple[int, int, int]]:
-    """(start, length, step) per axis of the input, clamped as the spec says."""
+def slice_ranges(node, g, values=None) -> list[tuple[int, int, int]]:
+    """(start, length, step) per axis of the input, clamped as the spec says (`values`: input index ->
+    the run-time value of a parameter input, for the reference)."""
     x = g.t(node.inputs[0])
     nd = len(x.shape)
     if len(node.inputs) > 1:
-        starts = const_ints(node, g, 1, "starts")
-        ends = const_ints(node, g, 2, "ends")
-        axes = const_ints(node, g, 3, "axes")
-        steps = const_ints(node, g, 4, "steps")
+        def ints(k, what):
+            if values and k in values:
+                return [int(v) for v in np.asarray(values[k]).reshape(-1)]
+            return const_ints(node, g, k, what)
+        starts, ends, axes, steps = (ints(k, w) for k, w in enumerate(("starts", "ends", "axes", "steps"), 1))
     else:                                 # opset < 10: attributes
         starts, ends = [int(v) for v in node.attrs.get("starts", [])], [int(v) for v in node.attrs.get("ends", [])]
         axes, steps = node.attrs.get("axes"), None
@@ -177,20 +179,102 @@ class ByteMover(OpFamily):
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 
+def runtime_slice(node, g) -> bool:
+    """Slice (opset 10 on) with a starts, ends, axes or steps input that is not a constant."""
+    return any(k < len(node.inputs) and node.inputs[k] and g.const(node.inputs[k]) is None for k in (1, 2, 3, 4))
+
+
+RT_RUNTIME = ("gen_rtslice.h", "gen_rtslice.c")
+
+
+def rt_param(node, g, ctx, k, what, dtypes=("int32", "int64")) -> tuple[str, int]:
+    """Input k of a run-time parameter kernel as (C pointer, wide): NULL when absent, a constant as an
+    int64 array."""
+    if len(node.inputs) <= k or not node.inputs[k]:
+        return "NULL", 1
+    t = g.t(node.inputs[k])
+    if t.dtype not in dtypes:
+        raise GenError(f"{what} ('{t.name}') of dtype {t.dtype} ({' or '.join(dtypes)} are)", node.name, node.op)
+    if len(t.shape) != 1:
+        raise GenError(f"{what} ('{t.name}') of shape {list(t.shape)} (1-D is)", node.name, node.op)
+    if ctx is None:
+        return "", t.size
+    if t.is_const:
+        return ctx.array(np.asarray(t.data).astype(np.int64).reshape(-1), what, wide=True), 1
+    return ctx.ptr(t.name), int(t.dtype == "int64")
+
+
+def rt_dims(values, n, what, node) -> str:
+    values = [c_int32(v, what, node) for v in values]
+    if len(values) > n:
+        raise GenError(f"{what} of rank {len(values)} at run time (up to {n})", node.name, node.op)
+    return "{" + ", ".join(str(v) for v in values + [0] * (n - len(values))) + "}"
+
+
 @register
 class Slice(ByteMover):
     ops = ("Slice",)
     layout = "any"
+
+    def rt_check(self, node, g):
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        n = rt_param(node, g, None, 1, "starts")[1]
+        for k, what in ((2, "ends"), (3, "axes"), (4, "steps")):
+            if k < len(node.inputs) and node.inputs[k] and rt_param(node, g, None, k, what)[1] != n:
+                raise GenError("starts, ends, axes and steps must have one length", node.name, node.op)
+        if len(y.shape) != len(x.shape) or len(node.inputs) < 3 or not node.inputs[2]:
+            raise GenError("starts and ends must be given, the output of the input's rank", node.name, node.op)
+        c_int32(x.size, "Slice input size", node)
+
+    def check(self, node, g):
+        if runtime_slice(node, g):
+            self.rt_check(node, g)
+        else:
+            self.copies(node, g)
+
+    def runtime_files(self, node, g):
+        return RUNTIME + RT_RUNTIME if runtime_slice(node, g) else RUNTIME
+
+    def kernel(self, node, g):
+        return "gen_rt_slice" if runtime_slice(node, g) else "gen_strided_copy"
+
+    def emit(self, node, g, ctx):
+        if not runtime_slice(node, g):
+            return super().emit(node, g, ctx)
+        self.rt_check(node, g)
+        x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+        ptrs = [rt_param(node, g, ctx, k, what) for k, what in enumerate(("starts", "ends", "axes", "steps"), 1)]
+        xs_mem = contiguous_strides(mem_shape(x))
+        nd = len(x.shape)
+        init = (f"{nd}, {rt_dims(x.shape, COPY_DIMS, 'Slice input', node)}, "
+                f"{rt_dims([xs_mem[mem_axis(x, a)] for a in range(nd)], COPY_DIMS, 'Slice input', node)}, "
+                f"{rt_dims(y.shape, COPY_DIMS, 'Slice output', node)}, "
+                f"{rt_dims(memory_perm(y), COPY_DIMS, 'Slice output', node)}, "
+                f"{rt_param(node, g, None, 1, 'starts')[1]}, " + ", ".join(str(w) for _, w in ptrs))
+        prm = ctx.params("gen_rt_slice_params", init, "rtslice")
+        return (f"if (gen_rt_slice({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {elem_size(x)}, {prm}, "
+                f"{', '.join(p for p, _ in ptrs)}) != 0) {{\n"
+                f"    return -1; /* Slice: the run-time starts, ends, axes, steps give another shape */\n}}")
+
+    @staticmethod
+    def sliced(node, g, x, values=None):
+        r = slice_ranges(node, g, values)
+        return x[tuple(slice(s, s + n * st if s + n * st >= 0 else None, st) for s, n, st in r)]
+
+    def reference(self, node, g, x, *rest):
+        # the run-time parameters come in refrun's order: the parameter inputs that are not constants
+        rt = [k for k in (1, 2, 3, 4) if k < len(node.inputs) and node.inputs[k] and g.const(node.inputs[k]) is None]
+        y = self.sliced(node, g, to_model(g.t(node.inputs[0]), x), dict(zip(rt, rest)))
+        return to_memory(g.t(node.outputs[0]), y)
+
+    def model_reference(self, node, g, x):
+        return [self.sliced(node, g, x)]
 
     def copies(self, node, g):
         x, y = g.t(node.inputs[0]), node.outputs[0]
         r = slice_ranges(node, g)
         check_shape(node, g, y, [n for _, n, _ in r])
         return [(y, axis_copy(x, g.t(y), [(s, [(n, st)]) for s, n, st in r], node))]
-
-    def model_reference(self, node, g, x):
-        r = slice_ranges(node, g)
-        return [x[tuple(slice(s, s + n * st if s + n * st >= 0 else None, st) for s, n, st in r)]]
 
 
 @register
@@ -365,3 +449,68 @@ class SpaceToDepth(SpaceDepth):
         b, (n, c, h, w) = self.block(node, g)
         t = x.reshape(n, c, h // b, b, w // b, b).transpose(0, 3, 5, 1, 2, 4)
         return [t.reshape(n, c * b * b, h // b, w // b)]
+
+
+# ------------------------------------------------------------------------------------ Pad at run time
+# (the Pad family is gen/ops/layout.py's; these are its form with pads, constant_value or axes inputs
+# that are not constants: gen_rt_pad, runtime_c/gen_rtslice.c)
+
+def runtime_pad(node, g) -> bool:
+    return any(k < len(node.inputs) and node.inputs[k] and g.const(node.inputs[k]) is None for k in (1, 2, 3))
+
+
+def rt_pad_check(node, g, modes) -> None:
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    nd = len(x.shape)
+    if len(y.shape) != nd or nd > 6:
+        raise GenError(f"a {nd}-D Pad at run time (up to 6-D, the output of the input's rank)", node.name, node.op)
+    n_pads = rt_param(node, g, None, 1, "pads")[1]
+    n_axes = rt_param(node, g, None, 3, "axes")[1] if len(node.inputs) > 3 and node.inputs[3] else nd
+    if n_pads != 2 * n_axes:
+        raise GenError(f"{n_pads} pads for {n_axes} axes", node.name, node.op)
+    if len(node.inputs) > 2 and node.inputs[2] and g.const(node.inputs[2]) is None:
+        v = g.t(node.inputs[2])
+        if x.quant is not None or v.dtype != x.dtype or v.size != 1:
+            raise GenError(f"a run-time constant_value ('{v.name}') must be one element of the data's dtype "
+                           "(not quantized)", node.name, node.op)
+    c_int32(y.size, "Pad output size", node)
+
+
+def rt_pad_emit(node, g, ctx, mode: int, const_value) -> str:
+    """gen_rt_pad's call; const_value: the pad element (a numpy array of one) when it is not a run-time input."""
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    nd = len(x.shape)
+    pads, axes = rt_param(node, g, ctx, 1, "pads"), rt_param(node, g, ctx, 3, "axes")
+    n_axes = rt_param(node, g, None, 3, "axes")[1] if axes[0] != "NULL" else nd
+    if len(node.inputs) > 2 and node.inputs[2] and g.const(node.inputs[2]) is None:
+        value = ctx.ptr(node.inputs[2])
+    else:
+        value = ctx.array(const_value, "pad_value", wide=True)
+    init = (f"{nd}, {rt_dims(x.shape, 6, 'Pad input', node)}, {rt_dims(y.shape, 6, 'Pad output', node)}, "
+            f"{rt_dims(memory_perm(x), 6, 'Pad input', node)}, {mode}, {n_axes}, {pads[1]}, {axes[1]}")
+    prm = ctx.params("gen_rt_pad_params", init, "rtpad")
+    return (f"if (gen_rt_pad({ctx.ptr(x.name)}, {ctx.ptr(y.name)}, {elem_size(x)}, {value}, {prm}, {pads[0]}, "
+            f"{axes[0]}) != 0) {{\n    return -1; /* Pad: the run-time pads give another shape */\n}}")
+
+
+def rt_pad_ranges(node, g, values: dict, mode: str) -> tuple[list[int], list[int]]:
+    """before, after per model axis from the parameter inputs' values (run-time ones in `values`), as
+    gen_rt_pad computes them; GenError where it returns -1 (the reference has no -1)."""
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    nd = len(x.shape)
+
+    def ints(k):
+        v = values.get(k, g.const(node.inputs[k]) if len(node.inputs) > k and node.inputs[k] else None)
+        return None if v is None else [int(i) for i in np.asarray(v).reshape(-1)]
+    pads, axes = ints(1), ints(3)
+    axes = list(range(nd)) if axes is None else axes
+    before, after = [0] * nd, [0] * nd
+    for k, a in enumerate(axes):
+        before[a % nd], after[a % nd] = pads[k], pads[k + len(axes)]
+    bad = len(set(a % nd for a in axes)) != len(axes) or any(not -nd <= a < nd for a in axes) or \
+        any(b + int(d) + e != int(w) for b, d, e, w in zip(before, x.shape, after, y.shape)) or \
+        (mode != "constant" and min(before + after) < 0) or \
+        (mode == "reflect" and any(max(b, e) > int(d) - 1 for b, e, d in zip(before, after, x.shape)))
+    if bad:
+        raise GenError(f"run-time pads {pads} (axes {axes}) do not give the output shape", node.name, node.op)
+    return before, after
