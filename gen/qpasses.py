@@ -362,7 +362,8 @@ def propagate_through_byte_ops(g: Graph) -> None:
         if not traits(node).selects_values(node) or is_int8_kernel(node.op):
             continue
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-        if x.dtype == "int8" and x.quant is not None and y.dtype == "int8" and y.quant is None:
+        if x.dtype == "int8" and x.quant is not None and y.dtype == "int8" and \
+                (y.quant is None or _same_quant(x.quant, y.quant)):    # (its reader's DQ may have set it)
             y.quant = x.quant
             form = _int8_form(node, g)
             if form is not None and form != node.op:
