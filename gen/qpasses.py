@@ -151,6 +151,12 @@ def uint8_to_int8(g: Graph) -> None:
         g.t(name).dtype = "int8"
 
 
+def _flipped(g: Graph, name: str) -> bool:
+    """`name` is the int8 side of a uint8 graph input (its producer flips the sign bit)."""
+    p = g.producer(name)
+    return p is not None and has(p, "flips_sign")
+
+
 def uint8_boundary_quant(g: Graph) -> None:
     """A uint8 graph input or output gets its int8 tensor's quantization in uint8 terms (zero point + 128):
     the header's scale and zero point are the ones of the values the user passes."""
@@ -263,6 +269,8 @@ def fold_activation_qdq(g: Graph) -> None:
             raise GenError("per-channel quantization of activations is not supported", node.name, node.op)
         if t.quant is None:
             t.quant = q
+        if out in g.outputs and _flipped(g, src):
+            continue                        # uint8 input -> DQ -> float output: the DQ computes it
         if not _same_quant(t.quant, q):
             continue                        # a DQ with other parameters than its Q: stays a float boundary
         g.nodes.remove(node)
@@ -278,7 +286,8 @@ def fold_activation_qdq(g: Graph) -> None:
                 raise GenError("per-channel quantization of activations is not supported", node.name, node.op)
             out.quant = q
             x = node.inputs[0]
-            if x in g.inputs and g.t(x).dtype == "float32" and g.sole_consumer(x, node):
+            if x in g.inputs and g.t(x).dtype == "float32" and g.sole_consumer(x, node) and \
+                    not any(has(c, "flips_sign") for c in g.consumers(out.name)):  # float -> Q -> uint8 output
                 g.inputs = [out.name if i == x else i for i in g.inputs]
                 g.nodes.remove(node)
     # graph inputs that are int8 already carry no Quant: identity scale is meaningless, refuse
