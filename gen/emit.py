@@ -58,7 +58,8 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
     files = {f"{name}.h": header(name, io, summary, int8, can_fail, rtparams.checked_inputs(g),
                                  data_checks).encode(),
              f"{name}.c": source(name, ctx, body, runtime, io, int8, source_path,
-                                 g.options.get("scratch", "dsp"), checks, data_checks).encode(),
+                                 g.options.get("scratch", "dsp"), checks, data_checks,
+                                 int8 or bool(g.options.get("int8"))).encode(),
              f"{name}_plan.json": plan_json(summary)}
     files.update(runtime_closure(runtime))
     return files, summary

@@ -120,13 +120,13 @@ class LayerCheck:
     def _shared(self, name: str) -> bool:
         """gen has this tensor of the model, with the model's dtype and shape (an activation)."""
         t = self.g.tensors.get(name)
-        if t is None or t.is_const or t.dtype not in ("int8", "float32"):
+        if t is None or t.is_const or (t.dtype not in ("int8", "float32") and not _uint8_quantized(t)):
             return False
         if name not in self.producer and name not in {i.name for i in self.model.graph.input}:
             return False
         ot = self.otype.get(name)
-        if ot is not None and ot != np.dtype(t.dtype):
-            return False
+        if ot is not None and ot != np.dtype(t.dtype) and not (ot == np.uint8 and t.dtype == "int8"):
+            return False    # a uint8-quantized tensor of the model is int8 in gen (q - 128, gen.qpasses)
         shp = self.oshape.get(name)
         return shp is None or tuple(shp) == tuple(t.shape)
 
@@ -189,10 +189,11 @@ class LayerCheck:
         self.session = None
         if not nodes:
             return
-        ins = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(np.dtype(t.dtype)), list(t.shape))
+        ins = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(self._ort_dtype(n)), list(t.shape))
                for n, t in feeds.items()]
-        outputs = [helper.make_tensor_value_info(o, helper.np_dtype_to_tensor_dtype(np.dtype(layer.dtype)), None)
-                   for o, layer in self._outputs]
+        outputs = [helper.make_tensor_value_info(o, helper.np_dtype_to_tensor_dtype(
+            self._ort_dtype(layer.tensor) if layer.dtype == "int8" else np.dtype(layer.dtype)), None)
+            for o, layer in self._outputs]
         graph = helper.make_graph(nodes, "layercheck", ins, outputs,
                                   initializer=[self.inits[i] for i in sorted(used_inits)])
         lm = helper.make_model(graph, opset_imports=list(self.model.opset_import))
@@ -200,11 +201,16 @@ class LayerCheck:
         from .verify import ort_session
         self.session = ort_session(lm.SerializeToString(), quantized=True)
 
+    def _ort_dtype(self, name: str) -> np.dtype:
+        """The tensor's dtype in onnxruntime: gen's, or uint8 where gen computes the model's uint8 as int8."""
+        ot = self.otype.get(name)
+        return ot if ot == np.uint8 else np.dtype(self.g.t(name).dtype)
+
     def _layer(self, target: str, sub: list[onnx.NodeProto], frontier: list[str]) -> Layer:
         main = [n for n in sub if n.op_type not in QDQ | {"Relu", "Clip"}] or \
             [n for n in sub if n.op_type not in QDQ] or sub
         node = main[-1]
-        dtype = self.g.t(target).dtype
+        dtype = "int8" if _uint8_quantized(self.g.t(target)) else self.g.t(target).dtype
         if dtype != "int8":
             return Layer(target, node.name, node.op_type, dtype, FLOAT_RTOL)
         tol, why = self.tolerance_of(target, sub, frontier)
@@ -254,14 +260,16 @@ class LayerCheck:
         Updates and returns the layers (worst error over all calls so far)."""
         if self.session is None:
             return self.layers
-        feeds = {n: to_model(t, vals[n]).astype(np.dtype(t.dtype)) for n, t in self.feeds.items()}
+        feeds = {n: _as_int8(to_model(t, vals[n]).astype(np.dtype(t.dtype)), to=self._ort_dtype(n))
+                 for n, t in self.feeds.items()}
         got = self.session.run([o for o, _ in self._outputs], feeds)
         for (_, layer), want in zip(self._outputs, got):
             mine = to_model(self.g.t(layer.tensor), vals[layer.tensor])
             want = np.asarray(want).reshape(mine.shape)
             if mine.size == 0:
                 continue
-            if layer.dtype == "int8":
+            if layer.dtype == "int8":     # uint8 values (onnxruntime's, a uint8 graph output) as q - 128
+                mine, want = _as_int8(mine), _as_int8(want)
                 err = float(np.max(np.abs(mine.astype(np.int32) - want.astype(np.int32))))
             else:
                 d = np.abs(mine.astype(np.float64) - want.astype(np.float64))
@@ -292,6 +300,19 @@ class LayerCheck:
                     exceptions=[f"{l.label()}: {l.tol_text()} ({l.why})" for l in int8 if l.tol > 1],
                     failing=[f"{l.label()} {l.err_text()} > {l.tol_text()}" for l in self.layers if not l.ok],
                     tolerances=tols, float_rtol=FLOAT_RTOL)
+
+
+def _uint8_quantized(t) -> bool:
+    """A uint8 graph input or output of a uint8-quantized model (gen.qpasses.uint8_to_int8)."""
+    return t.dtype == "uint8" and t.quant is not None
+
+
+def _as_int8(x: np.ndarray, to: np.dtype = np.dtype(np.int8)) -> np.ndarray:
+    """uint8 q as the int8 q - 128 (or back, to=uint8): the top bit flipped; other dtypes as they are."""
+    x = np.asarray(x)
+    if {x.dtype, np.dtype(to)} == {np.dtype(np.uint8), np.dtype(np.int8)}:
+        return (x.view(np.uint8) ^ np.uint8(0x80)).view(to)
+    return x
 
 
 def check(model, g: Graph, vals_list: list[dict[str, np.ndarray]]) -> LayerCheck:

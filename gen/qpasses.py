@@ -39,9 +39,6 @@ def quant_of(node: Node, g: Graph, what: str) -> Quant:
     zp = g.const(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] else None
     if scale is None or (len(node.inputs) > 2 and node.inputs[2] and zp is None):
         raise GenError(f"{what}: scale and zero point must be constant initializers", node.name, node.op)
-    if zp is not None and zp.dtype == np.uint8:
-        raise GenError(f"{what}: uint8 quantization is not supported; quantize with int8 (QInt8) activations "
-                       "and weights", node.name, node.op)
     if zp is not None and zp.dtype not in (np.int8, np.int32):
         raise GenError(f"{what}: {zp.dtype} quantization is not supported (int8 only)", node.name, node.op)
     if scale.dtype.kind != "f":
@@ -67,6 +64,108 @@ def quant_of(node: Node, g: Graph, what: str) -> Quant:
     axis = int(node.attrs.get("axis", 1)) if scale.size > 1 else None
     return Quant(scale.astype(np.float32).reshape(-1) if scale.size > 1 else scale.astype(np.float32).reshape(()),
                  zp.reshape(-1) if zp.size > 1 else zp.reshape(()), axis)
+
+
+def _is_uint8_qdq(node: Node, g: Graph) -> bool:
+    """A QuantizeLinear writing uint8 or a DequantizeLinear reading uint8 (onnxruntime's QUInt8)."""
+    if has(node, "quantizes"):
+        return g.t(node.outputs[0]).dtype == "uint8"
+    return has(node, "dequantizes") and g.t(node.inputs[0]).dtype == "uint8"
+
+
+def _shifted(data: np.ndarray) -> np.ndarray:
+    """uint8 q as the int8 q - 128 (its top bit flipped): exact."""
+    return (np.asarray(data, np.uint8) ^ np.uint8(0x80)).view(np.int8)
+
+
+def uint8_to_int8(g: Graph) -> None:
+    """uint8 quantization computed as int8: a uint8 tensor q with zero point z and scale s is the int8
+    tensor q - 128 with zero point z - 128 and scale s, exactly. Zero points and uint8 constants (weights,
+    a Pad value) are converted here; the activations between the uint8 Q/DQ nodes (through the byte moves
+    of QOperator graphs) become int8; a uint8 graph input or output stays uint8 at the API with one
+    FlipSignS8 node (q ^ 0x80 per element) between it and its int8 tensor."""
+    acts: set[str] = set()
+    for node in g.nodes:
+        if not _is_uint8_qdq(node, g):
+            continue
+        x, s = node.inputs[0], node.inputs[1]
+        zp = node.inputs[2] if len(node.inputs) > 2 and node.inputs[2] else None
+        scale = g.const(s)
+        zv = g.const(zp) if zp else None
+        if scale is None or (zp and zv is None):
+            raise GenError("uint8 quantization: scale and zero point must be constant initializers",
+                           node.name, node.op)
+        if zv is not None and zv.dtype != np.uint8:
+            raise GenError(f"uint8 quantization with a {zv.dtype} zero point", node.name, node.op)
+        z8 = _shifted(zv) if zv is not None else np.full(np.shape(scale), -128, np.int8)
+        node.inputs = [x, s, g.add_const(f"{zp or s}_s8", z8)]
+        node.attrs.pop("output_dtype", None)      # opset 21: the zero point's type says it
+        t = g.t(x) if has(node, "dequantizes") else g.t(node.outputs[0])
+        if t.is_const:
+            node.inputs[0] = g.add_const(f"{x}_s8", _shifted(t.data))
+        else:
+            acts.add(t.name)
+    if not acts:
+        return
+    # QOperator graphs move uint8 bytes between their QLinear nodes (MaxPool, Reshape, Concat, Pad, ...):
+    # order and equality survive the shift, so those tensors are int8 too (their uint8 constants shifted)
+    changed = True
+    while changed:
+        changed = False
+        for node in g.nodes:
+            if has(node, "is_qdq"):
+                continue
+            names = [i for i in node.inputs if i] + [o for o in node.outputs if o]
+            if not any(n in acts for n in names):
+                continue
+            if not (has(node, "keeps_quant") or traits(node).selects_values(node)):
+                hit = next(n for n in names if n in acts)
+                raise GenError(f"uint8-quantized tensor '{hit}' is read or written by {node.op}, which computes on its "
+                               "integers: uint8 quantization is taken between QuantizeLinear and DequantizeLinear "
+                               "and through byte moves only", node.name, node.op)
+            for k, n in enumerate(node.inputs):
+                if n and g.t(n).dtype == "uint8" and g.t(n).is_const:
+                    node.inputs[k] = g.add_const(f"{n}_s8", _shifted(g.t(n).data))
+            for n in names:
+                if n not in acts and g.t(n).dtype == "uint8" and not g.t(n).is_const:
+                    acts.add(n)
+                    changed = True
+    flip = op_with("flips_sign")
+    for name in [i for i in g.inputs if i in acts]:
+        t = g.t(name)
+        inner = g.add_tensor(f"{name}_s8", t, dtype="int8")
+        rename_uses(g, name, inner)
+        g.nodes.insert(0, Node(flip, f"{name}_to_int8", [name], [inner]))
+        acts.discard(name)
+    for k, name in enumerate(list(g.outputs)):
+        if name not in acts:
+            continue
+        inner = g.add_tensor(f"{name}_s8", g.t(name), dtype="int8")
+        prod = g.producer(name)
+        for n in g.consumers(name):
+            n.inputs = [inner if i == name else i for i in n.inputs]
+        prod.outputs = [inner if o == name else o for o in prod.outputs]
+        g.nodes.append(Node(flip, f"{name}_to_uint8", [inner], [name]))
+        acts.discard(name)
+    for name in acts:
+        g.t(name).dtype = "int8"
+
+
+def _flipped(g: Graph, name: str) -> bool:
+    """`name` is the int8 side of a uint8 graph input (its producer flips the sign bit)."""
+    p = g.producer(name)
+    return p is not None and has(p, "flips_sign")
+
+
+def uint8_boundary_quant(g: Graph) -> None:
+    """A uint8 graph input or output gets its int8 tensor's quantization in uint8 terms (zero point + 128):
+    the header's scale and zero point are the ones of the values the user passes."""
+    for node in g.nodes:
+        if has(node, "flips_sign"):
+            x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+            s8, u8 = (x, y) if x.dtype == "int8" else (y, x)
+            if s8.quant is not None:
+                u8.quant = Quant(s8.quant.scale, s8.quant.zero_point + 128, s8.quant.axis)
 
 
 def _same_quant(a: Quant | None, b: Quant | None) -> bool:
@@ -170,6 +269,8 @@ def fold_activation_qdq(g: Graph) -> None:
             raise GenError("per-channel quantization of activations is not supported", node.name, node.op)
         if t.quant is None:
             t.quant = q
+        if out in g.outputs and _flipped(g, src):
+            continue                        # uint8 input -> DQ -> float output: the DQ computes it
         if not _same_quant(t.quant, q):
             continue                        # a DQ with other parameters than its Q: stays a float boundary
         g.nodes.remove(node)
@@ -185,7 +286,8 @@ def fold_activation_qdq(g: Graph) -> None:
                 raise GenError("per-channel quantization of activations is not supported", node.name, node.op)
             out.quant = q
             x = node.inputs[0]
-            if x in g.inputs and g.t(x).dtype == "float32" and g.sole_consumer(x, node):
+            if x in g.inputs and g.t(x).dtype == "float32" and g.sole_consumer(x, node) and \
+                    not any(has(c, "flips_sign") for c in g.consumers(out.name)):  # float -> Q -> uint8 output
                 g.inputs = [out.name if i == x else i for i in g.inputs]
                 g.nodes.remove(node)
     # graph inputs that are int8 already carry no Quant: identity scale is meaningless, refuse
@@ -269,7 +371,8 @@ def propagate_through_byte_ops(g: Graph) -> None:
         if not traits(node).selects_values(node) or is_int8_kernel(node.op):
             continue
         x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
-        if x.dtype == "int8" and x.quant is not None and y.dtype == "int8" and y.quant is None:
+        if x.dtype == "int8" and x.quant is not None and y.dtype == "int8" and \
+                (y.quant is None or _same_quant(x.quant, y.quant)):    # (its reader's DQ may have set it)
             y.quant = x.quant
             form = _int8_form(node, g)
             if form is not None and form != node.op:
@@ -360,6 +463,7 @@ def run(g: Graph) -> Graph:
         check_plain_integers(g)
         return g
     g.options["int8"] = True
+    uint8_to_int8(g)
     fold_constants(g)
     fold_activation_qdq(g)
     fold_islands(g)
@@ -367,5 +471,6 @@ def run(g: Graph) -> Graph:
     global_pools_to_mean(g)
     requantize_where_needed(g)
     float_fallback(g)
+    uint8_boundary_quant(g)
     check_plain_integers(g)
     return g

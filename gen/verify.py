@@ -85,12 +85,12 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
     information only: errors of 1 LSB per layer can add up through a deep model."""
     from . import layercheck
     host = HostModel(result.files)
-    sess = ort_session(model_path, host.int8)
+    g = result.graph
+    sess = ort_session(model_path, host.int8 or bool(g.options.get("int8")))
     feeds_meta = sess.get_inputs()
     names = [i.name for i in feeds_meta]
     rng = np.random.default_rng(0)
     worst = [dict(output=t["name"], max_abs=0.0, max_rel=0.0, argmax=0, lsb=0, ref_lsb=0) for t in host.outputs]
-    g = result.graph
     # layers without an int8 kernel compute in float: their C and numpy floats may differ in the last bits
     has_float = any(g_t.dtype == "float32" for g_t in g.tensors.values() if not g_t.is_const)
     lc = layercheck.LayerCheck(model_path, g)
@@ -110,18 +110,22 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
         else:
             got = host.run(*ins)
             vals = refrun.run(g, ins, keep=True)
+            got_q, want_q = got, [to_model(g.t(o), vals[o]) for o in g.outputs]   # uint8 I/O of a quantized model
         lc.run(vals)
         for k, (w, r, c) in enumerate(zip(worst, ref, got)):
-            r = np.asarray(r, np.float32) if r.dtype != np.int8 else \
-                (r.astype(np.float32) - host.outputs[k]["zero_point"]) * np.float32(host.outputs[k]["scale"])
+            t = host.outputs[k]
+            u8 = t["dtype"] == "uint8" and "scale" in t     # a uint8-quantized output (gen.qpasses.uint8_to_int8)
+            if u8:
+                c = (c.astype(np.float32) - t["zero_point"]) * np.float32(t["scale"])
+            r = np.asarray(r, np.float32) if r.dtype != np.int8 and not u8 else \
+                (r.astype(np.float32) - t["zero_point"]) * np.float32(t["scale"])
             d = float(np.max(np.abs(r.astype(np.float64) - c))) if r.size else 0.0
             mag = float(np.max(np.abs(r))) if r.size else 0.0
             w["max_abs"] = max(w["max_abs"], d)
             w["max_rel"] = max(w["max_rel"], d / mag if mag else d)
             same_argmax = int(np.argmax(r) == np.argmax(c))
             w["argmax"] += same_argmax
-            if host.int8 and host.outputs[k]["dtype"] == "int8":
-                t = host.outputs[k]
+            if (host.int8 and t["dtype"] == "int8") or u8:
                 lsb = int(round(d / t["scale"]))
                 w["lsb"] = max(w["lsb"], lsb)
                 ref_lsb = int(np.max(np.abs(got_q[k].reshape(-1).astype(int) -
@@ -134,7 +138,7 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
     for w in worst:
         extra = f"(argmax agrees {w.pop('argmax')}/{trials}"
         lsb, ref_lsb = w.pop("lsb"), w.pop("ref_lsb")
-        if host.int8:
+        if host.int8 or g.options.get("int8"):
             extra += f", {lsb} LSB end to end; C " + (
                 "equals the numpy integer reference" if ref_lsb == 0 else
                 f"within {ref_lsb} LSB of the numpy integer reference (float layers)")

@@ -362,7 +362,7 @@ def c_keyword_names(tmp):
 ERROR_CASES = [missing_file, directory_as_model, empty_file, truncated, random_bytes, tensor_proto,
                graph_proto, empty_graph, no_nodes, cycle, undefined_input, newline_in_names, non_utf8_name,
                corrupt_initializer, duplicate_output, external_data_missing, unsupported_resize,
-               unsupported_lstm, float16_input, int16_input, uint8_input, uint8_activation, dynamic_batch,
+               unsupported_lstm, float16_input, int16_input, uint8_input, dynamic_batch,
                dynamic_inner_dim, zero_size_input, zero_size_activation, ram_limit, out_is_file,
                out_under_file, out_unwritable, out_foreign_dir, opset_old, opset_new, bad_shape_syntax,
                bad_shape_no_eq, bad_shape_name, missing_test_input, wrong_test_input_shape, bad_option_value,

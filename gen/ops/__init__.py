@@ -67,6 +67,7 @@ class OpFamily:
     dequantizes = False                # int8 -> float (DequantizeLinear)
     requantizes = False                # int8 -> int8 with other parameters (inserted by qpasses)
     transposes_layout = False          # int8 layout transpose (inserted by qpasses)
+    flips_sign = False                 # uint8 <-> int8 at a uint8 graph input/output (inserted by qpasses)
     # ---- parameters: op -> the input indices that must be constants (weights, bounds, shapes, pads,
     # scales). gen.legalize refuses such an input that arrives as a graph input or is computed at run
     # time: "input k ('name') of <op> must be a constant: make it an initializer". An input a kernel
