@@ -523,6 +523,10 @@ TABLE: dict[str, dict[int, Change]] = {
                28: _types("bfloat16 values (the doc states the all-off rule for indices out of range)")},
     # CumProd (gen/ops/cumprod.py)
     "CumProd": {26: _first("new at 26")},
+    # dynamic quantization's integer ops (gen/ops/integer_mm.py)
+    "MatMulInteger": {10: _first("new at 10")},
+    "ConvInteger": {10: _first("new at 10")},
+    "DynamicQuantizeLinear": {11: _first("new at 11")},
     # IsNaN, IsInf (gen/ops/classify.py)
     "IsNaN": {9: _first("new at 9"), 13: _types("bfloat16"), 20: _types("float8 types")},
     "IsInf": {10: _first("new at 10"), 20: _types("float16, bfloat16, float8 types")},
