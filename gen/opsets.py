@@ -527,6 +527,8 @@ TABLE: dict[str, dict[int, Change]] = {
     "MatMulInteger": {10: _first("new at 10")},
     "ConvInteger": {10: _first("new at 10")},
     "DynamicQuantizeLinear": {11: _first("new at 11")},
+    # CenterCropPad (gen/ops/center_crop_pad.py)
+    "CenterCropPad": {18: _first("new at 18")},
     # IsNaN, IsInf (gen/ops/classify.py)
     "IsNaN": {9: _first("new at 9"), 13: _types("bfloat16"), 20: _types("float8 types")},
     "IsInf": {10: _first("new at 10"), 20: _types("float16, bfloat16, float8 types")},
