@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 
 from ..errors import GenError
-from . import OpFamily, c_int32, register
+from . import OpFamily, c_int32, onnx_attrs, register
 from .dtypes import ONNX_TO
 
 RUNTIME = ("gen_generate.h", "gen_generate.c")
@@ -110,9 +110,9 @@ class Generators(OpFamily):
     plain_integers = True
     const_inputs = {"ConstantOfShape": (0,)}
     shape_determined_inputs = {"ConstantOfShape": (0,)}
-    dtypes = {"Shape": ("int64",), "Size": ("int64",), "Constant": ALL, "ConstantOfShape": ALL,
+    dtypes = {"Shape": ALL, "Size": ALL, "Constant": ALL, "ConstantOfShape": ALL,
               "EyeLike": ALL, "Range": ("float32", "float16", "int16", "int32", "int64")}
-    limits = {"Shape": "static shapes: a constant", "Size": "static shapes: a constant",
+    limits = {"Shape": "static shapes: an int64 constant", "Size": "static shapes: an int64 constant",
               "Constant": "numbers (no strings, no sparse tensors)",
               "ConstantOfShape": "a run-time shape must be the declared output's (checked: -1 otherwise)",
               "EyeLike": "a constant of the input's shape",
@@ -123,8 +123,25 @@ class Generators(OpFamily):
         out = shape(shapes, node.output[0])
         return Determined(np.array(out, np.int64), "equal")
 
-    def onnx_attrs(self, node, types):
-        return {}
+    folds_from_shapes = ("Shape", "Size", "Constant")
+
+    def onnx_fold(self, node, shapes, opset):
+        from ..frontend import _evaluate, _one_line
+        if node.op_type == "Constant":
+            try:
+                return _evaluate(node, [], opset)
+            except Exception as e:   # noqa: BLE001  (onnx's reader: a malformed attribute)
+                raise GenError(f"cannot read this constant: {_one_line(e)}", node.name, node.op_type) from None
+        shp = shapes.get(node.input[0])
+        if shp is None:
+            return None
+        if node.op_type == "Shape":
+            a = onnx_attrs(node)
+            return [np.array(shp, dtype=np.int64)[a.get("start", 0):a.get("end", None)]]
+        size = math.prod(shp)
+        if size >= 2**63:
+            raise GenError(f"input '{node.input[0]}' has {size:,} elements: past int64", node.name, node.op_type)
+        return [np.array(size, dtype=np.int64)]
 
     def check(self, node, g):
         y = g.t(node.outputs[0])
@@ -155,7 +172,8 @@ class Generators(OpFamily):
         if val is None:
             s, l, d = (ctx.ptr(i) for i in node.inputs[:3])
             return (f"if (gen_range_{_SUFFIX[y.dtype]}({s}, {l}, {d}, {ctx.ptr(y.name)}, "
-                    f"{c_int32(y.size, 'element count', node)}) != 0) {{\n    return -1; /* not the declared length */\n}}")
+                    f"{c_int32(y.size, 'element count', node)}) != 0) {{\n"
+                    "    return -1; /* not the declared length */\n}")
         src = ctx.array(val, "value", wide=val.dtype == np.int64)
         return (f"gen_generate_copy({src}, {ctx.ptr(y.name)}, "
                 f"{c_int32(val.nbytes, 'byte count', node)});")
