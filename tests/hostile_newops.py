@@ -34,6 +34,14 @@ def matmulinteger_broadcast_batch(tmp: Path) -> Case:
                 "MatMulInteger with a broadcast batch of B")
 
 
+def matmulinteger_accumulator_overflow(tmp: Path) -> Case:
+    n = helper.make_node("MatMulInteger", ["a", "b"], ["y"], name="mmi")
+    inits = [numpy_helper.from_array(np.full((40000, 1), 255, np.uint8), "b")]
+    return _err(tmp, model([n], [vi("a", [1, 40000], TensorProto.UINT8)], [vi("y", [1, 1], TensorProto.INT32)],
+                           inits, opset=10), ["'mmi'", "int32 accumulator"],
+                "MatMulInteger with 40,000 products per output (int32 overflow)")
+
+
 def convinteger_3d(tmp: Path) -> Case:
     n = helper.make_node("ConvInteger", ["x", "w"], ["y"], name="ci", kernel_shape=[1, 1, 1])
     inits = [numpy_helper.from_array(np.ones((2, 1, 1, 1, 1), np.uint8), "w")]
@@ -58,7 +66,8 @@ def constant_sparse(tmp: Path) -> Case:
                 "a sparse Constant as a graph output")
 
 
-ERROR_CASES = [range_length_unknown, onehot_values_not_a_pair, matmulinteger_broadcast_batch, convinteger_3d,
+ERROR_CASES = [range_length_unknown, onehot_values_not_a_pair, matmulinteger_broadcast_batch,
+               matmulinteger_accumulator_overflow, convinteger_3d,
                cumprod_rank7, constant_sparse]
 OK_CASES: list = []
 LATE: set = set()

@@ -75,8 +75,12 @@ def generated(node, g) -> np.ndarray | None:
     elif op == "Constant":
         val = _constant_value(node)
     elif op == "ConstantOfShape":
-        if g.const(node.inputs[0]) is None:
+        shp = g.const(node.inputs[0])
+        if shp is None:
             return None
+        if [int(d) for d in np.asarray(shp).reshape(-1)] != list(y.shape):
+            raise GenError(f"shape {np.asarray(shp).reshape(-1).tolist()} is not the output's {list(y.shape)}",
+                           node.name, node.op)
         fill = node.attrs.get("value")
         v = np.asarray(fill).reshape(-1)[0] if fill is not None else np.float32(0)
         val = np.full(y.shape, v)
@@ -93,6 +97,9 @@ def generated(node, g) -> np.ndarray | None:
         if d == 0:
             raise GenError("Range's delta is 0", node.name, node.op)
         n = range_count(s.item(), l.item(), d.item())
+        if [n] != list(y.shape):        # before computing: a count of 10^12 is refused here, not allocated
+            raise GenError(f"start {s.item()}, limit {l.item()} and delta {d.item()} give {n:,} elements, the "
+                           f"output '{y.name}' {list(y.shape)}", node.name, node.op)
         val = (s + np.arange(n, dtype=np.asarray(s).dtype) * d).astype(np.asarray(s).dtype)
     val = np.asarray(val)
     if tuple(val.shape) != tuple(y.shape):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, c_int32, check_window, register, spatial
+from . import INT32_MAX, OpFamily, c_int32, check_window, register, spatial
 from .dtypes import dtype_of
 
 RUNTIME = ("gen_intmm.h", "gen_intmm.c")
@@ -38,7 +38,14 @@ def _zero_point(node, g, k, dt, sizes, what):
         raise GenError(f"{what} has {t.size} elements: gen takes a scalar or one per "
                        f"{'row / column' if len(sizes) > 1 else 'output channel'} ({', '.join(map(str, sizes))})",
                        node.name, node.op)
-    return t.name, t.size
+    return t.name, c_int32(t.size, f"{what} size", node)
+
+
+def _check_accumulator(node, taps: int) -> None:
+    """Each int32 sum adds `taps` products of at most 255 * 255: refused where that could overflow int32."""
+    if taps * 255 * 255 > INT32_MAX:
+        raise GenError(f"{taps:,} products per output can overflow the int32 accumulator (at most "
+                       f"{INT32_MAX // (255 * 255):,})", node.name, node.op)
 
 
 def _mm_geometry(node, g):
@@ -60,6 +67,7 @@ def _mm_geometry(node, g):
                        node.name, node.op)
     if y.size != batch * m * n:
         raise GenError(f"output {list(y.shape)} is not the product's shape", node.name, node.op)
+    _check_accumulator(node, k)
     azp = _zero_point(node, g, 2, a.dtype, (m,), "a_zero_point")
     bzp = _zero_point(node, g, 3, b.dtype, (n,), "b_zero_point")
     return (c_int32(batch, "batch", node), c_int32(m, "M", node), c_int32(k, "K", node), c_int32(n, "N", node),
@@ -87,6 +95,7 @@ def _conv_geometry(node, g):
     check_window(node, xs[2:], ws[2:], strides, dil, before, after, outs)
     if [ys[0], ys[1]] + outs != [xs[0], ws[0]] + outs or ys[2:] != outs:
         raise GenError(f"output {list(y.shape)} is not the convolution's shape", node.name, node.op)
+    _check_accumulator(node, ws[1] * ws[2] * ws[3])
     xzp = _zero_point(node, g, 2, x.dtype, (), "x_zero_point")
     wzp = _zero_point(node, g, 3, w.dtype, (ws[0],), "w_zero_point")
     fields = [xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], ys[2], ys[3], strides[0], strides[1], dil[0], dil[1],
