@@ -397,6 +397,7 @@ class _FoldBudget:
 
 def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -> bool:
     """Replace every node whose inputs are all constant (or whose output is a known Shape) by an initializer."""
+    from .ops import has, traits_of
     g = model.graph
     consts = {i.name: _array(i) for i in g.initializer}
     shapes = _value_shapes(model)
@@ -408,22 +409,10 @@ def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -
         if not _may_fold(n):
             keep.append(n)
             continue
-        if n.op_type == "Constant":
-            budget.check(n, consts, shapes, types)
-            try:
-                vals = _evaluate(n, [], opset)
-            except Exception as e:
-                raise GenError(f"cannot read this constant: {_one_line(e)}", n.name, n.op_type) from None
-        elif n.op_type == "Shape" and shapes.get(n.input[0]) is not None:
-            shp = np.array(shapes[n.input[0]], dtype=np.int64)
-            a = {a.name: helper.get_attribute_value(a) for a in n.attribute}
-            start, end = a.get("start", 0), a.get("end", None)
-            vals = [shp[start:end]]
-        elif n.op_type == "Size" and shapes.get(n.input[0]) is not None:
-            size = math.prod(shapes[n.input[0]])
-            if size >= 2**63:
-                raise GenError(f"input '{n.input[0]}' has {size:,} elements: past int64", n.name, n.op_type)
-            vals = [np.array(size, dtype=np.int64)]
+        if has(n.op_type, "folds_from_shapes"):     # what the shapes alone give: the family computes it
+            if not n.input:
+                budget.check(n, consts, shapes, types)
+            vals = traits_of(n.op_type).onnx_fold(n, shapes, opset)
         elif n.input and all((not i) or i in consts for i in n.input) and not any(o in outputs for o in n.output):
             budget.check(n, consts, shapes, types)
             try:
@@ -546,13 +535,14 @@ def _check_supported(nodes, supported: set[str]) -> None:
 def _generation_time_nodes(g: onnx.GraphProto) -> set[int]:
     """Indices of the nodes whose outputs depend only on constants and shapes: folding removes them.
     One pass: the nodes are stored in execution order by now (_sort_nodes)."""
+    from .ops import has
     known = {i.name for i in g.initializer}
     outputs = {o.name for o in g.output}
     out: set[int] = set()
     for k, n in enumerate(g.node):
         if not _may_fold(n) or any(o in outputs for o in n.output):
             continue
-        if n.op_type in ("Constant", "Shape", "Size") or \
+        if has(n.op_type, "folds_from_shapes") or \
                 (n.input and all((not i) or i in known for i in n.input)):
             out.add(k)
             known.update(o for o in n.output if o)

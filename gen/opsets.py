@@ -518,6 +518,34 @@ TABLE: dict[str, dict[int, Change]] = {
     "Trilu": {14: _first("new at 14")},
     "ReverseSequence": {10: _first("new at 10"), 28: _types("bfloat16")},
     "Compress": {9: _first("new at 9"), 11: _same(_NEG), 28: _types("bfloat16")},
+    # OneHot (gen/ops/onehot.py)
+    "OneHot": {9: _first("new at 9"), 11: _same("negative indices (and axis) allowed"),
+               28: _types("bfloat16 values (the doc states the all-off rule for indices out of range)")},
+    # CumProd (gen/ops/cumprod.py)
+    "CumProd": {26: _first("new at 26")},
+    # dynamic quantization's integer ops (gen/ops/integer_mm.py)
+    "MatMulInteger": {10: _first("new at 10")},
+    "ConvInteger": {10: _first("new at 10")},
+    "DynamicQuantizeLinear": {11: _first("new at 11")},
+    # CenterCropPad (gen/ops/center_crop_pad.py)
+    "CenterCropPad": {18: _first("new at 18")},
+    # IsNaN, IsInf (gen/ops/classify.py)
+    "IsNaN": {9: _first("new at 9"), 13: _types("bfloat16"), 20: _types("float8 types")},
+    "IsInf": {10: _first("new at 10"), 20: _types("float16, bfloat16, float8 types")},
+    # the tensor generators (gen/ops/generators.py): constants at generation time, Range at run time
+    "Shape": {1: _first(), 13: _types("bfloat16"), 15: _same("start and end added (defaults: the whole shape; the "
+                                                             "family reads them)"),
+              **{v: _types() for v in (19, 21, 23, 24, 25)}},
+    "Size": {1: _first(), **{v: _types() for v in (13, 19, 21, 23, 24, 25)}},
+    "Constant": {1: _first("value (float types)"), 9: _types("every tensor type"),
+                 11: _same("sparse_value added (gen refuses it)"),
+                 12: _same("value_float(s)/value_int(s)/value_string(s) added (the family reads the numbers)"),
+                 **{v: _types() for v in (13, 19, 21, 23, 24, 25)}},
+    "ConstantOfShape": {9: _first("new at 9"), **{v: _types() for v in (20, 21, 23, 24, 25)}},
+    "EyeLike": {9: _first("new at 9"), 22: _types("bfloat16")},
+    "Range": {11: _first("new at 11"),
+              27: _same("float16/bfloat16 and stash_type added (the precision of a float16 Range's arithmetic; gen "
+                        "computes in float32, the default)")},
 }
 
 # ops that no longer exist at READS[0], and the conversion that gives their node its op there

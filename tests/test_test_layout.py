@@ -43,7 +43,8 @@ WORDS = ("padding", "pads", "autopad", "subfolder", "added", "multipliers", "mul
          "unsupported", "vectorized", "vectors", "vector", "consumer", "summary", "additional",
          "verify", "verifies", "manifest", "fifo", "identifier", "identifiers", "multi", "crossing",
          "logic", "streaming", "normalization", "instancenorm", "instance", "lpnorm", "norm",
-         "explicit", "neginf", "nonpad")
+         "explicit", "neginf", "nonpad",
+         "shapes", "sizes", "flexattention")  # words holding Shape, Size, Attention
 # the op-test modules: every test in them names the op(s) it tests, except these (runtime-wide checks
 # and quantization arithmetic shared by every kernel)
 OP_MODULES = ("test_ops_float.py", "test_ops_int8.py", "test_int8_kernels.py")

@@ -68,6 +68,7 @@ class OpFamily:
     requantizes = False                # int8 -> int8 with other parameters (inserted by qpasses)
     transposes_layout = False          # int8 layout transpose (inserted by qpasses)
     flips_sign = False                 # uint8 <-> int8 at a uint8 graph input/output (inserted by qpasses)
+    folds_from_shapes = False          # computed at generation time with no constant input (onnx_fold)
     # ---- parameters: op -> the input indices that must be constants (weights, bounds, shapes, pads,
     # scales). gen.legalize refuses such an input that arrives as a graph input or is computed at run
     # time: "input k ('name') of <op> must be a constant: make it an initializer". An input a kernel
@@ -137,6 +138,12 @@ class OpFamily:
         `shapes` being the shapes inferred so far (tensor name -> tuple or None); True if it changed (the
         frontend then infers the shapes again). Run by gen.frontend on the ONNX graph, before gen.ir."""
         return False
+
+    def onnx_fold(self, node, shapes: dict, opset: int):
+        """The outputs (numpy arrays) of the ONNX NodeProto `node` of a `folds_from_shapes` op, computed at
+        generation time from the shapes alone, or None when they are not known; run by gen.frontend's
+        constant folding."""
+        return None
 
     def onnx_attrs(self, node, types: dict) -> dict:
         """Attributes the IR node gets from the ONNX graph beyond its own (`types`: tensor name -> ONNX

@@ -47,7 +47,9 @@ class IntBinary(OpFamily):
             raise GenError(f"{node.op} of {' and '.join(sorted(dts))} tensors: ONNX needs one dtype",
                            node.name, node.op)
         if node.op == "Mod" and dts == {"float32"} and int(node.attrs.get("fmod", 0)) != 1:
-            raise GenError("Mod of float tensors needs fmod=1 (the spec's rule)", node.name, node.op)
+            raise GenError("Mod of float tensors with fmod=0 is refused: ONNX before opset 28 makes fmod=1 required "
+                           "for floats, and gen does not compute opset 28's floor modulo of floats (use fmod=1)",
+                           node.name, node.op)
         bcast_fields(node, g, ins, node.outputs[0])
 
     def kernel(self, node, g):

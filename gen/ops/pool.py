@@ -143,9 +143,15 @@ class Pool3Params:
     p: float
 
 
+def has_indices(node) -> bool:
+    """A MaxPool whose Indices output is used (gen_pool_indices.c computes it)."""
+    return len(node.outputs) > 1 and bool(node.outputs[1])
+
+
 def uses_pool3(node, g) -> bool:
-    """3-D pools and every Lp pool run on gen_f32_pool3 (1-D and 2-D max/average keep gen_f32_pool)."""
-    return node.op in ("LpPool", "GlobalLpPool") or len(g.t(node.inputs[0]).shape) == 5
+    """3-D pools, every Lp pool and a MaxPool with Indices run on gen_f32_pool3's parameters (1-D and 2-D
+    max/average keep gen_f32_pool)."""
+    return node.op in ("LpPool", "GlobalLpPool") or len(g.t(node.inputs[0]).shape) == 5 or has_indices(node)
 
 
 def pool3_geometry(node, g) -> Pool3Params:
@@ -168,8 +174,8 @@ def pool3_geometry(node, g) -> Pool3Params:
                 (-(-i // s) - 1) * s + k < i for i, s, k in zip(x.shape[2:], strides, kernel)):
             raise GenError("auto_pad SAME_* needs a negative padding here (a stride larger than the kernel): "
                            "onnxruntime refuses it and the ONNX reference shifts the window", node.name, node.op)
-    if len(node.outputs) > 1 and node.outputs[1]:
-        raise GenError("MaxPool's Indices output is not supported", node.name, node.op)
+    if has_indices(node) and int(node.attrs.get("storage_order", 0)) and nd == 3:
+        raise GenError("a 3-D MaxPool's Indices with storage_order=1 is not supported", node.name, node.op)
     p = float(node.attrs.get("p", 2))
     if node.op.endswith("LpPool") and not (p >= 1 and p == int(p)):
         raise GenError(f"p = {p} must be a positive integer", node.name, node.op)
@@ -188,13 +194,14 @@ def pool3_geometry(node, g) -> Pool3Params:
 @register
 class Pool(OpFamily):
     ops = ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool", "GlobalLpPool")
-    limits = {op: "1-D to 3-D" + ("; no Indices output" if op == "MaxPool" else "") for op in ops}
+    limits = {op: "1-D to 3-D" + ("; Indices in float32 (storage_order=1 up to 2-D)" if op == "MaxPool" else "")
+              for op in ops}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"MaxPool": "MaxPoolS8", "AveragePool": "AvgPoolS8", "GlobalAveragePool": "AvgPoolS8"}
     fuses_activation = True
 
     def int8_form(self, node, g):
-        if len(g.t(node.inputs[0]).shape) not in (3, 4):
+        if len(g.t(node.inputs[0]).shape) not in (3, 4) or has_indices(node):
             return None                          # 1-D and 2-D pooling only
         if node.op == "MaxPool" and any(d != 1 for d in node.attrs.get("dilations", [1])):
             return None
@@ -213,6 +220,8 @@ class Pool(OpFamily):
         refuse_empty_window(node, out, shape, shapes.get(node.input[0]), onnx_attrs(node).get("kernel_shape"))
 
     def runtime_files(self, node, g):
+        if has_indices(node):
+            return ("gen_pool_indices.h",)
         return ("gen_pool.h",) if uses_pool3(node, g) else self.runtime
 
     def prepare(self, node, g):
@@ -225,6 +234,8 @@ class Pool(OpFamily):
         self.params(node, g)
 
     def kernel(self, node, g):
+        if has_indices(node):
+            return "gen_f32_maxpool3_indices"
         if uses_pool3(node, g):
             return "gen_f32_pool3"
         return "gen_f32_mean_inner" if node.op == "GlobalAveragePool" else "gen_f32_pool"
@@ -238,6 +249,9 @@ class Pool(OpFamily):
             cip = int(bool(node.attrs.get("count_include_pad", 0)))
             fields = ", ".join(str(getattr(p, f)) for f in POOL3_FIELDS)
             prm = ctx.params("gen_f32_pool3_params", f"{fields}, {kind}, {cip}, {c_float(p.p)}, {ctx.act(node)}")
+            if has_indices(node):
+                col = 1 if int(node.attrs.get("storage_order", 0)) else 0
+                return f"gen_f32_maxpool3_indices({x}, {y}, {ctx.ptr(node.outputs[1])}, {prm}, {col});"
             return f"gen_f32_pool3({x}, {y}, {prm});"
         if node.op == "GlobalAveragePool" and node.act is None:
             return f"gen_f32_mean_inner({x}, {y}, {p.nc}, {p.h * p.w});"
