@@ -82,3 +82,18 @@ void gen_rt_quantize(const float *x, const float *scale, const void *zero_point,
         }
     }
 }
+
+void gen_rt_clip(const float *x, const float *lo, const float *hi, float *y, int32_t n)
+{
+    int32_t k;
+    for (k = 0; k < n; ++k) {
+        float v = x[k];
+        if (lo != NULL && v < *lo) {
+            v = *lo;
+        }
+        if (hi != NULL && v > *hi) {
+            v = *hi;
+        }
+        y[k] = v;
+    }
+}

@@ -30,4 +30,7 @@ void gen_rt_dequantize(const void *x, const float *scale, const void *zero_point
 void gen_rt_quantize(const float *x, const float *scale, const void *zero_point, void *y,
                      const gen_rt_quant_params *p);
 
+/* Clip with bounds read at run time (NULL: none): y = min(max(x, *lo), *hi), so max wins when min > max */
+void gen_rt_clip(const float *x, const float *lo, const float *hi, float *y, int32_t n);
+
 #endif /* GEN_RTFLOAT_H */
