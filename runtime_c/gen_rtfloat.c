@@ -97,3 +97,18 @@ void gen_rt_clip(const float *x, const float *lo, const float *hi, float *y, int
         y[k] = v;
     }
 }
+
+void gen_rt_batchnorm(const float *x, const float *scale, const float *bias, const float *mean, const float *var,
+                      float *y, int32_t n, int32_t c, int32_t inner, float epsilon)
+{
+    int32_t b, ch, i;
+    int64_t k = 0;
+    for (b = 0; b < n; ++b) {
+        for (ch = 0; ch < c; ++ch) {
+            float s = scale[ch] / sqrtf(var[ch] + epsilon);
+            for (i = 0; i < inner; ++i, ++k) {
+                y[k] = (x[k] - mean[ch]) * s + bias[ch];
+            }
+        }
+    }
+}

@@ -33,4 +33,9 @@ void gen_rt_quantize(const float *x, const float *scale, const void *zero_point,
 /* Clip with bounds read at run time (NULL: none): y = min(max(x, *lo), *hi), so max wins when min > max */
 void gen_rt_clip(const float *x, const float *lo, const float *hi, float *y, int32_t n);
 
+/* BatchNormalization (inference) with its parameters read at run time, x and y [n][c][inner]:
+ * y = (x - mean[c]) * scale[c] / sqrt(var[c] + epsilon) + bias[c] */
+void gen_rt_batchnorm(const float *x, const float *scale, const float *bias, const float *mean, const float *var,
+                      float *y, int32_t n, int32_t c, int32_t inner, float epsilon);
+
 #endif /* GEN_RTFLOAT_H */
