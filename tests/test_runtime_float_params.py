@@ -312,3 +312,48 @@ def test_conv_clip_batchnormalization_dequantizelinear_constant_parameters_emit_
     res = gen_compile(m)
     assert not any(n.op.endswith("RT") for n in res.graph.nodes)
     assert not any(f.startswith("gen_rtfloat") for f in res.files)
+
+
+def _dft(x_shape, y_shape, inverse, onesided, with_length):
+    ins = {"x": np.zeros(x_shape, np.float32)}
+    names = ["x", ""]
+    if with_length:
+        ins["n"], names[1] = np.zeros((), np.int64), "n"
+    ins["axis"] = np.zeros((), np.int64)
+    names.append("axis")
+    node = helper.make_node("DFT", names, ["y"], inverse=int(inverse), onesided=int(onesided))
+    return _model([node], ins, {"y": (np.float32, y_shape)}, 20)
+
+
+@settings(max_examples=15)
+@given(st.lists(st.integers(2, 6), min_size=2, max_size=2), st.booleans(), st.booleans(), st.booleans(),
+       st.integers(0, 2), st.integers(0, 1), st.integers(0, 2**16))
+def test_dft_runtime_axis_and_dft_length(dims, inverse, onesided, with_length, dl, which, seed):
+    if inverse and onesided:
+        onesided = False              # the c2r form: onnxruntime's and onnx's lengths differ there
+    rng = np.random.default_rng(seed)
+    comp = 2 if inverse else 1
+    axis = 1 + which
+    n_in = dims[which]
+    length = n_in + dl - 1 if with_length else n_in
+    x_shape = [2] + dims + [comp]
+    y_dims = list(dims)
+    y_dims[which] = length // 2 + 1 if onesided else length
+    model = _dft(x_shape, [2] + y_dims + [2], inverse, onesided, with_length)
+    feeds = {"x": rng.normal(0, 1, x_shape).astype(np.float32), "axis": np.array(axis - 4 * (seed % 2), np.int64)}
+    if with_length:
+        feeds["n"] = np.array(length, np.int64)
+    _check(model, feeds)
+
+
+def test_dft_runtime_axis_the_shapes_do_not_allow_returns_minus_one():
+    model = _dft([1, 4, 4, 1], [1, 4, 4, 2], False, False, False)
+    c = Compiled(model)
+    x = np.random.default_rng(2).normal(0, 1, (1, 4, 4, 1)).astype(np.float32)
+    for axis in (1, 2, -3, -2):
+        rc, got = c.run({"x": x, "axis": np.array(axis, np.int64)})
+        assert rc == 0
+        assert_close(got[0], ort_run(model, {"x": x, "axis": np.array(axis, np.int64)})[0])
+    for axis in (3, -1, 7, -5):        # the component axis, out of range (axis 0, of length 1, fits)
+        rc, _ = c.run({"x": x, "axis": np.array(axis, np.int64)})
+        assert rc == -1, axis
