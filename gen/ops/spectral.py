@@ -175,13 +175,16 @@ class Dft(OpFamily):
             if p.length_rt:
                 c.append(f"length == {L}")
             conds.append((" && ".join(c), self.emit_call(node, q, ctx)))
-        text = ["{", f"    int64_t axis = {'*' + ctx.ptr(node.inputs[2]) if p.axis_rt else -1};",
-                f"    int64_t length = {'*' + ctx.ptr(node.inputs[1]) if p.length_rt else -1};"]
+        text = ["{"]
+        if p.axis_rt:
+            text.append(f"    int64_t axis = *{ctx.ptr(node.inputs[2])};")
+        if p.length_rt:
+            text.append(f"    int64_t length = *{ctx.ptr(node.inputs[1])};")
         for k, (cond, call) in enumerate(conds):
             text.append(f"    {'if' if k == 0 else '} else if'} ({cond}) {{")
             text.append(f"        {call}")
         text += ["    } else {", "        return -1; /* an axis or dft_length the output shape does not allow */",
-                 "    }", "    (void)axis;", "    (void)length;", "}"]
+                 "    }", "}"]
         return "\n".join(text)
 
     def emit_call(self, node, p, ctx):
