@@ -48,7 +48,8 @@ class BatchNormalization(OpFamily):
         x = shape_of(g, ins[0]) if ins else None
         if x is None:
             return
-        if any(p and not g.t(p).is_const for p in ins[1:5]):
+        from .quantize_rt import run_time_value
+        if any(p and run_time_value(g, p) for p in ins[1:5]):
             node.op = "BatchNormalizationRT"     # parameters read at run time (batchnorm_rt.py)
         if len(x) < 2:
             raise GenError(f"input '{ins[0]}' has shape {list(x)}: it needs a channel dimension", node.name, node.op)

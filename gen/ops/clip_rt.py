@@ -11,7 +11,8 @@ from . import OpFamily, c_int32, register
 
 def runtime_form(node, g) -> bool:
     """Rename a Clip whose bound is not constant to ClipRT (True if it did)."""
-    if node.op == "Clip" and any(n and not g.t(n).is_const for n in node.inputs[1:3]):
+    from .quantize_rt import run_time_value
+    if node.op == "Clip" and any(n and run_time_value(g, n) for n in node.inputs[1:3]):
         node.op = "ClipRT"
         return True
     return False

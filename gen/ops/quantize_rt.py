@@ -20,11 +20,29 @@ FORM = {"QuantizeLinear": "QuantizeLinearRT", "DequantizeLinear": "DequantizeLin
 INTS = {"QuantizeLinearRT": ("int8", "uint8", "int16"), "DequantizeLinearRT": ("int8", "uint8", "int16", "int32")}
 
 
+def run_time_value(g, name: str) -> bool:
+    """Tensor `name` is known only at run time: a graph input, or computed from one (a parameter computed
+    from constants only, a DequantizeLinear of int8 weights that the passes fold, is not)."""
+    todo, seen = [name], set()
+    while todo:
+        t = todo.pop()
+        if t in seen or not t:
+            continue
+        seen.add(t)
+        if g.t(t).is_const:
+            continue
+        prod = g.producer(t)
+        if prod is None:
+            return True
+        todo.extend(prod.inputs)
+    return False
+
+
 def runtime_form(node, g) -> bool:
     """Rename a Quantize/DequantizeLinear node whose scale or zero point is not constant to its
     run-time form (True if it did)."""
     params = [n for n in node.inputs[1:3] if n]
-    if node.op in FORM and any(not g.t(n).is_const for n in params):
+    if node.op in FORM and any(run_time_value(g, n) for n in params):
         node.op = FORM[node.op]
         return True
     return False
