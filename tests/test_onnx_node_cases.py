@@ -36,7 +36,7 @@ XFAIL: dict[tuple[str, str | None], str] = {
     # the expected output's imaginary parts are float32 FFT round-off (1.9e-7 where the exact value, and gen's, is
     # ~1e-15; the expected's own error elsewhere is 1.4e-6): below ATOL's reach, not a wrong answer
     ("test_dft_inverse_opset19", "graph"): "expected output is float32 round-off at ~0 (ATOL 1e-7)",
-    ("test_dft_inverse", "const"): "expected output is float32 round-off at ~0 (ATOL 1e-7)",
+    ("test_dft_inverse", None): "expected output is float32 round-off at ~0 (ATOL 1e-7)",
 }
 
 

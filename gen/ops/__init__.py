@@ -69,6 +69,7 @@ class OpFamily:
     transposes_layout = False          # int8 layout transpose (inserted by qpasses)
     flips_sign = False                 # uint8 <-> int8 at a uint8 graph input/output (inserted by qpasses)
     folds_from_shapes = False          # computed at generation time with no constant input (onnx_fold)
+    is_internal = False                # a node a family's hook renames to (no ONNX op)
     # ---- parameters: op -> the input indices that must be constants (weights, bounds, shapes, pads,
     # scales). gen.legalize refuses such an input that arrives as a graph input or is computed at run
     # time: "input k ('name') of <op> must be a constant: make it an initializer". An input a kernel
@@ -299,7 +300,8 @@ QUANTIZED_ONNX_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLin
 def supported_onnx_ops() -> set[str]:
     """ONNX op types gen accepts (internal int8 kernel names, which end in S8, are not ONNX ops)."""
     from ..opsets import RENAMED      # older ops the frontend converts into a supported one (Upsample)
-    ops = {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy")} | QUANTIZED_ONNX_OPS
+    ops = {op for op in REGISTRY if not is_int8_kernel(op) and not has(op, "is_copy") and not has(op, "is_internal")}
+    ops |= QUANTIZED_ONNX_OPS
     return ops | {old for old, (new, _) in RENAMED.items() if new in ops}
 
 

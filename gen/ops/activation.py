@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..errors import GenError
 from ..ir import Activation as FusedActivation
-from . import OpFamily, c_int32, check_finite, register
+from . import REGISTRY, OpFamily, c_int32, check_finite, register
 
 CODES = {"Relu": "GEN_RELU", "Sigmoid": "GEN_SIGMOID", "Tanh": "GEN_TANH", "HardSigmoid": "GEN_HARDSIGMOID",
          "HardSwish": "GEN_HARDSWISH", "Clip": "GEN_CLIP", "LeakyRelu": "GEN_LEAKYRELU"}
@@ -48,8 +48,6 @@ class ActivationParams:
 @register
 class Activation(OpFamily):
     ops = tuple(CODES)
-    const_inputs = {"Clip": (1, 2)}
-    limits = {"Clip": "constant bounds"}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"Sigmoid": "LutS8", "Tanh": "LutS8", "HardSwish": "LutS8", "HardSigmoid": "LutS8",
                     "LeakyRelu": "LutS8", "Relu": "RequantizeS8", "Clip": "RequantizeS8"}
@@ -65,6 +63,11 @@ class Activation(OpFamily):
         if node.op == "LeakyRelu":
             return FusedActivation("leakyrelu", float("-inf"), float("inf"), float(node.attrs.get("alpha", 0.01)))
         return None
+
+    def legalize(self, node, g):
+        from .clip_rt import runtime_form   # bounds read at run time: the node becomes ClipRT
+        if runtime_form(node, g):
+            REGISTRY[node.op].legalize(node, g)
 
     def check(self, node, g):
         if g.t(node.inputs[0]).dtype != "float32":

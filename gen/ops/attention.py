@@ -27,6 +27,7 @@ from ..errors import GenError
 from . import OpFamily, c_fields, register
 
 RUNTIME = ("gen_attention.h", "gen_attention.c")
+RT_RUNTIME = ("gen_rtfloat.h", "gen_rtfloat.c")     # parameters read at run time
 Q, K, V, MASK, PAST_K, PAST_V, NONPAD = range(7)
 
 
@@ -77,7 +78,8 @@ class AttentionParams:
     qk_mode: int
     scale: float
     softcap: float
-    nonpad: np.ndarray          # int32 [batch]; empty: none
+    nonpad: np.ndarray          # int32 [batch]; empty: none (or read at run time)
+    nonpad_rt: int = 0          # 1: nonpad_kv_seqlen is read from the arena at run time (int64 [batch])
 
 
 def _heads_form(node, g, name, heads, what):
@@ -127,16 +129,23 @@ def attention_params(node, g) -> AttentionParams:
                        f"[{b}, {hk}, past, {dv}]")
         past = ps[2]
     total = past + sk
-    nonpad = np.zeros(0, np.int32)
+    nonpad, nonpad_rt = np.zeros(0, np.int32), 0
     name = _input(node, NONPAD)
     if name is not None:
         if pk is not None:
             raise _err(node, "nonpad_kv_seqlen cannot be combined with past_key/past_value")
         t = g.t(name)
-        v = np.asarray(t.data).astype(np.int64).reshape(-1)
-        if v.shape != (b,) or v.min() < 0 or v.max() > total:
-            raise _err(node, f"nonpad_kv_seqlen {v.tolist()} must be {b} values in [0, {total}]")
-        nonpad = v.astype(np.int32)
+        if not t.is_const:
+            # read at run time: the C checks each value is in [0, total] (else the run returns -1)
+            if t.dtype != "int64" or _shape(g, name) != (b,):
+                raise _err(node, f"nonpad_kv_seqlen '{name}' is {t.dtype} {list(_shape(g, name))}: it must be "
+                           f"int64 [{b}]")
+            nonpad_rt = 1
+        else:
+            v = np.asarray(t.data).astype(np.int64).reshape(-1)
+            if v.shape != (b,) or v.min() < 0 or v.max() > total:
+                raise _err(node, f"nonpad_kv_seqlen {v.tolist()} must be {b} values in [0, {total}]")
+            nonpad = v.astype(np.int32)
     has_mask, mask_bool, mask_len, mask_s = 0, 0, 0, (0, 0, 0, 0)
     name = _input(node, MASK)
     if name is not None:
@@ -174,7 +183,7 @@ def attention_params(node, g) -> AttentionParams:
     y_s = (sq * hq * dv, dv, hq * dv) if rank == 3 else (hq * sq * dv, sq * dv, dv)
     p = AttentionParams(b, hq, hk, sq, sk, past, d, dv, q_s, k_s, v_s, y_s, has_mask, mask_bool, mask_len, mask_s,
                         causal, left, right, mode, float(np.float32(np.sqrt(scale))),
-                        float(np.float32(softcap)) if softcap > 0 else 0.0, nonpad)
+                        float(np.float32(softcap)) if softcap > 0 else 0.0, nonpad, nonpad_rt)
     return c_fields(p, node, "Attention parameter")
 
 
@@ -225,7 +234,9 @@ class RotaryParams:
     x_s: tuple
     cache_b: int
     cache_s: int
-    positions: np.ndarray        # int32 [batch * seq]; empty: none
+    positions: np.ndarray        # int32 [batch * seq]; empty: none (or read at run time)
+    positions_rt: int = 0        # 1: position_ids read from the arena at run time (int64 [batch, seq])
+    max_position: int = 0        # the caches' rows: a run-time position must be below it
 
 
 def rotary_params(node, g) -> RotaryParams:
@@ -258,7 +269,15 @@ def rotary_params(node, g) -> RotaryParams:
     if pname is not None:
         if len(cs) != 2 or cs[1] != rot // 2:
             raise _err(node, f"cos_cache has shape {list(cs)}, not [max_position, {rot // 2}]")
-        pos = np.asarray(g.t(pname).data).astype(np.int64)
+        pt = g.t(pname)
+        if not pt.is_const:
+            # read at run time: the C checks each is in [0, max_position) (else the run returns -1)
+            if pt.dtype != "int64" or _shape(g, pname) != (b, s):
+                raise _err(node, f"position_ids '{pname}' is {pt.dtype} {list(_shape(g, pname))}: it must be "
+                           f"int64 [{b}, {s}]")
+            return c_fields(RotaryParams(b, s, h, d, rot, inter, x_s, 0, 0, positions, 1, cs[0]), node,
+                            "RotaryEmbedding parameter")
+        pos = np.asarray(pt.data).astype(np.int64)
         if pos.shape != (b, s) or pos.min() < 0 or pos.max() >= cs[0]:
             raise _err(node, f"position_ids must be [{b}, {s}] values in [0, {cs[0]})")
         positions = pos.reshape(-1).astype(np.int32)
@@ -278,10 +297,16 @@ def _ints(xs):
 class Transformer(OpFamily):
     ops = ("Attention", "RMSNormalization", "RotaryEmbedding", "SwiGLU")
     runtime = RUNTIME
-    const_inputs = {"Attention": (NONPAD,), "RotaryEmbedding": (3,)}
-    limits = {"Attention": "float32 (a bool or float mask); constant nonpad_kv_seqlen; softmax in float32",
-              "RMSNormalization": "stash_type 1 (float32)",
-              "RotaryEmbedding": "constant position_ids"}
+    # a bool attn_mask, int64 nonpad_kv_seqlen and position_ids are read as they are (checked here)
+    plain_integers = ("Attention", "RotaryEmbedding")
+    limits = {"Attention": "float32 (a bool or float mask); softmax in float32",
+              "RMSNormalization": "stash_type 1 (float32)"}
+
+    def runtime_files(self, node, g):
+        p = self.params(node, g) if node.op in ("Attention", "RotaryEmbedding") else None
+        if getattr(p, "nonpad_rt", 0) or getattr(p, "positions_rt", 0):
+            return RUNTIME + RT_RUNTIME
+        return RUNTIME
 
     def legalize(self, node, g):
         self.prepare(node, g)
@@ -312,10 +337,13 @@ class Transformer(OpFamily):
         return int(np.prod(g.t(node.outputs[0]).shape, dtype=np.int64))
 
     def scratch(self, node, g):
+        if node.op == "RotaryEmbedding":
+            p = self.params(node, g)
+            return 4 * p.batch * p.seq if p.positions_rt else 0
         if node.op != "Attention":
             return 0
         p = self.params(node, g)
-        return 4 * (p.past_len + p.kv_len)
+        return 4 * (p.past_len + p.kv_len) + (4 * p.batch if p.nonpad_rt else 0)
 
     def kernel(self, node, g):
         return {"Attention": "gen_attention_f32", "RMSNormalization": "gen_rms_norm_f32",
@@ -342,7 +370,12 @@ class Transformer(OpFamily):
             prm = ctx.params("gen_rotary_params", f"{p.batch}, {p.seq}, {p.heads}, {p.head_size}, {p.rot_dim}, "
                              f"{p.interleaved}, {_ints(p.x_s)}, {p.cache_b}, {p.cache_s}", "rotary")
             pos = ctx.array(p.positions, "positions") if p.positions.size else "NULL"
-            return f"gen_rotary_f32({ptr(0)}, {ptr(1)}, {ptr(2)}, {pos}, {out(0)}, {prm});"
+            call = f"gen_rotary_f32({ptr(0)}, {ptr(1)}, {ptr(2)}, {{pos}}, {out(0)}, {prm});"
+            if p.positions_rt:
+                pos = f"(int32_t *){ctx.scratch(node)}"
+                return (f"if (gen_rt_index_i64({ptr(3)}, {p.batch * p.seq}, 0, {p.max_position}, {pos}) != 0) {{\n"
+                        f"    return -1; /* a position id out of range */\n}}\n" + call.format(pos=pos))
+            return call.format(pos=pos)
         prm = ctx.params("gen_attention_params",
                          f"{p.batch}, {p.q_heads}, {p.kv_heads}, {p.q_len}, {p.kv_len}, {p.past_len}, {p.head_size}, "
                          f"{p.v_head_size}, {_ints(p.q_s)}, {_ints(p.k_s)}, {_ints(p.v_s)}, {_ints(p.y_s)}, "
@@ -359,6 +392,12 @@ class Transformer(OpFamily):
             else:
                 mask_f = ctx.ptr(mname)
         nonpad = ctx.array(p.nonpad, "nonpad") if p.nonpad.size else "NULL"
+        pre = ""
+        if p.nonpad_rt:
+            total = p.past_len + p.kv_len
+            nonpad = f"(int32_t *)((uint8_t *){ctx.scratch(node)} + {4 * total})"
+            pre = (f"if (gen_rt_index_i64({ptr(NONPAD)}, {p.batch}, 0, {total + 1}, {nonpad}) != 0) {{\n"
+                   "    return -1; /* a nonpad_kv_seqlen out of [0, the key length] */\n}\n")
         args = [ptr(Q), ptr(K), ptr(V), mask_f, mask_b, ptr(PAST_K), ptr(PAST_V), nonpad, out(0), out(1), out(2),
                 out(3), f"(float *){ctx.scratch(node)}", prm]
-        return f"gen_attention_f32({', '.join(args)});"
+        return pre + f"gen_attention_f32({', '.join(args)});"

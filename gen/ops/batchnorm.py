@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GenError
-from . import OpFamily, c_int32, check_finite, register, shape_of
+from . import REGISTRY, OpFamily, c_int32, check_finite, register, shape_of
 
 
 def bn_scale_shift(node, g) -> tuple[np.ndarray, np.ndarray]:
@@ -39,8 +39,7 @@ class BatchNormParams:
 @register
 class BatchNormalization(OpFamily):
     ops = ("BatchNormalization",)
-    const_inputs = {"BatchNormalization": (1, 2, 3, 4)}
-    limits = {"BatchNormalization": "inference (no training outputs); constant parameters"}
+    limits = {"BatchNormalization": "inference (no training outputs)"}
     runtime = ("gen_f32.h", "gen_f32.c")
     is_batchnorm = True
 
@@ -49,12 +48,17 @@ class BatchNormalization(OpFamily):
         x = shape_of(g, ins[0]) if ins else None
         if x is None:
             return
+        from .quantize_rt import run_time_value
+        if any(p and run_time_value(g, p) for p in ins[1:5]):
+            node.op = "BatchNormalizationRT"     # parameters read at run time (batchnorm_rt.py)
         if len(x) < 2:
             raise GenError(f"input '{ins[0]}' has shape {list(x)}: it needs a channel dimension", node.name, node.op)
         for p in ins[1:5]:
             if shape_of(g, p) not in (None, (x[1],)):
                 raise GenError(f"parameter '{p}' has shape {list(shape_of(g, p))}, not [{x[1]}] (the channels)",
                                node.name, node.op)
+        if node.op != "BatchNormalization":
+            REGISTRY[node.op].legalize(node, g)
 
     def scale_shift(self, node, g):
         return bn_scale_shift(node, g)

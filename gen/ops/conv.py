@@ -17,10 +17,6 @@ def conv_geometry(node, g) -> dict:
     y = g.t(node.outputs[0])
     if len(x.shape) not in (3, 4):
         raise GenError(f"{len(x.shape) - 2}-D convolution is not supported (1-D and 2-D are)", node.name, node.op)
-    if not w.is_const:
-        raise GenError("convolution weights must be constant initializers", node.name, node.op)
-    if len(node.inputs) > 2 and node.inputs[2] and not g.t(node.inputs[2]).is_const:
-        raise GenError("convolution bias must be a constant initializer", node.name, node.op)
     kernel = list(w.shape[2:])
     strides, dil, pb, pa = spatial(node, list(x.shape[2:]), kernel)
     group = int(node.attrs.get("group", 1))
@@ -77,8 +73,7 @@ class ConvParams(ConvGeometry):
 @register
 class Conv(OpFamily):
     ops = ("Conv",)
-    const_inputs = {"Conv": (1, 2)}
-    limits = {"Conv": "1-D and 2-D; constant weights and bias"}
+    limits = {"Conv": "1-D and 2-D"}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"Conv": "ConvS8"}
     fuses_activation = True
@@ -113,6 +108,10 @@ class Conv(OpFamily):
         return w2, b * s + t
 
     def prepare(self, node, g):
+        for name in node.inputs[1:3]:      # constant, or read from the arena at run time
+            if name and g.t(name).dtype != "float32":
+                raise GenError(f"'{name}' is {g.t(name).dtype}: a float convolution takes float32 weights and "
+                               "bias", node.name, node.op)
         return ConvParams(**conv_geometry(node, g))
 
     def check(self, node, g):
@@ -127,9 +126,13 @@ class Conv(OpFamily):
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
-        w = ctx.array(g.const(node.inputs[1]).astype(np.float32), "w")
-        b = ctx.array(g.const(node.inputs[2]).astype(np.float32), "b") if len(node.inputs) > 2 and node.inputs[2] \
-            else "NULL"
+        # weights and bias in ONNX's layout: const arrays, or the arena when they arrive at run time
+        w = ctx.array(g.const(node.inputs[1]).astype(np.float32), "w") if g.t(node.inputs[1]).is_const \
+            else ctx.ptr(node.inputs[1])
+        b = "NULL"
+        if len(node.inputs) > 2 and node.inputs[2]:
+            b = ctx.array(g.const(node.inputs[2]).astype(np.float32), "b") if g.t(node.inputs[2]).is_const \
+                else ctx.ptr(node.inputs[2])
         fields = ", ".join(str(v) for v in (p.n, p.c, p.h, p.w, p.m, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw,
                                             p.dh, p.dw, p.pt, p.pl, p.group))
         prm = ctx.params("gen_f32_conv_params", f"{fields}, {ctx.act(node)}")

@@ -168,8 +168,7 @@ def _macs(p) -> int:
 @register
 class ConvTranspose(OpFamily):
     ops = ("ConvTranspose",)
-    const_inputs = {"ConvTranspose": (1, 2)}
-    limits = {"ConvTranspose": "1-D and 2-D; constant weights and bias"}
+    limits = {"ConvTranspose": "1-D and 2-D"}
     runtime = RUNTIME
     int8_kernels = {"ConvTranspose": "ConvTransposeS8"}
     fuses_activation = True
@@ -210,6 +209,10 @@ class ConvTranspose(OpFamily):
         if g.t(node.inputs[0]).dtype != "float32":
             raise GenError(f"ConvTranspose of {g.t(node.inputs[0]).dtype} is not supported (float32, and int8 "
                            "through QDQ)", node.name, node.op)
+        for name in node.inputs[1:3]:      # constant, or read from the arena at run time
+            if name and g.t(name).dtype != "float32":
+                raise GenError(f"'{name}' is {g.t(name).dtype}: a float ConvTranspose takes float32 weights and "
+                               "bias", node.name, node.op)
         self.params(node, g)
 
     def macs(self, node, g):
@@ -220,9 +223,13 @@ class ConvTranspose(OpFamily):
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
-        w = ctx.array(g.const(node.inputs[1]).astype(np.float32), "w")
-        b = ctx.array(g.const(node.inputs[2]).astype(np.float32), "b") if len(node.inputs) > 2 and node.inputs[2] \
-            else "NULL"
+        # weights and bias in ONNX's layout: const arrays, or the arena when they arrive at run time
+        w = ctx.array(g.const(node.inputs[1]).astype(np.float32), "w") if g.t(node.inputs[1]).is_const \
+            else ctx.ptr(node.inputs[1])
+        b = "NULL"
+        if len(node.inputs) > 2 and node.inputs[2]:
+            b = ctx.array(g.const(node.inputs[2]).astype(np.float32), "b") if g.t(node.inputs[2]).is_const \
+                else ctx.ptr(node.inputs[2])
         prm = ctx.params("gen_f32_conv_transpose_params", f"{p.fields()}, {ctx.act(node)}")
         return f"gen_f32_conv_transpose({ctx.ptr(node.inputs[0])}, {w}, {b}, {ctx.ptr(node.outputs[0])}, {prm});"
 

@@ -13,7 +13,6 @@ from . import OpFamily, register
 @register
 class Identity(OpFamily):
     ops = ("Identity", "Dropout")
-    const_inputs = {"Dropout": (2,)}
     limits = {"Dropout": "inference (identity; the mask output unused)"}
     is_cleanup = True
     may_alias_input = True
@@ -25,6 +24,10 @@ class Identity(OpFamily):
             raise GenError("Dropout's mask output is used: gen compiles inference graphs only", node.name, node.op)
         if len(node.inputs) > 2 and node.inputs[2]:
             mode = g.const(node.inputs[2])
-            if mode is None or bool(np.asarray(mode).reshape(-1)[0]):   # training mode drops at random
+            if mode is None:
+                raise GenError(f"training_mode '{node.inputs[2]}' is not a constant: in training mode Dropout drops "
+                               "at random, and gen compiles inference graphs only (make it a constant false "
+                               "initializer, or drop it)", node.name, node.op)
+            if bool(np.asarray(mode).reshape(-1)[0]):   # training mode drops at random
                 raise GenError("Dropout in training mode (training_mode not a constant false) is not supported: "
                                "gen compiles inference graphs only", node.name, node.op)

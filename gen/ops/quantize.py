@@ -36,13 +36,19 @@ def quantize_params(node, g) -> QuantizeParams:
 @register
 class QuantizeLinear(OpFamily):
     ops = ("QuantizeLinear", "DequantizeLinear")
-    const_inputs = {"QuantizeLinear": (1, 2), "DequantizeLinear": (1, 2)}
+    # a scale or zero point read at run time: the node becomes its run-time form (quantize_rt.py)
+    limits = {"QuantizeLinear": "a run-time scale (float model): to int8, uint8, int16",
+              "DequantizeLinear": "a run-time scale (float model): from int8, uint8, int16, int32"}
     is_qdq = True
     quantizes = ("QuantizeLinear",)
     dequantizes = ("DequantizeLinear",)
     runtime = RUNTIME
 
     def legalize(self, node, g):
+        from .quantize_rt import runtime_form
+        if runtime_form(node, g):
+            REGISTRY[node.op].legalize(node, g)
+            return
         ins = node.inputs
         x = shape_of(g, ins[0]) if ins else None
         if x is None or len(ins) < 2 or shape_of(g, ins[1]) is None:
