@@ -75,6 +75,16 @@ def topk_k(node, g) -> int:
 class TopK(OpFamily):
     ops = ("TopK",)
     runtime = RUNTIME
+    shape_determined_inputs = {"TopK": (1,)}     # K is the output's length on the axis (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        from . import onnx_attrs
+        ins, out = rtparams.shape(shapes, node.input[0]), rtparams.shape(shapes, node.output[0])
+        axis = int(onnx_attrs(node).get("axis", -1))
+        if rtparams.length(shapes, node.input[k]) != 1 or len(ins) != len(out) or not -len(ins) <= axis < len(ins):
+            return None
+        return rtparams.Determined(np.asarray([out[axis]], np.int64), "equal")
 
     def legalize(self, node, g):
         topk_k(node, g)
