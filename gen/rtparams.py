@@ -200,6 +200,9 @@ def emit_checks(g, ctx) -> list[str]:
         if d.kind == "false":
             conds.append(f"gen_rt_all_zero_u8((const uint8_t *){x}, {n})")
             continue
+        if d.kind == "axis":        # one int32 or int64
+            conds.append(f"gen_rt_axis_ok((int64_t){x}[0], {len(d.in_shape)})")
+            continue
         if t.dtype != "int64":
             raise GenError(f"{where} has dtype {t.dtype}, the check needs int64", c.node, c.op)
         if d.kind == "equal":
@@ -215,8 +218,6 @@ def emit_checks(g, ctx) -> list[str]:
                          f"{len(d.out_shape)}, {int(d.keepdims)})")
         elif d.kind == "broadcast":
             conds.append(f"gen_rt_broadcast_ok({x}, {n}, {ins}, {len(d.in_shape)}, {outs}, {len(d.out_shape)})")
-        elif d.kind == "axis":
-            conds.append(f"gen_rt_axis_ok({x}, {n}, {len(d.in_shape)})")
         elif d.kind == "reshape":
             conds.append(f"gen_rt_reshape_ok({x}, {n}, {ins}, {len(d.in_shape)}, {outs}, {int(d.allowzero)})")
         elif d.kind == "squeeze":
@@ -233,6 +234,11 @@ def read_at_run_time(g, node, k: int) -> bool:
     return bool(name) and bool(node.outputs) and any(
         c.det.keep_input and c.input == name and c.output == node.outputs[0] and c.k == k
         for c in g.options.get("rt_checks", ()))
+
+
+def kernels_read(g) -> bool:
+    """A kernel reads a parameter input at run time (with runtime_c/gen_rtparams.c's helpers)."""
+    return any(c.det.keep_input for c in g.options.get("rt_checks", ()))
 
 
 def checked_inputs(g) -> list[str]:

@@ -162,9 +162,9 @@ int gen_rt_broadcast_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t 
     return 1;
 }
 
-int gen_rt_axis_ok(const int64_t *x, int32_t n, int32_t rank)
+int gen_rt_axis_ok(int64_t a, int32_t rank)
 {
-    return n == 1 && gen_rt_axis(x[0], rank) >= 0;
+    return gen_rt_axis(a, rank) >= 0;
 }
 
 void gen_rt_reduce_strides(const int64_t *x, int32_t n, const int32_t *shape, int32_t rank, int32_t *y_stride)

@@ -42,8 +42,8 @@ int gen_rt_reduce_axes_ok(const int64_t *x, int32_t n, const int32_t *in, int32_
 int gen_rt_broadcast_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t in_rank, const int32_t *out,
                         int32_t out_rank);
 
-/* x[0] (n == 1) is an axis of a rank-r tensor, negative from the end */
-int gen_rt_axis_ok(const int64_t *x, int32_t n, int32_t rank);
+/* a is an axis of a rank-r tensor, negative from the end */
+int gen_rt_axis_ok(int64_t a, int32_t rank);
 
 /* ---- the run-time parts of kernels that read a parameter input (checked by the functions above first) */
 

@@ -17,6 +17,8 @@ last is transposed back first).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import int8ref
@@ -226,6 +228,44 @@ class ReverseSequence(Take):
 @register
 class Trilu(Take):
     ops = ("Trilu",)
+    shape_determined_inputs = {"Trilu": (1,)}    # k as a graph input: read at run time (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        if len(node.input) <= k or types.get(node.input[k]) != 7 or shapes.get(node.input[k]) is None or \
+                math.prod(shapes[node.input[k]]) != 1:
+            return None     # one int64
+        return rtparams.Determined(np.zeros(1, np.int64), "none", keep_input=True)
+
+    def runtime_k(self, node, g) -> bool:
+        from .. import rtparams
+        return rtparams.read_at_run_time(g, node, 1)
+
+    def int8_form(self, node, g):
+        return None if self.runtime_k(node, g) else super().int8_form(node, g)
+
+    def check(self, node, g):
+        if not self.runtime_k(node, g):
+            return super().check(node, g)
+        x = g.t(node.inputs[0])
+        if len(x.shape) < 2:
+            raise GenError(f"a {len(x.shape)}-D input (Trilu needs at least 2-D)", node.name, node.op)
+        check_shape(node, g, node.outputs[0], x.shape)
+        c_int32(x.size, "element count", node)
+
+    def kernel(self, node, g):
+        return "gen_rt_trilu" if self.runtime_k(node, g) else super().kernel(node, g)
+
+    def emit(self, node, g, ctx):
+        if not self.runtime_k(node, g):
+            return super().emit(node, g, ctx)
+        x = g.t(node.inputs[0])
+        rows, cols = (int(d) for d in x.shape[-2:])
+        fill = ctx.array(np.array([self.fill(node, g)], dtype=x.dtype), "fill", wide=True)
+        upper = 1 if int(node.attrs.get("upper", 1)) else 0
+        return (f"gen_rt_trilu((const uint8_t *){ctx.ptr(x.name)}, (uint8_t *){ctx.ptr(node.outputs[0])}, "
+                f"{elem_size(x)}, {x.size // (rows * cols)}, {rows}, {cols}, {ctx.ptr(node.inputs[1])}[0], {upper}, "
+                f"(const uint8_t *){fill});")
 
     def select(self, node, g, x, fill):
         k = _const(node, g, 1, "k")
