@@ -99,7 +99,8 @@ def bind(model) -> list[Check]:
             continue
         if det.keep_input:
             checks.append(Check(name, node_name, n.op_type, k, det, n.output[0]))
-            if n.output[0] not in {o.name for o in g.output} | {v.name for v in g.value_info}:
+            known = {o.name for o in g.output} | {v.name for v in g.value_info}
+            if det.out_shape and n.output[0] not in known and n.output[0] in types:
                 # the output's shape, which inference cannot see through a run-time parameter
                 g.value_info.append(helper.make_tensor_value_info(n.output[0], types[n.output[0]],
                                                                   list(det.out_shape)))
@@ -144,7 +145,7 @@ def _shapes_back(model, shapes, types) -> None:
         if not n.input or not n.input[0] or len(n.output) != 1 or uses.get(n.input[0]) != 1:
             continue
         x, out = n.input[0], shapes.get(n.output[0])
-        if shapes.get(x) is not None or out is None or x not in types or \
+        if shapes.get(x) is not None or out is None or any(i and i not in types for i in n.input) or \
                 any(i and shapes.get(i) is None for i in n.input[1:]):
             continue
         probe = tuple(int(d) + 1 for d in out)      # another shape: does the output follow it?
@@ -213,7 +214,6 @@ def emit_checks(g, ctx) -> list[str]:
         outs = ctx.array(c_int32s(d.out_shape, "dimension", None), "out_shape") if d.out_shape else "NULL"
         if d.kind == "reduce_axes":
             mask = ctx.array(c_int32s(d.mask, "axis flag", None), "reduced") if d.mask else "NULL"
-            outs = outs if d.out_shape else "NULL"
             conds.append(f"gen_rt_reduce_axes_ok({x}, {n}, {ins}, {len(d.in_shape)}, {mask}, {outs}, "
                          f"{len(d.out_shape)}, {int(d.keepdims)})")
         elif d.kind == "broadcast":

@@ -200,7 +200,9 @@ def _reductions(draw):
 
 
 def _reduced(dims, axes, keep):
-    return [1 if i in axes else d for i, d in enumerate(dims)] if keep else [d for i, d in enumerate(dims) if i not in axes]
+    if keep:
+        return [1 if i in axes else d for i, d in enumerate(dims)]
+    return [d for i, d in enumerate(dims) if i not in axes]
 
 
 @settings(max_examples=20)
@@ -358,3 +360,16 @@ def test_cumsum_axis_as_graph_input(axis_dtype):
         _accepts(c, m, {"x": x, "axis": np.asarray(a, dt)})
     _refuses(c, {"x": x, "axis": np.asarray(3, dt)})
     _refuses(c, {"x": x, "axis": np.asarray(-4, dt)})
+
+
+def test_trilu_k_and_cumsum_axis_inside_the_graph():
+    """The nodes reading a parameter at run time in the middle of a graph (their outputs not graph outputs)."""
+    n = [helper.make_node("Trilu", ["x", "k"], ["t"], upper=0), helper.make_node("CumSum", ["t", "axis"], ["c"]),
+         helper.make_node("Relu", ["c"], ["y"])]
+    m = _graph(n, [("x", TensorProto.FLOAT, [3, 4]), ("k", TensorProto.INT64, []), ("axis", TensorProto.INT64, [])],
+               [("y", TensorProto.FLOAT, [3, 4])], 14)
+    c = Compiled(m)
+    x = np.random.default_rng(13).standard_normal((3, 4)).astype(np.float32)
+    for k, a in ((0, 0), (1, 1), (-1, -2)):
+        _accepts(c, m, {"x": x, "k": np.asarray(k, np.int64), "axis": np.asarray(a, np.int64)})
+    _refuses(c, {"x": x, "k": np.asarray(0, np.int64), "axis": np.asarray(2, np.int64)})
