@@ -77,42 +77,55 @@ def bind(model) -> list[Check]:
     g = model.graph
     inits = {i.name for i in g.initializer}
     real = {i.name for i in g.input} - inits
-    wanted = [(n, k, pos) for pos, n in enumerate(g.node) if n.domain in ("", "ai.onnx")
-              for k in traits_of(n.op_type).shape_determined_inputs.get(n.op_type, ())
-              if k < len(n.input) and n.input[k] in real]
-    if not wanted:
-        return []
-    shapes, types = _inferred(model, _value_shapes, _value_types)
-    _shapes_back(model, shapes, types)
     checks, taken = [], set(inits) | {v.name for v in g.input} | {o for n in g.node for o in n.output}
-    for idx, (n, k, pos) in enumerate(wanted):
-        name = n.input[k]
-        node_name = n.name or f"{n.op_type}_{pos}"      # an unnamed node as the frontend names it
-        try:
-            det = traits_of(n.op_type).determined_input(n, k, shapes, types)
-        except (KeyError, ValueError, TypeError, IndexError):
-            det = None          # shapes too incomplete to say: the const_inputs refusal stands
-        if det is None:
-            continue
-        assert det.kind in KINDS, det.kind
-        if max(len(det.in_shape), len(det.out_shape), det.value.size) > MAX_RANK and det.kind != "equal":
-            continue
-        if det.keep_input:
+    done: set[tuple[int, int]] = set()
+    # rounds: a value derived (or an output shape recorded) lets inference see the shapes after it
+    for _ in range(8):
+        wanted = [(n, k, pos) for pos, n in enumerate(g.node) if n.domain in ("", "ai.onnx")
+                  for k in traits_of(n.op_type).shape_determined_inputs.get(n.op_type, ())
+                  if k < len(n.input) and n.input[k] in real and (pos, k) not in done]
+        if not wanted:
+            break
+        shapes, types = _inferred(model, _value_shapes, _value_types)
+        _shapes_back(model, shapes, types)
+        before = len(done)
+        for n, k, pos in wanted:
+            det = _derive(n, k, shapes, types, traits_of)
+            if det is None:
+                continue
+            done.add((pos, k))
+            name = n.input[k]
+            node_name = n.name or f"{n.op_type}_{pos}"      # an unnamed node as the frontend names it
             checks.append(Check(name, node_name, n.op_type, k, det, n.output[0]))
-            known = {o.name for o in g.output} | {v.name for v in g.value_info}
-            if det.out_shape and n.output[0] not in known and n.output[0] in types:
-                # the output's shape, which inference cannot see through a run-time parameter
-                g.value_info.append(helper.make_tensor_value_info(n.output[0], types[n.output[0]],
-                                                                  list(det.out_shape)))
-            continue
-        const = f"{name}__compiled_{idx}"
-        while const in taken:
-            const += "_"
-        taken.add(const)
-        g.initializer.append(numpy_helper.from_array(np.asarray(det.value), const))
-        n.input[k] = const
-        checks.append(Check(name, node_name, n.op_type, k, det, n.output[0]))
+            if det.keep_input:
+                known = {o.name for o in g.output} | {v.name for v in g.value_info}
+                if det.out_shape and n.output[0] not in known and n.output[0] in types:
+                    # the output's shape, which inference cannot see through a run-time parameter
+                    g.value_info.append(helper.make_tensor_value_info(n.output[0], types[n.output[0]],
+                                                                      list(det.out_shape)))
+                continue
+            const = f"{name}__compiled_{len(checks) - 1}"
+            while const in taken:
+                const += "_"
+            taken.add(const)
+            g.initializer.append(numpy_helper.from_array(np.asarray(det.value), const))
+            n.input[k] = const
+        if len(done) == before:
+            break
     return checks
+
+
+def _derive(n, k, shapes, types, traits_of) -> Determined | None:
+    try:
+        det = traits_of(n.op_type).determined_input(n, k, shapes, types)
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None         # shapes too incomplete to say: the const_inputs refusal stands
+    if det is None:
+        return None
+    assert det.kind in KINDS, det.kind
+    if max(len(det.in_shape), len(det.out_shape), det.value.size) > MAX_RANK and det.kind != "equal":
+        return None
+    return det
 
 
 def _inferred(model, value_shapes, value_types):
@@ -234,6 +247,17 @@ def read_at_run_time(g, node, k: int) -> bool:
     return bool(name) and bool(node.outputs) and any(
         c.det.keep_input and c.input == name and c.output == node.outputs[0] and c.k == k
         for c in g.options.get("rt_checks", ()))
+
+
+def samples(g) -> dict[str, list]:
+    """A value each checked parameter input accepts (the compiled one), for sample inputs (test vectors,
+    --verify): random ones would make the run return -1."""
+    out = {}
+    for c in g.options.get("rt_checks", ()):
+        v = np.asarray(c.det.value).reshape(-1)
+        if c.input not in out and v.size == g.t(c.input).size:
+            out[c.input] = [x.item() for x in v]
+    return out
 
 
 def kernels_read(g) -> bool:

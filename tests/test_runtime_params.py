@@ -373,3 +373,23 @@ def test_trilu_k_and_cumsum_axis_inside_the_graph():
     for k, a in ((0, 0), (1, 1), (-1, -2)):
         _accepts(c, m, {"x": x, "k": np.asarray(k, np.int64), "axis": np.asarray(a, np.int64)})
     _refuses(c, {"x": x, "k": np.asarray(0, np.int64), "axis": np.asarray(2, np.int64)})
+
+
+def test_reducesum_trilu_cumsum_parameter_inputs_verify_in_the_cli(tmp_path):
+    """`python -m gen --verify` (and the test vectors) on parameter graph inputs: the sample inputs hold
+    values the compiled model computes (random ones return -1: an internal error before)."""
+    import subprocess
+    import sys
+
+    import onnx
+    n = [helper.make_node("ReduceSum", ["x", "axes"], ["r"], keepdims=0), helper.make_node("Trilu", ["r", "k"], ["t"]),
+         helper.make_node("CumSum", ["t", "axis"], ["c"]), helper.make_node("Reshape", ["x", "shape"], ["y"]),
+         helper.make_node("Relu", ["c"], ["z"])]
+    m = _graph(n, [("x", TensorProto.FLOAT, [3, 3, 4, 4]), ("axes", TensorProto.INT64, [1]),
+                   ("k", TensorProto.INT64, []), ("axis", TensorProto.INT32, []), ("shape", TensorProto.INT64, [2])],
+               [("y", TensorProto.FLOAT, [36, 4]), ("z", TensorProto.FLOAT, [3, 4, 4])], 18)
+    onnx.save(m, tmp_path / "m.onnx")
+    r = subprocess.run([sys.executable, "-m", "gen", str(tmp_path / "m.onnx"), "-o", str(tmp_path / "out"), "--verify"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "verify: PASS" in r.stdout + r.stderr

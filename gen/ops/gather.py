@@ -267,9 +267,17 @@ class Trilu(Take):
                 f"{elem_size(x)}, {x.size // (rows * cols)}, {rows}, {cols}, {ctx.ptr(node.inputs[1])}[0], {upper}, "
                 f"(const uint8_t *){fill});")
 
-    def select(self, node, g, x, fill):
-        k = _const(node, g, 1, "k")
-        k = int(k.reshape(-1)[0]) if k is not None else 0
+    def reference(self, node, g, x, *rest):
+        if not self.runtime_k(node, g):
+            return super().reference(node, g, x, *rest)
+        fill = np.asarray(self.fill(node, g)).astype(np.asarray(x).dtype)
+        y = self.select(node, g, to_model(g.t(node.inputs[0]), x), fill, int(np.asarray(rest[0]).reshape(-1)[0]))
+        return to_memory(g.t(node.outputs[0]), y)
+
+    def select(self, node, g, x, fill, k=None):
+        if k is None:       # else the value read at run time
+            k = _const(node, g, 1, "k")
+            k = int(k.reshape(-1)[0]) if k is not None else 0
         if x.ndim < 2:
             raise GenError(f"a {x.ndim}-D input (Trilu needs at least 2-D)", node.name, node.op)
         rows, cols = x.shape[-2:]

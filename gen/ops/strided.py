@@ -297,9 +297,11 @@ class Expand(ByteMover):
     def determined_input(self, node, k, shapes, types):
         from .. import rtparams
         ins, out = rtparams.shape(shapes, node.input[0]), rtparams.shape(shapes, node.output[0])
-        if not rtparams.broadcast_shape(ins, out) or rtparams.length(shapes, node.input[k]) > len(out):
+        n = rtparams.length(shapes, node.input[k])
+        lead = len(out) - n         # a shorter shape: the input gives the leading dims
+        if not rtparams.broadcast_shape(ins, out) or lead < 0 or (lead and list(ins[:lead]) != list(out[:lead])):
             return None
-        return rtparams.Determined(np.asarray(out, np.int64), "broadcast", ins, out)
+        return rtparams.Determined(np.asarray(out[lead:], np.int64), "broadcast", ins, out)
 
     def layout_for(self, node, g, first):
         return "any" if len(g.t(node.inputs[0]).shape) == len(g.t(node.outputs[0]).shape) else "model"
