@@ -23,7 +23,8 @@ def _abs(src, dst):
 def reduce_axes_runtime(tmp):
     m = model([_abs("a", "axes"), helper.make_node("ReduceSum", ["x", "axes"], ["y"], name="rsum", keepdims=1)],
               [vi("x", [2, 3]), vi("a", [1], TensorProto.INT64)], [vi("y", [2, 1])])
-    return _err(tmp, m, ["ReduceSum", "'rsum'", "axes", "make it an initializer"], "ReduceSum axes computed at run time")
+    return _err(tmp, m, ["ReduceSum", "'rsum'", "axes", "make it an initializer"],
+                "ReduceSum axes computed at run time")
 
 
 def topk_k_runtime(tmp):
