@@ -50,7 +50,7 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
         runtime.append("gen_int.h")   # the float16 <-> float32 conversion at the boundary
     from . import rtparams      # parameters that arrive as graph inputs, checked before the run
     checks = rtparams.emit_checks(g, ctx)
-    if checks:
+    if checks or rtparams.kernels_read(g):
         runtime += [f for f in rtparams.RUNTIME if f not in runtime]
     can_fail = any("GEN_CHECK(" in line for line in body)
     # a kernel that checks run-time indices or parameters returns -1 from the body: outputs then untouched

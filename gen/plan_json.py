@@ -38,7 +38,11 @@ def io_info(g: Graph, plan: Plan) -> dict:
             d["scale"], d["zero_point"] = t.quant.s(), t.quant.zp()
         elif t.dtype == "int8":     # plain integers (no QDQ): the float entry point converts them as they are
             d["scale"], d["zero_point"] = 1.0, 0
+        if name in samples:         # a parameter input the C checks (gen/rtparams.py): a value it computes
+            d["sample"] = samples[name]
         return d
+    from .rtparams import samples as rt_samples
+    samples = rt_samples(g)
     return {"inputs": [one(n) for n in g.inputs], "outputs": [one(n) for n in g.outputs]}
 
 

@@ -444,11 +444,14 @@ def _bcast(v: np.ndarray, t: Tensor) -> np.ndarray:
 def check_plain_integers(g: Graph) -> None:
     """Integer activations without quantization parameters are plain integers: ops that only move bytes
     take them as they are; nothing else has a kernel for them."""
+    from . import rtparams
     for node in g.nodes:
         if has(node, "plain_integers"):
             continue
-        for name in node.inputs:
+        for k, name in enumerate(node.inputs):
             t = g.t(name) if name else None
+            if rtparams.read_at_run_time(g, node, k):     # a parameter graph input its kernel reads (checked)
+                continue
             if t is not None and not t.is_const and t.dtype != "float32" and t.quant is None:
                 raise GenError(f"{t.dtype} tensor '{name}' has no quantization parameters: {node.op} computes on "
                                "integers only in a quantized model (between QuantizeLinear and DequantizeLinear); "

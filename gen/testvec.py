@@ -27,7 +27,8 @@ def default_inputs(summary: dict, k: int) -> list[np.ndarray]:
     rng = np.random.default_rng(1234 + k)
     out = []
     for t in summary["inputs"]:
-        out.append(random_input(rng, t["dtype"], t["shape"]))
+        x = random_input(rng, t["dtype"], t["shape"])
+        out.append(np.asarray(t["sample"], x.dtype).reshape(x.shape) if "sample" in t else x)
     return out
 
 

@@ -1,6 +1,8 @@
 /* gen_rtparams.c: run-time checks of parameters that arrive as graph inputs (see gen_rtparams.h). */
 #include "gen_rtparams.h"
 
+#include <stddef.h>
+
 int gen_rt_equal_i64(const int64_t *x, const int64_t *want, int32_t n)
 {
     int32_t i;
@@ -108,4 +110,94 @@ int gen_rt_unsqueeze_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t 
         }
     }
     return 1;
+}
+
+int gen_rt_reduce_axes_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t rank, const int32_t *mask,
+                          const int32_t *out, int32_t out_rank, int32_t keepdims)
+{
+    uint8_t red[GEN_RT_MAX_RANK] = {0};
+    int32_t i;
+    int32_t k = 0;
+    if (rank > GEN_RT_MAX_RANK) {
+        return 0;
+    }
+    for (i = 0; i < n; ++i) {
+        int32_t a = gen_rt_axis(x[i], rank);
+        if (a < 0 || red[a]) {
+            return 0;
+        }
+        red[a] = 1u;
+    }
+    for (i = 0; i < rank; ++i) {
+        if (mask != NULL && in[i] != 1 && (int32_t)red[i] != mask[i]) {
+            return 0;
+        }
+        if (red[i] && !keepdims) {
+            continue;
+        }
+        if (k >= out_rank || out[k] != (red[i] ? 1 : in[i])) {
+            return 0;
+        }
+        k += 1;
+    }
+    return k == out_rank;
+}
+
+int gen_rt_broadcast_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t in_rank, const int32_t *out,
+                        int32_t out_rank)
+{
+    int32_t i;
+    if (out_rank != (n > in_rank ? n : in_rank)) {
+        return 0;
+    }
+    for (i = 0; i < out_rank; ++i) {
+        /* aligned from the end: a missing dim is 1 */
+        int64_t a = i - (out_rank - in_rank) >= 0 ? in[i - (out_rank - in_rank)] : 1;
+        int64_t b = i - (out_rank - n) >= 0 ? x[i - (out_rank - n)] : 1;
+        int64_t d = a == 1 ? b : a;
+        if (b < 1 || (a != b && a != 1 && b != 1) || d != (int64_t)out[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int gen_rt_axis_ok(int64_t a, int32_t rank)
+{
+    return gen_rt_axis(a, rank) >= 0;
+}
+
+void gen_rt_reduce_strides(const int64_t *x, int32_t n, const int32_t *shape, int32_t rank, int32_t *y_stride)
+{
+    uint8_t red[GEN_RT_MAX_RANK] = {0};
+    int32_t stride = 1;
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        int32_t a = gen_rt_axis(x[i], rank);
+        if (a >= 0) {
+            red[a] = 1u;
+        }
+    }
+    for (i = rank - 1; i >= 0; --i) {
+        y_stride[i] = red[i] ? 0 : stride;
+        stride *= red[i] ? 1 : shape[i];
+    }
+}
+
+void gen_rt_split_axis(int64_t a, const int32_t *shape, int32_t rank, int32_t *outer, int32_t *len, int32_t *inner)
+{
+    int32_t axis = gen_rt_axis(a, rank);
+    int32_t i;
+    *outer = 1;
+    *len = 1;
+    *inner = 1;
+    for (i = 0; i < rank; ++i) {
+        if (i < axis) {
+            *outer *= shape[i];
+        } else if (i == axis) {
+            *len = shape[i];
+        } else {
+            *inner *= shape[i];
+        }
+    }
 }

@@ -32,4 +32,26 @@ int gen_rt_squeeze_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t in
  * in[0..in_rank) to give out[0..in_rank + n) */
 int gen_rt_unsqueeze_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t in_rank, const int32_t *out);
 
+/* Reduce's axes x (n entries, negative from the end, no repeats) reduce in[0..rank) to out[0..out_rank)
+ * (keepdims: the reduced dims stay as 1) and, unless mask is NULL, reduce exactly the dims whose mask is 1
+ * among those of in that are not 1 (a unit dim reduced or not gives the same values) */
+int gen_rt_reduce_axes_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t rank, const int32_t *mask,
+                          const int32_t *out, int32_t out_rank, int32_t keepdims);
+
+/* Expand's shape x (n entries) broadcast with in[0..in_rank) gives out[0..out_rank) */
+int gen_rt_broadcast_ok(const int64_t *x, int32_t n, const int32_t *in, int32_t in_rank, const int32_t *out,
+                        int32_t out_rank);
+
+/* a is an axis of a rank-r tensor, negative from the end */
+int gen_rt_axis_ok(int64_t a, int32_t rank);
+
+/* ---- the run-time parts of kernels that read a parameter input (checked by the functions above first) */
+
+/* the output stride of each dim of shape[0..rank) for a reduction over the axes x[0..n): 0 on a reduced
+ * dim, the contiguous strides of the output (reduced dims as 1) on the others */
+void gen_rt_reduce_strides(const int64_t *x, int32_t n, const int32_t *shape, int32_t rank, int32_t *y_stride);
+
+/* shape[0..rank) as [outer, len, inner] around the axis a (negative from the end; checked in range) */
+void gen_rt_split_axis(int64_t a, const int32_t *shape, int32_t rank, int32_t *outer, int32_t *len, int32_t *inner);
+
 #endif /* GEN_RTPARAMS_H */

@@ -75,6 +75,16 @@ def topk_k(node, g) -> int:
 class TopK(OpFamily):
     ops = ("TopK",)
     runtime = RUNTIME
+    shape_determined_inputs = {"TopK": (1,)}     # K is the output's length on the axis (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        from . import onnx_attrs
+        ins, out = rtparams.shape(shapes, node.input[0]), rtparams.shape(shapes, node.output[0])
+        axis = int(onnx_attrs(node).get("axis", -1))
+        if rtparams.length(shapes, node.input[k]) != 1 or len(ins) != len(out) or not -len(ins) <= axis < len(ins):
+            return None
+        return rtparams.Determined(np.asarray([out[axis]], np.int64), "equal")
 
     def legalize(self, node, g):
         topk_k(node, g)
@@ -105,20 +115,42 @@ class TopK(OpFamily):
 class CumSum(OpFamily):
     ops = ("CumSum",)
     runtime = RUNTIME
+    shape_determined_inputs = {"CumSum": (1,)}   # the axis as a graph input: read at run time (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        ins = rtparams.shape(shapes, node.input[0])
+        if types.get(node.input[k]) not in (6, 7) or shapes.get(node.input[k]) is None or \
+                int(np.prod(shapes[node.input[k]], dtype=np.int64)) != 1:
+            return None     # one int32 or int64
+        return rtparams.Determined(np.zeros(1, np.int64), "axis", in_shape=ins, keep_input=True)
+
+    def runtime_axis(self, node, g) -> bool:
+        from .. import rtparams
+        return rtparams.read_at_run_time(g, node, 1)
 
     def legalize(self, node, g):
-        const_scalar(node, g, 1, "axis")
+        if not self.runtime_axis(node, g):
+            const_scalar(node, g, 1, "axis")
 
     def check(self, node, g):
         float_input(node, g)
-        split_at(node, g, const_scalar(node, g, 1, "axis"))
+        if not self.runtime_axis(node, g):
+            split_at(node, g, const_scalar(node, g, 1, "axis"))
+        c_int32(g.t(node.inputs[0]).size, "element count", node)
 
     def kernel(self, node, g):
         return "gen_cumsum_f32"
 
     def emit(self, node, g, ctx):
-        outer, n, inner = split_at(node, g, const_scalar(node, g, 1, "axis"))
         excl = 1 if int(node.attrs.get("exclusive", 0)) else 0
         rev = 1 if int(node.attrs.get("reverse", 0)) else 0
-        return (f"gen_cumsum_f32({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {outer}, {n}, {inner}, "
-                f"{excl}, {rev});")
+        x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
+        if self.runtime_axis(node, g):      # [outer, len, inner] around the axis read at run time (checked)
+            shape = [int(d) for d in g.t(node.inputs[0]).shape] or [1]
+            dims = ctx.array(np.asarray([c_int32(d, "dimension", node) for d in shape], np.int32), "shape")
+            return (f"{{\n    int32_t outer, len, inner;\n    gen_rt_split_axis((int64_t){ctx.ptr(node.inputs[1])}[0], "
+                    f"{dims}, {len(shape)}, &outer, &len, &inner);\n"
+                    f"    gen_cumsum_f32({x}, {y}, outer, len, inner, {excl}, {rev});\n}}")
+        outer, n, inner = split_at(node, g, const_scalar(node, g, 1, "axis"))
+        return f"gen_cumsum_f32({x}, {y}, {outer}, {n}, {inner}, {excl}, {rev});"

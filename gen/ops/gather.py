@@ -21,6 +21,7 @@ last is transposed back first).
 """
 from __future__ import annotations
 
+
 import numpy as np
 
 from .. import int8ref

@@ -19,10 +19,25 @@ from .. import int8ref, quant
 from . import OpFamily, c_fields, c_int32, contiguous_strides, dims6, register
 
 
+def runtime_axes(node, g) -> bool:
+    """The axes are a graph input the kernel reads at run time (a keepdims=0 output that several axis
+    sets give; the entry point checks them first, gen/rtparams.py)."""
+    from .. import rtparams
+    return rtparams.read_at_run_time(g, node, 1)
+
+
 def reduce_axes(node, g) -> list[int]:
+    """The sorted axes; for axes read at run time, one set that gives the output shape (the sizes are
+    the same for every such set; the strides are computed at run time)."""
     shape = g.t(node.inputs[0]).shape
     nd = len(shape)
     axes = node.attrs.get("axes")
+    if runtime_axes(node, g):
+        from .. import rtparams
+        found = rtparams.reduce_axes(shape, g.t(node.outputs[0]).shape, False, g.t(node.inputs[1]).size)
+        if found is None:
+            raise GenError(f"no axes reduce {list(shape)} to {list(g.t(node.outputs[0]).shape)}", node.name, node.op)
+        return found[0]
     if len(node.inputs) > 1 and node.inputs[1]:
         v = g.const(node.inputs[1])
         if v is None:
@@ -45,17 +60,47 @@ class ReduceMeanParams:
     axes: tuple[int, ...]
 
 
+def determined_axes(node, k, shapes, types):
+    """The axes input (a graph input) as the static shapes determine it (gen/rtparams.py): the dims that
+    the output reduces, up to unit dims; a keepdims=0 output that axis sets reducing different dims give
+    is read at run time (the check: the axes give the output shape)."""
+    from .. import rtparams
+    from . import onnx_attrs
+    ins, out = rtparams.shape(shapes, node.input[0]), rtparams.shape(shapes, node.output[0])
+    n = rtparams.length(shapes, node.input[k])
+    keep = bool(onnx_attrs(node).get("keepdims", 1))
+    found = rtparams.reduce_axes(ins, out, keep, n) if len(ins) <= MAX_DIMS else None
+    if found is None:
+        return None
+    axes, same = found
+    if same:
+        mask = tuple(1 if i in axes else 0 for i in range(len(ins)))
+        return rtparams.Determined(np.asarray(axes, np.int64), "reduce_axes", ins, out, mask=mask, keepdims=keep)
+    return rtparams.Determined(np.asarray(axes, np.int64), "reduce_axes", ins, out, keepdims=keep, keep_input=True)
+
+
+def runtime_strides(node, g, ctx, ctype: str, prm: str, call: str) -> str:
+    """The kernel call on a copy of the parameter struct prm whose output strides come from the axes
+    read at run time (`call` names the copy `p`)."""
+    axes = g.t(node.inputs[1])
+    return (f"{{\n    {ctype} p = *{prm};\n    gen_rt_reduce_strides({ctx.ptr(axes.name)}, {axes.size}, p.shape, "
+            f"p.ndim, p.y_stride);\n    {call}\n}}")
+
+
 def legalize_axes(node, g) -> None:
     """A run-time axes input is refused before the passes (which would call it a plain integer tensor)."""
-    if len(node.inputs) > 1 and node.inputs[1] and g.const(node.inputs[1]) is None:
+    if len(node.inputs) > 1 and node.inputs[1] and g.const(node.inputs[1]) is None and not runtime_axes(node, g):
         reduce_axes(node, g)
 
 
 @register
 class ReduceMean(OpFamily):
     ops = ("ReduceMean",)
-    const_inputs = {"ReduceMean": (1,)}
-    limits = {"ReduceMean": "constant axes; up to 6 dims"}
+    shape_determined_inputs = {"ReduceMean": (1,)}     # the axes as a graph input (gen/rtparams.py)
+    limits = {"ReduceMean": "axes constant or a graph input; up to 6 dims"}
+
+    def determined_input(self, node, k, shapes, types):
+        return determined_axes(node, k, shapes, types)
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"ReduceMean": "ReduceMeanS8"}
 
@@ -63,6 +108,8 @@ class ReduceMean(OpFamily):
         # the mean over every spatial position of a channels-last tensor (1-D, 2-D, ... spatial); over
         # other axes a sum and one requantize in model order
         x = g.t(node.inputs[0])
+        if runtime_axes(node, g):
+            return None         # in float between dequantize and quantize
         if len(x.shape) < 3 or reduce_axes(node, g) != list(range(2, len(x.shape))):
             return "ReduceSumS8" if len(x.shape) <= MAX_DIMS else None
         return super().int8_form(node, g)
@@ -90,10 +137,13 @@ class ReduceMean(OpFamily):
         ystr = [0 if k in axes else s for k, s in enumerate(contiguous_strides(kept))]
         count = int(np.prod([shape[a] for a in axes], dtype=np.int64)) if axes else 1
         inner = int(np.prod([shape[a] for a in axes], dtype=np.int64))
-        if axes and axes == list(range(len(shape) - len(axes), len(shape))):   # trailing axes: one pass
+        run_time = runtime_axes(node, g)
+        if axes and axes == list(range(len(shape) - len(axes), len(shape))) and not run_time:   # trailing: one pass
             return f"gen_f32_mean_inner({x}, {y}, {int(np.prod(shape)) // inner}, {inner});"
         prm = ctx.params("gen_f32_reduce_params",
                          f"{len(shape)}, {dims6(shape)}, {dims6(ystr)}, {int(np.prod(kept))}, {ctx.flt(1.0 / count)}")
+        if run_time:
+            return runtime_strides(node, g, ctx, "gen_f32_reduce_params", prm, f"gen_f32_reduce_mean({x}, {y}, &p);")
         return f"gen_f32_reduce_mean({x}, {y}, {prm});"
 
 
@@ -143,6 +193,13 @@ class Reduce(OpFamily):
            "ReduceLogSumExp", "ReduceSumSquare")
     runtime = RUNTIME
     int8_kernels = {"ReduceMax": "ReduceMaxS8", "ReduceMin": "ReduceMinS8", "ReduceSum": "ReduceSumS8"}
+    shape_determined_inputs = {op: (1,) for op in ops}     # the axes as a graph input (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        return determined_axes(node, k, shapes, types)
+
+    def int8_form(self, node, g):
+        return None if runtime_axes(node, g) else super().int8_form(node, g)
 
     def selects_values(self, node):
         return node.op in ("ReduceMax", "ReduceMin")
@@ -166,6 +223,9 @@ class Reduce(OpFamily):
     def emit(self, node, g, ctx):
         p = self.params(node, g)
         tmp = f"(float *){ctx.scratch(node)}" if node.op == "ReduceLogSumExp" else "NULL"
+        if runtime_axes(node, g):
+            call = f"gen_reduce_f32({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {tmp}, &p);"
+            return runtime_strides(node, g, ctx, "gen_reduce_params", reduce_struct(p, ctx, node), call)
         return (f"gen_reduce_f32({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {tmp}, "
                 f"{reduce_struct(p, ctx, node)});")
 

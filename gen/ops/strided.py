@@ -281,6 +281,18 @@ class Slice(ByteMover):
 class Split(ByteMover):
     ops = ("Split",)
     layout = "any"
+    shape_determined_inputs = {"Split": (1,)}    # the outputs' lengths on the axis (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        from . import onnx_attrs
+        ins = rtparams.shape(shapes, node.input[0])
+        axis = int(onnx_attrs(node).get("axis", 0))
+        outs = [rtparams.shape(shapes, o) for o in node.output]
+        if not node.output or not all(node.output) or not -len(ins) <= axis < len(ins) or \
+                rtparams.length(shapes, node.input[k]) != len(outs) or any(len(o) != len(ins) for o in outs):
+            return None
+        return rtparams.Determined(np.asarray([o[axis] for o in outs], np.int64), "equal")
 
     def int8_form(self, node, g):
         # int8 only when every output is quantized (each folds its QuantizeLinear in turn): an output
@@ -339,6 +351,15 @@ class Split(ByteMover):
 class Tile(ByteMover):
     ops = ("Tile",)
     layout = "any"
+    shape_determined_inputs = {"Tile": (1,)}     # repeats = output / input, dim by dim (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        ins, out = rtparams.shape(shapes, node.input[0]), rtparams.shape(shapes, node.output[0])
+        if rtparams.length(shapes, node.input[k]) != len(ins) or len(out) != len(ins) or \
+                any(o % i for i, o in zip(ins, out)):
+            return None
+        return rtparams.Determined(np.asarray([o // i for i, o in zip(ins, out)], np.int64), "equal")
 
     def copies(self, node, g):
         x, y = g.t(node.inputs[0]), node.outputs[0]
@@ -355,6 +376,16 @@ class Tile(ByteMover):
 @register
 class Expand(ByteMover):
     ops = ("Expand",)
+    shape_determined_inputs = {"Expand": (1,)}   # any shape that broadcasts to the output (gen/rtparams.py)
+
+    def determined_input(self, node, k, shapes, types):
+        from .. import rtparams
+        ins, out = rtparams.shape(shapes, node.input[0]), rtparams.shape(shapes, node.output[0])
+        n = rtparams.length(shapes, node.input[k])
+        lead = len(out) - n         # a shorter shape: the input gives the leading dims
+        if not rtparams.broadcast_shape(ins, out) or lead < 0 or (lead and list(ins[:lead]) != list(out[:lead])):
+            return None
+        return rtparams.Determined(np.asarray(out[lead:], np.int64), "broadcast", ins, out)
 
     def layout_for(self, node, g, first):
         return "any" if len(g.t(node.inputs[0]).shape) == len(g.t(node.outputs[0]).shape) else "model"
