@@ -1,4 +1,5 @@
-"""Cast and CastLike between gen's dtypes (float32, float16, int8, uint8, int16, int32, int64, bool).
+"""Cast and CastLike between gen's dtypes (float32, float16, int8, uint8, int16, int32, int64, uint16, uint32,
+uint64, bool).
 
 ONNX's rules: float -> integer truncates toward zero, -> bool is x != 0, -> float16 rounds to nearest
 even. Out of range float -> integer is undefined in the spec; gen does what onnxruntime does on x86-64
@@ -31,7 +32,7 @@ class Cast(OpFamily):
         to = node.attrs.get("to")
         if to not in ONNX_TO:
             raise GenError(f"{node.op} to ONNX element type {to} is not supported (gen casts to float32, float16, "
-                           "int8, uint8, int16, int32, int64 and bool)", node.name, node.op)
+                           "int8, uint8, int16, int32, int64, uint16, uint32, uint64 and bool)", node.name, node.op)
         return ONNX_TO[to]
 
     def legalize(self, node, g):

@@ -25,8 +25,8 @@ class IntBinary(OpFamily):
     plain_integers = True
 
     def allowed(self, node):
-        if node.op == "BitShift":
-            return ("uint8",)
+        if node.op == "BitShift":      # signed types from opset 28 (onnx's inference refuses them before)
+            return INT_DTYPES
         if node.op in ("Sum", "Mean"):
             return ("float32",)
         return NUMERIC
