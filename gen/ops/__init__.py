@@ -51,6 +51,10 @@ class OpFamily:
     requant_inputs = False             # keeps_quant over every input: each input is requantized to the
     #                                    output's parameters (Concat), not the output after
     plain_integers = False             # moves integers without quantization parameters as they are
+    # op -> input indices whose plain integers (no quantization parameters) the op computes as float32:
+    # gen.qpasses casts them (exact up to 2^24) and casts an output of their integer dtype back, which
+    # it allows for integers of at most 16 bits only (Clip/MaxPool on plain uint8, Pow's exponent)
+    plain_int_as_float: dict[str, tuple[int, ...]] = {}
     rearranges = False                 # the output is its first input's elements rearranged: a quantized
     #                                    constant keeps its integers and Quant (see moved_axis)
     fuses_activation = False           # accepts a fused Relu/Clip/LeakyRelu (node.act)
@@ -67,6 +71,7 @@ class OpFamily:
     dequantizes = False                # int8 -> float (DequantizeLinear)
     requantizes = False                # int8 -> int8 with other parameters (inserted by qpasses)
     transposes_layout = False          # int8 layout transpose (inserted by qpasses)
+    casts = False                      # converts between dtypes (inserted by qpasses.plain_ints_as_float)
     # ---- parameters: op -> the input indices that must be constants (weights, bounds, shapes, pads,
     # scales). gen.legalize refuses such an input that arrives as a graph input or is computed at run
     # time: "input k ('name') of <op> must be a constant: make it an initializer". An input a kernel

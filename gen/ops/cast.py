@@ -20,6 +20,7 @@ class Cast(OpFamily):
     ops = ("Cast", "CastLike")
     runtime = RUNTIME
     plain_integers = True
+    casts = ("Cast",)          # the op gen.qpasses inserts to compute plain integers in float32
 
     def onnx_attrs(self, node, types):
         """CastLike casts to its second input's ONNX type: the IR node carries it as `to` (float16 is

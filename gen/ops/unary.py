@@ -130,6 +130,8 @@ def channel_values(g, node) -> tuple[int, np.ndarray] | None:
 @register
 class Unary(OpFamily):
     ops = tuple(UNARY) + tuple(BINARY)
+    # exact in float32 on plain integers: Abs, Neg; Pow's integer exponent (rounded past 2^24)
+    plain_int_as_float = {"Abs": (0,), "Neg": (0,), "Pow": (1,)}
     runtime = ("gen_unary.h", "gen_unary.c")
     int8_kernels = {op: "LutS8" for op in tuple(UNARY) + tuple(BINARY)}
 
