@@ -344,15 +344,16 @@ _EXACT_IN_FLOAT = ("int8", "uint8", "int16", "uint16")
 
 
 def plain_ints_as_float(g: Graph) -> None:
-    """The inputs a family computes in float32 (its `plain_int_as_float` trait) that hold plain integers
-    get a Cast to float32 before the node (a constant one is converted here); an output of the integer
-    dtype they had is computed in float32 and cast back (refused unless that dtype is exact in float)."""
+    """The inputs a family computes in float32 (its `float_inputs`, by default `plain_int_as_float`) that
+    hold plain integers get a Cast to float32 before the node (a constant one is converted here); an
+    output of the integer dtype they had is computed in float32 and cast back (refused unless that dtype
+    is exact in float)."""
     from .ops.dtypes import ONNX_TO
     onnx_of = {v: k for k, v in ONNX_TO.items()}
     cast = op_with("casts")
     for node in list(g.nodes):
         dts = set()
-        for k in traits(node).plain_int_as_float.get(node.op, ()):
+        for k in traits(node).float_inputs(node, g):
             name = node.inputs[k] if k < len(node.inputs) else ""
             t = g.t(name) if name else None
             if t is None or t.dtype in ("float32", "bool") or t.quant is not None or t.dtype not in onnx_of:

@@ -196,6 +196,20 @@ void gen_cast(const void *x, int32_t x_dt, void *y, int32_t y_dt, int32_t n, int
 
 /* ---------------------------------------------------------------- broadcasting walk */
 
+/* a^e by squaring, wrapping modulo 2^64 (and so modulo any narrower width) */
+static uint64_t pow_wrap(uint64_t a, uint64_t e)
+{
+    uint64_t r = 1u;
+    while (e != 0u) {
+        if (e & 1u) {
+            r *= a;
+        }
+        a *= a;
+        e >>= 1;
+    }
+    return r;
+}
+
 /* a and b are values of a signed type or of an unsigned type narrower than 64 bits (zero-extended); the
  * result is stored wrapped to y's width (store_int) */
 static int64_t int_op(int32_t op, int64_t a, int64_t b)
@@ -238,6 +252,11 @@ static int64_t int_op(int32_t op, int64_t a, int64_t b)
             return a < 0 ? -1 : 0;
         }
         return a < 0 ? ~(~a >> b) : a >> b;
+    case GEN_I_POW:              /* b < 0: 1 / a^-b truncated toward zero (0 where a = 0, as Div by 0) */
+        if (b < 0) {
+            return a == 1 ? 1 : (a == -1 ? (((uint64_t)b & 1u) ? -1 : 1) : 0);
+        }
+        return (int64_t)pow_wrap((uint64_t)a, (uint64_t)b);
     case GEN_I_AND:
         return (a != 0) && (b != 0);
     case GEN_I_OR:
@@ -274,6 +293,8 @@ static int64_t uint64_op(int32_t op, uint64_t a, uint64_t b)
         return (int64_t)(a < b ? a : b);
     case GEN_I_SHR:
         return b >= 64 ? 0 : (int64_t)(a >> b);
+    case GEN_I_POW:
+        return (int64_t)pow_wrap(a, b);
     case GEN_I_GT:
         return a > b;
     case GEN_I_LT:

@@ -37,7 +37,8 @@ enum {
     GEN_I_MAX = 6, GEN_I_MIN = 7,
     GEN_I_SHL = 8, GEN_I_SHR = 9,  /* a shift < 0 or >= the width: 0 (-1 for a negative signed x >> y) */
     GEN_I_AND = 10, GEN_I_OR = 11, GEN_I_XOR = 12,    /* bool */
-    GEN_I_EQ = 13, GEN_I_GT = 14, GEN_I_LT = 15, GEN_I_GE = 16, GEN_I_LE = 17  /* bool output */
+    GEN_I_EQ = 13, GEN_I_GT = 14, GEN_I_LT = 15, GEN_I_GE = 16, GEN_I_LE = 17, /* bool output */
+    GEN_I_POW = 18   /* integer Pow: wraps; a negative exponent gives 1 / a^-b truncated (0 for a = 0) */
 };
 
 typedef struct {

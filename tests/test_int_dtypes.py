@@ -205,6 +205,31 @@ def test_pow_integer_exponent(dt, data):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("dt", [np.int32, np.int64], ids=["int32", "int64"])
+@settings(max_examples=15)
+@given(data=st.data())
+def test_pow_integer_base(dt, data):
+    """Pow of plain int32/int64 (ONNX's integer bases): integer powers, exact, negative exponents as
+    1 / x^-y truncated toward zero, against onnxruntime (which computes them in double: no overflow
+    drawn here); past the type's range they wrap, as onnx's reference (numpy) computes."""
+    x = data.draw(hnp.arrays(dt, N, elements=st.integers(-6, 6)))
+    y = data.draw(hnp.arrays(dt, N, elements=st.integers(-3, 10)))
+    y = np.where((x == 0) & (y < 0), 1, y).astype(dt)      # 0^-n: onnxruntime's inf cast to an integer
+    m = _model([helper.make_node("Pow", ["x", "y"], ["z"])], {"x": x, "y": y}, ["z"])
+    _exact(m, {"x": x, "y": y}, f"Pow {np.dtype(dt).name}")
+    big = data.draw(hnp.arrays(dt, N, elements=_values(dt)))
+    e = data.draw(hnp.arrays(dt, N, elements=st.integers(0, 70)))
+    m = _model([helper.make_node("Pow", ["x", "y"], ["z"])], {"x": big, "y": e}, ["z"])
+    want = onnx.reference.ReferenceEvaluator(m).run(None, {"x": big, "y": e})[0]
+    np.testing.assert_array_equal(gen_run_native(m, {"x": big, "y": e})[0][0], want)
+
+
+def test_pow_integer_base_float_exponent_refused(tmp_path):
+    x, y = np.ones(N, np.int32), np.ones(N, np.float32)
+    m = _model([helper.make_node("Pow", ["x", "y"], ["z"], name="pw")], {"x": x, "y": y}, ["z"])
+    assert_refused(tmp_path, m, "'pw'", "Pow of a plain int32 base to a float32 exponent")
+
+
 def test_clip_plain_int32_refused(tmp_path):
     """Clip of plain int32: float32 does not hold every int32, so gen refuses it instead of rounding."""
     x = np.zeros(N, np.int32)

@@ -92,6 +92,10 @@ class OpFamily:
     dtypes: dict[str, tuple[str, ...]] = {}
     limits: dict[str, str] = {}
 
+    def float_inputs(self, node: Node, g: Graph) -> tuple[int, ...]:
+        """The inputs whose plain integers this node computes as float32 (plain_int_as_float)."""
+        return self.plain_int_as_float.get(node.op, ())
+
     def int8_form(self, node: Node, g: Graph) -> str | None:
         """The int8 op this node becomes, its activations being int8 with quantization parameters
         (None: it has no integer form here and computes in float)."""
