@@ -50,6 +50,7 @@ class Activation(OpFamily):
     ops = tuple(CODES)
     const_inputs = {"Clip": (1, 2)}
     plain_int_as_float = {"Clip": (0, 1, 2)}     # a clamp of plain integers: exact in float32
+    dtypes = {"Clip": ("float32", "int8", "uint8", "int16", "uint16")}
     limits = {"Clip": "constant bounds"}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"Sigmoid": "LutS8", "Tanh": "LutS8", "HardSwish": "LutS8", "HardSigmoid": "LutS8",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..errors import GenError
 from . import OpFamily, c_int32, register
-from .dtypes import DT_CODE, ONNX_TO, RUNTIME, dtype_of
+from .dtypes import DT_CODE, INT_DTYPES, ONNX_TO, RUNTIME, dtype_of
 
 
 @register
@@ -21,6 +21,7 @@ class Cast(OpFamily):
     runtime = RUNTIME
     plain_integers = True
     casts = ("Cast",)          # the op gen.qpasses inserts to compute plain integers in float32
+    dtypes = {op: ("float32", "float16") + INT_DTYPES + ("bool",) for op in ops}
 
     def onnx_attrs(self, node, types):
         """CastLike casts to its second input's ONNX type: the IR node carries it as `to` (float16 is

@@ -51,6 +51,7 @@ class Binary(OpFamily):
     int8_kernels = {"Add": "AddS8", "Mul": "MulS8"}
     fuses_activation = True
     plain_integers = True     # Add/Sub/Mul/Div of plain integers: gen_int_binary
+    dtypes = {op: ("float32",) + INT_DTYPES for op in BINARY_CODES}
 
     def int8_form(self, node, g):
         # CMSIS-NN's add/mul do not broadcast: two activations must have one shape; a constant operand

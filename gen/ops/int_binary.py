@@ -22,6 +22,7 @@ VARIADIC = {"Max": "GEN_I_MAX", "Min": "GEN_I_MIN", "Sum": "GEN_I_ADD", "Mean": 
 class IntBinary(OpFamily):
     ops = ("Mod", "BitShift") + tuple(VARIADIC)
     runtime = RUNTIME
+    dtypes = {"Mod": NUMERIC, "BitShift": INT_DTYPES, "Max": NUMERIC, "Min": NUMERIC}
     plain_integers = True
 
     def allowed(self, node):

@@ -189,6 +189,7 @@ def pool3_geometry(node, g) -> Pool3Params:
 class Pool(OpFamily):
     ops = ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool", "GlobalLpPool")
     plain_int_as_float = {"MaxPool": (0,)}    # a selection of plain integers (int8, uint8): exact in float32
+    dtypes = {"MaxPool": ("float32", "int8", "uint8")}
     limits = {op: "1-D to 3-D" + ("; no Indices output" if op == "MaxPool" else "") for op in ops}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"MaxPool": "MaxPoolS8", "AveragePool": "AvgPoolS8", "GlobalAveragePool": "AvgPoolS8"}

@@ -136,6 +136,10 @@ class Unary(OpFamily):
     # exact in float32 on plain integers: Abs, Neg; Pow's integer exponent (rounded past 2^24)
     plain_int_as_float = {"Abs": (0,), "Neg": (0,), "Pow": (1,)}
     plain_integers = ("Pow",)      # an integer base: integer powers (gen_int_binary); check refuses the rest
+    dtypes = {"Abs": ("float32", "int8", "uint8", "int16", "uint16"), "Neg": ("float32", "int8", "int16"),
+              "Pow": ("float32", "int8", "int32", "int64")}
+    limits = {"Pow": "an integer base takes an exponent of its own type; an integer exponent on a float base is "
+                     "exact up to 2^24"}
 
     def _int_pow(self, node, g) -> bool:
         return node.op == "Pow" and g.t(node.inputs[0]).dtype in INT_DTYPES and g.t(node.inputs[0]).quant is None
