@@ -23,14 +23,16 @@ ONNX_DTYPES = {
     onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT8: "int8", onnx.TensorProto.UINT8: "uint8",
     onnx.TensorProto.INT32: "int32", onnx.TensorProto.INT64: "int64", onnx.TensorProto.BOOL: "bool",
     onnx.TensorProto.FLOAT16: "float16", onnx.TensorProto.INT16: "int16",
+    onnx.TensorProto.UINT16: "uint16", onnx.TensorProto.UINT32: "uint32", onnx.TensorProto.UINT64: "uint64",
 }
 # ops evaluated at generation time when all their inputs are constants
 _NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
                      "Bernoulli"}
 # dtypes an activation (non-constant tensor) and a graph input or output may have; float16 tensors are
 # float32 inside the graph (converted at the API: ir.Graph.io_dtypes)
-ACTIVATION_DTYPES = {"float32", "float16", "int8", "uint8", "int16", "int32", "int64", "bool"}
-SUPPORTED_DTYPES_TEXT = "float32, float16, int8, uint8, int16, int32, int64 and bool"
+ACTIVATION_DTYPES = {"float32", "float16", "int8", "uint8", "int16", "int32", "int64", "bool",
+                     "uint16", "uint32", "uint64"}
+SUPPORTED_DTYPES_TEXT = "float32, float16, int8, uint8, int16, int32, int64, uint16, uint32, uint64 and bool"
 
 
 def _dtype_name(elem_type: int) -> str:

@@ -15,12 +15,15 @@ import numpy as np
 # element size in bytes of the dtypes gen handles. float16 exists only at the API (a graph input or
 # output: its bits as uint16_t, converted to and from float32 at the boundary); inside the graph every
 # float16 tensor is a float32 one (Graph.io_dtypes keeps the API dtype of graph inputs and outputs)
-DTYPE_SIZE = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8, "bool": 1}
+DTYPE_SIZE = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8, "bool": 1,
+              "uint16": 2, "uint32": 4, "uint64": 8}
 C_TYPE = {"float32": "float", "float16": "uint16_t", "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t",
-          "int32": "int32_t", "int64": "int64_t", "bool": "uint8_t"}
+          "int32": "int32_t", "int64": "int64_t", "bool": "uint8_t",
+          "uint16": "uint16_t", "uint32": "uint32_t", "uint64": "uint64_t"}
 # the numpy dtype of each (bool: numpy's one-byte bool, 0 or 1)
 NP_DTYPE = {"float32": np.float32, "float16": np.float16, "int8": np.int8, "uint8": np.uint8, "int16": np.int16,
-            "int32": np.int32, "int64": np.int64, "bool": np.bool_}
+            "int32": np.int32, "int64": np.int64, "bool": np.bool_,
+            "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64}
 
 
 @dataclass

@@ -43,7 +43,9 @@ MOVE_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity
 QDQ = {"QuantizeLinear", "DequantizeLinear"}
 _NP = {onnx.TensorProto.FLOAT: np.dtype(np.float32), onnx.TensorProto.INT8: np.dtype(np.int8),
        onnx.TensorProto.UINT8: np.dtype(np.uint8), onnx.TensorProto.INT32: np.dtype(np.int32),
-       onnx.TensorProto.INT64: np.dtype(np.int64), onnx.TensorProto.BOOL: np.dtype(bool)}
+       onnx.TensorProto.INT64: np.dtype(np.int64), onnx.TensorProto.BOOL: np.dtype(bool),
+       onnx.TensorProto.UINT16: np.dtype(np.uint16), onnx.TensorProto.UINT32: np.dtype(np.uint32),
+       onnx.TensorProto.UINT64: np.dtype(np.uint64)}
 
 
 @dataclass

@@ -464,8 +464,8 @@ TABLE: dict[str, dict[int, Change]] = {
             28: _same("documentation: float inputs with fmod=0 (A - floor(A/B)*B) are defined; gen refuses them "
                       "(float Mod needs fmod=1) with one line")},
     "BitShift": {11: _first("new at 11"),
-                 28: _same("signed types added (gen takes uint8 only, refuses the others); a shift past the width "
-                           "is defined as 0 for unsigned types, which gen computes")},
+                 28: _same("signed types added (arithmetic right shift; a model on them keeps opset 28); a shift "
+                           "< 0 or past the width is defined (0, or -1 for a negative x >> y), which gen computes")},
     **{op: {6: _first("every input the same shape"), 8: _same("numpy broadcasting (equal shapes are a case of it)"),
             12: _types("integer types"), 13: _types("bfloat16")} for op in ("Max", "Min")},
     **{op: {6: _first("every input the same shape"), 8: _same("numpy broadcasting (equal shapes are a case of it)"),
@@ -600,6 +600,9 @@ def convert(model: onnx.ModelProto, at_least: int = 0) -> int:
            and since(node.op_type, opset) is not None for node in model.graph.node):
         to = opset      # an op new above READS (Attention, ...): the model keeps its opset, every other node
         #                 is still put in its READS[1] form below; the new op's family reads g.opset
+    elif to < opset and _types_only_above(model, to):
+        to = opset      # a node on an element type its op takes only above `to` (signed BitShift-28): the
+        #                 same, or onnx's shape inference at `to` would reject the type
     if to == opset and opset <= READS[1]:
         return opset
     ctx = _Ctx(model)
@@ -621,6 +624,32 @@ def convert(model: onnx.ModelProto, at_least: int = 0) -> int:
     # the frontend drops: onnx's shape inference would then not see them)
     model.ir_version = max(model.ir_version, helper.find_min_ir_version_for(list(model.opset_import), True))
     return to
+
+
+def _types_only_above(model: onnx.ModelProto, to: int) -> bool:
+    """Whether a default-domain node of `model` reads a tensor whose element type its op's schema at
+    opset `to` does not allow (a "types" change above `to`: the types onnx's inference, at the model's
+    own opset, gives the tensors)."""
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=False)
+    except Exception:
+        return False        # the frontend's own inference refuses the model with its message
+    types = {vi.name: vi.type.tensor_type.elem_type for vi in list(inferred.graph.input) + list(
+        inferred.graph.value_info) + list(inferred.graph.output) if vi.type.HasField("tensor_type")}
+    types.update((t.name, t.data_type) for t in model.graph.initializer)
+    for node in model.graph.node:
+        if node.domain not in ("", "ai.onnx") or since(node.op_type, to) is None:
+            continue
+        schema = onnx.defs.get_schema(node.op_type, to, "")
+        allowed = {c.type_param_str: set(c.allowed_type_strs) for c in schema.type_constraints}
+        for k, name in enumerate(node.input):
+            if not name or not types.get(name) or not schema.inputs:
+                continue
+            formal = schema.inputs[min(k, len(schema.inputs) - 1)].type_str
+            ok = allowed.get(formal, {formal})
+            if f"tensor({onnx.TensorProto.DataType.Name(types[name]).lower()})" not in ok:
+                return True
+    return False
 
 
 def _convert_node(node, opset: int, to: int, ctx: _Ctx) -> None:

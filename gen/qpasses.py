@@ -441,6 +441,47 @@ def _bcast(v: np.ndarray, t: Tensor) -> np.ndarray:
     return v.reshape(shape).astype(np.float32)
 
 
+# plain integers that float32 holds exactly, so that an op computed on them in float and cast back gives
+# the integer op's result (selections, clamps, negation)
+_EXACT_IN_FLOAT = ("int8", "uint8", "int16", "uint16")
+
+
+def plain_ints_as_float(g: Graph) -> None:
+    """The inputs a family computes in float32 (its `float_inputs`, by default `plain_int_as_float`) that
+    hold plain integers get a Cast to float32 before the node (a constant one is converted here); an
+    output of the integer dtype they had is computed in float32 and cast back (refused unless that dtype
+    is exact in float)."""
+    from .ops.dtypes import ONNX_TO
+    onnx_of = {v: k for k, v in ONNX_TO.items()}
+    cast = op_with("casts")
+    for node in list(g.nodes):
+        dts = set()
+        for k in traits(node).float_inputs(node, g):
+            name = node.inputs[k] if k < len(node.inputs) else ""
+            t = g.t(name) if name else None
+            if t is None or t.dtype in ("float32", "bool") or t.quant is not None or t.dtype not in onnx_of:
+                continue
+            dts.add(t.dtype)
+            if t.is_const:
+                node.inputs[k] = g.add_const(f"{name}_f", np.asarray(t.data).astype(np.float32))
+                continue
+            f = g.add_tensor(f"{name}_f", t, dtype="float32", quant=None)
+            g.nodes.insert(g.nodes.index(node), Node(cast, f"{node.name}_in{k}_f", [name], [f],
+                                                     {"to": onnx_of["float32"]}))
+            node.inputs[k] = f
+        for j, name in enumerate(node.outputs):
+            if not name or g.t(name).dtype not in dts:
+                continue
+            y = g.t(name)
+            if y.dtype not in _EXACT_IN_FLOAT:
+                raise GenError(f"{node.op} on plain {y.dtype} tensors is not supported (gen computes it in "
+                               f"float32, exact for {', '.join(_EXACT_IN_FLOAT)} only)", node.name, node.op)
+            tmp = g.add_tensor(f"{name}_f", y, dtype="float32", quant=None)
+            g.nodes.insert(g.nodes.index(node) + 1, Node(cast, f"{node.name}_out{j}", [tmp], [name],
+                                                         {"to": onnx_of[y.dtype]}))
+            node.outputs[j] = tmp
+
+
 def check_plain_integers(g: Graph) -> None:
     """Integer activations without quantization parameters are plain integers: ops that only move bytes
     take them as they are; nothing else has a kernel for them."""
@@ -463,6 +504,7 @@ def run(g: Graph) -> Graph:
     """The int8 lowering stage: islands, requantizes and float fallbacks for a quantized graph (marked
     in g.options["int8"] for gen.layout_pass); a float graph only has its plain integers checked."""
     if not is_quantized(g):
+        plain_ints_as_float(g)
         check_plain_integers(g)
         return g
     g.options["int8"] = True
@@ -475,5 +517,6 @@ def run(g: Graph) -> Graph:
     requantize_where_needed(g)
     float_fallback(g)
     uint8_boundary_quant(g)
+    plain_ints_as_float(g)
     check_plain_integers(g)
     return g

@@ -99,6 +99,12 @@ static int64_t load_int(const void *p, int32_t dt, size_t i)
         return ((const int32_t *)p)[i];
     case GEN_DT_I64:
         return ((const int64_t *)p)[i];
+    case GEN_DT_U16:
+        return ((const uint16_t *)p)[i];
+    case GEN_DT_U32:
+        return ((const uint32_t *)p)[i];
+    case GEN_DT_U64:
+        return (int64_t)((const uint64_t *)p)[i];   /* the bits: uint64_op reads them unsigned */
     default:
         return 0;
     }
@@ -126,6 +132,15 @@ static void store_int(void *p, int32_t dt, size_t i, int64_t v)
     case GEN_DT_I64:
         ((int64_t *)p)[i] = v;
         break;
+    case GEN_DT_U16:
+        ((uint16_t *)p)[i] = (uint16_t)((uint64_t)v & 0xFFFFu);
+        break;
+    case GEN_DT_U32:
+        ((uint32_t *)p)[i] = (uint32_t)((uint64_t)v & 0xFFFFFFFFu);
+        break;
+    case GEN_DT_U64:
+        ((uint64_t *)p)[i] = (uint64_t)v;
+        break;
     case GEN_DT_F32:
         ((float *)p)[i] = (float)v;
         break;
@@ -135,10 +150,14 @@ static void store_int(void *p, int32_t dt, size_t i, int64_t v)
 }
 
 /* float -> integer as onnxruntime does on x86-64: truncation toward zero; NaN or out of range gives
- * INT32_MIN (INT64_MIN for int64), which then wraps to the narrower types */
+ * INT32_MIN (INT64_MIN for int64, uint32 and uint64), which then wraps to the narrower types; uint64
+ * takes [2^63, 2^64) unsigned (and 0 past it) */
 static int64_t float_to_int(float f, int32_t dt)
 {
-    if (dt == GEN_DT_I64) {
+    if (dt == GEN_DT_U64 && f >= 9223372036854775808.0f) {
+        return f < 18446744073709551616.0f ? (int64_t)(uint64_t)f : 0;
+    }
+    if (dt == GEN_DT_I64 || dt == GEN_DT_U32 || dt == GEN_DT_U64) {
         if (!(f >= -9223372036854775808.0f && f < 9223372036854775808.0f)) {
             return INT64_MIN;
         }
@@ -166,7 +185,7 @@ void gen_cast(const void *x, int32_t x_dt, void *y, int32_t y_dt, int32_t n, int
         } else {
             const int64_t v = load_int(x, x_dt, (size_t)i);
             if (y_dt == GEN_DT_F32) {
-                const float f = (float)v;
+                const float f = x_dt == GEN_DT_U64 ? (float)(uint64_t)v : (float)v;
                 ((float *)y)[i] = round_f16 ? gen_f16_to_f32(gen_f32_to_f16(f)) : f;
             } else {
                 store_int(y, y_dt, (size_t)i, v);
@@ -177,6 +196,22 @@ void gen_cast(const void *x, int32_t x_dt, void *y, int32_t y_dt, int32_t n, int
 
 /* ---------------------------------------------------------------- broadcasting walk */
 
+/* a^e by squaring, wrapping modulo 2^64 (and so modulo any narrower width) */
+static uint64_t pow_wrap(uint64_t a, uint64_t e)
+{
+    uint64_t r = 1u;
+    while (e != 0u) {
+        if (e & 1u) {
+            r *= a;
+        }
+        a *= a;
+        e >>= 1;
+    }
+    return r;
+}
+
+/* a and b are values of a signed type or of an unsigned type narrower than 64 bits (zero-extended); the
+ * result is stored wrapped to y's width (store_int) */
 static int64_t int_op(int32_t op, int64_t a, int64_t b)
 {
     switch (op) {
@@ -212,8 +247,16 @@ static int64_t int_op(int32_t op, int64_t a, int64_t b)
         return a < b ? a : b;
     case GEN_I_SHL:
         return (b < 0 || b >= 64) ? 0 : (int64_t)((uint64_t)a << b);
-    case GEN_I_SHR:
-        return (b < 0 || b >= 64) ? 0 : (int64_t)((uint64_t)a >> b);
+    case GEN_I_SHR:              /* arithmetic: a negative signed a fills with ones, even past the width */
+        if (b < 0 || b >= 64) {
+            return a < 0 ? -1 : 0;
+        }
+        return a < 0 ? ~(~a >> b) : a >> b;
+    case GEN_I_POW:              /* b < 0: 1 / a^-b truncated toward zero (0 where a = 0, as Div by 0) */
+        if (b < 0) {
+            return a == 1 ? 1 : (a == -1 ? (((uint64_t)b & 1u) ? -1 : 1) : 0);
+        }
+        return (int64_t)pow_wrap((uint64_t)a, (uint64_t)b);
     case GEN_I_AND:
         return (a != 0) && (b != 0);
     case GEN_I_OR:
@@ -232,6 +275,36 @@ static int64_t int_op(int32_t op, int64_t a, int64_t b)
         return a <= b;
     default:
         return 0;
+    }
+}
+
+/* uint64 a and b (their bits): the ops whose result depends on reading them unsigned */
+static int64_t uint64_op(int32_t op, uint64_t a, uint64_t b)
+{
+    switch (op) {
+    case GEN_I_DIV:
+        return b == 0 ? 0 : (int64_t)(a / b);
+    case GEN_I_MOD:
+    case GEN_I_FMOD:
+        return b == 0 ? 0 : (int64_t)(a % b);
+    case GEN_I_MAX:
+        return (int64_t)(a > b ? a : b);
+    case GEN_I_MIN:
+        return (int64_t)(a < b ? a : b);
+    case GEN_I_SHR:
+        return b >= 64 ? 0 : (int64_t)(a >> b);
+    case GEN_I_POW:
+        return (int64_t)pow_wrap(a, b);
+    case GEN_I_GT:
+        return a > b;
+    case GEN_I_LT:
+        return a < b;
+    case GEN_I_GE:
+        return a >= b;
+    case GEN_I_LE:
+        return a <= b;
+    default:                     /* wrapping arithmetic, SHL (b >= 64 reads negative: 0), equality, logic */
+        return int_op(op, (int64_t)a, (int64_t)b);
     }
 }
 
@@ -281,6 +354,8 @@ void gen_int_binary(const void *a, const void *b, void *y, const gen_int_binary_
             } else {
                 ((uint8_t *)y)[i] = (uint8_t)(r != 0.0f);
             }
+        } else if (p->dt == GEN_DT_U64) {
+            store_int(y, p->y_dt, i, uint64_op(p->op, ((const uint64_t *)a)[ia], ((const uint64_t *)b)[ib]));
         } else {
             store_int(y, p->y_dt, i, int_op(p->op, load_int(a, p->dt, ia), load_int(b, p->dt, ib)));
         }

@@ -51,6 +51,10 @@ class OpFamily:
     requant_inputs = False             # keeps_quant over every input: each input is requantized to the
     #                                    output's parameters (Concat), not the output after
     plain_integers = False             # moves integers without quantization parameters as they are
+    # op -> input indices whose plain integers (no quantization parameters) the op computes as float32:
+    # gen.qpasses casts them (exact up to 2^24) and casts an output of their integer dtype back, which
+    # it allows for integers of at most 16 bits only (Clip/MaxPool on plain uint8, Pow's exponent)
+    plain_int_as_float: dict[str, tuple[int, ...]] = {}
     rearranges = False                 # the output is its first input's elements rearranged: a quantized
     #                                    constant keeps its integers and Quant (see moved_axis)
     fuses_activation = False           # accepts a fused Relu/Clip/LeakyRelu (node.act)
@@ -70,6 +74,7 @@ class OpFamily:
     flips_sign = False                 # uint8 <-> int8 at a uint8 graph input/output (inserted by qpasses)
     folds_from_shapes = False          # computed at generation time with no constant input (onnx_fold)
     is_internal = False                # a node a family's hook renames to (no ONNX op)
+    casts = False                      # converts between dtypes (inserted by qpasses.plain_ints_as_float)
     # ---- parameters: op -> the input indices that must be constants (weights, bounds, shapes, pads,
     # scales). gen.legalize refuses such an input that arrives as a graph input or is computed at run
     # time: "input k ('name') of <op> must be a constant: make it an initializer". An input a kernel
@@ -89,6 +94,10 @@ class OpFamily:
     # gen/opsets.py.
     dtypes: dict[str, tuple[str, ...]] = {}
     limits: dict[str, str] = {}
+
+    def float_inputs(self, node: Node, g: Graph) -> tuple[int, ...]:
+        """The inputs whose plain integers this node computes as float32 (plain_int_as_float)."""
+        return self.plain_int_as_float.get(node.op, ())
 
     def int8_form(self, node: Node, g: Graph) -> str | None:
         """The int8 op this node becomes, its activations being int8 with quantization parameters

@@ -48,6 +48,8 @@ class ActivationParams:
 @register
 class Activation(OpFamily):
     ops = tuple(CODES)
+    plain_int_as_float = {"Clip": (0, 1, 2)}     # a clamp of plain integers: exact in float32
+    dtypes = {"Clip": ("float32", "int8", "uint8", "int16", "uint16")}
     runtime = ("gen_f32.h", "gen_f32.c")
     int8_kernels = {"Sigmoid": "LutS8", "Tanh": "LutS8", "HardSwish": "LutS8", "HardSigmoid": "LutS8",
                     "LeakyRelu": "LutS8", "Relu": "RequantizeS8", "Clip": "RequantizeS8"}

@@ -1,4 +1,5 @@
-"""Cast and CastLike between gen's dtypes (float32, float16, int8, uint8, int16, int32, int64, bool).
+"""Cast and CastLike between gen's dtypes (float32, float16, int8, uint8, int16, int32, int64, uint16, uint32,
+uint64, bool).
 
 ONNX's rules: float -> integer truncates toward zero, -> bool is x != 0, -> float16 rounds to nearest
 even. Out of range float -> integer is undefined in the spec; gen does what onnxruntime does on x86-64
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from ..errors import GenError
 from . import OpFamily, c_int32, register
-from .dtypes import DT_CODE, ONNX_TO, RUNTIME, dtype_of
+from .dtypes import DT_CODE, INT_DTYPES, ONNX_TO, RUNTIME, dtype_of
 
 
 @register
@@ -19,6 +20,8 @@ class Cast(OpFamily):
     ops = ("Cast", "CastLike")
     runtime = RUNTIME
     plain_integers = True
+    casts = ("Cast",)          # the op gen.qpasses inserts to compute plain integers in float32
+    dtypes = {op: ("float32", "float16") + INT_DTYPES + ("bool",) for op in ops}
 
     def onnx_attrs(self, node, types):
         """CastLike casts to its second input's ONNX type: the IR node carries it as `to` (float16 is
@@ -31,7 +34,7 @@ class Cast(OpFamily):
         to = node.attrs.get("to")
         if to not in ONNX_TO:
             raise GenError(f"{node.op} to ONNX element type {to} is not supported (gen casts to float32, float16, "
-                           "int8, uint8, int16, int32, int64 and bool)", node.name, node.op)
+                           "int8, uint8, int16, int32, int64, uint16, uint32, uint64 and bool)", node.name, node.op)
         return ONNX_TO[to]
 
     def legalize(self, node, g):

@@ -27,6 +27,8 @@ def emit_binary(node, g, ctx, code: str, a: str, b: str, y: str, dt: str | None 
 class Compare(OpFamily):
     ops = tuple(COMPARE_CODES) + tuple(LOGIC_CODES)
     runtime = RUNTIME
+    dtypes = {**{op: NUMERIC for op in COMPARE_CODES}, "Equal": NUMERIC + ("bool",),
+              **{op: ("bool",) for op in LOGIC_CODES}}
     plain_integers = True
 
     def check(self, node, g):
@@ -48,6 +50,7 @@ class Compare(OpFamily):
 class Not(OpFamily):
     ops = ("Not",)
     runtime = RUNTIME
+    dtypes = {"Not": ("bool",)}
     plain_integers = True
 
     def check(self, node, g):
@@ -66,6 +69,7 @@ class Not(OpFamily):
 class Where(OpFamily):
     ops = ("Where",)
     runtime = RUNTIME
+    dtypes = {"Where": NUMERIC + ("bool",)}
     plain_integers = True
 
     def check(self, node, g):

@@ -10,14 +10,16 @@ from .elementwise import coalesce
 
 # the dtype codes of runtime_c/gen_int.h (float16 tensors are float32 inside the graph)
 DT_CODE = {"float32": "GEN_DT_F32", "int8": "GEN_DT_I8", "uint8": "GEN_DT_U8", "int16": "GEN_DT_I16",
-           "int32": "GEN_DT_I32", "int64": "GEN_DT_I64", "bool": "GEN_DT_BOOL"}
-INT_DTYPES = ("int8", "uint8", "int16", "int32", "int64")
+           "int32": "GEN_DT_I32", "int64": "GEN_DT_I64", "bool": "GEN_DT_BOOL",
+           "uint16": "GEN_DT_U16", "uint32": "GEN_DT_U32", "uint64": "GEN_DT_U64"}
+INT_DTYPES = ("int8", "uint8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
 RUNTIME = ("gen_int.h", "gen_int.c")
 
 # ONNX element types Cast may target, as gen's dtypes (float16 computes as float32 rounded to float16)
 ONNX_TO = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.FLOAT16: "float16", onnx.TensorProto.INT8: "int8",
            onnx.TensorProto.UINT8: "uint8", onnx.TensorProto.INT16: "int16", onnx.TensorProto.INT32: "int32",
-           onnx.TensorProto.INT64: "int64", onnx.TensorProto.BOOL: "bool"}
+           onnx.TensorProto.INT64: "int64", onnx.TensorProto.BOOL: "bool",
+           onnx.TensorProto.UINT16: "uint16", onnx.TensorProto.UINT32: "uint32", onnx.TensorProto.UINT64: "uint64"}
 
 
 def dtype_of(node, g, name: str, allowed) -> str:

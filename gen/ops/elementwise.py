@@ -9,7 +9,7 @@ from . import OpFamily, broadcast_strides, c_int32, dims6, register
 BINARY_CODES = {"Add": "GEN_ADD", "Sub": "GEN_SUB", "Mul": "GEN_MUL", "Div": "GEN_DIV"}
 # the plain-integer form (gen_int_binary of runtime_c/gen_int.c: wraps; Div truncates toward zero)
 INT_BINARY_CODES = {"Add": "GEN_I_ADD", "Sub": "GEN_I_SUB", "Mul": "GEN_I_MUL", "Div": "GEN_I_DIV"}
-INT_DTYPES = ("int8", "uint8", "int16", "int32", "int64")
+INT_DTYPES = ("int8", "uint8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
 
 
 def _integer(node, g) -> bool:
@@ -51,6 +51,7 @@ class Binary(OpFamily):
     int8_kernels = {"Add": "AddS8", "Mul": "MulS8"}
     fuses_activation = True
     plain_integers = True     # Add/Sub/Mul/Div of plain integers: gen_int_binary
+    dtypes = {op: ("float32",) + INT_DTYPES for op in BINARY_CODES}
 
     def int8_form(self, node, g):
         # CMSIS-NN's add/mul do not broadcast: two activations must have one shape; a constant operand

@@ -22,11 +22,12 @@ VARIADIC = {"Max": "GEN_I_MAX", "Min": "GEN_I_MIN", "Sum": "GEN_I_ADD", "Mean": 
 class IntBinary(OpFamily):
     ops = ("Mod", "BitShift") + tuple(VARIADIC)
     runtime = RUNTIME
+    dtypes = {"Mod": NUMERIC, "BitShift": INT_DTYPES, "Max": NUMERIC, "Min": NUMERIC}
     plain_integers = True
 
     def allowed(self, node):
-        if node.op == "BitShift":
-            return ("uint8",)
+        if node.op == "BitShift":      # signed types from opset 28 (onnx's inference refuses them before)
+            return INT_DTYPES
         if node.op in ("Sum", "Mean"):
             return ("float32",)
         return NUMERIC

@@ -194,6 +194,8 @@ def pool3_geometry(node, g) -> Pool3Params:
 @register
 class Pool(OpFamily):
     ops = ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool", "GlobalLpPool")
+    plain_int_as_float = {"MaxPool": (0,)}    # a selection of plain integers (int8, uint8): exact in float32
+    dtypes = {"MaxPool": ("float32", "int8", "uint8")}
     limits = {op: "1-D to 3-D" + ("; Indices in float32 (storage_order=1 up to 2-D)" if op == "MaxPool" else "")
               for op in ops}
     runtime = ("gen_f32.h", "gen_f32.c")

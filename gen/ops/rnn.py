@@ -207,6 +207,7 @@ def _scratch_floats(p: RnnParams) -> int:
 @register
 class Rnn(OpFamily):
     ops = ("LSTM", "GRU", "RNN")
+    plain_integers = True      # sequence_lens is int32; the check refuses every other non-float input
     runtime = RUNTIME
 
     def legalize(self, node, g):

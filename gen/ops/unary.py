@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from .. import quant
 from ..errors import GenError
 from . import OpFamily, broadcast_strides, c_fields, c_int32, check_finite, dims6, register, shape_of
+from .compare import emit_binary
+from .dtypes import INT_DTYPES, bcast_fields
+from .dtypes import RUNTIME as INT_RUNTIME
 from .elementwise import coalesce
 from .layout import mem_axis, mem_shape
 
@@ -130,6 +133,22 @@ def channel_values(g, node) -> tuple[int, np.ndarray] | None:
 @register
 class Unary(OpFamily):
     ops = tuple(UNARY) + tuple(BINARY)
+    # exact in float32 on plain integers: Abs, Neg; Pow's integer exponent (rounded past 2^24)
+    plain_int_as_float = {"Abs": (0,), "Neg": (0,), "Pow": (1,)}
+    plain_integers = ("Pow",)      # an integer base: integer powers (gen_int_binary); check refuses the rest
+    dtypes = {"Abs": ("float32", "int8", "uint8", "int16", "uint16"), "Neg": ("float32", "int8", "int16"),
+              "Pow": ("float32", "int8", "int32", "int64")}
+    limits = {"Pow": "an integer base takes an exponent of its own type; an integer exponent on a float base is "
+                     "exact up to 2^24"}
+
+    def _int_pow(self, node, g) -> bool:
+        return node.op == "Pow" and g.t(node.inputs[0]).dtype in INT_DTYPES and g.t(node.inputs[0]).quant is None
+
+    def float_inputs(self, node, g):
+        return () if self._int_pow(node, g) else super().float_inputs(node, g)
+
+    def runtime_files(self, node, g):
+        return INT_RUNTIME if self._int_pow(node, g) else self.runtime
     runtime = ("gen_unary.h", "gen_unary.c")
     int8_kernels = {op: "LutS8" for op in tuple(UNARY) + tuple(BINARY)}
 
@@ -195,6 +214,13 @@ class Unary(OpFamily):
 
     def check(self, node, g):
         x = g.t(node.inputs[0])
+        if self._int_pow(node, g):
+            p = g.t(node.inputs[1])
+            if p.dtype != x.dtype:
+                raise GenError(f"Pow of a plain {x.dtype} base to a {p.dtype} exponent is not supported (gen "
+                               "computes integer powers of one integer type)", node.name, node.op)
+            bcast_fields(node, g, node.inputs[:2], node.outputs[0])
+            return
         if x.dtype != "float32":
             raise GenError(f"{node.op} on {x.dtype} is not supported (float32, or int8 in a QDQ graph)",
                            node.name, node.op)
@@ -217,6 +243,8 @@ class Unary(OpFamily):
             self._approx(node)
 
     def kernel(self, node, g):
+        if self._int_pow(node, g):
+            return "gen_int_binary"
         if node.op in BINARY and self._scalar_operand(node, g) is None:
             return "gen_unary_binary_f32"
         return "gen_unary_f32"
@@ -224,6 +252,8 @@ class Unary(OpFamily):
     def emit(self, node, g, ctx):
         x, y = node.inputs[0], node.outputs[0]
         n = g.t(y).size
+        if self._int_pow(node, g):
+            return emit_binary(node, g, ctx, "GEN_I_POW", x, node.inputs[1], y)
         if node.op in BINARY:
             v = self._scalar_operand(node, g)
             if v is None:
