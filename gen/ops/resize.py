@@ -23,6 +23,7 @@ dequantize and quantize (qpasses.float_fallback). Kernels: runtime_c/gen_resize.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -57,6 +58,33 @@ def _const_input(node, g, k):
         raise GenError(f"input {k} ('{node.inputs[k]}') must be a constant (gen resizes by constant scales or sizes): "
                        "make it an initializer", node.name, node.op)
     return np.asarray(t.data)
+
+
+def _runtime_input(node, g, policy):
+    """2 (scales) or 3 (sizes with a keep_aspect_ratio_policy) when that parameter is not a constant
+    (a graph input, or computed at run time), else None (constant, absent or empty)."""
+    for k in (2, 3):
+        if len(node.inputs) > k and node.inputs[k] and not g.t(node.inputs[k]).is_const \
+                and g.t(node.inputs[k]).size > 0:
+            if k == 3 and policy == "stretch":
+                raise GenError(f"input 3 ('{node.inputs[3]}') must be a constant (run-time sizes are read with a "
+                               "keep_aspect_ratio_policy only; give the output shape): make it an initializer",
+                               node.name, node.op)
+            return k
+    return None
+
+
+def _runtime_scales(node, g, x, axes, k):
+    """The scales and lengths of a Resize whose scales (or policy sizes) arrive at run time: scale 1
+    and the static output's lengths here (the C checks the values give them, and computes the tables)."""
+    t, y = g.t(node.inputs[k]), g.t(node.outputs[0])
+    want_dtype = "float32" if k == 2 else "int64"
+    if t.dtype != want_dtype or len(t.shape) != 1 or t.size != len(axes):
+        raise GenError(f"{'scales' if k == 2 else 'sizes'} '{node.inputs[k]}' ({t.dtype} {list(t.shape)}) must be "
+                       f"{want_dtype} [{len(axes)}], one per axis", node.name, node.op)
+    if len(y.shape) != len(x.shape):
+        raise GenError(f"a {len(x.shape)}-D Resize is not supported (1-D to 6-D are)", node.name, node.op)
+    return [np.float32(1)] * len(x.shape), [int(d) for d in y.shape], tuple(axes)
 
 
 def _coord(mode: str, out_len: int, in_len: int, scale: np.float32) -> np.ndarray:
@@ -142,6 +170,29 @@ class ResizeParams:
     wrows: np.ndarray            # float32 [2 * oh]: weights of rows0, rows1 (linear); cubic [oh * 4]
     wcols: np.ndarray            # float32 [2 * ow]; cubic [ow * 4]
     cubic: bool = False
+    rt: "ResizeRuntime | None" = None    # run-time scales: the tables are computed in C per call
+
+
+@dataclass(frozen=True)
+class ResizeRuntime:
+    """A Resize whose scales (input 2), or sizes with a keep_aspect_ratio_policy (input 3), arrive at
+    run time: what gen_resize_tables reads (the entries' axes' static lengths, which entries scale h
+    and w) to compute the source tables per call into arena scratch."""
+    input: int                   # 2 scales, 3 sizes
+    mode: int                    # GEN_RESIZE_NEAREST, _LINEAR, _CUBIC
+    coord: int
+    nearest_mode: int
+    exclude_outside: int
+    cubic_a: float
+    in_dims: np.ndarray          # int32 [count]: the input's length of each entry's axis
+    out_dims: np.ndarray         # int32 [count]: the static output's
+    entry_h: int                 # the entry that scales h (-1: none)
+    entry_w: int
+    policy: int                  # GEN_RESIZE_STRETCH (scales), _NOT_LARGER, _NOT_SMALLER (sizes)
+
+    @property
+    def taps(self) -> int:
+        return (1, 2, 4)[self.mode]
 
 
 def _scales_and_sizes(node, g, x, coord):
@@ -157,6 +208,9 @@ def _scales_and_sizes(node, g, x, coord):
     if policy not in ASPECT_POLICIES:
         raise GenError(f"keep_aspect_ratio_policy '{policy}' is not valid ({', '.join(ASPECT_POLICIES)} are)",
                        node.name, node.op)
+    k = _runtime_input(node, g, policy)
+    if k is not None:
+        return _runtime_scales(node, g, x, axes, k)
     scales, sizes = _const_input(node, g, 2), _const_input(node, g, 3)
     if scales is not None and scales.size == 0:
         scales = None
@@ -186,7 +240,7 @@ def _scales_and_sizes(node, g, x, coord):
             if want[a] == x.shape[a] > 1 and s != 1:
                 raise GenError(f"scale {float(s)} keeps axis {a}'s length {x.shape[a]}: onnxruntime copies that axis, "
                                "the ONNX reference resamples it (give sizes, or scale 1)", node.name, node.op)
-        return sc, want
+        return sc, want, None
     out = [int(v) for v in sizes.reshape(-1)]
     if min(out) < 1:
         raise GenError(f"sizes {out} must be at least 1", node.name, node.op)
@@ -194,13 +248,13 @@ def _scales_and_sizes(node, g, x, coord):
         for a, o in zip(axes, out):
             want[a] = o
             sc[a] = np.float32(np.float32(o) / np.float32(x.shape[a]))
-        return sc, want
+        return sc, want, None
     ratios = [np.float32(np.float32(o) / np.float32(x.shape[a])) for a, o in zip(axes, out)]
     s = min(ratios) if policy == "not_larger" else max(ratios)
     for a in axes:
         sc[a] = s
         want[a] = int(math.floor(float(s * np.float32(x.shape[a])) + 0.5))    # std::round of a float32 product
-    return sc, want
+    return sc, want, None
 
 
 def resize_params(node, g) -> ResizeParams:
@@ -222,7 +276,7 @@ def resize_params(node, g) -> ResizeParams:
         raise GenError("antialias is not supported", node.name, node.op)
     if not 1 <= len(x.shape) <= 6 or len(y.shape) != len(x.shape):
         raise GenError(f"a {len(x.shape)}-D Resize is not supported (1-D to 6-D are)", node.name, node.op)
-    sc, want = _scales_and_sizes(node, g, x, coord)
+    sc, want, rt_axes = _scales_and_sizes(node, g, x, coord)
     shape = [int(d) for d in x.shape]
     fixed = [k for k in range(len(shape) - 2) if shape[k] > 1 or want[k] != shape[k]]
     if list(y.shape) != want or min(want) < 1 or any(want[k] != shape[k] or sc[k] != 1 for k in fixed):
@@ -237,8 +291,12 @@ def resize_params(node, g) -> ResizeParams:
         n, c = int(np.prod(full[:-2], dtype=np.int64)), 1
     h, w = full[-2], full[-1]
     oh, ow = fwant[-2], fwant[-1]
-    ry, rx = _coord(coord, oh, h, fsc[-2]), _coord(coord, ow, w, fsc[-1])
     empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, np.float32)
+    if rt_axes is not None:
+        return _runtime_params(node, g, rt_axes, ResizeParams(n, c, h, w, oh, ow, mode == "linear", empty_i, empty_i, empty_i,
+                                                     empty_i, empty_f, empty_f, cubic=mode == "cubic"), mode, coord,
+                               nmode)
+    ry, rx = _coord(coord, oh, h, fsc[-2]), _coord(coord, ow, w, fsc[-1])
     if mode == "nearest":
         p = ResizeParams(n, c, h, w, oh, ow, False, _nearest(nmode, ry, h), _nearest(nmode, rx, w),
                          empty_i, empty_i, empty_f, empty_f)
@@ -259,6 +317,63 @@ def resize_params(node, g) -> ResizeParams:
     return c_fields(p, node, "Resize parameter")
 
 
+def _runtime_params(node, g, axes, p: ResizeParams, mode, coord, nmode) -> ResizeParams:
+    from . import c_int32s
+    axes = list(axes)
+    x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
+    rank = len(x.shape)
+    a = float(node.attrs.get("cubic_coeff_a", -0.75))
+    if not math.isfinite(a):
+        raise GenError(f"cubic_coeff_a = {a} is not finite", node.name, node.op)
+    k = 3 if len(node.inputs) > 3 and node.inputs[3] and not g.t(node.inputs[3]).is_const else 2
+    policy = ASPECT_POLICIES.index(_attr(node, "keep_aspect_ratio_policy", "stretch")) if k == 3 else 0
+    rt = ResizeRuntime(k, MODES.index(mode), COORD_MODES.index(coord), NEAREST_MODES.index(nmode),
+                       int(bool(int(node.attrs.get("exclude_outside", 0)))), a,
+                       c_int32s([x.shape[d] for d in axes], "dimension", node),
+                       c_int32s([y.shape[d] for d in axes], "dimension", node),
+                       axes.index(rank - 2) if rank >= 2 and rank - 2 in axes else -1,
+                       axes.index(rank - 1) if rank - 1 in axes else -1, policy)
+    rt.in_dims.flags.writeable = False
+    rt.out_dims.flags.writeable = False
+    return dataclasses.replace(c_fields(p, node, "Resize parameter"), rt=rt)
+
+
+def _rt_scratch(p: ResizeParams) -> int:
+    """Bytes of the run-time tables (indices, weights unless nearest, the policy's scales)."""
+    r = p.rt
+    per = r.taps * (p.oh + p.ow)
+    return 4 * (per * (1 if r.mode == 0 else 2) + (r.in_dims.size if r.input == 3 else 0))
+
+
+def _emit_runtime(node, g, ctx, p: ResizeParams, elem: str, channels_last: bool) -> str:
+    """The per-call tables from the run-time scales (-1 when they do not give the compiled shape), then
+    the kernel on them."""
+    r, base = p.rt, f"(int32_t *){ctx.scratch(node)}"
+    kh, kw = r.taps * p.oh, r.taps * p.ow
+    rows, cols = base, f"{base} + {kh}"
+    wrows = f"(float *)({base} + {kh + kw})" if r.mode else "NULL"
+    wcols = f"(float *)({base} + {2 * kh + kw})" if r.mode else "NULL"
+    st = _struct(ctx, p, channels_last)
+    rtp = ctx.params("gen_resize_rt", f"{r.mode}, {r.coord}, {r.nearest_mode}, {r.exclude_outside}, "
+                     f"{ctx.flt(r.cubic_a)}, {r.in_dims.size}, {r.entry_h}, {r.entry_w}, {r.policy}", "resize_rt")
+    dims = f"{ctx.array(r.in_dims, 'in_dims')}, {ctx.array(r.out_dims, 'out_dims')}"
+    if r.input == 3:
+        scales = f"(float *)({base} + {(2 if r.mode else 1) * (kh + kw)})"
+        tables = f"gen_resize_tables_sizes({ctx.ptr(node.inputs[3])}, {scales}, {dims}"
+    else:
+        tables = f"gen_resize_tables({ctx.ptr(node.inputs[2])}, {dims}"
+    tables += f", {rtp}, {st}, {rows}, {wrows}, {cols}, {wcols})"
+    x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
+    if r.mode == 0:
+        call = f"gen_resize_nearest({x}, {y}, {elem}, {rows}, {cols}, {st});"
+    elif r.mode == 1:
+        call = (f"gen_f32_resize_linear({x}, {y}, {rows}, {rows} + {p.oh}, {wrows}, {cols}, {cols} + {p.ow}, "
+                f"{wcols}, {st});")
+    else:
+        call = f"gen_f32_resize_cubic({x}, {y}, {rows}, {wrows}, {cols}, {wcols}, {st});"
+    return f"if ({tables} != 0) {{\n    return -1; /* scales that do not give the compiled output shape */\n}}\n{call}"
+
+
 def _gather(p: ResizeParams, x: np.ndarray, channels_last: bool) -> np.ndarray:
     if channels_last:
         return x.reshape(p.n, p.h, p.w, p.c)[:, p.rows0][:, :, p.cols0]
@@ -273,7 +388,8 @@ def _struct(ctx, p: ResizeParams, channels_last: bool) -> str:
 @register
 class Resize(OpFamily):
     ops = ("Resize",)
-    const_inputs = {"Resize": (1, 2, 3)}
+    const_inputs = {"Resize": (1,)}     # scales and policy sizes may arrive at run time (ResizeRuntime)
+    plain_integers = True               # run-time int64 sizes (check refuses data other than float32)
     shape_determined_inputs = {"Resize": (1, 3)}    # roi unless tf_crop_and_resize; sizes (gen/rtparams.py)
 
     def determined_input(self, node, k, shapes, types):
@@ -304,8 +420,8 @@ class Resize(OpFamily):
             p = resize_params(node, g)
         except GenError:
             return None                      # refused by check, in float
-        if len(g.t(node.inputs[0]).shape) != 4 or p.cubic:
-            return None                      # int8 forms are 4-D; bicubic int8: float fallback
+        if len(g.t(node.inputs[0]).shape) != 4 or p.cubic or p.rt is not None:
+            return None                      # int8 forms are 4-D; bicubic, run-time scales: float fallback
         if not p.linear:
             return "ResizeS8"
         q = g.consumers(node.outputs[0])
@@ -337,8 +453,14 @@ class Resize(OpFamily):
         p = self.params(node, g)
         return p.n * p.c * p.oh * p.ow * (4 if p.linear else 16 if p.cubic else 0)
 
+    def scratch(self, node, g):
+        p = self.params(node, g)
+        return _rt_scratch(p) if p.rt is not None else 0
+
     def emit(self, node, g, ctx):
         p = self.params(node, g)
+        if p.rt is not None:
+            return _emit_runtime(node, g, ctx, p, "sizeof(float)", False)
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
         if p.cubic:
             return (f"gen_f32_resize_cubic({x}, {y}, {ctx.array(p.rows0, 'rows')}, {ctx.array(p.wrows, 'wrows')}, "
