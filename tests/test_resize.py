@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from onnx import TensorProto, helper
 
 import graphs
 from test_ops_int8 import check as int8_check
@@ -270,7 +271,147 @@ def test_resize_refused(tmp_path, case):
     graphs.assert_refused(tmp_path, m, "'rs'", needle)
 
 
-def test_resize_scales_not_constant(tmp_path):
-    m = make_model([node("Resize", ["x", "", "s"], ["y"], name="rs")], {"x": (1, 2, 4, 4), "s": (4,)},
-                   [("y", (1, 2, 8, 8))])
+def test_resize_sizes_computed_at_run_time_refused(tmp_path):
+    """Stretch sizes that neither are constant nor a graph input the static shapes determine
+    (gen/rtparams.py) are refused: the output shape is what they say."""
+    m = make_model([node("Identity", ["sz0"], ["sz"]), node("Resize", ["x", "", "", "sz"], ["y"], name="rs")],
+                   {"x": (1, 2, 4, 4), "sz0": np.zeros(4, np.int64)}, [("y", (1, 2, 8, 8))])
     graphs.assert_refused(tmp_path, m, "'rs'", "must be a constant")
+
+
+def test_resize_roi_not_constant_refused(tmp_path):
+    m = make_model([node("Resize", ["x", "roi", "s"], ["y"], name="rs",
+                         coordinate_transformation_mode="tf_crop_and_resize")],
+                   {"x": (1, 2, 4, 4), "roi": (8,)}, [("y", (1, 2, 8, 8))], {"s": np.array([1, 1, 2, 2], np.float32)})
+    graphs.assert_refused(tmp_path, m, "'rs'", "roi")
+
+
+# ----------------------------------------------------------------------------- run-time scales and sizes
+
+def _runtime_model(shape, attrs, use_sizes, const, out_shape, opset=19):
+    """The Resize of nd_cases with its scales (or sizes) a graph input 'p' and the output shape declared."""
+    ins = ["x", "", "", "p"] if use_sizes else ["x", "", "p"]
+    return make_model([node("Resize", ins, ["y"], **attrs)], {"x": shape, "p": const}, [("y", out_shape)],
+                      opset=opset)
+
+
+@settings(**SETTINGS, max_examples=25)
+@given(case=nd_cases(), seed=st.integers(0, 2**31))
+def test_resize_runtime_scales(case, seed):
+    """Scales (and keep_aspect_ratio_policy sizes) as a graph input: the C computes the source tables per
+    call from the values with the generation-time float32 arithmetic, so the output equals the one
+    compiled with the same scales as constants bit for bit, and onnxruntime's (nearest exactly, the
+    blends within the float tolerance)."""
+    shape, attrs, use_sizes, const = case
+    ins = ["x", "", "", "sz"] if use_sizes else ["x", "", "s"]
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    mc = make_model([node("Resize", ins, ["y"], **attrs)], {"x": shape}, ["y"], {"sz" if use_sizes else "s": const},
+                    opset=19)
+    try:
+        ref = ort_run(mc, {"x": x})[0]
+    except Exception:   # onnxruntime's linear/cubic take 2-D and 4-D only: the same resize as 4-D
+        ref = ort_run_as_4d(shape, attrs, use_sizes, const, x)
+    assume(min(ref.shape) > 0)
+    mc = make_model([node("Resize", ins, ["y"], **attrs)], {"x": shape}, [("y", ref.shape)],
+                    {"sz" if use_sizes else "s": const}, opset=19)
+    want, _ = gen_run(mc, {"x": x})
+    got, res = gen_run(_runtime_model(shape, attrs, use_sizes, const, ref.shape), {"x": x, "p": const})
+    assert [n.op for n in res.graph.nodes] == ["Resize"]
+    assert np.array_equal(got[0], want[0]), f"{case}: run-time tables != generation-time tables"
+    if attrs["mode"] == "nearest":
+        assert np.array_equal(got[0], ref), f"{case}: C != onnxruntime"
+    else:
+        assert_close(got[0], ref, what=str(case))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
+def test_resize_runtime_scales_inconsistent(mode):
+    """Scales that do not give the compiled output shape (another length, NaN, Inf, 0, a negative
+    one, a scale on an axis that does not resample) make the run return -1; the right ones run."""
+    from gen.host import HostModel
+    shape, out = (1, 2, 4, 5), (1, 2, 6, 10)
+    m = _runtime_model(shape, dict(mode=mode), False, np.zeros(4, np.float32), out)
+    host = HostModel(graphs.gen_compile(m).files)
+    x = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+    good = np.array([1, 1, 1.5, 2], np.float32)
+    ref = ort_run(make_model([node("Resize", ["x", "", "s"], ["y"], mode=mode)], {"x": shape}, ["y"], {"s": good}),
+                  {"x": x})[0]
+    assert_close(host.run(x, good)[0], ref)
+    for bad in ([1, 1, 1.4, 2], [1, 1, 1.5, 2.2], [1, 1, np.nan, 2], [1, 1, 1.5, np.inf], [1, 1, 0, 2],
+                [1, 1, -1.5, 2], [1, 1.2, 1.5, 2], [2, 1, 1.5, 2]):
+        with pytest.raises(RuntimeError, match="returned -1"):
+            host.run(x, np.array(bad, np.float32))
+
+
+def test_resize_runtime_sizes_policy_inconsistent():
+    """keep_aspect_ratio_policy sizes at run time: the one scale they give must give the compiled shape."""
+    from gen.host import HostModel
+    shape, out = (1, 1, 4, 6), (1, 1, 2, 3)
+    attrs = dict(mode="linear", keep_aspect_ratio_policy="not_larger", axes=[2, 3])
+    m = _runtime_model(shape, attrs, True, np.zeros(2, np.int64), out)
+    host = HostModel(graphs.gen_compile(m).files)
+    x = np.random.default_rng(2).normal(size=shape).astype(np.float32)
+    for sizes in ([2, 3], [2, 9], [7, 3]):       # all give the scale 0.5
+        sz = np.array(sizes, np.int64)
+        ref = ort_run(make_model([node("Resize", ["x", "", "", "sz"], ["y"], **attrs)], {"x": shape}, [("y", out)],
+                                 {"sz": sz}, opset=19), {"x": x})[0]
+        assert_close(host.run(x, sz)[0], ref)
+    for sizes in ([1, 3], [2, 2], [0, 3], [-2, 3]):   # scales 0.25, 1/3: another shape; not lengths
+        with pytest.raises(RuntimeError, match="returned -1"):
+            host.run(x, np.array(sizes, np.int64))
+
+
+@settings(**SETTINGS, max_examples=15)
+@given(mode=st.sampled_from(["linear", "cubic"]), coord=st.sampled_from(["align_corners", "pytorch_half_pixel"]),
+       h=st.integers(2, 5), w=st.integers(2, 5), fh=st.sampled_from([0.6, 0.7, 0.8, 1.3, 1.7]),
+       fw=st.sampled_from([0.6, 0.75, 1.25, 2.5]), seed=st.integers(0, 2**31))
+def test_resize_runtime_scales_follow_the_spec(mode, coord, h, w, fh, fw, seed):
+    """Run-time scales where onnxruntime and the ONNX reference disagree (a fractional in * scale with
+    align_corners or pytorch_half_pixel, a scale other than 1 that keeps a length; gen refuses such
+    constant scales) compute what the ONNX reference (the spec) computes."""
+    from onnx.reference import ReferenceEvaluator
+    shape = (1, 2, h, w)
+    s = np.array([1, 1, fh, fw], np.float32)
+    out = (1, 2) + tuple(int(np.floor(float(d) * float(f))) for d, f in zip((h, w), s[2:]))
+    assume(min(out) > 0)
+    attrs = dict(mode=mode, coordinate_transformation_mode=coord)
+    m = _runtime_model(shape, attrs, False, s, out, opset=13)
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    ref = ReferenceEvaluator(m).run(None, {"x": x, "p": s})[0]
+    got, _ = gen_run(m, {"x": x, "p": s})
+    assert_close(got[0], ref, what=f"{attrs} {shape} {s}")
+
+
+def test_upsample_runtime_scales():
+    """Upsample-9's scales as a graph input (converted to Resize-11: asymmetric, nearest floor)."""
+    shape, out = (1, 2, 3, 4), (1, 2, 6, 12)
+    m = make_model([node("Upsample", ["x", "p"], ["y"], mode="nearest")], {"x": shape, "p": (4,)}, [("y", out)],
+                   opset=9)
+    x = np.random.default_rng(3).normal(size=shape).astype(np.float32)
+    s = np.array([1, 1, 2, 3], np.float32)
+    got, _ = gen_run(m, {"x": x, "p": s})
+    assert np.array_equal(got[0], ort_run(m, {"x": x, "p": s})[0])
+
+
+def test_resize_int8_runtime_scales_in_float():
+    """A QDQ Resize with run-time scales computes in float between DQ and Q (a note says so), within
+    1 LSB of onnxruntime."""
+    shape, s_in = (1, 2, 3, 5), np.float32(0.1)
+    consts = dict(sx=np.array(s_in, np.float32), zx=np.array(3, np.int8), sy=np.array(0.1, np.float32),
+                  zy=np.array(-5, np.int8))
+    nodes = [node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]), node("DequantizeLinear", ["xq", "sx", "zx"], ["xd"]),
+             node("Resize", ["xd", "", "p"], ["r"], mode="linear"),
+             node("QuantizeLinear", ["r", "sy", "zy"], ["rq"]), node("DequantizeLinear", ["rq", "sy", "zy"], ["y"])]
+    m = graphs.make_model(nodes, {"x": shape, "p": (4,)}, [("y", (1, 2, 6, 7))], consts)
+    m.graph.value_info.append(helper.make_tensor_value_info("r", TensorProto.FLOAT, [1, 2, 6, 7]))
+    res = graphs.gen_compile(m)
+    assert any("Resize node" in n for n in res.graph.notes), res.graph.notes
+    from gen.host import HostModel
+    host = HostModel(res.files)
+    rng = np.random.default_rng(7)
+    p = np.array([1, 1, 2, 1.5], np.float32)
+    for _ in range(3):
+        x = rng.uniform(-12, 12, size=shape).astype(np.float32)
+        got = host.run(x, p)[0]
+        ref = ort_run(m, {"x": x, "p": p})[0]
+        assert np.abs(got - ref).max() <= 0.1 * 1.001, np.abs(got - ref).max()

@@ -354,8 +354,11 @@ def _emit_runtime(node, g, ctx, p: ResizeParams, elem: str, channels_last: bool)
     wrows = f"(float *)({base} + {kh + kw})" if r.mode else "NULL"
     wcols = f"(float *)({base} + {2 * kh + kw})" if r.mode else "NULL"
     st = _struct(ctx, p, channels_last)
-    rtp = ctx.params("gen_resize_rt", f"{r.mode}, {r.coord}, {r.nearest_mode}, {r.exclude_outside}, "
-                     f"{ctx.flt(r.cubic_a)}, {r.in_dims.size}, {r.entry_h}, {r.entry_w}, {r.policy}", "resize_rt")
+    def macro(names, k):
+        return "GEN_RESIZE_" + names[k].upper()
+    rtp = ctx.params("gen_resize_rt", f"{macro(MODES, r.mode)}, {macro(COORD_MODES, r.coord)}, "
+                     f"{macro(NEAREST_MODES, r.nearest_mode)}, {r.exclude_outside}, {ctx.flt(r.cubic_a)}, "
+                     f"{r.in_dims.size}, {r.entry_h}, {r.entry_w}, {macro(ASPECT_POLICIES, r.policy)}", "resize_rt")
     dims = f"{ctx.array(r.in_dims, 'in_dims')}, {ctx.array(r.out_dims, 'out_dims')}"
     if r.input == 3:
         scales = f"(float *)({base} + {(2 if r.mode else 1) * (kh + kw)})"
