@@ -87,6 +87,30 @@ void gen_f32_resize_cubic(const float *x, float *y, const int32_t *rows, const f
     }
 }
 
+void gen_f32_resize_taps(const float *x, float *y, const int32_t *rows, const float *wrows, int32_t kr,
+                         const int32_t *cols, const float *wcols, int32_t kc, const gen_resize_params *p)
+{
+    int32_t nc, oy, ox, t, u;
+    size_t o = 0;
+    for (nc = 0; nc < p->n * p->c; nc++) {
+        const float *xc = x + (size_t)nc * (size_t)p->h * (size_t)p->w;
+        for (oy = 0; oy < p->oh; oy++) {
+            for (ox = 0; ox < p->ow; ox++) {
+                float acc = 0.0f;
+                for (t = 0; t < kr; t++) {
+                    const float *r = xc + (size_t)rows[kr * oy + t] * (size_t)p->w;
+                    float row = 0.0f;
+                    for (u = 0; u < kc; u++) {
+                        row += wcols[kc * ox + u] * r[cols[kc * ox + u]];
+                    }
+                    acc += wrows[kr * oy + t] * row;
+                }
+                y[o++] = acc;
+            }
+        }
+    }
+}
+
 /* the blend of one output element's four taps (weights w00 + w01 + w10 + w11 == 2^22) */
 static int8_t gen_s8_resize_blend(int32_t a, int32_t b, int32_t c, int32_t d, int32_t w00, int32_t w01,
                                   int32_t w10, int32_t w11, const gen_s8_resize_quant *q)

@@ -33,6 +33,12 @@ void gen_f32_resize_linear(const float *x, float *y, const int32_t *rows0, const
 void gen_f32_resize_cubic(const float *x, float *y, const int32_t *rows, const float *wrows, const int32_t *cols,
                           const float *wcols, const gen_resize_params *p);
 
+/* antialiased bilinear or bicubic, float32, NCHW: rows[kr * oy + t] (t = 0..kr-1) the kr source rows of
+ * output row oy, already clamped to the input, wrows[kr * oy + t] their weights (cols likewise, kc taps);
+ * y = sum over t of wrows[t] * (sum over u of wcols[u] * x[rows[t]][cols[u]]) */
+void gen_f32_resize_taps(const float *x, float *y, const int32_t *rows, const float *wrows, int32_t kr,
+                         const int32_t *cols, const float *wcols, int32_t kc, const gen_resize_params *p);
+
 /* bilinear, int8, in integers: the weight of rows0[oy] is wrows[oy] / GEN_RESIZE_ONE, that of rows1[oy]
  * is (GEN_RESIZE_ONE - wrows[oy]) / GEN_RESIZE_ONE (cols likewise), so the four tap weights of an
  * output sum to exactly GEN_RESIZE_ONE^2 = 2^22 and

@@ -253,7 +253,8 @@ REFUSED = {
     "cubic": (dict(mode="lanczos"), (1, 2, 4, 4), [1, 1, 2, 2], 13, "mode 'lanczos'"),
     "crop": (dict(coordinate_transformation_mode="tf_crop_and_resize"), (1, 2, 4, 4), [1, 1, 2, 2], 13,
              "tf_crop_and_resize"),
-    "antialias": (dict(mode="linear", antialias=1), (1, 2, 4, 4), [1, 1, 0.5, 0.5], 18, "antialias"),
+    "antialias_symmetric": (dict(mode="linear", antialias=1, coordinate_transformation_mode="half_pixel_symmetric"),
+                            (1, 2, 7, 4), [1, 1, 0.5, 0.5], 19, "antialias with half_pixel_symmetric"),
     "7d": (dict(), (1, 1, 1, 1, 1, 2, 4), [1, 1, 1, 1, 1, 1, 2], 13, "7-D Resize"),
     "nearest_symmetric": (dict(coordinate_transformation_mode="half_pixel_symmetric"), (1, 2, 4, 4), [1, 1, 2, 2], 19,
                           "half_pixel_symmetric"),
@@ -284,6 +285,41 @@ def test_resize_roi_not_constant_refused(tmp_path):
                          coordinate_transformation_mode="tf_crop_and_resize")],
                    {"x": (1, 2, 4, 4), "roi": (8,)}, [("y", (1, 2, 8, 8))], {"s": np.array([1, 1, 2, 2], np.float32)})
     graphs.assert_refused(tmp_path, m, "'rs'", "roi")
+
+
+def test_resize_antialias_runtime_scales_refused(tmp_path):
+    m = make_model([node("Resize", ["x", "", "s"], ["y"], name="rs", mode="linear", antialias=1)],
+                   {"x": (1, 2, 4, 4), "s": (4,)}, [("y", (1, 2, 2, 2))], opset=18)
+    graphs.assert_refused(tmp_path, m, "'rs'", "antialias with scales or sizes given at run time")
+
+
+@settings(**SETTINGS, max_examples=25)
+@given(mode=st.sampled_from(["linear", "cubic"]), coord=st.sampled_from(COORDS19), exclude=st.integers(0, 1),
+       use_sizes=st.booleans(), h=st.integers(1, 9), w=st.integers(1, 9),
+       fh=st.sampled_from([0.2, 0.25, 0.34, 0.5, 0.6, 0.75, 1.5, 2.0]), fw=st.sampled_from([0.3, 0.5, 0.7, 1.0, 2.5]),
+       a=st.sampled_from([-0.75, -0.5]), seed=st.integers(0, 2**31))
+def test_resize_antialias(mode, coord, exclude, use_sizes, h, w, fh, fw, a, seed):
+    """antialias=1 (opset 18+): bilinear and bicubic with the filter widened by 1 / scale on the
+    downsampled axes, from generation-time tap tables, against onnxruntime."""
+    shape = (1, 2, h, w)
+    sizes = [max(1, int(np.floor(float(d) * f))) for d, f in zip((h, w), (fh, fw))]
+    factors = [1.0 if int(np.floor(float(d) * float(np.float32(f)))) in (0, d) else f for d, f in zip((h, w), (fh, fw))]
+    if coord in ("align_corners", "pytorch_half_pixel", "half_pixel_symmetric"):
+        use_sizes = True          # a fractional in * scale: onnxruntime and the reference disagree
+    if coord == "pytorch_half_pixel":
+        assume(all(o > 1 or d == 1 for o, d in zip(sizes, (h, w))))     # refused: they disagree
+    attrs = dict(mode=mode, antialias=1, coordinate_transformation_mode=coord, exclude_outside=exclude)
+    if mode == "cubic":
+        attrs["cubic_coeff_a"] = a
+    ins = ["x", "", "", "sz"] if use_sizes else ["x", "", "s"]
+    const = {"sz": np.array([1, 2] + sizes, np.int64)} if use_sizes else {"s": np.array([1, 1] + factors, np.float32)}
+    m = make_model([node("Resize", ins, ["y"], **attrs)], {"x": shape}, ["y"], const, opset=19)
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    ref = ort_run(m, {"x": x})[0]
+    assume(min(ref.shape) > 0)
+    got, res = gen_run(m, {"x": x})
+    assert [n.op for n in res.graph.nodes] == ["Resize"]
+    assert_close(got[0], ref, what=f"{attrs} {shape} {const}")
 
 
 # ----------------------------------------------------------------------------- run-time scales and sizes

@@ -151,6 +151,33 @@ def _cubic(x: np.ndarray, in_len: int, a: float, exclude_outside: bool):
     return np.clip(idx, 0, in_len - 1).astype(np.int32), w
 
 
+def _antialias(x: np.ndarray, in_len: int, scale, cubic: bool, a: float, exclude_outside: bool):
+    """The ONNX reference's antialiased taps along one axis (linear: the triangle filter, cubic: the
+    cubic kernel, both widened by 1 / scale when downsampling; an upsampled axis keeps 2 or 4 taps):
+    (indices [out, n] clamped to the input, float32 weights [out, n]), computed in float64."""
+    sc = min(float(scale), 1.0)
+    i_start = int(np.floor((-2.0 if cubic else -1.0) / sc) + 1)
+    n = 2 - 2 * i_start
+    x = x.astype(np.float64)
+    base = np.floor(x)
+    whole = x == base
+    ratio = np.where(whole, 1.0, x - base)
+    i = np.arange(i_start, i_start + n, dtype=np.float64)
+    t = np.abs((i[None, :] - ratio[:, None]) * sc)
+    if cubic:
+        w = np.where(t <= 1, (a + 2) * t ** 3 - (a + 3) * t ** 2 + 1,
+                     np.where(t < 2, a * t ** 3 - 5 * a * t ** 2 + 8 * a * t - 4 * a, 0.0))
+    else:
+        w = np.clip(1 - t, 0, 1)
+    w = w / np.sum(w, axis=1, keepdims=True)
+    idx = (np.where(whole, base - 1, base)[:, None] + i[None, :]).astype(np.int64)
+    if exclude_outside:
+        w = np.where((idx < 0) | (idx >= in_len), 0.0, w)
+        total = np.sum(w, axis=1, keepdims=True)
+        w = w / np.where(total == 0, 1.0, total)
+    return np.clip(idx, 0, in_len - 1).astype(np.int32), w.astype(np.float32)
+
+
 @dataclass(frozen=True)
 class ResizeParams:
     """A Resize node's geometry and its source tables (rows: h-indexed, columns: w-indexed). The tensor
@@ -171,6 +198,8 @@ class ResizeParams:
     wcols: np.ndarray            # float32 [2 * ow]; cubic [ow * 4]
     cubic: bool = False
     rt: "ResizeRuntime | None" = None    # run-time scales: the tables are computed in C per call
+    taps_h: int = 0              # antialias: taps per output row (rows0/wrows [oh * taps_h]); 0 otherwise
+    taps_w: int = 0
 
 
 @dataclass(frozen=True)
@@ -272,8 +301,7 @@ def resize_params(node, g) -> ResizeParams:
     if mode == "nearest" and coord == "half_pixel_symmetric":
         raise GenError("nearest with half_pixel_symmetric is not supported (onnxruntime and the ONNX reference pick "
                        "different pixels where a source coordinate is an integer)", node.name, node.op)
-    if int(node.attrs.get("antialias", 0)) and mode != "nearest":
-        raise GenError("antialias is not supported", node.name, node.op)
+    antialias = bool(int(node.attrs.get("antialias", 0))) and mode != "nearest"
     if not 1 <= len(x.shape) <= 6 or len(y.shape) != len(x.shape):
         raise GenError(f"a {len(x.shape)}-D Resize is not supported (1-D to 6-D are)", node.name, node.op)
     sc, want, rt_axes = _scales_and_sizes(node, g, x, coord)
@@ -292,12 +320,26 @@ def resize_params(node, g) -> ResizeParams:
     h, w = full[-2], full[-1]
     oh, ow = fwant[-2], fwant[-1]
     empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, np.float32)
+    if antialias and rt_axes is not None:
+        raise GenError("antialias with scales or sizes given at run time is not supported (make them an "
+                       "initializer)", node.name, node.op)
+    if antialias:
+        _check_antialias(node, g, coord, (h, w), (oh, ow), fsc[-2:])
     if rt_axes is not None:
         return _runtime_params(node, g, rt_axes, ResizeParams(n, c, h, w, oh, ow, mode == "linear", empty_i, empty_i, empty_i,
                                                      empty_i, empty_f, empty_f, cubic=mode == "cubic"), mode, coord,
                                nmode)
     ry, rx = _coord(coord, oh, h, fsc[-2]), _coord(coord, ow, w, fsc[-1])
-    if mode == "nearest":
+    if antialias:
+        a = float(node.attrs.get("cubic_coeff_a", -0.75))
+        if not math.isfinite(a):
+            raise GenError(f"cubic_coeff_a = {a} is not finite", node.name, node.op)
+        excl = bool(int(node.attrs.get("exclude_outside", 0)))
+        iy, wy = _antialias(ry, h, fsc[-2], mode == "cubic", a, excl)
+        ix, wx = _antialias(rx, w, fsc[-1], mode == "cubic", a, excl)
+        p = ResizeParams(n, c, h, w, oh, ow, False, iy.reshape(-1), ix.reshape(-1), empty_i, empty_i,
+                         wy.reshape(-1), wx.reshape(-1), taps_h=iy.shape[1], taps_w=ix.shape[1])
+    elif mode == "nearest":
         p = ResizeParams(n, c, h, w, oh, ow, False, _nearest(nmode, ry, h), _nearest(nmode, rx, w),
                          empty_i, empty_i, empty_f, empty_f)
     elif mode == "linear":
@@ -315,6 +357,28 @@ def resize_params(node, g) -> ResizeParams:
         p = ResizeParams(n, c, h, w, oh, ow, False, iy.reshape(-1), ix.reshape(-1), empty_i, empty_i,
                          wy.reshape(-1), wx.reshape(-1), cubic=True)
     return c_fields(p, node, "Resize parameter")
+
+
+MAX_TAPS = 1024       # antialias taps per output element along an axis (a scale down to about 1 / 512)
+
+
+def _check_antialias(node, g, coord, lens, outs, scales):
+    """Antialias where onnxruntime and the ONNX reference agree: refused for a fractional in * scale
+    (given scales) with half_pixel_symmetric, pytorch_half_pixel to one output element, and for more
+    than MAX_TAPS taps."""
+    by_scales = _const_input(node, g, 2) is not None and _const_input(node, g, 2).size > 0
+    for n, o, s in zip(lens, outs, scales):
+        length = float(n) * float(s)
+        if coord == "half_pixel_symmetric" and by_scales and length != math.floor(length):
+            raise GenError(f"antialias with half_pixel_symmetric and a fractional output length ({n} * {float(s)} = "
+                           f"{length}): onnxruntime and the ONNX reference disagree there (give sizes)",
+                           node.name, node.op)
+        if coord == "pytorch_half_pixel" and o == 1 and n > 1:
+            raise GenError("antialias with pytorch_half_pixel to a length of 1: onnxruntime and the ONNX reference "
+                           "disagree there", node.name, node.op)
+        if 2 / min(float(s), 1.0) * 2 + 2 > MAX_TAPS:
+            raise GenError(f"antialias scale {float(s)} needs more than {MAX_TAPS} taps per output element",
+                           node.name, node.op)
 
 
 def _runtime_params(node, g, axes, p: ResizeParams, mode, coord, nmode) -> ResizeParams:
@@ -423,8 +487,8 @@ class Resize(OpFamily):
             p = resize_params(node, g)
         except GenError:
             return None                      # refused by check, in float
-        if len(g.t(node.inputs[0]).shape) != 4 or p.cubic or p.rt is not None:
-            return None                      # int8 forms are 4-D; bicubic, run-time scales: float fallback
+        if len(g.t(node.inputs[0]).shape) != 4 or p.cubic or p.rt is not None or p.taps_h:
+            return None                      # int8 forms are 4-D; bicubic, run-time scales, antialias: in float
         if not p.linear:
             return "ResizeS8"
         q = g.consumers(node.outputs[0])
@@ -450,10 +514,14 @@ class Resize(OpFamily):
 
     def kernel(self, node, g):
         p = self.params(node, g)
+        if p.taps_h:
+            return "gen_f32_resize_taps"
         return "gen_f32_resize_linear" if p.linear else "gen_f32_resize_cubic" if p.cubic else "gen_resize_nearest"
 
     def macs(self, node, g):
         p = self.params(node, g)
+        if p.taps_h:
+            return p.n * p.c * p.oh * p.ow * (p.taps_h * p.taps_w + p.taps_h)
         return p.n * p.c * p.oh * p.ow * (4 if p.linear else 16 if p.cubic else 0)
 
     def scratch(self, node, g):
@@ -465,6 +533,10 @@ class Resize(OpFamily):
         if p.rt is not None:
             return _emit_runtime(node, g, ctx, p, "sizeof(float)", False)
         x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
+        if p.taps_h:
+            return (f"gen_f32_resize_taps({x}, {y}, {ctx.array(p.rows0, 'rows')}, {ctx.array(p.wrows, 'wrows')}, "
+                    f"{p.taps_h}, {ctx.array(p.cols0, 'cols')}, {ctx.array(p.wcols, 'wcols')}, {p.taps_w}, "
+                    f"{_struct(ctx, p, False)});")
         if p.cubic:
             return (f"gen_f32_resize_cubic({x}, {y}, {ctx.array(p.rows0, 'rows')}, {ctx.array(p.wrows, 'wrows')}, "
                     f"{ctx.array(p.cols0, 'cols')}, {ctx.array(p.wcols, 'wcols')}, {_struct(ctx, p, False)});")
