@@ -170,10 +170,19 @@ void gen_s8_resize_linear(const int8_t *x, int8_t *y, const int32_t *rows0, cons
 
 /* the source coordinate of output index x along an axis of in_len -> out_len by scale; len is the
  * output length in * scale before flooring (== out_len unless the ONNX reference's fractional form) */
-static float gen_resize_coord(int32_t coord, int32_t x, int32_t in_len, int32_t out_len, float scale, double len)
+static float gen_resize_coord(int32_t coord, int32_t x, int32_t in_len, int32_t out_len, float scale, double len,
+                              float start, float end)
 {
     const float xr = (float)x;
     switch (coord) {
+    case GEN_RESIZE_TF_CROP_AND_RESIZE:
+        if (len != (double)out_len) {           /* the reference's fractional output length */
+            return (float)(len == 1.0 ? (double)(end - start) * (double)(in_len - 1) / 2.0 + (double)start *
+                           (double)(in_len - 1) : (double)x * (double)(end - start) * (double)(in_len - 1) /
+                           (len - 1.0) + (double)start * (double)(in_len - 1));
+        }
+        return out_len > 1 ? start * (float)(in_len - 1) + xr * (end - start) * (float)(in_len - 1) /
+                             (float)(out_len - 1) : 0.5f * (start + end) * (float)(in_len - 1);
     case GEN_RESIZE_HALF_PIXEL_SYMMETRIC: {
         const float adjustment = (float)out_len / (scale * (float)in_len);
         const float offset = (float)in_len / 2.0f * (1.0f - adjustment);
@@ -225,11 +234,14 @@ static int32_t gen_resize_nearest_index(int32_t mode, float x, int32_t in_len)
 
 /* one axis's table (the layout of gen_resize_tables) */
 static void gen_resize_axis(const gen_resize_rt *rt, int32_t in_len, int32_t out_len, float scale, double len,
-                            int32_t *idx, float *w)
+                            float start, float end, int32_t *idx, float *w, int32_t *outside)
 {
     int32_t o, t;
     for (o = 0; o < out_len; o++) {
-        float x = gen_resize_coord(rt->coord, o, in_len, out_len, scale, len);
+        float x = gen_resize_coord(rt->coord, o, in_len, out_len, scale, len, start, end);
+        if (outside != NULL) {
+            outside[o] = x < 0.0f || x > (float)(in_len - 1);
+        }
         if (rt->mode == GEN_RESIZE_NEAREST) {
             idx[o] = gen_resize_nearest_index(rt->nearest_mode, x, in_len);
         } else if (rt->mode == GEN_RESIZE_LINEAR) {
@@ -278,48 +290,70 @@ static void gen_resize_axis(const gen_resize_rt *rt, int32_t in_len, int32_t out
 
 /* the tables for scales whose lengths were checked; round: the lengths are round(scale * in)
  * (keep_aspect_ratio_policy), else floor(in * scale) */
-static int gen_resize_build(const float *scales, const int32_t *in_dims, const int32_t *out_dims,
+static int gen_resize_build(const float *scales, const float *roi, const int32_t *in_dims, const int32_t *out_dims,
                             const gen_resize_rt *rt, const gen_resize_params *p, int32_t *rows, float *wrows,
-                            int32_t *cols, float *wcols, int round)
+                            int32_t *cols, float *wcols, int32_t *outside, int round)
 {
-    float sh = 1.0f, sw = 1.0f;
+    float sh = 1.0f, sw = 1.0f, h0 = 0.0f, h1 = 1.0f, w0 = 0.0f, w1 = 1.0f;
     double lh = (double)p->oh, lw = (double)p->ow;
     int32_t k;
     for (k = 0; k < rt->count; k++) {
         const float s = scales[k];
-        const double len = (double)in_dims[k] * (double)s;
-        if (!(s > 0.0f) || !(s <= FLT_MAX)) {
+        const float r0 = roi != NULL ? roi[k] : 0.0f, r1 = roi != NULL ? roi[rt->count + k] : 1.0f;
+        const int given = rt->lengths_given || round;
+        const double len = given ? (double)out_dims[k] : (double)in_dims[k] * (double)s;
+        if (!(s > 0.0f) || !(s <= FLT_MAX) || !(r0 == r0) || !(r1 == r1)) {
             return -1;                          /* not positive, NaN or infinite */
         }
         if (round ? floor((double)(s * (float)in_dims[k]) + 0.5) != (double)out_dims[k]
-                  : floor(len) != (double)out_dims[k]) {
+                  : !rt->lengths_given && floor(len) != (double)out_dims[k]) {
             return -1;                          /* a length other than the compiled one */
         }
         if (k == rt->entry_h) {
             sh = s;
-            lh = round ? (double)p->oh : len;
+            lh = len;
+            h0 = r0;
+            h1 = r1;
         } else if (k == rt->entry_w) {
             sw = s;
-            lw = round ? (double)p->ow : len;
-        } else if (in_dims[k] > 1 && s != 1.0f) {
+            lw = len;
+            w0 = r0;
+            w1 = r1;
+        } else if (in_dims[k] > 1 && (s != 1.0f || r0 != 0.0f || r1 != 1.0f)) {
             return -1;                          /* only h and w resample */
         }
     }
-    gen_resize_axis(rt, p->h, p->oh, sh, lh, rows, wrows);
-    gen_resize_axis(rt, p->w, p->ow, sw, lw, cols, wcols);
+    gen_resize_axis(rt, p->h, p->oh, sh, lh, h0, h1, rows, wrows, outside);
+    gen_resize_axis(rt, p->w, p->ow, sw, lw, w0, w1, cols, wcols, outside != NULL ? outside + p->oh : NULL);
     return 0;
 }
 
-int gen_resize_tables(const float *scales, const int32_t *in_dims, const int32_t *out_dims,
+int gen_resize_tables(const float *scales, const float *roi, const int32_t *in_dims, const int32_t *out_dims,
                       const gen_resize_rt *rt, const gen_resize_params *p, int32_t *rows, float *wrows,
-                      int32_t *cols, float *wcols)
+                      int32_t *cols, float *wcols, int32_t *outside)
 {
-    return gen_resize_build(scales, in_dims, out_dims, rt, p, rows, wrows, cols, wcols, 0);
+    return gen_resize_build(scales, roi, in_dims, out_dims, rt, p, rows, wrows, cols, wcols, outside, 0);
 }
 
-int gen_resize_tables_sizes(const int64_t *sizes, float *scales, const int32_t *in_dims,
+void gen_f32_resize_extrapolate(float *y, const int32_t *outside, float value, const gen_resize_params *p)
+{
+    int32_t nc, oy, ox;
+    size_t o = 0;
+    for (nc = 0; nc < p->n * p->c; nc++) {
+        for (oy = 0; oy < p->oh; oy++) {
+            for (ox = 0; ox < p->ow; ox++) {
+                if (outside[oy] || outside[p->oh + ox]) {
+                    y[o] = value;
+                }
+                o++;
+            }
+        }
+    }
+}
+
+int gen_resize_tables_sizes(const int64_t *sizes, float *scales, const float *roi, const int32_t *in_dims,
                             const int32_t *out_dims, const gen_resize_rt *rt, const gen_resize_params *p,
-                            int32_t *rows, float *wrows, int32_t *cols, float *wcols)
+                            int32_t *rows, float *wrows, int32_t *cols, float *wcols, int32_t *outside)
 {
     float s = 0.0f;
     int32_t k;
@@ -336,5 +370,5 @@ int gen_resize_tables_sizes(const int64_t *sizes, float *scales, const int32_t *
     for (k = 0; k < rt->count; k++) {
         scales[k] = s;
     }
-    return gen_resize_build(scales, in_dims, out_dims, rt, p, rows, wrows, cols, wcols, 1);
+    return gen_resize_build(scales, roi, in_dims, out_dims, rt, p, rows, wrows, cols, wcols, outside, 1);
 }

@@ -70,6 +70,7 @@ void gen_s8_resize_linear(const int8_t *x, int8_t *y, const int32_t *rows0, cons
 #define GEN_RESIZE_PYTORCH_HALF_PIXEL 2
 #define GEN_RESIZE_ALIGN_CORNERS 3
 #define GEN_RESIZE_ASYMMETRIC 4
+#define GEN_RESIZE_TF_CROP_AND_RESIZE 5
 
 #define GEN_RESIZE_ROUND_PREFER_FLOOR 0
 #define GEN_RESIZE_ROUND_PREFER_CEIL 1
@@ -89,28 +90,36 @@ typedef struct {
     int32_t count;           /* entries of scales (or sizes) */
     int32_t entry_h, entry_w; /* the entries that scale the resized axes h and w (-1: none, scale 1) */
     int32_t policy;          /* keep_aspect_ratio_policy of run-time sizes (GEN_RESIZE_STRETCH: scales) */
+    int32_t lengths_given;   /* 1: the scales are the generator's (constant scales or sizes), not checked */
+    float extrapolation_value; /* tf_crop_and_resize: the value of an output whose source is outside */
 } gen_resize_rt;
 
 /* Run-time scales[0..count) for the axes of in_dims[0..count) -> out_dims[0..count) (the static
  * shape): returns -1 unless every scale is finite and positive and gives its axis's static length,
  * floor(in * scale) (an axis other than h and w longer than 1 must have scale 1: only h and w
- * resample); else writes the tables of the resized axes and returns 0:
+ * resample). tf_crop_and_resize reads roi[0..2 * count) (the starts, then the ends, of the entries'
+ * axes; an axis other than h and w longer than 1 must have 0 and 1) and flags in outside[oh + ow]
+ * the rows, then the columns, whose source lies outside the input; roi and outside are NULL for the
+ * other modes. Else writes the tables of the resized axes and returns 0:
  *   nearest  rows[oh], cols[ow]
  *   linear   rows[2 * oh] (rows0, then rows1), wrows[2 * oh] (their weights); cols likewise
  *   cubic    rows[4 * oh], wrows[4 * oh]; cols likewise
  * Where onnxruntime and the ONNX reference disagree (align_corners or pytorch_half_pixel with a
  * fractional in * scale, a scale other than 1 that keeps a length) the tables follow the ONNX
  * reference (the spec). */
-int gen_resize_tables(const float *scales, const int32_t *in_dims, const int32_t *out_dims,
+int gen_resize_tables(const float *scales, const float *roi, const int32_t *in_dims, const int32_t *out_dims,
                       const gen_resize_rt *rt, const gen_resize_params *p, int32_t *rows, float *wrows,
-                      int32_t *cols, float *wcols);
+                      int32_t *cols, float *wcols, int32_t *outside);
 
 /* keep_aspect_ratio_policy not_larger / not_smaller with run-time sizes[0..count): the one scale
  * min (max) over the entries of float32(sizes[k]) / float32(in_dims[k]) written to every entry of
  * scales[0..count); returns -1 unless that scale gives each axis its static length out_dims[k],
  * round(scale * in) (halves up), then gen_resize_tables' result for those scales. */
-int gen_resize_tables_sizes(const int64_t *sizes, float *scales, const int32_t *in_dims,
+int gen_resize_tables_sizes(const int64_t *sizes, float *scales, const float *roi, const int32_t *in_dims,
                             const int32_t *out_dims, const gen_resize_rt *rt, const gen_resize_params *p,
-                            int32_t *rows, float *wrows, int32_t *cols, float *wcols);
+                            int32_t *rows, float *wrows, int32_t *cols, float *wcols, int32_t *outside);
+
+/* tf_crop_and_resize: y[n][c][oy][ox] = value where outside[oy] or outside[oh + ox] (NCHW float32) */
+void gen_f32_resize_extrapolate(float *y, const int32_t *outside, float value, const gen_resize_params *p);
 
 #endif

@@ -251,8 +251,10 @@ def test_resize_int8_cubic_in_float(exclude, coord, seed):
 
 REFUSED = {
     "cubic": (dict(mode="lanczos"), (1, 2, 4, 4), [1, 1, 2, 2], 13, "mode 'lanczos'"),
-    "crop": (dict(coordinate_transformation_mode="tf_crop_and_resize"), (1, 2, 4, 4), [1, 1, 2, 2], 13,
-             "tf_crop_and_resize"),
+    "crop_no_roi": (dict(coordinate_transformation_mode="tf_crop_and_resize"), (1, 2, 4, 4), [1, 1, 2, 2], 13,
+                    "tf_crop_and_resize needs roi"),
+    "crop_antialias": (dict(mode="linear", antialias=1, coordinate_transformation_mode="tf_crop_and_resize"),
+                       (1, 2, 4, 4), [1, 1, 0.5, 0.5], 18, "antialias with tf_crop_and_resize"),
     "antialias_symmetric": (dict(mode="linear", antialias=1, coordinate_transformation_mode="half_pixel_symmetric"),
                             (1, 2, 7, 4), [1, 1, 0.5, 0.5], 19, "antialias with half_pixel_symmetric"),
     "7d": (dict(), (1, 1, 1, 1, 1, 2, 4), [1, 1, 1, 1, 1, 1, 2], 13, "7-D Resize"),
@@ -280,11 +282,67 @@ def test_resize_sizes_computed_at_run_time_refused(tmp_path):
     graphs.assert_refused(tmp_path, m, "'rs'", "must be a constant")
 
 
-def test_resize_roi_not_constant_refused(tmp_path):
+def test_resize_roi_wrong_length_refused(tmp_path):
     m = make_model([node("Resize", ["x", "roi", "s"], ["y"], name="rs",
                          coordinate_transformation_mode="tf_crop_and_resize")],
-                   {"x": (1, 2, 4, 4), "roi": (8,)}, [("y", (1, 2, 8, 8))], {"s": np.array([1, 1, 2, 2], np.float32)})
-    graphs.assert_refused(tmp_path, m, "'rs'", "roi")
+                   {"x": (1, 2, 4, 4), "roi": (6,)}, [("y", (1, 2, 8, 8))], {"s": np.array([1, 1, 2, 2], np.float32)})
+    graphs.assert_refused(tmp_path, m, "'rs'", "roi as float32 [8]")
+
+
+@settings(**SETTINGS, max_examples=25)
+@given(mode=st.sampled_from(["nearest", "linear", "cubic"]), nearest=st.sampled_from(NEAREST),
+       roi_input=st.booleans(), scales_input=st.booleans(), use_axes=st.booleans(), h=st.integers(1, 6),
+       w=st.integers(1, 6), oh=st.integers(1, 7), ow=st.integers(1, 7),
+       roi=st.lists(st.sampled_from([-0.3, 0.0, 0.1, 0.25, 0.4, 0.5, 0.8, 1.0, 1.2, 1.7]), min_size=4, max_size=4),
+       extrapolation=st.sampled_from([0.0, 10.0, -2.5]), seed=st.integers(0, 2**31))
+def test_resize_tf_crop_and_resize(mode, nearest, roi_input, scales_input, use_axes, h, w, oh, ow, roi,
+                                   extrapolation, seed):
+    """tf_crop_and_resize against onnxruntime: roi constant or a graph input, sizes (stretch) or scales
+    (a graph input: the whole-number lengths where onnxruntime and the reference agree), the axes
+    attribute, extrapolation_value outside the input. Where an axis keeps its length onnxruntime copies
+    it whatever its roi says: there the ONNX reference (the spec) is the oracle."""
+    shape = (1, 2, h, w)
+    attrs = dict(mode=mode, coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=extrapolation)
+    if mode == "nearest":
+        attrs["nearest_mode"] = nearest
+    if use_axes:
+        attrs["axes"] = [2, 3]
+        r = np.array([roi[0], roi[1], roi[2], roi[3]], np.float32)
+    else:
+        r = np.array([0, 0, roi[0], roi[1], 1, 1, roi[2], roi[3]], np.float32)
+    lead = [] if use_axes else [1, 1]
+    if scales_input:
+        p = np.array(lead + [oh / h, ow / w], np.float32)
+        assume(all(float(d) * float(np.float32(o / d)) == o for d, o in zip((h, w), (oh, ow))))
+        assume(all(o != d or o / d == 1 for d, o in zip((h, w), (oh, ow))))
+    else:
+        p = np.array(([1, 2] if not use_axes else []) + [oh, ow], np.int64)
+    ins = ["x", "roi", "p", ""] if scales_input else ["x", "roi", "", "p"]
+    m = make_model([node("Resize", ins, ["y"], **attrs)], {"x": shape}, [("y", (1, 2, oh, ow))], {"roi": r, "p": p},
+                   opset=19)
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    if h == oh or w == ow:      # onnxruntime copies an axis that keeps its length, ignoring its roi
+        from onnx.reference import ReferenceEvaluator
+        ref = ReferenceEvaluator(m).run(None, {"x": x})[0]
+    else:
+        ref = ort_run(m, {"x": x})[0]
+    feeds = {"x": x}
+    if roi_input or scales_input:   # the same model with roi and/or scales as graph inputs
+        ins2 = {"x": shape}
+        consts = {"roi": r, "p": p}
+        if roi_input:
+            ins2["roi"] = consts.pop("roi")
+            feeds["roi"] = r
+        if scales_input:
+            ins2["p"] = consts.pop("p")
+            feeds["p"] = p
+        m = make_model([node("Resize", ins, ["y"], **attrs)], ins2, [("y", (1, 2, oh, ow))], consts, opset=19)
+    got, _ = gen_run(m, feeds)
+    what = f"{attrs} {shape} roi {r} {p}"
+    if mode == "nearest":
+        assert np.array_equal(got[0], ref), what
+    else:
+        assert_close(got[0], ref, what=what)
 
 
 def test_resize_antialias_runtime_scales_refused(tmp_path):

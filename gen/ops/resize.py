@@ -39,7 +39,8 @@ RUNTIME = ("gen_resize.h",)
 ONE = 2048                     # GEN_RESIZE_ONE: 1.0 of a bilinear tap weight (Q11)
 MAX_RESCALE = 4.0              # in_scale / out_scale up to which the integer blend is within 1 LSB
 MODES = ("nearest", "linear", "cubic")
-COORD_MODES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric")
+COORD_MODES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
+               "tf_crop_and_resize")       # tf_crop_and_resize: always the run-time tables (ResizeRuntime)
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 ASPECT_POLICIES = ("stretch", "not_larger", "not_smaller")
 
@@ -207,7 +208,7 @@ class ResizeRuntime:
     """A Resize whose scales (input 2), or sizes with a keep_aspect_ratio_policy (input 3), arrive at
     run time: what gen_resize_tables reads (the entries' axes' static lengths, which entries scale h
     and w) to compute the source tables per call into arena scratch."""
-    input: int                   # 2 scales, 3 sizes
+    input: int                   # 2 scales, 3 sizes (run-time); 0 constant (tf_crop_and_resize)
     mode: int                    # GEN_RESIZE_NEAREST, _LINEAR, _CUBIC
     coord: int
     nearest_mode: int
@@ -218,21 +219,29 @@ class ResizeRuntime:
     entry_h: int                 # the entry that scales h (-1: none)
     entry_w: int
     policy: int                  # GEN_RESIZE_STRETCH (scales), _NOT_LARGER, _NOT_SMALLER (sizes)
+    scales: np.ndarray           # float32 [count]: the constant scales (input 0), else empty
+    crop: bool = False           # tf_crop_and_resize: roi read, outside flags, extrapolation_value
+    extrapolation: float = 0.0
 
     @property
     def taps(self) -> int:
         return (1, 2, 4)[self.mode]
 
 
-def _scales_and_sizes(node, g, x, coord):
-    """(float32 scale per axis, output length per axis) from the constant scales or sizes, the axes
-    attribute (opset 18) and keep_aspect_ratio_policy, as onnxruntime computes them."""
-    rank = len(x.shape)
+def _axes(node, rank: int) -> list[int]:
+    """The axes attribute (opset 18; every axis without it), each in [0, rank)."""
     axes = node.attrs.get("axes")
     axes = list(range(rank)) if axes is None else [int(a) for a in axes]
     if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
         raise GenError(f"axes {axes} are not distinct axes of a rank-{rank} tensor", node.name, node.op)
-    axes = [a % rank for a in axes]
+    return [a % rank for a in axes]
+
+
+def _scales_and_sizes(node, g, x, coord):
+    """(float32 scale per axis, output length per axis) from the constant scales or sizes, the axes
+    attribute (opset 18) and keep_aspect_ratio_policy, as onnxruntime computes them."""
+    rank = len(x.shape)
+    axes = _axes(node, rank)
     policy = _attr(node, "keep_aspect_ratio_policy", "stretch")
     if policy not in ASPECT_POLICIES:
         raise GenError(f"keep_aspect_ratio_policy '{policy}' is not valid ({', '.join(ASPECT_POLICIES)} are)",
@@ -320,13 +329,19 @@ def resize_params(node, g) -> ResizeParams:
     h, w = full[-2], full[-1]
     oh, ow = fwant[-2], fwant[-1]
     empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, np.float32)
+    if antialias and coord == "tf_crop_and_resize":
+        raise GenError("antialias with tf_crop_and_resize is not supported", node.name, node.op)
     if antialias and rt_axes is not None:
         raise GenError("antialias with scales or sizes given at run time is not supported (make them an "
                        "initializer)", node.name, node.op)
     if antialias:
         _check_antialias(node, g, coord, (h, w), (oh, ow), fsc[-2:])
+    const_scales = None
+    if coord == "tf_crop_and_resize" and rt_axes is None:       # constant scales or sizes, roi either
+        rt_axes = tuple(_axes(node, len(shape)))
+        const_scales = np.asarray([sc[a] for a in rt_axes], np.float32)
     if rt_axes is not None:
-        return _runtime_params(node, g, rt_axes, ResizeParams(n, c, h, w, oh, ow, mode == "linear", empty_i, empty_i, empty_i,
+        return _runtime_params(node, g, rt_axes, const_scales, ResizeParams(n, c, h, w, oh, ow, mode == "linear", empty_i, empty_i, empty_i,
                                                      empty_i, empty_f, empty_f, cubic=mode == "cubic"), mode, coord,
                                nmode)
     ry, rx = _coord(coord, oh, h, fsc[-2]), _coord(coord, ow, w, fsc[-1])
@@ -381,24 +396,38 @@ def _check_antialias(node, g, coord, lens, outs, scales):
                            node.name, node.op)
 
 
-def _runtime_params(node, g, axes, p: ResizeParams, mode, coord, nmode) -> ResizeParams:
+def _runtime_params(node, g, axes, const_scales, p: ResizeParams, mode, coord, nmode) -> ResizeParams:
     from . import c_int32s
     axes = list(axes)
     x, y = g.t(node.inputs[0]), g.t(node.outputs[0])
     rank = len(x.shape)
     a = float(node.attrs.get("cubic_coeff_a", -0.75))
-    if not math.isfinite(a):
-        raise GenError(f"cubic_coeff_a = {a} is not finite", node.name, node.op)
-    k = 3 if len(node.inputs) > 3 and node.inputs[3] and not g.t(node.inputs[3]).is_const else 2
+    extrapolation = float(node.attrs.get("extrapolation_value", 0.0))
+    if not math.isfinite(a) or not math.isfinite(extrapolation):
+        raise GenError(f"cubic_coeff_a = {a}, extrapolation_value = {extrapolation}: not finite", node.name, node.op)
+    crop = coord == "tf_crop_and_resize"
+    if crop:
+        roi = g.t(node.inputs[1]) if len(node.inputs) > 1 and node.inputs[1] else None
+        if roi is None or roi.dtype != "float32" or roi.shape != (2 * len(axes),):
+            what = "absent" if roi is None else f"{roi.dtype} {list(roi.shape)}"
+            raise GenError(f"tf_crop_and_resize needs roi as float32 [{2 * len(axes)}] (starts and ends of the "
+                           f"{len(axes)} axes), it is {what}", node.name, node.op)
+        if roi.is_const and not np.all(np.isfinite(roi.data)):
+            raise GenError("roi holds a NaN or an infinity", node.name, node.op)
+    if const_scales is not None:
+        k = 0
+    else:
+        k = 3 if len(node.inputs) > 3 and node.inputs[3] and not g.t(node.inputs[3]).is_const else 2
     policy = ASPECT_POLICIES.index(_attr(node, "keep_aspect_ratio_policy", "stretch")) if k == 3 else 0
     rt = ResizeRuntime(k, MODES.index(mode), COORD_MODES.index(coord), NEAREST_MODES.index(nmode),
                        int(bool(int(node.attrs.get("exclude_outside", 0)))), a,
                        c_int32s([x.shape[d] for d in axes], "dimension", node),
                        c_int32s([y.shape[d] for d in axes], "dimension", node),
                        axes.index(rank - 2) if rank >= 2 and rank - 2 in axes else -1,
-                       axes.index(rank - 1) if rank - 1 in axes else -1, policy)
-    rt.in_dims.flags.writeable = False
-    rt.out_dims.flags.writeable = False
+                       axes.index(rank - 1) if rank - 1 in axes else -1, policy,
+                       np.zeros(0, np.float32) if const_scales is None else const_scales, crop, extrapolation)
+    for arr in (rt.in_dims, rt.out_dims, rt.scales):
+        arr.flags.writeable = False
     return dataclasses.replace(c_fields(p, node, "Resize parameter"), rt=rt)
 
 
@@ -406,7 +435,8 @@ def _rt_scratch(p: ResizeParams) -> int:
     """Bytes of the run-time tables (indices, weights unless nearest, the policy's scales)."""
     r = p.rt
     per = r.taps * (p.oh + p.ow)
-    return 4 * (per * (1 if r.mode == 0 else 2) + (r.in_dims.size if r.input == 3 else 0))
+    return 4 * (per * (1 if r.mode == 0 else 2) + (r.in_dims.size if r.input == 3 else 0)
+                + (p.oh + p.ow if r.crop else 0))
 
 
 def _emit_runtime(node, g, ctx, p: ResizeParams, elem: str, channels_last: bool) -> str:
@@ -420,16 +450,22 @@ def _emit_runtime(node, g, ctx, p: ResizeParams, elem: str, channels_last: bool)
     st = _struct(ctx, p, channels_last)
     def macro(names, k):
         return "GEN_RESIZE_" + names[k].upper()
-    rtp = ctx.params("gen_resize_rt", f"{macro(MODES, r.mode)}, {macro(COORD_MODES, r.coord)}, "
-                     f"{macro(NEAREST_MODES, r.nearest_mode)}, {r.exclude_outside}, {ctx.flt(r.cubic_a)}, "
-                     f"{r.in_dims.size}, {r.entry_h}, {r.entry_w}, {macro(ASPECT_POLICIES, r.policy)}", "resize_rt")
+    init = (f"{macro(MODES, r.mode)}, {macro(COORD_MODES, r.coord)}, {macro(NEAREST_MODES, r.nearest_mode)}, "
+            f"{r.exclude_outside}, {ctx.flt(r.cubic_a)}, {r.in_dims.size}, {r.entry_h}, {r.entry_w}, "
+            f"{macro(ASPECT_POLICIES, r.policy)}")
+    if r.input == 0 or r.crop:      # the fields the other forms leave zero
+        init += f", {int(r.input == 0)}, {ctx.flt(r.extrapolation)}"
+    rtp = ctx.params("gen_resize_rt", init, "resize_rt")
     dims = f"{ctx.array(r.in_dims, 'in_dims')}, {ctx.array(r.out_dims, 'out_dims')}"
+    after = (2 if r.mode else 1) * (kh + kw)
+    roi = ctx.ptr(node.inputs[1]) if r.crop else "NULL"
+    outside = f"{base} + {after + (r.in_dims.size if r.input == 3 else 0)}" if r.crop else "NULL"
     if r.input == 3:
-        scales = f"(float *)({base} + {(2 if r.mode else 1) * (kh + kw)})"
-        tables = f"gen_resize_tables_sizes({ctx.ptr(node.inputs[3])}, {scales}, {dims}"
+        tables = f"gen_resize_tables_sizes({ctx.ptr(node.inputs[3])}, (float *)({base} + {after}), {roi}, {dims}"
     else:
-        tables = f"gen_resize_tables({ctx.ptr(node.inputs[2])}, {dims}"
-    tables += f", {rtp}, {st}, {rows}, {wrows}, {cols}, {wcols})"
+        scales = ctx.array(r.scales, "scales") if r.input == 0 else ctx.ptr(node.inputs[2])
+        tables = f"gen_resize_tables({scales}, {roi}, {dims}"
+    tables += f", {rtp}, {st}, {rows}, {wrows}, {cols}, {wcols}, {outside})"
     x, y = ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0])
     if r.mode == 0:
         call = f"gen_resize_nearest({x}, {y}, {elem}, {rows}, {cols}, {st});"
@@ -438,6 +474,8 @@ def _emit_runtime(node, g, ctx, p: ResizeParams, elem: str, channels_last: bool)
                 f"{wcols}, {st});")
     else:
         call = f"gen_f32_resize_cubic({x}, {y}, {rows}, {wrows}, {cols}, {wcols}, {st});"
+    if r.crop:
+        call += f"\ngen_f32_resize_extrapolate({y}, {outside}, {ctx.flt(r.extrapolation)}, {st});"
     return f"if ({tables} != 0) {{\n    return -1; /* scales that do not give the compiled output shape */\n}}\n{call}"
 
 
@@ -455,7 +493,7 @@ def _struct(ctx, p: ResizeParams, channels_last: bool) -> str:
 @register
 class Resize(OpFamily):
     ops = ("Resize",)
-    const_inputs = {"Resize": (1,)}     # scales and policy sizes may arrive at run time (ResizeRuntime)
+    const_inputs = {"Resize": ()}       # scales, policy sizes and roi may arrive at run time (ResizeRuntime)
     plain_integers = True               # run-time int64 sizes (check refuses data other than float32)
     shape_determined_inputs = {"Resize": (1, 3)}    # roi unless tf_crop_and_resize; sizes (gen/rtparams.py)
 
