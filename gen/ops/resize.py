@@ -9,17 +9,32 @@ align_corners, asymmetric. The source coordinates are computed here in float32 a
 (upsamplebase.h), once per output row and column, and written as tables: the C kernels only gather
 (nearest) or blend two or four taps per axis, so nearest selects exactly onnxruntime's elements.
 Where onnxruntime and the ONNX reference disagree (fractional lengths with align_corners /
-pytorch_half_pixel, a scale that keeps a length, nearest with half_pixel_symmetric) gen refuses.
-Not supported: antialias, tf_crop_and_resize, run-time scales or sizes.
+pytorch_half_pixel, a scale that keeps a length, nearest with half_pixel_symmetric) gen refuses
+constant scales.
+
+antialias=1 (opset 18, linear and cubic): the ONNX reference's filters, widened by 1 / scale on a
+downsampled axis, as generation-time tables of K taps per output row and column (gen_f32_resize_taps).
+
+Run-time parameters (ResizeRuntime): scales that arrive as a graph input (or are computed at run time),
+sizes with keep_aspect_ratio_policy not_larger / not_smaller (stretch sizes the static shapes determine,
+gen/rtparams.py), and every tf_crop_and_resize (roi constant or at run time, extrapolation_value). The
+output shape is static; the C (gen_resize_tables) checks that the values give it (floor(in * scale),
+or round(scale * in) for the policies; an axis other than the last two longer than 1 must keep scale 1
+and roi 0..1), else the run returns -1 with the outputs untouched; then it computes the same tables as
+this module, with the same float32 arithmetic, into arena scratch, and runs the same kernels. Where
+onnxruntime and the ONNX reference disagree the run-time tables follow the reference (the spec): the
+fractional length in * scale with align_corners, pytorch_half_pixel and tf_crop_and_resize, an axis
+whose scale is not 1 that keeps its length resampled.
 
 int8: nearest selects input elements, so its int8 form ResizeS8 keeps the input's scale and zero
 point (a requantize follows where the model changes them) and follows its input's layout (NCHW or
-NHWC). Bilinear int8 is ResizeLinearS8, in integers: the float weights become Q11 integers summing to
+NHWC), for constant scales or sizes. Bilinear int8 is ResizeLinearS8, in integers: the float weights become Q11 integers summing to
 2048 per axis, so the four taps of an output weigh exactly 2^22 and the accumulator is requantized to
 the output's scale and zero point in one step (CMSIS-NN's double rounding). The weights' rounding moves
 a result by at most 0.125 * in_scale / out_scale LSB of the output, so within 1 LSB of onnxruntime's
 float blend while in_scale / out_scale <= 4; beyond that the node computes in float between
-dequantize and quantize (qpasses.float_fallback). Kernels: runtime_c/gen_resize.c.
+dequantize and quantize (qpasses.float_fallback); so do bicubic, antialias and every run-time form (a
+note says so). Kernels: runtime_c/gen_resize.c.
 """
 from __future__ import annotations
 
@@ -341,9 +356,9 @@ def resize_params(node, g) -> ResizeParams:
         rt_axes = tuple(_axes(node, len(shape)))
         const_scales = np.asarray([sc[a] for a in rt_axes], np.float32)
     if rt_axes is not None:
-        return _runtime_params(node, g, rt_axes, const_scales, ResizeParams(n, c, h, w, oh, ow, mode == "linear", empty_i, empty_i, empty_i,
-                                                     empty_i, empty_f, empty_f, cubic=mode == "cubic"), mode, coord,
-                               nmode)
+        tables = ResizeParams(n, c, h, w, oh, ow, mode == "linear", empty_i, empty_i, empty_i, empty_i, empty_f,
+                              empty_f, cubic=mode == "cubic")
+        return _runtime_params(node, g, rt_axes, const_scales, tables, mode, coord, nmode)
     ry, rx = _coord(coord, oh, h, fsc[-2]), _coord(coord, ow, w, fsc[-1])
     if antialias:
         a = float(node.attrs.get("cubic_coeff_a", -0.75))
@@ -448,6 +463,7 @@ def _emit_runtime(node, g, ctx, p: ResizeParams, elem: str, channels_last: bool)
     wrows = f"(float *)({base} + {kh + kw})" if r.mode else "NULL"
     wcols = f"(float *)({base} + {2 * kh + kw})" if r.mode else "NULL"
     st = _struct(ctx, p, channels_last)
+
     def macro(names, k):
         return "GEN_RESIZE_" + names[k].upper()
     init = (f"{macro(MODES, r.mode)}, {macro(COORD_MODES, r.coord)}, {macro(NEAREST_MODES, r.nearest_mode)}, "
@@ -516,7 +532,9 @@ class Resize(OpFamily):
             return None
         return rtparams.Determined(np.asarray([out[x] for x in axes], np.int64), "equal")
 
-    limits = {"Resize": "4-D NCHW, H and W only; nearest and linear (int8: nearest); constant scales or sizes"}
+    limits = {"Resize": "1-D to 6-D, the last two axes resample; nearest, linear, cubic, antialias (constant "
+                        "scales or sizes), tf_crop_and_resize; scales, roi and policy sizes also at run time; "
+                        "int8: nearest and linear (4-D, constant), the others in float"}
     runtime = RUNTIME
     int8_kernels = {"Resize": "ResizeS8"}
 
