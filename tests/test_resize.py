@@ -249,6 +249,23 @@ def test_resize_int8_cubic_in_float(exclude, coord, seed):
 
 
 
+@pytest.mark.parametrize("form", ["antialias_linear", "antialias_cubic", "crop_nearest", "crop_linear"])
+def test_resize_int8_antialias_crop_in_float(form):
+    """int8 antialias and tf_crop_and_resize compute in float between DQ and Q (a note says so), within
+    1 LSB per layer."""
+    shape = (1, 2, 6, 5)
+    if form.startswith("antialias"):
+        n = node("Resize", ["x", "", "s"], ["y"], mode=form.split("_")[1], antialias=1)
+        consts = {"s": np.array([1, 1, 0.5, 0.6], np.float32)}
+    else:
+        n = node("Resize", ["x", "roi", "", "sz"], ["y"], mode=form.split("_")[1],
+                 coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=0.5)
+        consts = {"roi": np.array([0, 0, 0.1, -0.2, 1, 1, 0.9, 1.1], np.float32),
+                  "sz": np.array([1, 2, 4, 7], np.int64)}
+    fm = graphs.float_model([n], {"x": shape}, ["y"], consts, opset=19)
+    int8_check(fm, {"x": shape}, 5, note="Resize node")
+
+
 REFUSED = {
     "cubic": (dict(mode="lanczos"), (1, 2, 4, 4), [1, 1, 2, 2], 13, "mode 'lanczos'"),
     "crop_no_roi": (dict(coordinate_transformation_mode="tf_crop_and_resize"), (1, 2, 4, 4), [1, 1, 2, 2], 13,
