@@ -28,9 +28,10 @@ whose scale is not 1 that keeps its length resampled.
 
 int8: nearest selects input elements, so its int8 form ResizeS8 keeps the input's scale and zero
 point (a requantize follows where the model changes them) and follows its input's layout (NCHW or
-NHWC), for constant scales or sizes. Bilinear int8 is ResizeLinearS8, in integers: the float weights become Q11 integers summing to
-2048 per axis, so the four taps of an output weigh exactly 2^22 and the accumulator is requantized to
-the output's scale and zero point in one step (CMSIS-NN's double rounding). The weights' rounding moves
+NHWC), for constant scales or sizes. Bilinear int8 is ResizeLinearS8, in integers: the float weights
+become Q11 integers summing to 2048 per axis, so the four taps of an output weigh exactly 2^22 and
+the accumulator is requantized to the output's scale and zero point in one step (CMSIS-NN's double
+rounding). The weights' rounding moves
 a result by at most 0.125 * in_scale / out_scale LSB of the output, so within 1 LSB of onnxruntime's
 float blend while in_scale / out_scale <= 4; beyond that the node computes in float between
 dequantize and quantize (qpasses.float_fallback); so do bicubic, antialias and every run-time form (a
