@@ -87,7 +87,9 @@ def header(name: str, io: dict, summary: dict, int8: bool, can_fail: bool, check
     for kind in ("input", "output"):
         for k, t in enumerate(io[kind + "s"]):
             p = f"{up}_{kind.upper()}{k}"
-            lines += block_comment([f"{kind} {k}: '{comment(t['name'])}' {t['dtype']} {t['shape']}"])
+            empty = (f": no elements, the pointer is never {'read' if kind == 'input' else 'written'} (NULL is "
+                     "fine)") if t["size"] == 0 else ""
+            lines += block_comment([f"{kind} {k}: '{comment(t['name'])}' {t['dtype']} {t['shape']}{empty}"])
             lines.append(f"#define {p}_SIZE {t['size']}")
             lines.append(f"#define {p}_NDIM {len(t['shape'])}")
             for d, v in enumerate(t["shape"]):

@@ -297,10 +297,13 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
 
     def at(t):
         return f"ARENA + {ctx.tensor_offset[t['name']]}"
-    # float16 at the API is float32 in the arena; every other dtype is copied as it is
-    copy_in = [f"    gen_f16_to_f32_n(input{k}, (float *)({at(t)}), {t['size']});" if t["dtype"] == "float16" else
+    # float16 at the API is float32 in the arena; every other dtype is copied as it is; a tensor without
+    # elements is never read or written (its pointer may be NULL)
+    copy_in = [f"    (void)input{k};" if t["size"] == 0 else
+               f"    gen_f16_to_f32_n(input{k}, (float *)({at(t)}), {t['size']});" if t["dtype"] == "float16" else
                f"    memcpy({at(t)}, input{k}, {t['size']} * sizeof(*input{k}));" for k, t in enumerate(io["inputs"])]
-    copy_out = [f"    gen_f32_to_f16_n((const float *)({at(t)}), output{k}, {t['size']});" if t["dtype"] == "float16"
+    copy_out = [f"    (void)output{k};" if t["size"] == 0 else
+                f"    gen_f32_to_f16_n((const float *)({at(t)}), output{k}, {t['size']});" if t["dtype"] == "float16"
                 else f"    memcpy(output{k}, {at(t)}, {t['size']} * sizeof(*output{k}));"
                 for k, t in enumerate(io["outputs"])]
 

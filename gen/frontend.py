@@ -296,6 +296,8 @@ def _pin_inputs(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
             continue
         if not tt.HasField("shape"):
             raise GenError(f"graph input '{inp.name}' has no shape: give one with --input-shape {inp.name}=...")
+        if _empty_shape(tt) and inp.name not in {o.name for o in g.output}:
+            continue            # no elements: compiled as an empty constant (_bind_empty_inputs)
         for k, d in enumerate(dims):
             if not d.HasField("dim_value") or d.dim_value <= 0:
                 sym = d.dim_param or "?"
@@ -305,6 +307,35 @@ def _pin_inputs(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
                     raise GenError(f"graph input '{inp.name}' has a zero-size dimension {k}")
                 raise GenError(f"graph input '{inp.name}' has a dynamic dimension {k} ('{sym}'): gen needs static "
                                f"shapes; {hint}")
+
+
+def _empty_shape(tt) -> bool:
+    """A static tensor type with a zero dimension (no elements)."""
+    dims = tt.shape.dim
+    return tt.HasField("shape") and all(d.HasField("dim_value") and d.dim_value >= 0 for d in dims) and \
+        any(d.dim_value == 0 for d in dims)
+
+
+def _bind_empty_inputs(g: onnx.GraphProto) -> None:
+    """A graph input with a static zero-size shape holds no elements: its value is known at generation time.
+    Its readers read an empty initializer of that shape and dtype instead (CastLike takes only its dtype,
+    an empty axes input gives the families' "axes empty" rules); the graph input stays an argument of the
+    API (a pointer the C never reads: NAME.h says so)."""
+    inits = {i.name for i in g.initializer}
+    taken = inits | {i.name for i in g.input} | {o for n in g.node for o in n.output}
+    outputs = {o.name for o in g.output}
+    for inp in g.input:
+        tt = inp.type.tensor_type
+        if inp.name in inits or inp.name in outputs or not inp.type.HasField("tensor_type") or not _empty_shape(tt):
+            continue
+        dims = tt.shape.dim
+        const = f"{inp.name}__empty"
+        while const in taken:
+            const += "_"
+        taken.add(const)
+        g.initializer.append(helper.make_tensor(const, tt.elem_type, [d.dim_value for d in dims], []))
+        for n in g.node:
+            n.input[:] = [const if i == inp.name else i for i in n.input]
 
 
 def _infer(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -424,25 +455,52 @@ def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -
             if size >= 2**63:
                 raise GenError(f"input '{n.input[0]}' has {size:,} elements: past int64", n.name, n.op_type)
             vals = [np.array(size, dtype=np.int64)]
-        elif n.input and all((not i) or i in consts for i in n.input) and not any(o in outputs for o in n.output):
+        elif n.op_type == "Identity" and n.output[0] in outputs:
+            pass                # a graph output copied from a constant (below): the Copy computes it
+        elif _empty_outputs(n, shapes, types):     # no output has an element: nothing to compute
+            vals = [None if not o else np.zeros(shapes[o], helper.tensor_dtype_to_np_dtype(types[o]))
+                    for o in n.output]
+        elif n.input and all((not i) or i in consts for i in n.input) and \
+                (not any(o in outputs for o in n.output) or any(consts[i].size == 0 for i in n.input if i)):
+            # a graph output is computed here only from an empty input (a reduction of an empty set): the
+            # kernels read data with elements
             budget.check(n, consts, shapes, types)
             try:
-                vals = _evaluate(n, [consts[i] if i else None for i in n.input], opset)
+                with np.errstate(all="ignore"):     # log(0) of an empty reduction is -inf, as the spec says
+                    vals = _evaluate(n, [consts[i] if i else None for i in n.input], opset)
             except Exception as e:
                 raise GenError(f"cannot evaluate this constant subgraph: {_one_line(e)}", n.name, n.op_type) from None
-        if vals is None or any(o in outputs for o in n.output):
+        if vals is None:
             keep.append(n)
             continue
         for name, v in zip(n.output, vals):
             if name:
                 budget.spend(n, np.asarray(v).nbytes)
-                consts[name] = v
-                g.initializer.append(numpy_helper.from_array(np.asarray(v), name))
+                const = name
+                if name in outputs:     # the graph output is a copy of the value (the API writes it)
+                    const = _fresh(f"{name}__value", g)
+                    keep.append(helper.make_node("Identity", [const], [name], name=f"{n.name or n.op_type}_{name}"))
+                consts[const] = v
+                g.initializer.append(numpy_helper.from_array(np.asarray(v), const))
         changed = True
     if changed:
         del g.node[:]
         g.node.extend(keep)
     return changed
+
+
+def _empty_outputs(n: onnx.NodeProto, shapes, types) -> bool:
+    """Every output of `n` has a static shape with no elements (and a known element type)."""
+    outs = [o for o in n.output if o]
+    return bool(outs) and all(shapes.get(o) is not None and 0 in shapes[o] and o in types for o in outs)
+
+
+def _fresh(name: str, g: onnx.GraphProto) -> str:
+    """`name`, or `name` with underscores added, that no tensor of `g` has."""
+    taken = {i.name for i in g.initializer} | {i.name for i in g.input} | {o for n in g.node for o in n.output}
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _value_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...] | None]:
@@ -505,6 +563,7 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     g.input.extend(real_inputs)
     # each node in its form at an opset the families read (11-21), by its op's version history
     opset = opsets.convert(model)
+    _bind_empty_inputs(g)      # a graph input with no elements: its value is known (empty), compiled as such
     from . import legalize, rtparams     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
     rt_checks = rtparams.bind(model)    # ... that the shapes determine: compiled with its value, checked in C
     legalize.refuse_graph_input_params(g)
@@ -583,6 +642,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
     shapes = _value_shapes(model)
     types = _value_types(model)
     tensors: dict[str, Tensor] = {}
+    graph_outputs = {o.name for o in g.output}
     for init in g.initializer:
         arr = _array(init)
         dt = arr.dtype.name
@@ -607,7 +667,8 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
                                n.name, n.op_type)
             if any(d <= 0 for d in shp) and o in n.output:
                 traits_of(n.op_type).onnx_output_shape(n, o, shp, shapes)   # the op's reason first
-            if any(d == 0 for d in shp):
+            if any(d == 0 for d in shp) and not (o in graph_outputs and n.op_type == "Identity" and
+                                                 n.input[0] in tensors):    # an empty output: a copy of nothing
                 raise GenError(f"tensor '{o}' has a zero-size dimension {shp}", n.name, n.op_type)
             _check_fits(o, shp, ONNX_DTYPES.get(et), n)
             dt = ONNX_DTYPES.get(et)

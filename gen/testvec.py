@@ -114,6 +114,8 @@ def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.n
     for kind, ios, idx in (("in", summary["inputs"], 0), ("exp", summary["outputs"], 1)):
         for j, t in enumerate(ios):
             ct = C_TYPE[t["dtype"]]
+            if t["size"] == 0:
+                continue        # no elements: the entry point reads and writes nothing (a null pointer)
             rows = []
             for v in (vecs[:1] if kind == "in" and j in carried else vecs):
                 vals = c_values(_bits(np.asarray(v[idx][j]), t["dtype"]))
@@ -122,11 +124,13 @@ def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.n
             lines.append(f"static const {ct} gen_tv_{kind}{j}[{n}][{t['size']}] = {{\n    " +
                          ",\n    ".join(rows) + "\n};")
     for j, t in enumerate(summary["outputs"]):
-        lines.append(f"static {C_TYPE[t['dtype']]} gen_tv_out{j}[{t['size']}];")
+        if t["size"]:
+            lines.append(f"static {C_TYPE[t['dtype']]} gen_tv_out{j}[{t['size']}];")
     for j in carried:
         lines.append(f"static {C_TYPE[summary['inputs'][j]['dtype']]} gen_tv_state{j}[{summary['inputs'][j]['size']}];")
-    args = [f"gen_tv_state{j}" if j in carried else f"gen_tv_in{j}[i]" for j in range(len(summary["inputs"]))] + \
-           [f"gen_tv_out{j}" for j in range(len(summary["outputs"]))]
+    args = [f"gen_tv_state{j}" if j in carried else f"gen_tv_in{j}[i]" if t["size"] else "0"
+            for j, t in enumerate(summary["inputs"])] + \
+           [f"gen_tv_out{j}" if t["size"] else "0" for j, t in enumerate(summary["outputs"])]
     carry = []
     for j, o in pairs:
         # frame 0: the vector's state; frame i > 0: the state output of frame i - 1, as the board computed it
@@ -137,6 +141,8 @@ def render(files: dict[str, bytes], summary: dict, count: int, inputs: list[np.n
               "int gen_tv_check(unsigned i, double *max_abs_err)", "{", "    int fail = 0;", "    unsigned long k;",
               "    double worst = 0.0;"]
     for j, t in enumerate(summary["outputs"]):
+        if t["size"] == 0:
+            continue
         if int8 or t["dtype"] not in ("float32", "float16"):
             tol = "0.0"       # integers and bool: exact
         else:

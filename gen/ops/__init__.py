@@ -369,7 +369,7 @@ def c_fields(p, node: Node | None, what: str = "parameter"):
 
 
 # float constant inputs that may hold +-Inf (not NaN): Clip's bounds, Pad's constant value
-INF_OK = {("Clip", 1), ("Clip", 2), ("Pad", 2)}
+INF_OK = {("Clip", 1), ("Clip", 2), ("Pad", 2), ("Copy", 0)}     # Copy: a graph output's folded value
 
 
 def check_float_consts(node: Node, g: Graph) -> None:
