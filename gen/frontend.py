@@ -15,7 +15,7 @@ from . import controlflow, opsets
 from .errors import GenError
 from .fold_cost import fold_output_elems as _fold_output_elems
 from .fold_cost import fold_work as _fold_work
-from .ir import Graph, Node, Quant, Tensor
+from .ir import BOUNDARY_DTYPES, Graph, Node, Quant, Tensor
 
 MIN_OPSET, MAX_OPSET = opsets.MIN_OPSET, opsets.MAX_OPSET   # every opset gen reads (gen/opsets.py)
 
@@ -24,13 +24,15 @@ ONNX_DTYPES = {
     onnx.TensorProto.INT32: "int32", onnx.TensorProto.INT64: "int64", onnx.TensorProto.BOOL: "bool",
     onnx.TensorProto.FLOAT16: "float16", onnx.TensorProto.INT16: "int16",
 }
+ONNX_DTYPES.update({onnx.TensorProto.BFLOAT16: "bfloat16", onnx.TensorProto.DOUBLE: "float64"})   # BOUNDARY_DTYPES
 # ops evaluated at generation time when all their inputs are constants
 _NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
                      "Bernoulli"}
-# dtypes an activation (non-constant tensor) and a graph input or output may have; float16 tensors are
-# float32 inside the graph (converted at the API: ir.Graph.io_dtypes)
+# dtypes an activation (non-constant tensor) and a graph input or output may have; float16, bfloat16 and
+# float64 tensors are float32 inside the graph (converted at the API: ir.BOUNDARY_DTYPES, Graph.io_dtypes)
 ACTIVATION_DTYPES = {"float32", "float16", "int8", "uint8", "int16", "int32", "int64", "bool"}
-SUPPORTED_DTYPES_TEXT = "float32, float16, int8, uint8, int16, int32, int64 and bool"
+ACTIVATION_DTYPES |= set(BOUNDARY_DTYPES)      # float16, bfloat16, float64: float32 inside, converted at the API
+SUPPORTED_DTYPES_TEXT = "float32, float16, bfloat16, float64, int8, uint8, int16, int32, int64 and bool"
 
 
 def _dtype_name(elem_type: int) -> str:
@@ -646,7 +648,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
     for init in g.initializer:
         arr = _array(init)
         dt = arr.dtype.name
-        if dt in ("float64", "float16"):     # float16 weights compute in float32 (exactly representable)
+        if dt in BOUNDARY_DTYPES:     # float16/bfloat16 weights compute in float32 (exactly), float64 rounded
             arr, dt = arr.astype(np.float32), "float32"
         tensors[init.name] = Tensor(init.name, tuple(int(d) for d in arr.shape), dt, arr)
     used_names = set()
@@ -684,10 +686,10 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
             _check_fits(vi.name, shp, ONNX_DTYPES.get(types.get(vi.name), "float32"), None)
             tensors[vi.name] = Tensor(vi.name, shp, ONNX_DTYPES.get(types.get(vi.name), "float32"))
     io_dtypes = {}
-    for t in tensors.values():    # float16 activations are float32 inside the graph, float16 at the API
-        if t.dtype == "float16" and not t.is_const:
+    for t in tensors.values():    # float16/bfloat16/float64 activations are float32 inside the graph
+        if t.dtype in BOUNDARY_DTYPES and not t.is_const:
+            io_dtypes[t.name] = t.dtype
             t.dtype = "float32"
-            io_dtypes[t.name] = "float16"
     irnodes = [Node(n.op_type, n.name, list(n.input), list(n.output),
                     {a.name: _attr(a) for a in n.attribute}) for n in nodes]
     for n, irn in zip(nodes, irnodes):

@@ -85,6 +85,10 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
     information only: errors of 1 LSB per layer can add up through a deep model."""
     from . import layercheck
     host = HostModel(result.files)
+    bf16 = [t["name"] for t in host.inputs + host.outputs if t["dtype"] == "bfloat16"]
+    if bf16:    # onnxruntime's Python API has no numpy bfloat16
+        raise GenError(f"--verify: onnxruntime (the oracle) cannot pass the bfloat16 tensor '{bf16[0]}' to or from "
+                       "numpy: build without --verify (gen's tests check bfloat16 against onnx.reference)")
     sess = ort_session(model_path, host.int8)
     feeds_meta = sess.get_inputs()
     names = [i.name for i in feeds_meta]
