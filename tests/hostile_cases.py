@@ -205,10 +205,10 @@ def unsupported_lstm(tmp):
 
 
 def float16_input(tmp):
-    # float16 itself is supported (float32 inside, converted at the API): bfloat16 is not
-    m = model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", [1, 4], TensorProto.BFLOAT16)],
-              [vi("y", [1, 4], TensorProto.BFLOAT16)])
-    return _err(tmp, m, ["'x'", "bfloat16"], "bfloat16 graph input")
+    # float16, bfloat16 and float64 are supported (float32 inside, converted at the API): float8 is not
+    m = model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x", [1, 4], TensorProto.FLOAT8E4M3FN)],
+              [vi("y", [1, 4], TensorProto.FLOAT8E4M3FN)])
+    return _err(tmp, m, ["'x'", "float8_e4m3fn"], "float8 graph input")
 
 
 def int16_input(tmp):
