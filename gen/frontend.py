@@ -430,6 +430,7 @@ class _FoldBudget:
 
 def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -> bool:
     """Replace every node whose inputs are all constant (or whose output is a known Shape) by an initializer."""
+    from .ops import traits_of
     g = model.graph
     consts = {i.name: _array(i) for i in g.initializer}
     shapes = _value_shapes(model)
@@ -460,6 +461,9 @@ def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -
         elif n.op_type == "Identity" and n.output[0] in outputs:
             pass                # a graph output copied from a constant (below): the Copy computes it
         elif _empty_outputs(n, shapes, types):     # no output has an element: nothing to compute
+            for o in n.output:      # ... unless the op says why that is an error (a window that leaves none)
+                if o:
+                    traits_of(n.op_type).onnx_output_shape(n, o, shapes[o], shapes)
             vals = [None if not o else np.zeros(shapes[o], helper.tensor_dtype_to_np_dtype(types[o]))
                     for o in n.output]
         elif n.input and all((not i) or i in consts for i in n.input) and \
