@@ -430,7 +430,8 @@ class _FoldBudget:
 
 def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -> bool:
     """Replace every node whose inputs are all constant (or whose output is a known Shape) by an initializer."""
-    from .ops import traits_of
+    from .ops import op_with, traits_of
+    copy_op = op_with("is_onnx_copy")     # Identity
     g = model.graph
     consts = {i.name: _array(i) for i in g.initializer}
     shapes = _value_shapes(model)
@@ -458,7 +459,7 @@ def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -
             if size >= 2**63:
                 raise GenError(f"input '{n.input[0]}' has {size:,} elements: past int64", n.name, n.op_type)
             vals = [np.array(size, dtype=np.int64)]
-        elif n.op_type == "Identity" and n.output[0] in outputs:
+        elif n.op_type == copy_op and n.output[0] in outputs:
             pass                # a graph output copied from a constant (below): the Copy computes it
         elif _empty_outputs(n, shapes, types):     # no output has an element: nothing to compute
             for o in n.output:      # ... unless the op says why that is an error (a window that leaves none)
@@ -485,7 +486,7 @@ def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -
                 const = name
                 if name in outputs:     # the graph output is a copy of the value (the API writes it)
                     const = _fresh(f"{name}__value", g)
-                    keep.append(helper.make_node("Identity", [const], [name], name=f"{n.name or n.op_type}_{name}"))
+                    keep.append(helper.make_node(copy_op, [const], [name], name=f"{n.name or n.op_type}_{name}"))
                 consts[const] = v
                 g.initializer.append(numpy_helper.from_array(np.asarray(v), const))
         changed = True
@@ -642,7 +643,7 @@ def _family_rewrites(model: onnx.ModelProto) -> bool:
 
 
 def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
-    from .ops import traits_of
+    from .ops import has, traits_of
     g = model.graph
     nodes = _toposort(g)
     shapes = _value_shapes(model)
@@ -673,7 +674,7 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
                                n.name, n.op_type)
             if any(d <= 0 for d in shp) and o in n.output:
                 traits_of(n.op_type).onnx_output_shape(n, o, shp, shapes)   # the op's reason first
-            if any(d == 0 for d in shp) and not (o in graph_outputs and n.op_type == "Identity" and
+            if any(d == 0 for d in shp) and not (o in graph_outputs and has(n.op_type, "is_onnx_copy") and
                                                  n.input[0] in tensors):    # an empty output: a copy of nothing
                 raise GenError(f"tensor '{o}' has a zero-size dimension {shp}", n.name, n.op_type)
             _check_fits(o, shp, ONNX_DTYPES.get(et), n)

@@ -62,6 +62,7 @@ class OpFamily:
     may_alias_input = False            # output may share its input's arena bytes
     is_cleanup = False                 # removed by passes (Identity, Dropout): check_removable first
     is_copy = False                    # the plain copy passes keep where a removed op must write bytes
+    is_onnx_copy = False               # the ONNX op the frontend writes a graph output's folded value with
     is_qdq = False                     # a quantize or dequantize boundary
     quantizes = False                  # float -> int8 (QuantizeLinear)
     dequantizes = False                # int8 -> float (DequantizeLinear)
