@@ -7,13 +7,13 @@ from string import Template
 from . import __version__
 from .c_format import block_comment, layout
 from .c_literals import c_float, comment
-from .ir import C_TYPE
+from .ir import BOUNDARY_DTYPES, C_TYPE
 
 
 def api_ctype(t: dict, ctype: str | None) -> str:
     """The C type of a graph input or output at the API: `ctype` "float" is the float entry point of a
     quantized model (its int8 and float32 tensors as float); every other dtype has its own C type
-    (float16: its binary16 bits as uint16_t, bool: uint8_t 0/1)."""
+    (float16, bfloat16: their bits as uint16_t, float64: double, bool: uint8_t 0/1)."""
     if ctype is not None and t["dtype"] in ("int8", "float32"):
         return ctype
     return C_TYPE[t["dtype"]]
@@ -73,9 +73,7 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checke
                  "condition's count of true elements, Slice's starts/ends/axes/steps, Pad's pads), the run "
                  "returns -1 and leaves the outputs untouched."]
     dts = {t["dtype"] for t in summary["inputs"] + summary["outputs"]}
-    if "float16" in dts:
-        text += ["float16 inputs and outputs are passed as their IEEE 754 binary16 bits (uint16_t); the model "
-                 "computes them in float32 (converted at this boundary, rounded to nearest even)."]
+    text += [b.about for dt, b in BOUNDARY_DTYPES.items() if dt in dts]     # float16, bfloat16, float64
     if "bool" in dts:
         text += ["bool inputs and outputs are one byte each (uint8_t), 0 or 1."]
     text += ["Buffers are in the model's layout (row-major).",
@@ -92,7 +90,9 @@ def header(name: str, io: dict, summary: dict, int8: bool, can_fail: bool, check
     for kind in ("input", "output"):
         for k, t in enumerate(io[kind + "s"]):
             p = f"{up}_{kind.upper()}{k}"
-            lines += block_comment([f"{kind} {k}: '{comment(t['name'])}' {t['dtype']} {t['shape']}"])
+            empty = (f": no elements, the pointer is never {'read' if kind == 'input' else 'written'} (NULL is "
+                     "fine)") if t["size"] == 0 else ""
+            lines += block_comment([f"{kind} {k}: '{comment(t['name'])}' {t['dtype']} {t['shape']}{empty}"])
             lines.append(f"#define {p}_SIZE {t['size']}")
             lines.append(f"#define {p}_NDIM {len(t['shape'])}")
             for d, v in enumerate(t["shape"]):

@@ -163,8 +163,8 @@ def c_float(x: float) -> str:
 
 def c_values(data: np.ndarray) -> list[str]:
     flat = data.reshape(-1)
-    if data.dtype == np.float32:
-        return [c_float(v) for v in flat.tolist()]
+    if data.dtype == np.float32:    # an infinity in data (a copied constant) stays one (c_float: FLT_MAX)
+        return [("INFINITY" if v > 0 else "-INFINITY") if math.isinf(v) else c_float(v) for v in flat.tolist()]
     if data.dtype == np.int32:
         return [str(v) if v != -2147483648 else "(-2147483647 - 1)" for v in flat.tolist()]
     if data.dtype == np.int64:   # INT64_C past int32 (long is 32 bits on the targets); INT64_MIN spelled out

@@ -14,7 +14,7 @@ from . import __version__
 from .c_format import block_comment, designated, layout
 from .c_header import proto
 from .c_literals import c_float, c_values, comment, node_identifiers
-from .ir import C_TYPE, Graph
+from .ir import BOUNDARY_DTYPES, C_TYPE, Graph
 from .plan import Plan
 
 _STRUCT = re.compile(r"typedef\s+struct\s*\w*\s*\{([^{}]*)\}\s*(\w+)\s*;")
@@ -318,12 +318,16 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
 
     def at(t):
         return f"ARENA + {ctx.tensor_offset[t['name']]}"
-    # float16 at the API is float32 in the arena; every other dtype is copied as it is
-    copy_in = [f"    gen_f16_to_f32_n(input{k}, (float *)({at(t)}), {t['size']});" if t["dtype"] == "float16" else
+    # float16, bfloat16, float64 at the API (ir.BOUNDARY_DTYPES) are float32 in the arena; every other dtype
+    # is copied as it is; a tensor without elements is never read or written (its pointer may be NULL)
+    copy_in = [f"    (void)input{k};" if t["size"] == 0 else
+               f"    {BOUNDARY_DTYPES[t['dtype']].to_f32}(input{k}, (float *)({at(t)}), {t['size']});"
+               if t["dtype"] in BOUNDARY_DTYPES else
                f"    memcpy({at(t)}, input{k}, {t['size']} * sizeof(*input{k}));" for k, t in enumerate(io["inputs"])]
-    copy_out = [f"    gen_f32_to_f16_n((const float *)({at(t)}), output{k}, {t['size']});" if t["dtype"] == "float16"
-                else f"    memcpy(output{k}, {at(t)}, {t['size']} * sizeof(*output{k}));"
-                for k, t in enumerate(io["outputs"])]
+    copy_out = [f"    (void)output{k};" if t["size"] == 0 else
+                f"    {BOUNDARY_DTYPES[t['dtype']].from_f32}((const float *)({at(t)}), output{k}, {t['size']});"
+                if t["dtype"] in BOUNDARY_DTYPES else
+                f"    memcpy(output{k}, {at(t)}, {t['size']} * sizeof(*output{k}));" for k, t in enumerate(io["outputs"])]
 
     # parameter inputs compiled with the value the shapes determine (gen/rtparams.py): checked first
     pre = [f"    if (!{c}) {{\n        return -1;\n    }}" for c in checks]

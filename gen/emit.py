@@ -15,7 +15,7 @@ from .c_literals import (C_HEADERS, C_KEYWORDS, COMMENT_MAX, COMMENT_SAFE, MAX_P
                          RESERVED_NAMESPACES, _clash, _sanitize, c_float, c_identifier, c_values, comment,
                          node_identifier, node_identifiers, reserved, user_prefix)
 from .c_source import EmitContext, node_comment, source  # noqa: F401
-from .ir import Graph
+from .ir import BOUNDARY_DTYPES, Graph
 from .ops import family
 from .plan import Plan
 from .plan_json import io_info, layer_table, plan_json, summary as make_summary  # noqa: F401
@@ -46,8 +46,9 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
     if int8:   # the float boundary (NAME_run) calls gen_s8_quantize_f32 / gen_s8_dequantize_f32
         from .ops.quantize import RUNTIME as S8_RUNTIME
         runtime += [f for f in S8_RUNTIME if f not in runtime]
-    if any(t["dtype"] == "float16" for t in io["inputs"] + io["outputs"]) and "gen_int.h" not in runtime:
-        runtime.append("gen_int.h")   # the float16 <-> float32 conversion at the boundary
+    for t in io["inputs"] + io["outputs"]:     # the float16/bfloat16/float64 <-> float32 conversion at the boundary
+        if t["dtype"] in BOUNDARY_DTYPES and BOUNDARY_DTYPES[t["dtype"]].header not in runtime:
+            runtime.append(BOUNDARY_DTYPES[t["dtype"]].header)
     from . import rtparams      # parameters that arrive as graph inputs, checked before the run
     checks = rtparams.emit_checks(g, ctx)
     if checks or rtparams.kernels_read(g):

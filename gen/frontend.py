@@ -15,7 +15,7 @@ from . import controlflow, opsets
 from .errors import GenError
 from .fold_cost import fold_output_elems as _fold_output_elems
 from .fold_cost import fold_work as _fold_work
-from .ir import Graph, Node, Quant, Tensor
+from .ir import BOUNDARY_DTYPES, Graph, Node, Quant, Tensor
 
 MIN_OPSET, MAX_OPSET = opsets.MIN_OPSET, opsets.MAX_OPSET   # every opset gen reads (gen/opsets.py)
 
@@ -25,14 +25,17 @@ ONNX_DTYPES = {
     onnx.TensorProto.FLOAT16: "float16", onnx.TensorProto.INT16: "int16",
     onnx.TensorProto.UINT16: "uint16", onnx.TensorProto.UINT32: "uint32", onnx.TensorProto.UINT64: "uint64",
 }
+ONNX_DTYPES.update({onnx.TensorProto.BFLOAT16: "bfloat16", onnx.TensorProto.DOUBLE: "float64"})   # BOUNDARY_DTYPES
 # ops evaluated at generation time when all their inputs are constants
 _NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
                      "Bernoulli"}
-# dtypes an activation (non-constant tensor) and a graph input or output may have; float16 tensors are
-# float32 inside the graph (converted at the API: ir.Graph.io_dtypes)
+# dtypes an activation (non-constant tensor) and a graph input or output may have; float16, bfloat16 and
+# float64 tensors are float32 inside the graph (converted at the API: ir.BOUNDARY_DTYPES, Graph.io_dtypes)
 ACTIVATION_DTYPES = {"float32", "float16", "int8", "uint8", "int16", "int32", "int64", "bool",
                      "uint16", "uint32", "uint64"}
-SUPPORTED_DTYPES_TEXT = "float32, float16, int8, uint8, int16, int32, int64, uint16, uint32, uint64 and bool"
+ACTIVATION_DTYPES |= set(BOUNDARY_DTYPES)      # float16, bfloat16, float64: float32 inside, converted at the API
+SUPPORTED_DTYPES_TEXT = ("float32, float16, bfloat16, float64, int8, uint8, int16, int32, int64, uint16, uint32, "
+                         "uint64 and bool")
 
 
 def _dtype_name(elem_type: int) -> str:
@@ -298,6 +301,8 @@ def _pin_inputs(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
             continue
         if not tt.HasField("shape"):
             raise GenError(f"graph input '{inp.name}' has no shape: give one with --input-shape {inp.name}=...")
+        if _empty_shape(tt) and inp.name not in {o.name for o in g.output}:
+            continue            # no elements: compiled as an empty constant (_bind_empty_inputs)
         for k, d in enumerate(dims):
             if not d.HasField("dim_value") or d.dim_value <= 0:
                 sym = d.dim_param or "?"
@@ -307,6 +312,35 @@ def _pin_inputs(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
                     raise GenError(f"graph input '{inp.name}' has a zero-size dimension {k}")
                 raise GenError(f"graph input '{inp.name}' has a dynamic dimension {k} ('{sym}'): gen needs static "
                                f"shapes; {hint}")
+
+
+def _empty_shape(tt) -> bool:
+    """A static tensor type with a zero dimension (no elements)."""
+    dims = tt.shape.dim
+    return tt.HasField("shape") and all(d.HasField("dim_value") and d.dim_value >= 0 for d in dims) and \
+        any(d.dim_value == 0 for d in dims)
+
+
+def _bind_empty_inputs(g: onnx.GraphProto) -> None:
+    """A graph input with a static zero-size shape holds no elements: its value is known at generation time.
+    Its readers read an empty initializer of that shape and dtype instead (CastLike takes only its dtype,
+    an empty axes input gives the families' "axes empty" rules); the graph input stays an argument of the
+    API (a pointer the C never reads: NAME.h says so)."""
+    inits = {i.name for i in g.initializer}
+    taken = inits | {i.name for i in g.input} | {o for n in g.node for o in n.output}
+    outputs = {o.name for o in g.output}
+    for inp in g.input:
+        tt = inp.type.tensor_type
+        if inp.name in inits or inp.name in outputs or not inp.type.HasField("tensor_type") or not _empty_shape(tt):
+            continue
+        dims = tt.shape.dim
+        const = f"{inp.name}__empty"
+        while const in taken:
+            const += "_"
+        taken.add(const)
+        g.initializer.append(helper.make_tensor(const, tt.elem_type, [d.dim_value for d in dims], []))
+        for n in g.node:
+            n.input[:] = [const if i == inp.name else i for i in n.input]
 
 
 def _infer(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -399,7 +433,8 @@ class _FoldBudget:
 
 def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -> bool:
     """Replace every node whose inputs are all constant (or whose output is a known Shape) by an initializer."""
-    from .ops import has, traits_of
+    from .ops import has, op_with, traits_of
+    copy_op = op_with("is_onnx_copy")     # Identity
     g = model.graph
     consts = {i.name: _array(i) for i in g.initializer}
     shapes = _value_shapes(model)
@@ -415,25 +450,55 @@ def _fold_constants(model: onnx.ModelProto, opset: int, budget: "_FoldBudget") -
             if not n.input:
                 budget.check(n, consts, shapes, types)
             vals = traits_of(n.op_type).onnx_fold(n, shapes, opset)
-        elif n.input and all((not i) or i in consts for i in n.input) and not any(o in outputs for o in n.output):
+        elif n.op_type == copy_op and n.output[0] in outputs:
+            pass                # a graph output copied from a constant (below): the Copy computes it
+        elif _empty_outputs(n, shapes, types):     # no output has an element: nothing to compute
+            for o in n.output:      # ... unless the op says why that is an error (a window that leaves none)
+                if o:
+                    traits_of(n.op_type).onnx_output_shape(n, o, shapes[o], shapes)
+            vals = [None if not o else np.zeros(shapes[o], helper.tensor_dtype_to_np_dtype(types[o]))
+                    for o in n.output]
+        elif n.input and all((not i) or i in consts for i in n.input) and \
+                (not any(o in outputs for o in n.output) or any(consts[i].size == 0 for i in n.input if i)):
+            # a graph output is computed here only from an empty input (a reduction of an empty set): the
+            # kernels read data with elements
             budget.check(n, consts, shapes, types)
             try:
-                vals = _evaluate(n, [consts[i] if i else None for i in n.input], opset)
+                with np.errstate(all="ignore"):     # log(0) of an empty reduction is -inf, as the spec says
+                    vals = _evaluate(n, [consts[i] if i else None for i in n.input], opset)
             except Exception as e:
                 raise GenError(f"cannot evaluate this constant subgraph: {_one_line(e)}", n.name, n.op_type) from None
-        if vals is None or any(o in outputs for o in n.output):
-            keep.append(n)
+        if vals is None or (has(n.op_type, "folds_from_shapes") and any(o in outputs for o in n.output)):
+            keep.append(n)      # (a graph output the family computes itself: gen/ops/generators.py)
             continue
         for name, v in zip(n.output, vals):
             if name:
                 budget.spend(n, np.asarray(v).nbytes)
-                consts[name] = v
-                g.initializer.append(numpy_helper.from_array(np.asarray(v), name))
+                const = name
+                if name in outputs:     # the graph output is a copy of the value (the API writes it)
+                    const = _fresh(f"{name}__value", g)
+                    keep.append(helper.make_node(copy_op, [const], [name], name=f"{n.name or n.op_type}_{name}"))
+                consts[const] = v
+                g.initializer.append(numpy_helper.from_array(np.asarray(v), const))
         changed = True
     if changed:
         del g.node[:]
         g.node.extend(keep)
     return changed
+
+
+def _empty_outputs(n: onnx.NodeProto, shapes, types) -> bool:
+    """Every output of `n` has a static shape with no elements (and a known element type)."""
+    outs = [o for o in n.output if o]
+    return bool(outs) and all(shapes.get(o) is not None and 0 in shapes[o] and o in types for o in outs)
+
+
+def _fresh(name: str, g: onnx.GraphProto) -> str:
+    """`name`, or `name` with underscores added, that no tensor of `g` has."""
+    taken = {i.name for i in g.initializer} | {i.name for i in g.input} | {o for n in g.node for o in n.output}
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _value_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...] | None]:
@@ -496,6 +561,7 @@ def from_model(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]] 
     g.input.extend(real_inputs)
     # each node in its form at an opset the families read (11-21), by its op's version history
     opset = opsets.convert(model)
+    _bind_empty_inputs(g)      # a graph input with no elements: its value is known (empty), compiled as such
     from . import legalize, rtparams     # a parameter (weights, bounds, shapes, scales) arriving as a graph input
     rt_checks = rtparams.bind(model)    # ... that the shapes determine: compiled with its value, checked in C
     legalize.refuse_graph_input_params(g)
@@ -569,16 +635,17 @@ def _family_rewrites(model: onnx.ModelProto) -> bool:
 
 
 def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
-    from .ops import traits_of
+    from .ops import has, traits_of
     g = model.graph
     nodes = _toposort(g)
     shapes = _value_shapes(model)
     types = _value_types(model)
     tensors: dict[str, Tensor] = {}
+    graph_outputs = {o.name for o in g.output}
     for init in g.initializer:
         arr = _array(init)
         dt = arr.dtype.name
-        if dt in ("float64", "float16"):     # float16 weights compute in float32 (exactly representable)
+        if dt in BOUNDARY_DTYPES:     # float16/bfloat16 weights compute in float32 (exactly), float64 rounded
             arr, dt = arr.astype(np.float32), "float32"
         tensors[init.name] = Tensor(init.name, tuple(int(d) for d in arr.shape), dt, arr)
     used_names = set()
@@ -599,7 +666,8 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
                                n.name, n.op_type)
             if any(d <= 0 for d in shp) and o in n.output:
                 traits_of(n.op_type).onnx_output_shape(n, o, shp, shapes)   # the op's reason first
-            if any(d == 0 for d in shp):
+            if any(d == 0 for d in shp) and not (o in graph_outputs and has(n.op_type, "is_onnx_copy") and
+                                                 n.input[0] in tensors):    # an empty output: a copy of nothing
                 raise GenError(f"tensor '{o}' has a zero-size dimension {shp}", n.name, n.op_type)
             _check_fits(o, shp, ONNX_DTYPES.get(et), n)
             dt = ONNX_DTYPES.get(et)
@@ -615,10 +683,10 @@ def _to_ir(model: onnx.ModelProto, opset: int, name: str) -> Graph:
             _check_fits(vi.name, shp, ONNX_DTYPES.get(types.get(vi.name), "float32"), None)
             tensors[vi.name] = Tensor(vi.name, shp, ONNX_DTYPES.get(types.get(vi.name), "float32"))
     io_dtypes = {}
-    for t in tensors.values():    # float16 activations are float32 inside the graph, float16 at the API
-        if t.dtype == "float16" and not t.is_const:
+    for t in tensors.values():    # float16/bfloat16/float64 activations are float32 inside the graph
+        if t.dtype in BOUNDARY_DTYPES and not t.is_const:
+            io_dtypes[t.name] = t.dtype
             t.dtype = "float32"
-            io_dtypes[t.name] = "float16"
     irnodes = [Node(n.op_type, n.name, list(n.input), list(n.output),
                     {a.name: _attr(a) for a in n.attribute}) for n in nodes]
     for n, irn in zip(nodes, irnodes):

@@ -20,7 +20,7 @@ from .c_header import api_ctype
 from .ir import C_TYPE, NP_DTYPE
 
 CFLAGS = ["-std=c99", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-pedantic"]
-NP = dict(NP_DTYPE)          # API dtype -> numpy (float16: np.float16, whose bits the C takes as uint16_t)
+NP = dict(NP_DTYPE)          # API dtype -> numpy (float16, bfloat16: numpy's, whose bits the C takes as uint16_t)
 CT = {np.dtype(v).name: C_TYPE[k] for k, v in NP_DTYPE.items()}   # numpy dtype name -> the C type of its bytes
 # sanitize=True: a standalone executable (ASan cannot be dlopen'ed into CPython) with guard bytes
 SANITIZE_CFLAGS = ["-std=c99", "-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer",

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-# element size in bytes of the dtypes gen handles. float16 exists only at the API (a graph input or
-# output: its bits as uint16_t, converted to and from float32 at the boundary); inside the graph every
-# float16 tensor is a float32 one (Graph.io_dtypes keeps the API dtype of graph inputs and outputs)
+# element size in bytes of the dtypes gen handles. float16, bfloat16 and float64 (BOUNDARY_DTYPES below) exist
+# only at the API (a graph input or output, converted to and from float32 at the boundary); inside the graph
+# every such tensor is a float32 one (Graph.io_dtypes keeps the API dtype of graph inputs and outputs)
 DTYPE_SIZE = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8, "bool": 1,
               "uint16": 2, "uint32": 4, "uint64": 8}
 C_TYPE = {"float32": "float", "float16": "uint16_t", "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t",
@@ -24,6 +24,44 @@ C_TYPE = {"float32": "float", "float16": "uint16_t", "int8": "int8_t", "uint8": 
 NP_DTYPE = {"float32": np.float32, "float16": np.float16, "int8": np.int8, "uint8": np.uint8, "int16": np.int16,
             "int32": np.int32, "int64": np.int64, "bool": np.bool_,
             "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64}
+
+
+@dataclass(frozen=True)
+class BoundaryDtype:
+    """A float dtype that exists only at the API (graph inputs and outputs): inside the graph its tensors
+    are float32, converted at the boundary by the runtime functions named here."""
+    ctype: str          # the C type of the API's values
+    np: Any             # their numpy dtype (the host passes its bytes)
+    size: int
+    to_f32: str         # runtime function (const API values *, float *, n): into the arena
+    from_f32: str       # (const float *, API values *, n): out of the arena
+    to_f32_one: str     # one API value -> float ("": a C conversion); gen_testvec's comparison
+    header: str         # the runtime header declaring them
+    about: str          # NAME.h's sentence on how the API passes them
+
+
+def _bfloat16():
+    import ml_dtypes        # onnx's own numpy bfloat16 (an onnx dependency)
+    return ml_dtypes.bfloat16
+
+
+# the one table of boundary dtypes (frontend, c_source, c_header, emit, host, testvec read it)
+BOUNDARY_DTYPES = {
+    "float16": BoundaryDtype("uint16_t", np.float16, 2, "gen_f16_to_f32_n", "gen_f32_to_f16_n", "gen_f16_to_f32",
+                             "gen_int.h", "float16 inputs and outputs are passed as their IEEE 754 binary16 bits "
+                             "(uint16_t); the model computes them in float32 (converted at this boundary, rounded to "
+                             "nearest even)."),
+    "bfloat16": BoundaryDtype("uint16_t", _bfloat16(), 2, "gen_bf16_to_f32_n", "gen_f32_to_bf16_n", "gen_bf16_to_f32",
+                              "gen_floatfmt.h", "bfloat16 inputs and outputs are passed as their bits (uint16_t: "
+                              "the upper half of a float32); the model computes them in float32 (converted at this "
+                              "boundary, rounded to nearest even)."),
+    "float64": BoundaryDtype("double", np.float64, 8, "gen_f64_to_f32_n", "gen_f32_to_f64_n", "", "gen_floatfmt.h",
+                             "float64 inputs and outputs are passed as double; the model computes them in float32 "
+                             "(converted at this boundary, rounded to nearest even: about 7 significant digits, "
+                             "magnitudes past 3.4e38 become infinite)."),
+}
+for _dt, _b in BOUNDARY_DTYPES.items():     # their API sizes and C and numpy types, as every dtype's
+    DTYPE_SIZE[_dt], C_TYPE[_dt], NP_DTYPE[_dt] = _b.size, _b.ctype, _b.np
 
 
 @dataclass
@@ -244,7 +282,7 @@ class Graph:
     opset: int = 13
     notes: list[str] = field(default_factory=list)   # said in the summary (e.g. float fallbacks)
     options: dict[str, Any] = field(default_factory=dict)  # generation options op families read (scratch)
-    # graph inputs/outputs whose API dtype differs from their tensor's: float16 (a float32 tensor)
+    # graph inputs/outputs whose API dtype differs from their tensor's: BOUNDARY_DTYPES (a float32 tensor)
     io_dtypes: dict[str, str] = field(default_factory=dict)
 
     def io_dtype(self, name: str) -> str:

@@ -106,8 +106,8 @@ class LayerCheck:
         self.oshape: dict[str, tuple | None] = {}
         for vi in list(inferred.graph.value_info) + list(og.input) + list(og.output):
             tt = vi.type.tensor_type
-            if vi.type.HasField("tensor_type") and tt.elem_type in _NP:
-                self.otype[vi.name] = _NP[tt.elem_type]
+            if vi.type.HasField("tensor_type"):     # float16/bfloat16/float64: not the float32 gen computes
+                self.otype[vi.name] = _NP.get(tt.elem_type, np.dtype(object))
                 dims = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim]
                 self.oshape[vi.name] = tuple(dims) if tt.HasField("shape") and None not in dims else None
         self.inits = {i.name: i for i in og.initializer}

@@ -66,6 +66,7 @@ class OpFamily:
     may_alias_input = False            # output may share its input's arena bytes
     is_cleanup = False                 # removed by passes (Identity, Dropout): check_removable first
     is_copy = False                    # the plain copy passes keep where a removed op must write bytes
+    is_onnx_copy = False               # the ONNX op the frontend writes a graph output's folded value with
     is_qdq = False                     # a quantize or dequantize boundary
     quantizes = False                  # float -> int8 (QuantizeLinear)
     dequantizes = False                # int8 -> float (DequantizeLinear)
@@ -388,7 +389,7 @@ def c_fields(p, node: Node | None, what: str = "parameter"):
 
 
 # float constant inputs that may hold +-Inf (not NaN): Clip's bounds, Pad's constant value
-INF_OK = {("Clip", 1), ("Clip", 2), ("Pad", 2)}
+INF_OK = {("Clip", 1), ("Clip", 2), ("Pad", 2), ("Copy", 0)}     # Copy: a graph output's folded value
 
 
 def check_float_consts(node: Node, g: Graph) -> None:

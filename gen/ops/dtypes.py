@@ -20,6 +20,8 @@ ONNX_TO = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.FLOAT16: "float16
            onnx.TensorProto.UINT8: "uint8", onnx.TensorProto.INT16: "int16", onnx.TensorProto.INT32: "int32",
            onnx.TensorProto.INT64: "int64", onnx.TensorProto.BOOL: "bool",
            onnx.TensorProto.UINT16: "uint16", onnx.TensorProto.UINT32: "uint32", onnx.TensorProto.UINT64: "uint64"}
+# bfloat16 computes as float32 rounded to bfloat16; float64 as float32 (ir.BOUNDARY_DTYPES)
+ONNX_TO.update({onnx.TensorProto.BFLOAT16: "bfloat16", onnx.TensorProto.DOUBLE: "float64"})
 
 
 def dtype_of(node, g, name: str, allowed) -> str:

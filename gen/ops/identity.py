@@ -15,6 +15,7 @@ class Identity(OpFamily):
     ops = ("Identity", "Dropout")
     limits = {"Dropout": "inference (identity; the mask output unused)"}
     is_cleanup = True
+    is_onnx_copy = ("Identity",)       # frontend: a graph output folded to a constant is Identity(constant)
     may_alias_input = True
 
     def check_removable(self, node, g):
