@@ -3,7 +3,8 @@
  *
  * For each pair of output pixels the two im2col rows are gathered into the scratch buffer (a padded
  * tap is the input zero point, the byte -in_off: the bias has in_off * sum(w) folded in, so such a tap
- * adds -in_off * w + in_off * w = 0, as it does in CMSIS-NN), widened to int16 in place (DSP cores),
+ * adds -in_off * w + in_off * w = 0, as it does in CMSIS-NN) and widened to int16 on DSP cores (as they
+ * are read when c is a multiple of 4, else in place after the int8 row),
  * then every pair of output channels takes a 2x2 register block over them (15 instructions per 16
  * multiply-accumulates) and the requantization of gen_fast_pw_s8 (gen_fast_out).
  * Weights and requantization constants are those of gen_fast_pw_s8 (gen/ops/fast_s8.py), the
@@ -64,6 +65,48 @@ GEN_FAST_INLINE void gen_fast_conv_widen(int32_t *buf, int32_t k4)
         buf[0] = __sxtb16(v);
         buf[1] = gen_nn_sxtb16_ror8(v);
         buf += 2;
+    }
+}
+
+/* c a multiple of 4: the im2col row of pixel (b, oy, ox) gathered already widened into buf (k int16: per
+ * four inputs (x0, x2), (x1, x3)), a padded tap as the zero point's pair (zp, zp) */
+GEN_FAST_INLINE void gen_fast_conv_gather_wide(const int8_t *in, int32_t *buf, int32_t b, int32_t oy, int32_t ox,
+                                               int32_t h, int32_t w, int32_t c, int32_t kh, int32_t kw, int32_t sh,
+                                               int32_t sw, int32_t pt, int32_t pl, int32_t dh, int32_t dw, int32_t zp)
+{
+    const int8_t *img = in + (size_t)b * (size_t)h * (size_t)w * (size_t)c;
+    const int32_t zz = (int32_t)(((uint32_t)zp & 0xffffu) | ((uint32_t)zp << 16));
+    int32_t ky, kx, t;
+    for (ky = 0; ky < kh; ky++)
+    {
+        const int32_t iy = oy * sh - pt + ky * dh;
+        for (kx = 0; kx < kw; kx++)
+        {
+            const int32_t ix = ox * sw - pl + kx * dw;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+            {
+                GEN_FAST_UNROLL
+                for (t = 0; t < c; t += 4)
+                {
+                    buf[0] = zz;
+                    buf[1] = zz;
+                    buf += 2;
+                }
+            }
+            else
+            {
+                const int8_t *src = img + ((size_t)iy * (size_t)w + (size_t)ix) * (size_t)c;
+                GEN_FAST_UNROLL
+                for (t = 0; t < c; t += 4)
+                {
+                    int32_t v;
+                    memcpy(&v, src + t, sizeof v);
+                    buf[0] = __sxtb16(v);
+                    buf[1] = gen_nn_sxtb16_ror8(v);
+                    buf += 2;
+                }
+            }
+        }
     }
 }
 #endif
@@ -158,11 +201,21 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
         /* each row's int8 in the second half of its k4 int16 (widened in place on DSP cores) */
         for (r = 0; r < rows; r++)
         {
-            gen_fast_conv_gather(in, (int8_t *)(void *)((r ? buf1 : buf0) + (k4 >> 2)), b, oy, ox, h, wd, c, kh, kw,
-                                 sh, sw, pt, pl, dh, dw, k4, -in_off);
 #ifdef GEN_NN_DSP
-            gen_fast_conv_widen(r ? buf1 : buf0, k4);
+            if ((c & 3) == 0)
+            {
+                gen_fast_conv_gather_wide(in, r ? buf1 : buf0, b, oy, ox, h, wd, c, kh, kw, sh, sw, pt, pl, dh, dw,
+                                          -in_off);
+            }
+            else
 #endif
+            {
+                gen_fast_conv_gather(in, (int8_t *)(void *)((r ? buf1 : buf0) + (k4 >> 2)), b, oy, ox, h, wd, c, kh,
+                                     kw, sh, sw, pt, pl, dh, dw, k4, -in_off);
+#ifdef GEN_NN_DSP
+                gen_fast_conv_widen(r ? buf1 : buf0, k4);
+#endif
+            }
             if (++ox == ow)
             {
                 ox = 0;
