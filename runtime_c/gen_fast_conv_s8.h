@@ -32,6 +32,13 @@ GEN_FAST_INLINE void gen_fast_conv_gather(const int8_t *in, int8_t *row, int32_t
             row += kw * c;
             continue;
         }
+        if (dw == 1 && ox * sw - pl >= 0 && ox * sw - pl + kw <= w) /* the row's taps are contiguous */
+        {
+            memcpy(row, img + ((size_t)iy * (size_t)w + (size_t)(ox * sw - pl)) * (size_t)c, (size_t)kw * (size_t)c);
+            row += kw * c;
+            continue;
+        }
+        GEN_FAST_UNROLL
         for (kx = 0; kx < kw; kx++)
         {
             const int32_t ix = ox * sw - pl + kx * dw;
@@ -59,6 +66,7 @@ GEN_FAST_INLINE void gen_fast_conv_widen(int32_t *buf, int32_t k4)
 {
     const int32_t *src = buf + (k4 >> 2);
     int32_t j;
+    GEN_FAST_UNROLL
     for (j = 0; j < k4; j += 4)
     {
         const int32_t v = *src++;
@@ -80,6 +88,20 @@ GEN_FAST_INLINE void gen_fast_conv_gather_wide(const int8_t *in, int32_t *buf, i
     for (ky = 0; ky < kh; ky++)
     {
         const int32_t iy = oy * sh - pt + ky * dh;
+        if (dw == 1 && iy >= 0 && iy < h && ox * sw - pl >= 0 && ox * sw - pl + kw <= w) /* contiguous taps */
+        {
+            const int8_t *src = img + ((size_t)iy * (size_t)w + (size_t)(ox * sw - pl)) * (size_t)c;
+            GEN_FAST_UNROLL
+            for (t = 0; t < kw * c; t += 4)
+            {
+                int32_t v;
+                memcpy(&v, src + t, sizeof v);
+                buf[0] = __sxtb16(v);
+                buf[1] = gen_nn_sxtb16_ror8(v);
+                buf += 2;
+            }
+            continue;
+        }
         for (kx = 0; kx < kw; kx++)
         {
             const int32_t ix = ox * sw - pl + kx * dw;
