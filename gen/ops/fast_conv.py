@@ -1,0 +1,40 @@
+"""gen's specialized int8 convolution (runtime_c/gen_fast_conv_s8.h): a convolution of one group that is not
+a plain 1x1 (any kernel size, stride, padding, dilation) as im2col rows, two pixels at a time, and the
+pointwise kernel's matrix product over K = kh * kw * c (weights and requantization table as fast_s8's)."""
+from __future__ import annotations
+
+from . import fast_s8
+
+RUNTIME = fast_s8.RUNTIME + ("gen_fast_conv_s8.h",)
+
+
+def applies(p) -> bool:
+    """A convolution of one group (depthwise and grouped ones keep their kernels)."""
+    return p.kind == "conv" and p.group == 1
+
+
+def scratch(p) -> int:
+    """Two im2col rows of k4 int16 (k4: K rounded up to a multiple of 4)."""
+    return 4 * ((p.kh * p.kw * p.c + 3) // 4 * 4)
+
+
+def conv(ctx, node, p, x: str, y: str) -> str:
+    """The call of gen_fast_conv_s8 for ConvS8 parameters p (filter OHWI, i.e. [m][kh * kw * c] rows)."""
+    wrows = p.filter.reshape(p.m, -1)
+    rows, rshift = fast_s8.requant_table(fast_s8.folded_bias(p.bias, p.in_offset, wrows, node), p.mult, p.shift,
+                                         node)
+    wname = ctx.array(fast_s8.interleave_pairs(wrows), "w")
+    rq = fast_s8.rq_array(ctx, rows)
+    args = [("h", p.h), ("w", p.w), ("c", p.c), ("n", p.n), ("oh", p.oh), ("ow", p.ow), ("m", p.m),
+            ("kh", p.kh), ("kw", p.kw), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt), ("pl", p.pl), ("dh", p.dh),
+            ("dw", p.dw), ("in_off", p.in_offset), ("rshift", rshift), ("out_off", p.out_offset),
+            ("act_min", p.act[0]), ("act_max", p.act[1])]
+    fn = fast_s8.wrapper(
+        ctx, "conv_s8",
+        f"convolution int8: {p.n}x{p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}x{p.m}, kernel {p.kh}x{p.kw}, "
+        f"stride {p.sh}x{p.sw}, pad {p.pt},{p.pl}, dilation {p.dh}x{p.dw}",
+        args,
+        "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, void *scratch",
+        "gen_fast_conv_s8(in, out, w, rq, scratch, {n}, {h}, {w}, {c}, {oh}, {ow}, {m}, {kh}, {kw}, {sh}, {sw}, "
+        "{pt}, {pl}, {dh}, {dw}, {in_off}, {rshift}, {out_off}, {act_min}, {act_max})")
+    return f"{fn}({x}, {y}, {wname}, {rq}, {ctx.scratch(node)});"

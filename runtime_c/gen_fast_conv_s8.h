@@ -1,0 +1,316 @@
+/* gen_fast_conv_s8.h - gen's specialized int8 convolution (written for gen): any kernel size, stride,
+ * padding and dilation, one group, as im2col and a matrix product with K = kh * kw * c.
+ *
+ * For each pair of output pixels the two im2col rows are gathered into the scratch buffer (a padded
+ * tap is the input zero point, the byte -in_off: the bias has in_off * sum(w) folded in, so such a tap
+ * adds -in_off * w + in_off * w = 0, as it does in CMSIS-NN) and widened to int16 on DSP cores (as they
+ * are read when c is a multiple of 4, else in place after the int8 row),
+ * then every pair of output channels takes a 2x2 register block over them (15 instructions per 16
+ * multiply-accumulates) and the requantization of gen_fast_pw_s8 (gen_fast_out).
+ * Weights and requantization constants are those of gen_fast_pw_s8 (gen/ops/fast_s8.py), the
+ * filter read as [m][k] rows (OHWI). Scratch: 4 * k4 bytes, word-aligned (two rows of k4 int16).
+ */
+#ifndef GEN_FAST_CONV_S8_H
+#define GEN_FAST_CONV_S8_H
+
+#include "gen_fast_s8.h"
+
+/* im2col row of output pixel (b, oy, ox) into row (k4 int8: the taps in [ky][kx][c] order, then zeros) */
+GEN_FAST_INLINE void gen_fast_conv_gather(const int8_t *in, int8_t *row, int32_t b, int32_t oy, int32_t ox,
+                                          int32_t h, int32_t w, int32_t c, int32_t kh, int32_t kw, int32_t sh,
+                                          int32_t sw, int32_t pt, int32_t pl, int32_t dh, int32_t dw, int32_t k4,
+                                          int32_t zp)
+{
+    const int8_t *img = in + (size_t)b * (size_t)h * (size_t)w * (size_t)c;
+    int32_t ky, kx, t;
+    for (ky = 0; ky < kh; ky++)
+    {
+        const int32_t iy = oy * sh - pt + ky * dh;
+        if (iy < 0 || iy >= h)
+        {
+            memset(row, zp, (size_t)kw * (size_t)c);
+            row += kw * c;
+            continue;
+        }
+        if (dw == 1 && ox * sw - pl >= 0 && ox * sw - pl + kw <= w) /* the row's taps are contiguous */
+        {
+            memcpy(row, img + ((size_t)iy * (size_t)w + (size_t)(ox * sw - pl)) * (size_t)c, (size_t)kw * (size_t)c);
+            row += kw * c;
+            continue;
+        }
+        GEN_FAST_UNROLL
+        for (kx = 0; kx < kw; kx++)
+        {
+            const int32_t ix = ox * sw - pl + kx * dw;
+            if (ix < 0 || ix >= w)
+            {
+                memset(row, zp, (size_t)c);
+            }
+            else
+            {
+                memcpy(row, img + ((size_t)iy * (size_t)w + (size_t)ix) * (size_t)c, (size_t)c);
+            }
+            row += c;
+        }
+    }
+    for (t = kh * kw * c; t < k4; t++)
+    {
+        *row++ = 0;
+    }
+}
+
+#ifdef GEN_NN_DSP
+/* the k4 int8 at buf + k4 widened into buf's k4 int16, in place (group g is read before it is written,
+ * and its 8 bytes end at or before group g + 1's): per four inputs (x0, x2), (x1, x3) */
+GEN_FAST_INLINE void gen_fast_conv_widen(int32_t *buf, int32_t k4)
+{
+    const int32_t *src = buf + (k4 >> 2);
+    int32_t j;
+    GEN_FAST_UNROLL
+    for (j = 0; j < k4; j += 4)
+    {
+        const int32_t v = *src++;
+        buf[0] = __sxtb16(v);
+        buf[1] = gen_nn_sxtb16_ror8(v);
+        buf += 2;
+    }
+}
+
+/* c a multiple of 4: the im2col row of pixel (b, oy, ox) gathered already widened into buf (k int16: per
+ * four inputs (x0, x2), (x1, x3)), a padded tap as the zero point's pair (zp, zp) */
+GEN_FAST_INLINE void gen_fast_conv_gather_wide(const int8_t *in, int32_t *buf, int32_t b, int32_t oy, int32_t ox,
+                                               int32_t h, int32_t w, int32_t c, int32_t kh, int32_t kw, int32_t sh,
+                                               int32_t sw, int32_t pt, int32_t pl, int32_t dh, int32_t dw, int32_t zp)
+{
+    const int8_t *img = in + (size_t)b * (size_t)h * (size_t)w * (size_t)c;
+    const int32_t zz = (int32_t)(((uint32_t)zp & 0xffffu) | ((uint32_t)zp << 16));
+    int32_t ky, kx, t;
+    for (ky = 0; ky < kh; ky++)
+    {
+        const int32_t iy = oy * sh - pt + ky * dh;
+        if (dw == 1 && iy >= 0 && iy < h && ox * sw - pl >= 0 && ox * sw - pl + kw <= w) /* contiguous taps */
+        {
+            const int8_t *src = img + ((size_t)iy * (size_t)w + (size_t)(ox * sw - pl)) * (size_t)c;
+            GEN_FAST_UNROLL
+            for (t = 0; t < kw * c; t += 4)
+            {
+                int32_t v;
+                memcpy(&v, src + t, sizeof v);
+                buf[0] = __sxtb16(v);
+                buf[1] = gen_nn_sxtb16_ror8(v);
+                buf += 2;
+            }
+            continue;
+        }
+        for (kx = 0; kx < kw; kx++)
+        {
+            const int32_t ix = ox * sw - pl + kx * dw;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+            {
+                GEN_FAST_UNROLL
+                for (t = 0; t < c; t += 4)
+                {
+                    buf[0] = zz;
+                    buf[1] = zz;
+                    buf += 2;
+                }
+            }
+            else
+            {
+                const int8_t *src = img + ((size_t)iy * (size_t)w + (size_t)ix) * (size_t)c;
+                GEN_FAST_UNROLL
+                for (t = 0; t < c; t += 4)
+                {
+                    int32_t v;
+                    memcpy(&v, src + t, sizeof v);
+                    buf[0] = __sxtb16(v);
+                    buf[1] = gen_nn_sxtb16_ror8(v);
+                    buf += 2;
+                }
+            }
+        }
+    }
+}
+#endif
+
+#if defined(GEN_NN_DSP) && defined(__GNUC__)
+/* four widened inputs of two rows (B0, B1) times four weights of two channels: 16 multiply-accumulates
+ * in 15 instructions (13 registers) */
+#define GEN_FAST_CONV_DOT_2X2_STEP(B0, B1, W, S00, S01, S10, S11)                                           \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t u0_, u1_, ue_, uo_, b0_, b1_;                                                               \
+        __asm__("ldrd %[u0], %[u1], [%[wq]], #8\n\t"                                                        \
+                "sxtb16 %[ue], %[u0]\n\t"                                                                   \
+                "sxtb16 %[uo], %[u0], ror #8\n\t"                                                           \
+                "sxtb16 %[u0], %[u1]\n\t"                                                                   \
+                "sxtb16 %[u1], %[u1], ror #8\n\t"                                                           \
+                "ldrd %[b0], %[b1], [%[bq0]], #8\n\t"                                                       \
+                "smlad %[a00], %[b0], %[ue], %[a00]\n\t"                                                    \
+                "smlad %[a00], %[b1], %[uo], %[a00]\n\t"                                                    \
+                "smlad %[a01], %[b0], %[u0], %[a01]\n\t"                                                    \
+                "smlad %[a01], %[b1], %[u1], %[a01]\n\t"                                                    \
+                "ldrd %[b0], %[b1], [%[bq1]], #8\n\t"                                                       \
+                "smlad %[a10], %[b0], %[ue], %[a10]\n\t"                                                    \
+                "smlad %[a10], %[b1], %[uo], %[a10]\n\t"                                                    \
+                "smlad %[a11], %[b0], %[u0], %[a11]\n\t"                                                    \
+                "smlad %[a11], %[b1], %[u1], %[a11]"                                                        \
+                : [u0] "=&r"(u0_), [u1] "=&r"(u1_), [ue] "=&r"(ue_), [uo] "=&r"(uo_), [b0] "=&r"(b0_),          \
+                  [b1] "=&r"(b1_), [a00] "+r"(S00), [a01] "+r"(S01), [a10] "+r"(S10), [a11] "+r"(S11),         \
+                  [wq] "+r"(W), [bq0] "+r"(B0), [bq1] "+r"(B1)                                               \
+                :                                                                                           \
+                : "memory");                                                                                \
+    } while (0)
+#elif defined(GEN_NN_DSP)
+#define GEN_FAST_CONV_DOT_2X2_STEP(B0, B1, W, S00, S01, S10, S11)                                           \
+    do                                                                                                      \
+    {                                                                                                       \
+        const int32_t ue_ = __sxtb16(W[0]), uo_ = gen_nn_sxtb16_ror8(W[0]);                                 \
+        const int32_t ve_ = __sxtb16(W[1]), vo_ = gen_nn_sxtb16_ror8(W[1]);                                 \
+        S00 = __smlad(B0[1], uo_, __smlad(B0[0], ue_, S00));                                                \
+        S01 = __smlad(B0[1], vo_, __smlad(B0[0], ve_, S01));                                                \
+        S10 = __smlad(B1[1], uo_, __smlad(B1[0], ue_, S10));                                                \
+        S11 = __smlad(B1[1], vo_, __smlad(B1[0], ve_, S11));                                                \
+        W += 2;                                                                                             \
+        B0 += 2;                                                                                            \
+        B1 += 2;                                                                                            \
+    } while (0)
+#endif
+
+/* Convolution, one group, NHWC: out[b][oy][ox][m] for n batches of h x w x c inputs and oh x ow outputs,
+ * kernel kh x kw, stride sh x sw, padding pt (top) and pl (left), dilation dh x dw; in_off is minus
+ * the input zero point. w, rq: as gen_fast_pw_s8's for k = kh * kw * c. scratch: 4 * k4 bytes,
+ * word-aligned. */
+GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
+                                      int8_t *out,
+                                      const int32_t *w,
+                                      const gen_fast_rq *rq,
+                                      void *scratch,
+                                      int32_t n,
+                                      int32_t h,
+                                      int32_t wd,
+                                      int32_t c,
+                                      int32_t oh,
+                                      int32_t ow,
+                                      int32_t out_c,
+                                      int32_t kh,
+                                      int32_t kw,
+                                      int32_t sh,
+                                      int32_t sw,
+                                      int32_t pt,
+                                      int32_t pl,
+                                      int32_t dh,
+                                      int32_t dw,
+                                      int32_t in_off,
+                                      int32_t rshift,
+                                      int32_t out_off,
+                                      int32_t act_min,
+                                      int32_t act_max)
+{
+    const int32_t k = kh * kw * c;
+    const int32_t k4 = (k + 3) & ~3;
+    const int32_t n_pix = n * oh * ow;
+    int32_t *buf0 = (int32_t *)scratch;     /* two rows of k4 int16 (k4 / 2 words each) */
+    int32_t *buf1 = buf0 + (k4 >> 1);
+    int32_t b = 0, oy = 0, ox = 0;
+    int32_t p;
+    for (p = 0; p < n_pix; p += 2)
+    {
+        const int32_t rows = p + 2 <= n_pix ? 2 : 1;
+        int8_t *y0 = out + (size_t)p * (size_t)out_c;
+        int32_t oc = 0;
+        int32_t r;
+        /* each row's int8 in the second half of its k4 int16 (widened in place on DSP cores) */
+        for (r = 0; r < rows; r++)
+        {
+#ifdef GEN_NN_DSP
+            if ((c & 3) == 0)
+            {
+                gen_fast_conv_gather_wide(in, r ? buf1 : buf0, b, oy, ox, h, wd, c, kh, kw, sh, sw, pt, pl, dh, dw,
+                                          -in_off);
+            }
+            else
+#endif
+            {
+                gen_fast_conv_gather(in, (int8_t *)(void *)((r ? buf1 : buf0) + (k4 >> 2)), b, oy, ox, h, wd, c, kh,
+                                     kw, sh, sw, pt, pl, dh, dw, k4, -in_off);
+#ifdef GEN_NN_DSP
+                gen_fast_conv_widen(r ? buf1 : buf0, k4);
+#endif
+            }
+            if (++ox == ow)
+            {
+                ox = 0;
+                if (++oy == oh)
+                {
+                    oy = 0;
+                    b++;
+                }
+            }
+        }
+        for (; oc + 2 <= out_c; oc += 2)
+        {
+            int32_t s00 = rq[oc].bias, s01 = rq[oc + 1].bias, s10 = s00, s11 = s01;
+            gen_fast_rq q0, q1;
+            int32_t j;
+#ifdef GEN_NN_DSP
+            const int32_t *wp = w + (size_t)oc * (size_t)(k4 >> 2);
+            const int32_t *b0 = buf0;
+            const int32_t *b1 = rows == 2 ? buf1 : buf0;
+            GEN_FAST_UNROLL
+            for (j = 0; j < k4; j += 4)
+            {
+                GEN_FAST_CONV_DOT_2X2_STEP(b0, b1, wp, s00, s01, s10, s11);
+            }
+#else
+            const int8_t *x0 = (const int8_t *)(const void *)(buf0 + (k4 >> 2));
+            const int8_t *x1 = (const int8_t *)(const void *)((rows == 2 ? buf1 : buf0) + (k4 >> 2));
+            for (j = 0; j < k; j++)
+            {
+                const int32_t w0 = gen_fast_pw_weight(w, k4, out_c, oc, j);
+                const int32_t w1 = gen_fast_pw_weight(w, k4, out_c, oc + 1, j);
+                s00 += (int32_t)x0[j] * w0;
+                s01 += (int32_t)x0[j] * w1;
+                s10 += (int32_t)x1[j] * w0;
+                s11 += (int32_t)x1[j] * w1;
+            }
+#endif
+            q0 = rq[oc];
+            q1 = rq[oc + 1];
+            GEN_FAST_STORE_PAIR(y0, 0, out_c, oc, q0, q1, s00, s01);
+            if (rows == 2)
+            {
+                GEN_FAST_STORE_PAIR(y0, 1, out_c, oc, q0, q1, s10, s11);
+            }
+        }
+        if (oc < out_c) /* the odd last channel */
+        {
+            for (r = 0; r < rows; r++)
+            {
+                int32_t s0 = rq[oc].bias;
+                int32_t j;
+#ifdef GEN_NN_DSP
+                const int32_t *wp = w + (size_t)oc * (size_t)(k4 >> 2);
+                const int32_t *bp = r ? buf1 : buf0;
+                for (j = 0; j < k4; j += 4)
+                {
+                    s0 = __smlad(bp[0], __sxtb16(*wp), s0);
+                    s0 = __smlad(bp[1], gen_nn_sxtb16_ror8(*wp), s0);
+                    wp++;
+                    bp += 2;
+                }
+#else
+                const int8_t *x0 = (const int8_t *)(const void *)((r ? buf1 : buf0) + (k4 >> 2));
+                for (j = 0; j < k; j++)
+                {
+                    s0 += (int32_t)x0[j] * gen_fast_pw_weight(w, k4, out_c, oc, j);
+                }
+#endif
+                y0[(size_t)r * (size_t)out_c + (size_t)oc] =
+                    gen_fast_out(s0, rq[oc], rshift, out_off, act_min, act_max);
+            }
+        }
+    }
+}
+
+#endif /* GEN_FAST_CONV_S8_H */
