@@ -8,13 +8,11 @@ oracle is onnx's reference evaluator. dft_length and axis that arrive as graph i
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx.reference import ReferenceEvaluator
 
-from graphs import assert_close, check, gen_compile, gen_run, make_model, node
-from gen.errors import GenError
+from graphs import assert_close, check, gen_run, make_model, node
 
 TOL = dict(rtol=1e-4, atol=1e-4)
 

@@ -12,7 +12,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from gen import frontend, opsets
 from gen.errors import GenError
-from gen.ops import op_info, supported_onnx_ops
+from gen.ops import supported_onnx_ops
 from graphs import check, gen_compile
 
 OLD = (7, 8, 9, 10)
@@ -322,7 +322,7 @@ def test_opsets_const_inputs_refused(op, k):
     """Every input a family declares in `const_inputs`, arriving as a graph input, is refused with the
     one line that says to make it an initializer (the op's own onnx node case, or a model built here)."""
     from gen import frontend
-    from gen.ops import op_info, supported_onnx_ops
+    from gen.ops import supported_onnx_ops
     found = _case_with_input(op, k) or ((op, k) in (("Conv", 2), ("ConvTranspose", 2)) and _conv_bias_model(op)) \
         or ((op, k) == ("DFT", 1) and _dft_length_model()) or None
     assert found is not None, f"no model for {op} input {k}: build one here"
