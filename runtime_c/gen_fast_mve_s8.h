@@ -20,9 +20,6 @@
 
 #define GEN_FAST_MVE 1
 
-/* the gather offsets of a channel pair's 16 weight bytes, and the lanes of the first channel */
-static const uint8_t gen_fast_mve_pair_offs[16] = {0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7};
-static const int8_t gen_fast_mve_pair_even[16] = {-1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0};
 
 GEN_FAST_INLINE int32_t gen_fast_mve_sub(int32_t s, int32_t t)
 {
@@ -34,6 +31,38 @@ GEN_FAST_INLINE int32_t gen_fast_mve_add(int32_t s, int32_t t)
     return (int32_t)((uint32_t)s + (uint32_t)t);
 }
 
+/* gen_fast_out for four channels at once, stored to y[0..3]: the rounding high multiply is VQRDMULH
+ * (floor((x * m + 2^30) / 2^31), saturating only for INT32_MIN squared, no valid quantization), then
+ * right shifts floor((r - [r < 0] + 2^(e-1)) / 2^e) (gen_nn_requant_rshift's identity: the double
+ * rounding of gen_nn_requantize) with VRSHL; left shifts (rshift 0, e1 = shift) before the multiply.
+ * q: the four channels' gen_fast_rq, read by two word gathers. */
+
+GEN_FAST_INLINE void gen_fast_mve_out4(int8_t *y, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const gen_fast_rq *q,
+                                       uint32x4_t rq_offs, int32_t rshift, int32_t out_off, int32_t act_min,
+                                       int32_t act_max)
+{
+    const int32x4_t mult = vldrwq_gather_offset_s32(&q->mult, rq_offs);
+    const int32x4_t e1 = vldrwq_gather_offset_s32(&q->e1, rq_offs);
+    int32x4_t r = vdupq_n_s32(a0);
+    r = vsetq_lane_s32(a1, r, 1);
+    r = vsetq_lane_s32(a2, r, 2);
+    r = vsetq_lane_s32(a3, r, 3);
+    if (rshift)
+    {
+        r = vqrdmulhq_s32(r, mult);
+        r = vaddq_s32(r, vshrq_n_s32(r, 31));
+        r = vrshlq_s32(r, vmvnq_s32(e1)); /* ~e1 = -(e1 + 1) = -e: a rounding right shift by e */
+    }
+    else
+    {
+        r = vqrdmulhq_s32(vshlq_s32(r, e1), mult);
+    }
+    r = vaddq_n_s32(r, out_off);
+    r = vmaxq_s32(r, vdupq_n_s32(act_min));
+    r = vminq_s32(r, vdupq_n_s32(act_max));
+    vstrbq_s32(y, r);
+}
+
 /* gen_fast_pw_s8 on MVE for k a multiple of 4 (rows read as they are: no tail bytes): one row at a
  * time, four channels a step of eight inputs (two gathers' worth of work: 32 multiply-accumulates
  * in 8 instructions), then a last pair and the odd last channel (contiguous, tail-predicated). */
@@ -41,8 +70,14 @@ GEN_FAST_INLINE void gen_fast_pw_mve(const int8_t *in, int8_t *out, const int32_
                                      int32_t n_pix, int32_t k, int32_t out_c, int32_t rshift, int32_t out_off,
                                      int32_t act_min, int32_t act_max)
 {
-    const uint8x16_t offs = vldrbq_u8(gen_fast_mve_pair_offs);
-    const int8x16_t even = vldrbq_s8(gen_fast_mve_pair_even);
+    /* the gather offsets of a channel pair's 16 weight bytes, the lanes of its first channel, the
+     * offsets of four channels' gen_fast_rq (in function scope: no unused table elsewhere) */
+    static const uint8_t pair_offs[16] = {0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7};
+    static const int8_t pair_even[16] = {-1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0};
+    static const uint32_t rq_words[4] = {0, 16, 32, 48};
+    const uint8x16_t offs = vldrbq_u8(pair_offs);
+    const int8x16_t even = vldrbq_s8(pair_even);
+    const uint32x4_t rq_offs = vldrwq_u32(rq_words);
     const int8_t *wb = (const int8_t *)(const void *)w;
     int32_t p;
     for (p = 0; p < n_pix; p++)
@@ -56,7 +91,6 @@ GEN_FAST_INLINE void gen_fast_pw_mve(const int8_t *in, int8_t *out, const int32_
             const int8_t *w1 = w0 + 2 * (size_t)k;
             int32_t t0 = rq[oc].bias, s0 = gen_fast_mve_add(t0, rq[oc + 1].bias);
             int32_t t1 = rq[oc + 2].bias, s1 = gen_fast_mve_add(t1, rq[oc + 3].bias);
-            gen_fast_rq q0, q1, q2, q3;
             int32_t j;
             GEN_FAST_UNROLL
             for (j = 0; j + 8 <= k; j += 8)
@@ -82,20 +116,8 @@ GEN_FAST_INLINE void gen_fast_pw_mve(const int8_t *in, int8_t *out, const int32_
                 s1 = vmladavaq_s8(s1, xv, v);
                 t1 = vmladavaq_s8(t1, xe, v);
             }
-            q0 = rq[oc];
-            q1 = rq[oc + 1];
-            q2 = rq[oc + 2];
-            q3 = rq[oc + 3];
-            {
-                const int8_t r0 = gen_fast_out(t0, q0, rshift, out_off, act_min, act_max);
-                const int8_t r1 = gen_fast_out(gen_fast_mve_sub(s0, t0), q1, rshift, out_off, act_min, act_max);
-                const int8_t r2 = gen_fast_out(t1, q2, rshift, out_off, act_min, act_max);
-                const int8_t r3 = gen_fast_out(gen_fast_mve_sub(s1, t1), q3, rshift, out_off, act_min, act_max);
-                y[oc] = r0;
-                y[oc + 1] = r1;
-                y[oc + 2] = r2;
-                y[oc + 3] = r3;
-            }
+            gen_fast_mve_out4(y + oc, t0, gen_fast_mve_sub(s0, t0), t1, gen_fast_mve_sub(s1, t1), rq + oc, rq_offs,
+                              rshift, out_off, act_min, act_max);
         }
         if (oc + 2 <= out_c)
         {
