@@ -126,7 +126,8 @@ static inline void gen_dw_mve_out4(int8_t *out, int32x4_t acc, const cmsis_nn_pe
     const int32x4_t left = vmaxq_s32(shift, zero);
     const int32x4_t right = vmaxq_s32(vnegq_s32(shift), zero);
     int32x4_t r = vqrdmulhq_s32(vshlq_s32(acc, left), vldrwq_z_s32(q->multiplier + c, pr));
-    r = vaddq_s32(r, vandq_s32(vshrq_n_s32(r, 31), vminq_s32(right, vdupq_n_s32(1)))); /* where a shift follows */
+    /* - [r < 0] where a right shift follows */
+    r = vaddq_s32(r, vandq_s32(vshrq_n_s32(r, 31), vnegq_s32(vminq_s32(right, vdupq_n_s32(1)))));
     r = vrshlq_s32(r, vnegq_s32(right));
     r = vminq_s32(vmaxq_s32(vaddq_n_s32(r, out_off), act_min), act_max);
     vstrbq_p_s32(out, r, pr);
