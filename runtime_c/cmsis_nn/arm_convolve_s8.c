@@ -143,6 +143,18 @@ static void gen_conv_s8_compute(const cmsis_nn_conv_params *conv_params,
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include <arm_mve.h>
 
+/* n entries of an im2col column: src[i] + in_off (int16), or zeros when src is NULL */
+static inline void gen_conv_mve_col(int16_t *dst, const int8_t *src, int32_t n, int32_t in_off)
+{
+    int32_t i;
+    for (i = 0; i < n; i += 8)
+    {
+        const mve_pred16_t pr = vctp16q((uint32_t)(n - i));
+        const int16x8_t v = src != NULL ? vaddq_n_s16(vldrbq_z_s16(src + i, pr), (int16_t)in_off) : vdupq_n_s16(0);
+        vstrhq_p_s16(dst + i, v, pr);
+    }
+}
+
 /* Helium (MVE) convolution through an int16 im2col column (one group, the scratch of the DSP build,
  * which holds 2 * k4 int16): each output pixel's window as x + input_offset (0 for the taps outside
  * the input), then four output channels at a time, eight products a VMLADAVA.S16 (exact int32 sums,
@@ -187,29 +199,37 @@ static void gen_conv_s8_mve(const cmsis_nn_context *ctx,
             for (ox = 0; ox < out_w; ox++)
             {
                 int16_t *cp = col;
-                int32_t ky, kx, ci;
+                int32_t ky;
                 for (ky = 0; ky < k_h; ky++)
                 {
                     const int32_t iy = oy * p->stride.h - p->padding.h + ky * p->dilation.h;
-                    for (kx = 0; kx < k_w; kx++)
+                    const int32_t x0 = ox * p->stride.w - p->padding.w;
+                    if (iy < 0 || iy >= in_h)
                     {
-                        const int32_t ix = ox * p->stride.w - p->padding.w + kx * p->dilation.w;
-                        if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
+                        gen_conv_mve_col(cp, NULL, k_w * in_c, 0);
+                    }
+                    else if (p->dilation.w == 1)
+                    {
+                        /* the window's row is contiguous: taps [kx0, kx1) inside the input */
+                        const int32_t kx0 = x0 < 0 ? (-x0 < k_w ? -x0 : k_w) : 0;
+                        const int32_t kx1 = in_w - x0 < k_w ? (in_w - x0 > kx0 ? in_w - x0 : kx0) : k_w;
+                        gen_conv_mve_col(cp, NULL, kx0 * in_c, 0);
+                        gen_conv_mve_col(cp + kx0 * in_c,
+                                         in_b + ((size_t)iy * (size_t)in_w + (size_t)(x0 + kx0)) * (size_t)in_c,
+                                         (kx1 - kx0) * in_c, in_off);
+                        gen_conv_mve_col(cp + kx1 * in_c, NULL, (k_w - kx1) * in_c, 0);
+                    }
+                    else
+                    {
+                        int32_t kx;
+                        for (kx = 0; kx < k_w; kx++)
                         {
-                            for (ci = 0; ci < in_c; ci++)
-                            {
-                                *cp++ = 0;
-                            }
-                        }
-                        else
-                        {
-                            const int8_t *xp = in_b + (size_t)(iy * in_w + ix) * (size_t)in_c;
-                            for (ci = 0; ci < in_c; ci++)
-                            {
-                                *cp++ = (int16_t)(xp[ci] + in_off);
-                            }
+                            const int32_t ix = x0 + kx * p->dilation.w;
+                            const int8_t *xp = in_b + ((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c;
+                            gen_conv_mve_col(cp + kx * in_c, ix < 0 || ix >= in_w ? NULL : xp, in_c, in_off);
                         }
                     }
+                    cp += k_w * in_c;
                 }
                 for (oc = 0; oc < out_c; oc += 4)
                 {
