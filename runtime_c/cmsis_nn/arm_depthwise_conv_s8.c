@@ -133,6 +133,37 @@ static inline void gen_dw_mve_out4(int8_t *out, int32x4_t acc, const cmsis_nn_pe
     vstrbq_p_s32(out, r, pr);
 }
 
+/* acc[0..3] += (x + in_off) * w over a window of rows x cols taps of sixteen channels (x, w: the first
+ * tap's; a row of taps further at x_row, w_row; a tap at in_c). Out of line: inside the pixel loops GCC
+ * spills the pointers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void gen_dw_mve_taps16(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols, int32_t x_row,
+                              int32_t w_row, int32_t in_c, int32_t in_off, int32x4_t *acc)
+{
+    int32x4_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t ky, kx;
+    for (ky = 0; ky < rows; ky++)
+    {
+        const int8_t *xr = x + (size_t)ky * (size_t)x_row;
+        const int8_t *wr = w + (size_t)ky * (size_t)w_row;
+        for (kx = 0; kx < cols; kx++)
+        {
+            a0 = vaddq_s32(a0, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr), in_off), vldrbq_s32(wr)));
+            a1 = vaddq_s32(a1, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 4), in_off), vldrbq_s32(wr + 4)));
+            a2 = vaddq_s32(a2, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 8), in_off), vldrbq_s32(wr + 8)));
+            a3 = vaddq_s32(a3, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 12), in_off), vldrbq_s32(wr + 12)));
+            xr += in_c;
+            wr += in_c;
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
 /* Helium (MVE) depthwise convolution, one output channel per input channel, dilation 1: four channels
  * a vector (the filter [kh][kw][c] and the input NHWC both hold them side by side: VLDRB.S32), every
  * tap of the pixel's window that is inside the input (padding taps skipped, as the reference does),
@@ -181,7 +212,6 @@ static void gen_dw_conv_s8_mve(const cmsis_nn_dw_conv_params *p,
                 for (c = 0; c + 16 <= in_c; c += 16) /* sixteen channels a tap: four accumulators */
                 {
                     int32x4_t a0, a1, a2, a3;
-                    int32_t ky, kx;
                     if (bias != NULL)
                     {
                         a0 = vldrwq_s32(bias + c);
@@ -193,19 +223,20 @@ static void gen_dw_conv_s8_mve(const cmsis_nn_dw_conv_params *p,
                     {
                         a0 = a1 = a2 = a3 = zero;
                     }
-                    for (ky = ky0; ky < ky1; ky++)
+                    if (ky1 > ky0 && kx1 > kx0)
                     {
-                        const int8_t *xr = in_b + ((size_t)(y0 + ky) * (size_t)in_w + (size_t)(x0 + kx0)) * (size_t)in_c + c;
-                        const int8_t *wr = filter + (size_t)(ky * k_w + kx0) * (size_t)in_c + c;
-                        for (kx = kx0; kx < kx1; kx++)
-                        {
-                            a0 = vaddq_s32(a0, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr), in_off), vldrbq_s32(wr)));
-                            a1 = vaddq_s32(a1, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 4), in_off), vldrbq_s32(wr + 4)));
-                            a2 = vaddq_s32(a2, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 8), in_off), vldrbq_s32(wr + 8)));
-                            a3 = vaddq_s32(a3, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 12), in_off), vldrbq_s32(wr + 12)));
-                            xr += in_c;
-                            wr += in_c;
-                        }
+                        int32x4_t acc[4];
+                        acc[0] = a0;
+                        acc[1] = a1;
+                        acc[2] = a2;
+                        acc[3] = a3;
+                        gen_dw_mve_taps16(in_b + ((size_t)(y0 + ky0) * (size_t)in_w + (size_t)(x0 + kx0)) * (size_t)in_c + c,
+                                          filter + (size_t)(ky0 * k_w + kx0) * (size_t)in_c + c, ky1 - ky0, kx1 - kx0,
+                                          in_w * in_c, k_w * in_c, in_c, in_off, acc);
+                        a0 = acc[0];
+                        a1 = acc[1];
+                        a2 = acc[2];
+                        a3 = acc[3];
                     }
                     gen_dw_mve_out4(out_p + c, a0, quant_params, c, vctp32q(4u), out_off, act_min, act_max);
                     gen_dw_mve_out4(out_p + c + 4, a1, quant_params, c + 4, vctp32q(4u), out_off, act_min, act_max);
