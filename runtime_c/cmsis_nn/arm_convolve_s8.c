@@ -155,6 +155,39 @@ static inline void gen_conv_mve_col(int16_t *dst, const int8_t *src, int32_t n, 
     }
 }
 
+/* the column's k entries times four filter rows: eight products a VMLADAVA.S16, the tail predicated.
+ * Out of line: inside the pixel loops GCC spills the row pointers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32x4_t gen_conv_mve_dot4(const int16_t *col, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                   const int8_t *w3, int32_t k)
+{
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, j;
+    int32x4_t acc;
+    for (j = 0; j + 8 <= k; j += 8)
+    {
+        const int16x8_t cv = vldrhq_s16(col + j);
+        s0 = vmladavaq_s16(s0, cv, vldrbq_s16(w0 + j));
+        s1 = vmladavaq_s16(s1, cv, vldrbq_s16(w1 + j));
+        s2 = vmladavaq_s16(s2, cv, vldrbq_s16(w2 + j));
+        s3 = vmladavaq_s16(s3, cv, vldrbq_s16(w3 + j));
+    }
+    if (j < k)
+    {
+        const mve_pred16_t pr = vctp16q((uint32_t)(k - j));
+        const int16x8_t cv = vldrhq_z_s16(col + j, pr);
+        s0 = vmladavaq_s16(s0, cv, vldrbq_z_s16(w0 + j, pr));
+        s1 = vmladavaq_s16(s1, cv, vldrbq_z_s16(w1 + j, pr));
+        s2 = vmladavaq_s16(s2, cv, vldrbq_z_s16(w2 + j, pr));
+        s3 = vmladavaq_s16(s3, cv, vldrbq_z_s16(w3 + j, pr));
+    }
+    acc = vdupq_n_s32(s0);
+    acc = vsetq_lane_s32(s1, acc, 1);
+    acc = vsetq_lane_s32(s2, acc, 2);
+    return vsetq_lane_s32(s3, acc, 3);
+}
+
 /* Helium (MVE) convolution through an int16 im2col column (one group, the scratch of the DSP build,
  * which holds 2 * k4 int16): each output pixel's window as x + input_offset (0 for the taps outside
  * the input), then four output channels at a time, eight products a VMLADAVA.S16 (exact int32 sums,
@@ -239,29 +272,8 @@ static void gen_conv_s8_mve(const cmsis_nn_context *ctx,
                     const int8_t *w2 = filter_data + (size_t)(oc + 2 < last ? oc + 2 : last) * (size_t)k;
                     const int8_t *w3 = filter_data + (size_t)(oc + 3 < last ? oc + 3 : last) * (size_t)k;
                     const mve_pred16_t po = vctp32q((uint32_t)(out_c - oc));
-                    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, j;
                     int32x4_t acc, shift, left, right, r;
-                    for (j = 0; j + 8 <= k; j += 8)
-                    {
-                        const int16x8_t cv = vldrhq_s16(col + j);
-                        s0 = vmladavaq_s16(s0, cv, vldrbq_s16(w0 + j));
-                        s1 = vmladavaq_s16(s1, cv, vldrbq_s16(w1 + j));
-                        s2 = vmladavaq_s16(s2, cv, vldrbq_s16(w2 + j));
-                        s3 = vmladavaq_s16(s3, cv, vldrbq_s16(w3 + j));
-                    }
-                    if (j < k)
-                    {
-                        const mve_pred16_t pr = vctp16q((uint32_t)(k - j));
-                        const int16x8_t cv = vldrhq_z_s16(col + j, pr);
-                        s0 = vmladavaq_s16(s0, cv, vldrbq_z_s16(w0 + j, pr));
-                        s1 = vmladavaq_s16(s1, cv, vldrbq_z_s16(w1 + j, pr));
-                        s2 = vmladavaq_s16(s2, cv, vldrbq_z_s16(w2 + j, pr));
-                        s3 = vmladavaq_s16(s3, cv, vldrbq_z_s16(w3 + j, pr));
-                    }
-                    acc = vdupq_n_s32(s0);
-                    acc = vsetq_lane_s32(s1, acc, 1);
-                    acc = vsetq_lane_s32(s2, acc, 2);
-                    acc = vsetq_lane_s32(s3, acc, 3);
+                    acc = gen_conv_mve_dot4(col, w0, w1, w2, w3, k);
                     if (bias != NULL)
                     {
                         acc = vaddq_s32(acc, vldrwq_z_s32(bias + oc, po));
