@@ -114,11 +114,12 @@ def _conv_model(c, m, h, w, kh, kw, stride, pads, dil, act, bias, seed):
 
 
 # (c, m, h, w, kh, kw, stride, pads, dilation, act, bias): 1-4 input channels (KWS's first layer: 10x4,
-# stride 2), columns not multiples of 8 (the predicated tail), channel counts not multiples of 4
+# stride 2), columns not multiples of 8 (the predicated tail), channel counts not multiples of 4, a 1x1
+# stride-2 layer (no column: the input row, VMLADAVA.S8)
 CONV_SHAPES = [
     (1, 64, 49, 10, 10, 4, 2, (4, 1, 5, 1), 1, "relu", True), (3, 5, 7, 6, 3, 3, 2, (1, 1, 1, 1), 1, None, True),
     (2, 7, 5, 5, 3, 3, 1, (1, 1, 1, 1), 2, "relu", False), (4, 9, 6, 4, 2, 3, 1, (0, 1, 1, 0), 1, None, True),
-    (16, 6, 4, 4, 3, 3, 1, (1, 1, 1, 1), 1, "relu", True),
+    (16, 6, 4, 4, 3, 3, 1, (1, 1, 1, 1), 1, "relu", True), (21, 10, 7, 5, 1, 1, 2, (0, 0, 0, 0), 1, None, True),
 ]
 
 

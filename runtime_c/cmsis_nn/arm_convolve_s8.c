@@ -188,6 +188,45 @@ static int32x4_t gen_conv_mve_dot4(const int16_t *col, const int8_t *w0, const i
     return vsetq_lane_s32(s3, acc, 3);
 }
 
+/* 1x1 convolution without padding (any stride) on MVE, no scratch: per output pixel its input row x
+ * and four filter rows at a time, sixteen products a VMLADAVA.S8 and the rows' sums (VADDVA) for the
+ * input offset: sum (x + off) w = sum x w + off sum w (exact modulo 2^32, like the reference). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32x4_t gen_conv_mve_dot4_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                      const int8_t *w3, int32_t k, int32_t in_off)
+{
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, j;
+    int32x4_t acc, sums;
+    for (j = 0; j < k; j += 16)
+    {
+        const mve_pred16_t pr = vctp8q((uint32_t)(k - j));
+        const int8x16_t xv = vldrbq_z_s8(x + j, pr);
+        const int8x16_t u0 = vldrbq_z_s8(w0 + j, pr);
+        const int8x16_t u1 = vldrbq_z_s8(w1 + j, pr);
+        const int8x16_t u2 = vldrbq_z_s8(w2 + j, pr);
+        const int8x16_t u3 = vldrbq_z_s8(w3 + j, pr);
+        s0 = vmladavaq_s8(s0, xv, u0);
+        t0 = vaddvaq_s8(t0, u0);
+        s1 = vmladavaq_s8(s1, xv, u1);
+        t1 = vaddvaq_s8(t1, u1);
+        s2 = vmladavaq_s8(s2, xv, u2);
+        t2 = vaddvaq_s8(t2, u2);
+        s3 = vmladavaq_s8(s3, xv, u3);
+        t3 = vaddvaq_s8(t3, u3);
+    }
+    acc = vdupq_n_s32(s0);
+    acc = vsetq_lane_s32(s1, acc, 1);
+    acc = vsetq_lane_s32(s2, acc, 2);
+    acc = vsetq_lane_s32(s3, acc, 3);
+    sums = vdupq_n_s32(t0);
+    sums = vsetq_lane_s32(t1, sums, 1);
+    sums = vsetq_lane_s32(t2, sums, 2);
+    sums = vsetq_lane_s32(t3, sums, 3);
+    return vmlaq_n_s32(acc, sums, in_off);
+}
+
 /* Helium (MVE) convolution through an int16 im2col column (one group, the scratch of the DSP build,
  * which holds 2 * k4 int16): each output pixel's window as x + input_offset (0 for the taps outside
  * the input), then four output channels at a time, eight products a VMLADAVA.S16 (exact int32 sums,
@@ -220,7 +259,8 @@ static void gen_conv_s8_mve(const cmsis_nn_context *ctx,
     const int32x4_t act_min = vdupq_n_s32(p->activation.min);
     const int32x4_t act_max = vdupq_n_s32(p->activation.max);
     const int32x4_t zero = vdupq_n_s32(0);
-    int16_t *col = (int16_t *)ctx->buf;
+    const int pointwise = k_h == 1 && k_w == 1 && p->padding.h == 0 && p->padding.w == 0;
+    int16_t *col = pointwise ? NULL : (int16_t *)ctx->buf;
     int32_t b, oy, ox, oc;
 
     for (b = 0; b < input_dims->n; b++)
@@ -233,7 +273,12 @@ static void gen_conv_s8_mve(const cmsis_nn_context *ctx,
             {
                 int16_t *cp = col;
                 int32_t ky;
-                for (ky = 0; ky < k_h; ky++)
+                const int8_t *row = NULL; /* a 1x1 window without padding: the input row itself */
+                if (pointwise)
+                {
+                    row = in_b + ((size_t)(oy * p->stride.h) * (size_t)in_w + (size_t)(ox * p->stride.w)) * (size_t)in_c;
+                }
+                for (ky = 0; ky < k_h && !pointwise; ky++)
                 {
                     const int32_t iy = oy * p->stride.h - p->padding.h + ky * p->dilation.h;
                     const int32_t x0 = ox * p->stride.w - p->padding.w;
@@ -273,7 +318,8 @@ static void gen_conv_s8_mve(const cmsis_nn_context *ctx,
                     const int8_t *w3 = filter_data + (size_t)(oc + 3 < last ? oc + 3 : last) * (size_t)k;
                     const mve_pred16_t po = vctp32q((uint32_t)(out_c - oc));
                     int32x4_t acc, shift, left, right, r;
-                    acc = gen_conv_mve_dot4(col, w0, w1, w2, w3, k);
+                    acc = pointwise ? gen_conv_mve_dot4_s8(row, w0, w1, w2, w3, k, in_off)
+                                    : gen_conv_mve_dot4(col, w0, w1, w2, w3, k);
                     if (bias != NULL)
                     {
                         acc = vaddq_s32(acc, vldrwq_z_s32(bias + oc, po));
@@ -844,6 +890,11 @@ arm_cmsis_nn_status arm_convolve_wrapper_s8(const cmsis_nn_context *ctx,
         conv_params->dilation.w == 1 && conv_params->dilation.h == 1 && input_dims->c == filter_dims->c)
     {
         /* pointwise kernels: no scratch needed, no further argument checks */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+        gen_conv_s8_mve(ctx, conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
+                        output_dims, output_data);
+        return ARM_CMSIS_NN_SUCCESS;
+#endif
 #if defined(GEN_NN_DSP)
         gen_conv_s8_dsp(ctx, conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
                         output_dims, output_data);
