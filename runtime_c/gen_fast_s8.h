@@ -300,6 +300,10 @@ GEN_FAST_INLINE void gen_fast_pw_channel(const int8_t *x0, int8_t *y0, const int
     }
 }
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include "gen_fast_mve_s8.h"
+#endif
+
 /* Pointwise (1x1, stride 1) convolution and fully connected layers: out[p][m] for n_pix rows of
  * k int8 (NHWC: row p at in + p * k) and out_c output channels.
  * w: int8 weights packed four to a word, k padded with zeros to k4 (a multiple of 4): for each
@@ -323,6 +327,13 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
 {
     const int32_t k4 = (k + 3) & ~3;
     int32_t p = 0;
+#ifdef GEN_FAST_MVE
+    if (k == k4) /* Helium: gen_fast_mve_s8.h */
+    {
+        gen_fast_pw_mve(in, out, w, rq, n_pix, k, out_c, rshift, out_off, act_min, act_max);
+        return;
+    }
+#endif
 #ifdef GEN_NN_DSP
     for (; p + 3 <= n_pix && (n_pix - p - 3) * out_c >= 6 * k4 + 3; p += 3)
     {

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import c_int32, c_int32s
 
-RUNTIME = ("gen_fast_s8.h",)
+RUNTIME = ("gen_fast_s8.h", "gen_fast_mve_s8.h")
 KERNELS = ("gen", "cmsis-nn")
 
 

@@ -140,6 +140,206 @@ static void gen_conv_s8_compute(const cmsis_nn_conv_params *conv_params,
     }
 }
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+
+/* n entries of an im2col column: src[i] + in_off (int16), or zeros when src is NULL */
+static inline void gen_conv_mve_col(int16_t *dst, const int8_t *src, int32_t n, int32_t in_off)
+{
+    int32_t i;
+    for (i = 0; i < n; i += 8)
+    {
+        const mve_pred16_t pr = vctp16q((uint32_t)(n - i));
+        const int16x8_t v = src != NULL ? vaddq_n_s16(vldrbq_z_s16(src + i, pr), (int16_t)in_off) : vdupq_n_s16(0);
+        vstrhq_p_s16(dst + i, v, pr);
+    }
+}
+
+/* the column's k entries times four filter rows: eight products a VMLADAVA.S16, the tail predicated.
+ * Out of line: inside the pixel loops GCC spills the row pointers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32x4_t gen_conv_mve_dot4(const int16_t *col, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                   const int8_t *w3, int32_t k)
+{
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, j;
+    int32x4_t acc;
+    for (j = 0; j + 8 <= k; j += 8)
+    {
+        const int16x8_t cv = vldrhq_s16(col + j);
+        s0 = vmladavaq_s16(s0, cv, vldrbq_s16(w0 + j));
+        s1 = vmladavaq_s16(s1, cv, vldrbq_s16(w1 + j));
+        s2 = vmladavaq_s16(s2, cv, vldrbq_s16(w2 + j));
+        s3 = vmladavaq_s16(s3, cv, vldrbq_s16(w3 + j));
+    }
+    if (j < k)
+    {
+        const mve_pred16_t pr = vctp16q((uint32_t)(k - j));
+        const int16x8_t cv = vldrhq_z_s16(col + j, pr);
+        s0 = vmladavaq_s16(s0, cv, vldrbq_z_s16(w0 + j, pr));
+        s1 = vmladavaq_s16(s1, cv, vldrbq_z_s16(w1 + j, pr));
+        s2 = vmladavaq_s16(s2, cv, vldrbq_z_s16(w2 + j, pr));
+        s3 = vmladavaq_s16(s3, cv, vldrbq_z_s16(w3 + j, pr));
+    }
+    acc = vdupq_n_s32(s0);
+    acc = vsetq_lane_s32(s1, acc, 1);
+    acc = vsetq_lane_s32(s2, acc, 2);
+    return vsetq_lane_s32(s3, acc, 3);
+}
+
+/* 1x1 convolution without padding (any stride) on MVE, no scratch: per output pixel its input row x
+ * and four filter rows at a time, sixteen products a VMLADAVA.S8 and the rows' sums (VADDVA) for the
+ * input offset: sum (x + off) w = sum x w + off sum w (exact modulo 2^32, like the reference). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32x4_t gen_conv_mve_dot4_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                      const int8_t *w3, int32_t k, int32_t in_off)
+{
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, j;
+    int32x4_t acc, sums;
+    for (j = 0; j < k; j += 16)
+    {
+        const mve_pred16_t pr = vctp8q((uint32_t)(k - j));
+        const int8x16_t xv = vldrbq_z_s8(x + j, pr);
+        const int8x16_t u0 = vldrbq_z_s8(w0 + j, pr);
+        const int8x16_t u1 = vldrbq_z_s8(w1 + j, pr);
+        const int8x16_t u2 = vldrbq_z_s8(w2 + j, pr);
+        const int8x16_t u3 = vldrbq_z_s8(w3 + j, pr);
+        s0 = vmladavaq_s8(s0, xv, u0);
+        t0 = vaddvaq_s8(t0, u0);
+        s1 = vmladavaq_s8(s1, xv, u1);
+        t1 = vaddvaq_s8(t1, u1);
+        s2 = vmladavaq_s8(s2, xv, u2);
+        t2 = vaddvaq_s8(t2, u2);
+        s3 = vmladavaq_s8(s3, xv, u3);
+        t3 = vaddvaq_s8(t3, u3);
+    }
+    acc = vdupq_n_s32(s0);
+    acc = vsetq_lane_s32(s1, acc, 1);
+    acc = vsetq_lane_s32(s2, acc, 2);
+    acc = vsetq_lane_s32(s3, acc, 3);
+    sums = vdupq_n_s32(t0);
+    sums = vsetq_lane_s32(t1, sums, 1);
+    sums = vsetq_lane_s32(t2, sums, 2);
+    sums = vsetq_lane_s32(t3, sums, 3);
+    return vmlaq_n_s32(acc, sums, in_off);
+}
+
+/* Helium (MVE) convolution through an int16 im2col column (one group, the scratch of the DSP build,
+ * which holds 2 * k4 int16): each output pixel's window as x + input_offset (0 for the taps outside
+ * the input), then four output channels at a time, eight products a VMLADAVA.S16 (exact int32 sums,
+ * wrapping like the reference), the column tail predicated; a last partial block reads its last row
+ * again and stores only its channels. Requantization of the four accumulators: VQRDMULH (= the
+ * reference's rounding high multiply), then the rounding right shift with ties away from zero as
+ * VRSHL of r - [r < 0] (gen_nn_requant_rshift's identity). */
+static void gen_conv_s8_mve(const cmsis_nn_context *ctx,
+                            const cmsis_nn_conv_params *p,
+                            const cmsis_nn_per_channel_quant_params *quant_params,
+                            const cmsis_nn_dims *input_dims,
+                            const int8_t *input_data,
+                            const cmsis_nn_dims *filter_dims,
+                            const int8_t *filter_data,
+                            const int32_t *bias,
+                            const cmsis_nn_dims *output_dims,
+                            int8_t *output_data)
+{
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t in_c = input_dims->c;
+    const int32_t k_h = filter_dims->h;
+    const int32_t k_w = filter_dims->w;
+    const int32_t out_h = output_dims->h;
+    const int32_t out_w = output_dims->w;
+    const int32_t out_c = output_dims->c;
+    const int32_t k = k_h * k_w * in_c;
+    const int32_t in_off = p->input_offset;
+    const int32_t out_off = p->output_offset;
+    const int32x4_t act_min = vdupq_n_s32(p->activation.min);
+    const int32x4_t act_max = vdupq_n_s32(p->activation.max);
+    const int32x4_t zero = vdupq_n_s32(0);
+    const int pointwise = k_h == 1 && k_w == 1 && p->padding.h == 0 && p->padding.w == 0;
+    int16_t *col = pointwise ? NULL : (int16_t *)ctx->buf;
+    int32_t b, oy, ox, oc;
+
+    for (b = 0; b < input_dims->n; b++)
+    {
+        const int8_t *in_b = input_data + (size_t)b * (size_t)(in_h * in_w * in_c);
+        int8_t *out_p = output_data + (size_t)b * (size_t)(out_h * out_w * out_c);
+        for (oy = 0; oy < out_h; oy++)
+        {
+            for (ox = 0; ox < out_w; ox++)
+            {
+                int16_t *cp = col;
+                int32_t ky;
+                const int8_t *row = NULL; /* a 1x1 window without padding: the input row itself */
+                if (pointwise)
+                {
+                    row = in_b + ((size_t)(oy * p->stride.h) * (size_t)in_w + (size_t)(ox * p->stride.w)) * (size_t)in_c;
+                }
+                for (ky = 0; ky < k_h && !pointwise; ky++)
+                {
+                    const int32_t iy = oy * p->stride.h - p->padding.h + ky * p->dilation.h;
+                    const int32_t x0 = ox * p->stride.w - p->padding.w;
+                    if (iy < 0 || iy >= in_h)
+                    {
+                        gen_conv_mve_col(cp, NULL, k_w * in_c, 0);
+                    }
+                    else if (p->dilation.w == 1)
+                    {
+                        /* the window's row is contiguous: taps [kx0, kx1) inside the input */
+                        const int32_t kx0 = x0 < 0 ? (-x0 < k_w ? -x0 : k_w) : 0;
+                        const int32_t kx1 = in_w - x0 < k_w ? (in_w - x0 > kx0 ? in_w - x0 : kx0) : k_w;
+                        gen_conv_mve_col(cp, NULL, kx0 * in_c, 0);
+                        gen_conv_mve_col(cp + kx0 * in_c,
+                                         in_b + ((size_t)iy * (size_t)in_w + (size_t)(x0 + kx0)) * (size_t)in_c,
+                                         (kx1 - kx0) * in_c, in_off);
+                        gen_conv_mve_col(cp + kx1 * in_c, NULL, (k_w - kx1) * in_c, 0);
+                    }
+                    else
+                    {
+                        int32_t kx;
+                        for (kx = 0; kx < k_w; kx++)
+                        {
+                            const int32_t ix = x0 + kx * p->dilation.w;
+                            const int8_t *xp = in_b + ((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c;
+                            gen_conv_mve_col(cp + kx * in_c, ix < 0 || ix >= in_w ? NULL : xp, in_c, in_off);
+                        }
+                    }
+                    cp += k_w * in_c;
+                }
+                for (oc = 0; oc < out_c; oc += 4)
+                {
+                    const int32_t last = out_c - 1;
+                    const int8_t *w0 = filter_data + (size_t)oc * (size_t)k;
+                    const int8_t *w1 = filter_data + (size_t)(oc + 1 < last ? oc + 1 : last) * (size_t)k;
+                    const int8_t *w2 = filter_data + (size_t)(oc + 2 < last ? oc + 2 : last) * (size_t)k;
+                    const int8_t *w3 = filter_data + (size_t)(oc + 3 < last ? oc + 3 : last) * (size_t)k;
+                    const mve_pred16_t po = vctp32q((uint32_t)(out_c - oc));
+                    int32x4_t acc, shift, left, right, r;
+                    acc = pointwise ? gen_conv_mve_dot4_s8(row, w0, w1, w2, w3, k, in_off)
+                                    : gen_conv_mve_dot4(col, w0, w1, w2, w3, k);
+                    if (bias != NULL)
+                    {
+                        acc = vaddq_s32(acc, vldrwq_z_s32(bias + oc, po));
+                    }
+                    shift = vldrwq_z_s32(quant_params->shift + oc, po);
+                    left = vmaxq_s32(shift, zero);
+                    right = vmaxq_s32(vnegq_s32(shift), zero);
+                    r = vqrdmulhq_s32(vshlq_s32(acc, left), vldrwq_z_s32(quant_params->multiplier + oc, po));
+                    r = vaddq_s32(r, vandq_s32(vshrq_n_s32(r, 31), vnegq_s32(vminq_s32(right, vdupq_n_s32(1)))));
+                    r = vrshlq_s32(r, vnegq_s32(right));
+                    r = vminq_s32(vmaxq_s32(vaddq_n_s32(r, out_off), act_min), act_max);
+                    vstrbq_p_s32(out_p + oc, r, po);
+                }
+                out_p += out_c;
+            }
+        }
+    }
+}
+#endif /* __ARM_FEATURE_MVE */
+
 #if defined(GEN_NN_DSP)
 /* ---- DSP extension paths (same results as gen_conv_s8_compute, ungrouped convolutions only) ----
  *
@@ -690,6 +890,11 @@ arm_cmsis_nn_status arm_convolve_wrapper_s8(const cmsis_nn_context *ctx,
         conv_params->dilation.w == 1 && conv_params->dilation.h == 1 && input_dims->c == filter_dims->c)
     {
         /* pointwise kernels: no scratch needed, no further argument checks */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+        gen_conv_s8_mve(ctx, conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
+                        output_dims, output_data);
+        return ARM_CMSIS_NN_SUCCESS;
+#endif
 #if defined(GEN_NN_DSP)
         gen_conv_s8_dsp(ctx, conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
                         output_dims, output_data);
@@ -718,6 +923,14 @@ arm_cmsis_nn_status arm_convolve_wrapper_s8(const cmsis_nn_context *ctx,
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+    if (groups == 1 && input_dims->c == filter_dims->c)
+    {
+        gen_conv_s8_mve(ctx, conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
+                        output_dims, output_data);
+        return ARM_CMSIS_NN_SUCCESS;
+    }
+#endif
 #if defined(GEN_NN_DSP)
     if (groups == 1 && input_dims->c == filter_dims->c)
     {

@@ -112,6 +112,162 @@ static void gen_dw_conv_s8_compute(const cmsis_nn_dw_conv_params *p,
     }
 }
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+
+/* requantize four channels' accumulators (from channel c), add the output offset, clamp, store the
+ * lanes of pr: VQRDMULH (= the reference's rounding high multiply), then the rounding right shift with
+ * ties away from zero as VRSHL of r - [r < 0] (gen_nn_requant_rshift's identity) */
+static inline void gen_dw_mve_out4(int8_t *out, int32x4_t acc, const cmsis_nn_per_channel_quant_params *q, int32_t c,
+                                   mve_pred16_t pr, int32_t out_off, int32x4_t act_min, int32x4_t act_max)
+{
+    const int32x4_t zero = vdupq_n_s32(0);
+    const int32x4_t shift = vldrwq_z_s32(q->shift + c, pr);
+    const int32x4_t left = vmaxq_s32(shift, zero);
+    const int32x4_t right = vmaxq_s32(vnegq_s32(shift), zero);
+    int32x4_t r = vqrdmulhq_s32(vshlq_s32(acc, left), vldrwq_z_s32(q->multiplier + c, pr));
+    /* - [r < 0] where a right shift follows */
+    r = vaddq_s32(r, vandq_s32(vshrq_n_s32(r, 31), vnegq_s32(vminq_s32(right, vdupq_n_s32(1)))));
+    r = vrshlq_s32(r, vnegq_s32(right));
+    r = vminq_s32(vmaxq_s32(vaddq_n_s32(r, out_off), act_min), act_max);
+    vstrbq_p_s32(out, r, pr);
+}
+
+/* acc[0..3] += (x + in_off) * w over a window of rows x cols taps of sixteen channels (x, w: the first
+ * tap's; a row of taps further at x_row, w_row; a tap at in_c). Out of line: inside the pixel loops GCC
+ * spills the pointers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void gen_dw_mve_taps16(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols, int32_t x_row,
+                              int32_t w_row, int32_t in_c, int32_t in_off, int32x4_t *acc)
+{
+    int32x4_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t ky, kx;
+    for (ky = 0; ky < rows; ky++)
+    {
+        const int8_t *xr = x + (size_t)ky * (size_t)x_row;
+        const int8_t *wr = w + (size_t)ky * (size_t)w_row;
+        for (kx = 0; kx < cols; kx++)
+        {
+            a0 = vaddq_s32(a0, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr), in_off), vldrbq_s32(wr)));
+            a1 = vaddq_s32(a1, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 4), in_off), vldrbq_s32(wr + 4)));
+            a2 = vaddq_s32(a2, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 8), in_off), vldrbq_s32(wr + 8)));
+            a3 = vaddq_s32(a3, vmulq_s32(vaddq_n_s32(vldrbq_s32(xr + 12), in_off), vldrbq_s32(wr + 12)));
+            xr += in_c;
+            wr += in_c;
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* Helium (MVE) depthwise convolution, one output channel per input channel, dilation 1: four channels
+ * a vector (the filter [kh][kw][c] and the input NHWC both hold them side by side: VLDRB.S32), every
+ * tap of the pixel's window that is inside the input (padding taps skipped, as the reference does),
+ * (x + in_off) * w with VMUL and VADD; requantization per four channels: VQRDMULH (= the reference's
+ * rounding high multiply), then the rounding right shift with ties away from zero as
+ * VRSHL of r - [r < 0] (gen_nn_requant_rshift's identity), predicated on the channels' tail. */
+static void gen_dw_conv_s8_mve(const cmsis_nn_dw_conv_params *p,
+                               const cmsis_nn_per_channel_quant_params *quant_params,
+                               const cmsis_nn_dims *input_dims,
+                               const int8_t *input,
+                               const cmsis_nn_dims *filter_dims,
+                               const int8_t *filter,
+                               const int32_t *bias,
+                               const cmsis_nn_dims *output_dims,
+                               int8_t *output)
+{
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t in_c = input_dims->c;
+    const int32_t k_h = filter_dims->h;
+    const int32_t k_w = filter_dims->w;
+    const int32_t out_h = output_dims->h;
+    const int32_t out_w = output_dims->w;
+    const int32_t in_off = p->input_offset;
+    const int32_t out_off = p->output_offset;
+    const int32x4_t act_min = vdupq_n_s32(p->activation.min);
+    const int32x4_t act_max = vdupq_n_s32(p->activation.max);
+    const int32x4_t zero = vdupq_n_s32(0);
+    int32_t b, oy, ox, c;
+
+    for (b = 0; b < input_dims->n; b++)
+    {
+        const int8_t *in_b = input + (size_t)b * (size_t)(in_h * in_w * in_c);
+        int8_t *out_b = output + (size_t)b * (size_t)(out_h * out_w * in_c);
+        for (oy = 0; oy < out_h; oy++)
+        {
+            const int32_t y0 = oy * p->stride.h - p->padding.h;
+            const int32_t ky0 = y0 < 0 ? -y0 : 0;
+            const int32_t ky1 = in_h - y0 < k_h ? in_h - y0 : k_h;
+            for (ox = 0; ox < out_w; ox++)
+            {
+                const int32_t x0 = ox * p->stride.w - p->padding.w;
+                const int32_t kx0 = x0 < 0 ? -x0 : 0;
+                const int32_t kx1 = in_w - x0 < k_w ? in_w - x0 : k_w;
+                int8_t *out_p = out_b + (size_t)(oy * out_w + ox) * (size_t)in_c;
+                for (c = 0; c + 16 <= in_c; c += 16) /* sixteen channels a tap: four accumulators */
+                {
+                    int32x4_t a0, a1, a2, a3;
+                    if (bias != NULL)
+                    {
+                        a0 = vldrwq_s32(bias + c);
+                        a1 = vldrwq_s32(bias + c + 4);
+                        a2 = vldrwq_s32(bias + c + 8);
+                        a3 = vldrwq_s32(bias + c + 12);
+                    }
+                    else
+                    {
+                        a0 = a1 = a2 = a3 = zero;
+                    }
+                    if (ky1 > ky0 && kx1 > kx0)
+                    {
+                        int32x4_t acc[4];
+                        acc[0] = a0;
+                        acc[1] = a1;
+                        acc[2] = a2;
+                        acc[3] = a3;
+                        gen_dw_mve_taps16(in_b + ((size_t)(y0 + ky0) * (size_t)in_w + (size_t)(x0 + kx0)) * (size_t)in_c + c,
+                                          filter + (size_t)(ky0 * k_w + kx0) * (size_t)in_c + c, ky1 - ky0, kx1 - kx0,
+                                          in_w * in_c, k_w * in_c, in_c, in_off, acc);
+                        a0 = acc[0];
+                        a1 = acc[1];
+                        a2 = acc[2];
+                        a3 = acc[3];
+                    }
+                    gen_dw_mve_out4(out_p + c, a0, quant_params, c, vctp32q(4u), out_off, act_min, act_max);
+                    gen_dw_mve_out4(out_p + c + 4, a1, quant_params, c + 4, vctp32q(4u), out_off, act_min, act_max);
+                    gen_dw_mve_out4(out_p + c + 8, a2, quant_params, c + 8, vctp32q(4u), out_off, act_min, act_max);
+                    gen_dw_mve_out4(out_p + c + 12, a3, quant_params, c + 12, vctp32q(4u), out_off, act_min, act_max);
+                }
+                for (; c < in_c; c += 4)
+                {
+                    const mve_pred16_t pr = vctp32q((uint32_t)(in_c - c));
+                    int32x4_t acc = bias != NULL ? vldrwq_z_s32(bias + c, pr) : zero;
+                    int32_t ky, kx;
+                    for (ky = ky0; ky < ky1; ky++)
+                    {
+                        const int8_t *xr = in_b + ((size_t)(y0 + ky) * (size_t)in_w + (size_t)(x0 + kx0)) * (size_t)in_c + c;
+                        const int8_t *wr = filter + (size_t)(ky * k_w + kx0) * (size_t)in_c + c;
+                        for (kx = kx0; kx < kx1; kx++)
+                        {
+                            const int32x4_t xv = vaddq_n_s32(vldrbq_z_s32(xr, pr), in_off);
+                            acc = vaddq_s32(acc, vmulq_s32(xv, vldrbq_z_s32(wr, pr)));
+                            xr += in_c;
+                            wr += in_c;
+                        }
+                    }
+                    gen_dw_mve_out4(out_p + c, acc, quant_params, c, pr, out_off, act_min, act_max);
+                }
+            }
+        }
+    }
+}
+#endif /* __ARM_FEATURE_MVE */
+
 #if defined(GEN_NN_DSP)
 /* DSP extension path for ch_mult == 1 (same results as gen_dw_conv_s8_compute): four channels at
  * a time, each tap adds to four accumulators with SMLABB / SMLATT on the widened halfwords (the
@@ -627,6 +783,15 @@ arm_cmsis_nn_status arm_depthwise_conv_wrapper_s8(const cmsis_nn_context *ctx,
             return ARM_CMSIS_NN_ARG_ERROR;
         }
     }
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+    if (dw_conv_params->ch_mult == 1 && input_dims->c == output_dims->c && dw_conv_params->dilation.w == 1 &&
+        dw_conv_params->dilation.h == 1)
+    {
+        gen_dw_conv_s8_mve(dw_conv_params, quant_params, input_dims, input_data, filter_dims, filter_data, bias_data,
+                           output_dims, output_data);
+        return ARM_CMSIS_NN_SUCCESS;
+    }
+#endif
 #if defined(GEN_NN_DSP)
     if (dw_conv_params->ch_mult == 1 && input_dims->c == output_dims->c)
     {
