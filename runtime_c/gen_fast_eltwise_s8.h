@@ -107,4 +107,158 @@ GEN_FAST_INLINE void gen_fast_mul_s8(const int8_t *x1, const int8_t *x2, int8_t 
     }
 }
 
+/* ---- pooling (arm_avgpool_s8 / arm_max_pool_s8, NHWC, batch 1): the geometry as literals ----
+ * The window of output pixel (oy, ox) is clipped to the input as CMSIS-NN clips it; gen checks at
+ * generation time that no window is empty. Four channels a step on DSP cores: the average sums one word
+ * per pixel into two int16x2 lanes with SXTAB16 (exact: gen checks count * 128 <= 32767), the maximum
+ * takes the larger bytes with SSUB8 + SEL. */
+
+#ifdef GEN_NN_DSP
+/* the larger (larger != 0) or the smaller of each signed byte of a and b */
+GEN_FAST_INLINE int32_t gen_fast_minmax8x4(int32_t a, int32_t b, int32_t larger)
+{
+#if defined(__GNUC__)
+    int32_t d, r;
+    if (larger)
+    {
+        __asm__("ssub8 %[d], %[a], %[b]\n\t"
+                "sel %[r], %[a], %[b]"
+                : [d] "=&r"(d), [r] "=&r"(r)
+                : [a] "r"(a), [b] "r"(b)
+                : "cc");
+    }
+    else
+    {
+        __asm__("ssub8 %[d], %[a], %[b]\n\t"
+                "sel %[r], %[b], %[a]"
+                : [d] "=&r"(d), [r] "=&r"(r)
+                : [a] "r"(a), [b] "r"(b)
+                : "cc");
+    }
+    (void)d;
+    return r;
+#else
+    uint32_t r = 0u;
+    int32_t t;
+    for (t = 0; t < 32; t += 8)
+    {
+        const int32_t u = (int32_t)(int8_t)(a >> t), v = (int32_t)(int8_t)(b >> t);
+        r |= ((uint32_t)((u > v) == (larger != 0) ? u : v) & 0xFFu) << t;
+    }
+    return (int32_t)r;
+#endif
+}
+
+/* an int8 value in all four bytes of a word */
+GEN_FAST_INLINE int32_t gen_fast_dup8(int32_t v)
+{
+    return (int32_t)(((uint32_t)v & 0xFFu) * 0x01010101u);
+}
+#endif
+
+/* sum rounded half away from zero over count, as arm_avgpool_s8 divides */
+GEN_FAST_INLINE int32_t gen_fast_avg_div(int32_t sum, int32_t count)
+{
+    return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
+/* v clamped to [act_min, act_max] (one SSAT for int8's whole range on DSP cores) */
+GEN_FAST_INLINE int8_t gen_fast_clamp8(int32_t v, int32_t act_min, int32_t act_max)
+{
+#ifdef GEN_NN_DSP
+    if (act_min == -128 && act_max == 127)
+    {
+        return (int8_t)__ssat(v, 8);
+    }
+#endif
+    return (int8_t)gen_nn_clamp(v, act_min, act_max);
+}
+
+GEN_FAST_INLINE void gen_fast_pool_s8(const int8_t *in, int8_t *out, int32_t avg, int32_t in_h, int32_t in_w,
+                                      int32_t ch, int32_t out_h, int32_t out_w, int32_t k_h, int32_t k_w,
+                                      int32_t s_h, int32_t s_w, int32_t p_h, int32_t p_w, int32_t act_min,
+                                      int32_t act_max)
+{
+    int32_t oy, ox;
+    for (oy = 0; oy < out_h; oy++)
+    {
+        const int32_t y0 = oy * s_h - p_h;
+        const int32_t ky0 = gen_nn_max(0, -y0);
+        const int32_t ky1 = gen_nn_min(k_h, in_h - y0);
+        for (ox = 0; ox < out_w; ox++)
+        {
+            const int32_t x0 = ox * s_w - p_w;
+            const int32_t kx0 = gen_nn_max(0, -x0);
+            const int32_t kx1 = gen_nn_min(k_w, in_w - x0);
+            const int32_t count = (ky1 - ky0) * (kx1 - kx0);
+            const int8_t *win = in + ((size_t)(y0 + ky0) * (size_t)in_w + (size_t)(x0 + kx0)) * (size_t)ch;
+            int8_t *y = out + ((size_t)oy * (size_t)out_w + (size_t)ox) * (size_t)ch;
+            int32_t c = 0;
+#ifdef GEN_NN_DSP
+            for (; c + 4 <= ch; c += 4)
+            {
+                int32_t se = 0, so = 0, m = gen_fast_dup8(-128);
+                int32_t ky, kx;
+                for (ky = 0; ky < ky1 - ky0; ky++)
+                {
+                    const int8_t *row = win + (size_t)ky * (size_t)in_w * (size_t)ch + (size_t)c;
+                    GEN_FAST_UNROLL
+                    for (kx = 0; kx < kx1 - kx0; kx++)
+                    {
+                        const int32_t v = gen_nn_read_s8x4(row + (size_t)kx * (size_t)ch);
+                        if (avg)
+                        {
+                            se = __sxtab16(se, v);
+                            so = gen_nn_sxtab16_ror8(so, v);
+                        }
+                        else
+                        {
+                            m = gen_fast_minmax8x4(m, v, 1);
+                        }
+                    }
+                }
+                if (avg)
+                {
+                    const int32_t r0 = gen_fast_avg_div((int16_t)se, count);
+                    const int32_t r1 = gen_fast_avg_div((int16_t)so, count);
+                    const int32_t r2 = gen_fast_avg_div(se >> 16, count);
+                    const int32_t r3 = gen_fast_avg_div(so >> 16, count);
+                    y[c] = gen_fast_clamp8(r0, act_min, act_max);
+                    y[c + 1] = gen_fast_clamp8(r1, act_min, act_max);
+                    y[c + 2] = gen_fast_clamp8(r2, act_min, act_max);
+                    y[c + 3] = gen_fast_clamp8(r3, act_min, act_max);
+                }
+                else
+                {
+                    if (act_min > -128)
+                    {
+                        m = gen_fast_minmax8x4(m, gen_fast_dup8(act_min), 1);
+                    }
+                    if (act_max < 127)
+                    {
+                        m = gen_fast_minmax8x4(m, gen_fast_dup8(act_max), 0);
+                    }
+                    memcpy(y + c, &m, sizeof m);
+                }
+            }
+#endif
+            for (; c < ch; c++)
+            {
+                int32_t sum = 0, m = win[c];
+                int32_t ky, kx;
+                for (ky = 0; ky < ky1 - ky0; ky++)
+                {
+                    for (kx = 0; kx < kx1 - kx0; kx++)
+                    {
+                        const int32_t v = win[((size_t)ky * (size_t)in_w + (size_t)kx) * (size_t)ch + (size_t)c];
+                        sum += v;
+                        m = v > m ? v : m;
+                    }
+                }
+                y[c] = gen_fast_clamp8(avg ? gen_fast_avg_div(sum, count) : m, act_min, act_max);
+            }
+        }
+    }
+}
+
 #endif /* GEN_FAST_ELTWISE_S8_H */

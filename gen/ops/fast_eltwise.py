@@ -84,3 +84,30 @@ def emit(ctx, node, p, a: str, b: str, y: str) -> str:
                          "const int8_t *x1, const int8_t *x2, int8_t *y",
                          "gen_fast_mul_s8(x1, x2, y, {off1}, {off2}, {n}, {mult}, {e}, {k}, {act_min}, {act_max})")
     return f"{fn}({a}, {b}, {y});"
+
+
+def pool_ok(p, avg: bool) -> bool:
+    """gen_fast_pool_s8 covers the layer: every window holds an input pixel (CMSIS-NN refuses an empty average
+    window and leaves an empty maximum's output as it was), and an average's int16 lane sums cannot overflow."""
+    if p.n != 1 or (avg and p.kh * p.kw * 128 > 32767):
+        return False
+    for size, out, k, s, pad in ((p.h, p.oh, p.kh, p.sh, p.pt), (p.w, p.ow, p.kw, p.sw, p.pl)):
+        for o in range(out):
+            start = o * s - pad
+            if min(k, size - start) <= max(0, -start):
+                return False
+    return True
+
+
+def pool_emit(ctx, p, avg: bool, x: str, y: str) -> str:
+    """The call of the pooling layer's wrapper (the geometry as literals)."""
+    kind = "avgpool_s8" if avg else "maxpool_s8"
+    fn = fast_s8.wrapper(ctx, kind, f"int8 {'average' if avg else 'max'} pooling {p.kh}x{p.kw} over "
+                                    f"{p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}",
+                         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("kh", p.kh), ("kw", p.kw),
+                          ("sh", p.sh), ("sw", p.sw), ("pt", p.pt), ("pl", p.pl), ("act_min", p.act[0]),
+                          ("act_max", p.act[1])],
+                         "const int8_t *x, int8_t *y",
+                         f"gen_fast_pool_s8(x, y, {int(avg)}, {{h}}, {{w}}, {{c}}, {{oh}}, {{ow}}, {{kh}}, {{kw}}, "
+                         "{sh}, {sw}, {pt}, {pl}, {act_min}, {act_max})")
+    return f"{fn}({x}, {y});"
