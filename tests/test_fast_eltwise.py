@@ -106,7 +106,7 @@ QEMU_CASES = [("Add", (1, 3, 5, 7), "relu", False), ("Add", (1, 16, 4, 4), None,
 
 
 POOL_CASES = [("MaxPool", 7, 6, 5, 2, 2, [0, 0, 1, 1], None), ("AveragePool", 9, 5, 7, 3, 2, [1, 1, 1, 1], "relu"),
-              ("GlobalAveragePool", 12, 25, 5, 0, 0, None, None)]
+              ("AveragePool", 12, 5, 7, 5, 1, [0, 0, 0, 0], None)]
 
 
 def _qemu_case(k):
