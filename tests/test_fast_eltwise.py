@@ -133,3 +133,42 @@ def test_add_mul_pool_fast_kernel_on_m4(tmp_path):
         r = board.run_on_qemu(str(out), "mps2-an386", build_dir=str(tmp_path / f"b{k}"), timeout=300)
         assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
             (k, r["log"][-2000:])
+
+
+# ----------------------------------------------------------------------------- --io-layout nhwc
+
+def test_io_layout_nhwc_takes_the_transposed_input(tmp_path):
+    """--io-layout nhwc: the int8 input and output of rank 4 are in TFLite's NHWC order (no gen_transpose
+    left), the build given the transposed input computes the default build's outputs transposed, NAME.h
+    says so; a float model and --verify with it are refused."""
+    rng = np.random.default_rng(0)
+    fm = float_model([node("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]), node("Relu", ["c"], ["y"])],
+                     {"x": (1, 3, 5, 7)}, ["y"], {"W": rng.normal(0, 0.5, size=(6, 3, 3, 3)).astype(np.float32)})
+    qm = graphs.quantize_model(fm, feeds_for({"x": (1, 3, 5, 7)}, rng), style="tflite")
+    m = graphs.onnx.ModelProto()
+    m.CopyFrom(qm)
+    from gen import driver, frontend
+    from gen.errors import GenError
+    from gen.ops import supported_onnx_ops
+    model = _compile(qm, "gen")
+    nhwc = driver.compile_graph(frontend.from_model(m, name="m", supported=supported_onnx_ops()), "m", "t.onnx",
+                                io_layout="nhwc")
+    assert "gen_transpose" in [layer["kernel"] for layer in model.summary["layers"]]
+    assert "gen_transpose" not in [layer["kernel"] for layer in nhwc.summary["layers"]]
+    assert [t["shape"] for t in nhwc.summary["inputs"] + nhwc.summary["outputs"]] == [[1, 5, 7, 3], [1, 5, 7, 6]]
+    h = nhwc.files["m.h"].decode()
+    assert "int8 [1, 5, 7, 3] NHWC */" in h and "#define M_INPUT0_DIM3 3" in h
+    for k in range(3):
+        x = rng.integers(-128, 128, size=(1, 3, 5, 7)).astype(np.int8)
+        want = HostModel(model.files).run_s8(x)[0]
+        got = HostModel(nhwc.files).run_s8(np.ascontiguousarray(x.transpose(0, 2, 3, 1)))[0]
+        np.testing.assert_array_equal(got, want.transpose(0, 2, 3, 1))
+    ff = float_model([node("Relu", ["x"], ["y"])], {"x": (1, 2, 3, 3)}, ["y"])
+    with pytest.raises(GenError, match="io-layout nhwc applies to int8"):
+        driver.compile_graph(frontend.from_model(ff, name="f", supported=supported_onnx_ops()), "f", "f.onnx",
+                             io_layout="nhwc")
+    path = tmp_path / "m.onnx"
+    graphs.onnx.save(qm, str(path))
+    proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(tmp_path / "o"), "--io-layout", "nhwc",
+                           "--verify"], cwd=board.ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and "--io-layout model" in proc.stderr + proc.stdout
