@@ -261,4 +261,33 @@ GEN_FAST_INLINE void gen_fast_pool_s8(const int8_t *in, int8_t *out, int32_t avg
     }
 }
 
+/* ---- channels first <-> channels last of int8 data (the boundary's layout change), the shape as literals:
+ * n images of c channels by hw positions; to_last: [n][c][hw] -> [n][hw][c], else back. The channel loop
+ * is the inner one either way (unrolled), so every position's channels are read or written together. */
+GEN_FAST_INLINE void gen_fast_chlast_s8(const int8_t *in, int8_t *out, int32_t n, int32_t c, int32_t hw,
+                                        int32_t to_last)
+{
+    int32_t b, p, k;
+    for (b = 0; b < n; b++)
+    {
+        const int8_t *x = in + (size_t)b * (size_t)c * (size_t)hw;
+        int8_t *y = out + (size_t)b * (size_t)c * (size_t)hw;
+        for (p = 0; p < hw; p++)
+        {
+            GEN_FAST_UNROLL
+            for (k = 0; k < c; k++)
+            {
+                if (to_last)
+                {
+                    y[(size_t)p * (size_t)c + (size_t)k] = x[(size_t)k * (size_t)hw + (size_t)p];
+                }
+                else
+                {
+                    y[(size_t)k * (size_t)hw + (size_t)p] = x[(size_t)p * (size_t)c + (size_t)k];
+                }
+            }
+        }
+    }
+}
+
 #endif /* GEN_FAST_ELTWISE_S8_H */

@@ -138,8 +138,8 @@ def test_add_mul_pool_fast_kernel_on_m4(tmp_path):
 # ----------------------------------------------------------------------------- --io-layout nhwc
 
 def test_io_layout_nhwc_takes_the_transposed_input(tmp_path):
-    """--io-layout nhwc: the int8 input and output of rank 4 are in TFLite's NHWC order (no gen_transpose
-    left), the build given the transposed input computes the default build's outputs transposed, NAME.h
+    """--io-layout nhwc: the int8 input and output of rank 4 are in TFLite's NHWC order (no layout change
+    left; by default gen_fast_chlast_s8, with --kernels cmsis-nn gen_transpose), the build given the transposed input computes the default build's outputs transposed, NAME.h
     says so; a float model and --verify with it are refused."""
     rng = np.random.default_rng(0)
     fm = float_model([node("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]), node("Relu", ["c"], ["y"])],
@@ -153,8 +153,9 @@ def test_io_layout_nhwc_takes_the_transposed_input(tmp_path):
     model = _compile(qm, "gen")
     nhwc = driver.compile_graph(frontend.from_model(m, name="m", supported=supported_onnx_ops()), "m", "t.onnx",
                                 io_layout="nhwc")
-    assert "gen_transpose" in [layer["kernel"] for layer in model.summary["layers"]]
-    assert "gen_transpose" not in [layer["kernel"] for layer in nhwc.summary["layers"]]
+    assert [layer["kernel"] for layer in model.summary["layers"]].count("gen_fast_chlast_s8") == 2
+    assert "gen_transpose" in [layer["kernel"] for layer in _compile(qm, "cmsis-nn").summary["layers"]]
+    assert not {"gen_transpose", "gen_fast_chlast_s8"} & {layer["kernel"] for layer in nhwc.summary["layers"]}
     assert [t["shape"] for t in nhwc.summary["inputs"] + nhwc.summary["outputs"]] == [[1, 5, 7, 3], [1, 5, 7, 6]]
     h = nhwc.files["m.h"].decode()
     assert "int8 [1, 5, 7, 3] NHWC */" in h and "#define M_INPUT0_DIM3 3" in h

@@ -111,3 +111,22 @@ def pool_emit(ctx, p, avg: bool, x: str, y: str) -> str:
                          f"gen_fast_pool_s8(x, y, {int(avg)}, {{h}}, {{w}}, {{c}}, {{oh}}, {{ow}}, {{kh}}, {{kw}}, "
                          "{sh}, {sw}, {pt}, {pl}, {act_min}, {act_max})")
     return f"{fn}({x}, {y});"
+
+
+def layout_ok(p) -> bool:
+    """gen_fast_chlast_s8 covers a LayoutS8 node of int8 data (the caller checks the dtype): one-byte elements,
+    channels first <-> last."""
+    return p.elem_bytes == 1 and (p.src is None) != (p.dst is None)
+
+
+def layout_emit(ctx, p, x: str, y: str) -> str:
+    """The call of the layout change's wrapper (n images, c channels, hw positions as literals)."""
+    to_last = p.dst is not None
+    n, c, hw = p.shape[0], p.shape[-1] if to_last else p.shape[1], 1
+    for d in (p.shape[1:-1] if to_last else p.shape[2:]):
+        hw *= d
+    fn = fast_s8.wrapper(ctx, "chlast_s8", f"int8 channels {'first -> last' if to_last else 'last -> first'}: "
+                                         f"{n} x {c} channels x {hw} positions",
+                         [("n", n), ("c", c), ("hw", hw), ("to_last", int(to_last))], "const int8_t *x, int8_t *y",
+                         "gen_fast_chlast_s8(x, y, {n}, {c}, {hw}, {to_last})")
+    return f"{fn}({x}, {y});"
