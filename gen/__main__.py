@@ -81,8 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 67108864 = 64 MiB)")
     p.add_argument("--kernels", choices=("gen", "cmsis-nn"), default="gen",
                    help="int8 kernels: 'gen' (default) uses gen's kernels specialized for each layer where it has "
-                        "one (1x1 convolutions so far) and CMSIS-NN API calls elsewhere; 'cmsis-nn' emits only "
+                        "one (1x1 convolutions, fully connected layers, Add, Mul, pooling so far) and CMSIS-NN API calls elsewhere; 'cmsis-nn' emits only "
                         "CMSIS-NN API calls, to link Arm's library (GEN_USE_CMSIS_NN)")
+    p.add_argument("--io-layout", choices=("model", "nhwc"), default="model",
+                   help="int8 models: 'model' (default) keeps inputs and outputs in the model's layout (NCHW); "
+                        "'nhwc' passes the 3-D and 4-D ones gen computes channels last in TFLite's NHWC order, "
+                        "without a transpose at the boundary (NAME.h gives each one's layout and dimensions)")
     p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
@@ -186,6 +190,8 @@ def run(args) -> int:
             raise GenError(f"cannot read --test-input '{args.test_input}': {e.strerror or e}") from None
         except ValueError as e:
             raise GenError(f"cannot read --test-input '{args.test_input}': not a .npy array ({e})") from None
+    if args.verify and args.io_layout != "model":
+        raise GenError("--verify compares with onnxruntime in the model's layout: use it with --io-layout model")
     if args.verify:
         check_verify()
     if args.board:
@@ -193,7 +199,7 @@ def run(args) -> int:
     target = outdir.check(args.output, protect=[model, args.test_input])
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
-                          args.kernels)
+                          args.kernels, args.io_layout)
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)

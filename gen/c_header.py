@@ -76,7 +76,10 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checke
     text += [b.about for dt, b in BOUNDARY_DTYPES.items() if dt in dts]     # float16, bfloat16, float64
     if "bool" in dts:
         text += ["bool inputs and outputs are one byte each (uint8_t), 0 or 1."]
-    text += ["Buffers are in the model's layout (row-major).",
+    nhwc = [t for t in summary["inputs"] + summary["outputs"] if t.get("layout") == "NHWC"]
+    text += [("Buffers are in the model's layout (row-major), except those marked NHWC below (--io-layout nhwc): "
+              "channels last, TFLite's order (N, H, W, C for the model's N, C, H, W), the DIMs in that order."
+              if nhwc else "Buffers are in the model's layout (row-major)."),
              f"Memory: one static arena of {up}_ARENA_SIZE bytes (not reentrant); weights are const (flash)."]
     return block_comment(text)
 
@@ -92,7 +95,8 @@ def header(name: str, io: dict, summary: dict, int8: bool, can_fail: bool, check
             p = f"{up}_{kind.upper()}{k}"
             empty = (f": no elements, the pointer is never {'read' if kind == 'input' else 'written'} (NULL is "
                      "fine)") if t["size"] == 0 else ""
-            lines += block_comment([f"{kind} {k}: '{comment(t['name'])}' {t['dtype']} {t['shape']}{empty}"])
+            lay = " NHWC" if t.get("layout") == "NHWC" else ""
+            lines += block_comment([f"{kind} {k}: '{comment(t['name'])}' {t['dtype']} {t['shape']}{lay}{empty}"])
             lines.append(f"#define {p}_SIZE {t['size']}")
             lines.append(f"#define {p}_NDIM {len(t['shape'])}")
             for d, v in enumerate(t["shape"]):

@@ -50,19 +50,24 @@ def check_limits(g: Graph, arena: int | None, ram_limit: int | None, flash_limit
 
 
 def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_limit: int | None = None,
-                  flash_limit: int | None = None, kernels: str = "gen") -> Result:
+                  flash_limit: int | None = None, kernels: str = "gen", io_layout: str = "model") -> Result:
     """scratch: 'dsp' plans CMSIS-NN's DSP-build scratch (Cortex-M4/M7/M33, and all gen needs);
     'helium' plans enough for the real CMSIS-NN's Helium build too (Cortex-M55). ram_limit and
     flash_limit (bytes) refuse a model before its C is written (writing 200 MB of weights as C text
     takes minutes, and no compiler builds it). kernels: 'gen' uses gen's layer-specialized int8 kernels
-    where they apply (gen/ops/fast_s8.py), 'cmsis-nn' only CMSIS-NN API calls."""
+    where they apply (gen/ops/fast_s8.py), 'cmsis-nn' only CMSIS-NN API calls. io_layout: 'model' keeps the
+    inputs and outputs in the model's layout; 'nhwc' (int8 models) passes those of rank >= 3 that gen computes
+    channels last (TFLite's NHWC) as they are, without the transposes at the boundary."""
     g.options["scratch"] = scratch
     g.options["kernels"] = kernels
+    g.options["io_layout"] = io_layout
     # the pipeline: each stage once, in this order, each a generic driver of the families' hooks
     passes.cleanup(g)       # Identity/Dropout out (is_cleanup, check_removable)
     legalize.run(g)         # the families' checks of the graph as the frontend built it (legalize)
     qpasses.run(g)          # int8 lowering: QDQ islands into int8 kernels (int8_form, keeps_quant, ...)
-    layout_pass.run(g)      # int8 activations channels last where the kernels want them (layout_for)
+    if io_layout == "nhwc" and not g.options.get("int8"):
+        raise GenError("--io-layout nhwc applies to int8 models (a float model computes in its own layout)")
+    layout_pass.run(g, io_layout == "nhwc")     # int8 activations channels last where the kernels want them
     passes.fuse(g)          # BatchNormalization and activations into their producers (folds_batchnorm, ...)
     passes.make_views(g)    # is_view ops share their input's bytes
     g.remove_unused()
@@ -99,7 +104,8 @@ def unique_node_names(g: Graph) -> None:
 def generate(model_path: str, out_dir: str | None = None, name: str | None = None,
              input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
              test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None,
-             scratch: str = "dsp", flash_limit: int | None = DEFAULT_FLASH_LIMIT, kernels: str = "gen") -> Result:
+             scratch: str = "dsp", flash_limit: int | None = DEFAULT_FLASH_LIMIT, kernels: str = "gen",
+             io_layout: str = "model") -> Result:
     """Compiles model_path; with out_dir, checks it before compiling and writes it (see gen/outdir.py).
     ram_limit, flash_limit: refuse a model whose arena or weights are larger (bytes), before any C is
     written or built; flash_limit also bounds what constant folding may compute."""
@@ -111,7 +117,7 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
     target = outdir.check(out_dir, protect=[model_path]) if out_dir else None
     g = frontend.load(model_path, input_shapes, name, supported_onnx_ops(),
                       fold_limit=flash_limit if flash_limit is not None else frontend.DEFAULT_FOLD_BYTES)
-    res = compile_graph(g, name, model_path, scratch, ram_limit, flash_limit, kernels)
+    res = compile_graph(g, name, model_path, scratch, ram_limit, flash_limit, kernels, io_layout)
     if test_vectors > 0:
         from . import testvec
         res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))

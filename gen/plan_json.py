@@ -7,6 +7,7 @@ import os
 from . import __version__
 from .ir import Graph
 from .ops import family
+from .ops.layout import mem_shape
 from .plan import Plan
 
 
@@ -34,6 +35,8 @@ def io_info(g: Graph, plan: Plan) -> dict:
         t = g.t(name)
         d = {"name": name, "shape": list(t.shape), "dtype": g.io_dtype(name), "offset": plan.offsets[name],
              "size": t.size}
+        if g.options.get("io_layout") == "nhwc" and t.layout == "NHWC":    # --io-layout nhwc: memory order
+            d["shape"], d["layout"] = list(mem_shape(t)), "NHWC"
         if t.quant is not None:
             d["scale"], d["zero_point"] = t.quant.s(), t.quant.zp()
         elif t.dtype == "int8":     # plain integers (no QDQ): the float entry point converts them as they are

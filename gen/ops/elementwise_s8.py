@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .. import int8ref, quant
-from . import OpFamily, c_fields, register
+from . import OpFamily, c_fields, fast_eltwise, fast_s8, register
 from .layout import to_memory
 from .s8common import act_range, check_accumulator, check_shift
 
@@ -92,7 +92,16 @@ class ElementwiseS8(OpFamily):
     def check(self, node, g):
         self.params(node, g)
 
+    def fast(self, node, g) -> str | None:
+        """gen's specialized kernel for this layer (gen/ops/fast_eltwise.py), or None for the CMSIS-NN call."""
+        return fast_eltwise.choice(self.params(node, g)) if fast_s8.enabled(g) else None
+
+    def runtime_files(self, node, g):
+        return self.runtime + (fast_eltwise.RUNTIME if self.fast(node, g) else ())
+
     def kernel(self, node, g):
+        if self.fast(node, g):
+            return f"gen_fast_{self.fast(node, g)}_s8"
         return "arm_elementwise_add_s8" if node.op == "AddS8" else "arm_elementwise_mul_s8"
 
     def reference(self, node, g, *acts):
@@ -108,6 +117,8 @@ class ElementwiseS8(OpFamily):
         yt = g.t(node.outputs[0])
         a, b = (ctx.array(const_operand(g, i, yt), "k") if g.t(i).is_const else ctx.ptr(i) for i in node.inputs[:2])
         y = ctx.ptr(node.outputs[0])
+        if self.fast(node, g):
+            return fast_eltwise.emit(ctx, node, p, a, b, y)
         if isinstance(p, AddS8Params):
             return (f"GEN_CHECK(arm_elementwise_add_s8({a}, {b}, {p.input_1_offset}, {p.input_1_mult}, "
                     f"{p.input_1_shift}, {p.input_2_offset}, {p.input_2_mult}, {p.input_2_shift}, "

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .. import int8ref
 from ..errors import GenError
-from . import OpFamily, cmsis_scratch, register
+from . import OpFamily, cmsis_scratch, fast_eltwise, fast_s8, register
 from .layout import require_channels_last
 from .pool import PoolGeometry, pool_geometry
 from .s8common import act_range, check_accumulator, cmsis_ctx, dims
@@ -61,11 +61,22 @@ class PoolS8(OpFamily):
     def check(self, node, g):
         self.params(node, g)
 
+    def fast(self, node, g) -> str | None:
+        """gen's specialized kernel for this layer (gen/ops/fast_eltwise.py), or None for the CMSIS-NN call."""
+        if not fast_s8.enabled(g) or not fast_eltwise.pool_ok(self.params(node, g), node.op == "AvgPoolS8"):
+            return None
+        return "pool"
+
+    def runtime_files(self, node, g):
+        return self.runtime + (fast_eltwise.RUNTIME if self.fast(node, g) else ())
+
     def kernel(self, node, g):
+        if self.fast(node, g):
+            return "gen_fast_pool_s8"
         return "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"
 
     def scratch(self, node, g):
-        if node.op != "AvgPoolS8":
+        if node.op != "AvgPoolS8" or self.fast(node, g):
             return 0
         p = self.params(node, g)
         return cmsis_scratch.avgpool_s8_buffer_size(p.ow, p.c)
@@ -80,6 +91,9 @@ class PoolS8(OpFamily):
     def emit(self, node, g, ctx):
         require_channels_last(node, g, node.inputs[0])
         p = self.params(node, g)
+        if self.fast(node, g):
+            return fast_eltwise.pool_emit(ctx, p, node.op == "AvgPoolS8", ctx.ptr(node.inputs[0]),
+                                          ctx.ptr(node.outputs[0]))
         lo, hi = p.act
         prm = ctx.params("cmsis_nn_pool_params", f"{{{p.sw}, {p.sh}}}, {{{p.pl}, {p.pt}}}, {{{lo}, {hi}}}", "poolp")
         fn = "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"

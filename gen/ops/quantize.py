@@ -297,8 +297,18 @@ class LayoutS8(OpFamily):
     def check(self, node, g):
         self.params(node, g)
 
+    def fast(self, node, g) -> str | None:
+        """gen's specialized layout change (gen/ops/fast_eltwise.py), or None for gen_transpose."""
+        from . import fast_eltwise, fast_s8
+        ok = g.t(node.inputs[0]).dtype == "int8" and fast_eltwise.layout_ok(self.params(node, g))
+        return "chlast" if fast_s8.enabled(g) and ok else None
+
+    def runtime_files(self, node, g):
+        from . import fast_eltwise
+        return fast_eltwise.RUNTIME if self.fast(node, g) else self.runtime
+
     def kernel(self, node, g):
-        return "gen_transpose"
+        return "gen_fast_chlast_s8" if self.fast(node, g) else "gen_transpose"
 
     def reference(self, node, g, x):
         t = g.t(node.inputs[0])
@@ -307,5 +317,8 @@ class LayoutS8(OpFamily):
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
+        if self.fast(node, g):
+            from . import fast_eltwise
+            return fast_eltwise.layout_emit(ctx, p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]))
         prm = ctx.params("gen_transpose_params", f"{len(p.shape)}, {dims6(p.shape, node)}, {dims6(p.strides, node)}")
         return f"gen_transpose({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {p.elem_bytes}, {prm});"
