@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_fields, cmsis_scratch, fast_s8, register
+from . import OpFamily, c_fields, cmsis_scratch, fast_dw, fast_s8, register
 from .conv import ConvGeometry, conv_geometry
 from .s8common import act_range, bias_int32, check_accumulator, cmsis_ctx, dims, per_channel_quant, requant
 
@@ -105,10 +105,12 @@ class ConvS8(OpFamily):
         """gen's specialized kernel for this layer (gen/ops/fast_s8.py), or None for the CMSIS-NN call."""
         if not fast_s8.enabled(g):
             return None
-        return "pw" if self.params(node, g).pointwise else None
+        p = self.params(node, g)
+        return "pw" if p.pointwise else "dw" if fast_dw.covers(p) else None
 
     def runtime_files(self, node, g):
-        return self.runtime + (fast_s8.RUNTIME if self.fast(node, g) else ())
+        fast = self.fast(node, g)
+        return self.runtime + (fast_dw.RUNTIME if fast == "dw" else fast_s8.RUNTIME if fast else ())
 
     def macs(self, node, g):
         p = self.params(node, g)
@@ -117,12 +119,16 @@ class ConvS8(OpFamily):
     def kernel(self, node, g):
         if self.fast(node, g) == "pw":
             return "gen_fast_pw_s8"
+        if self.fast(node, g) == "dw":
+            return "gen_fast_dw3x3_s8"
         return "arm_depthwise_conv_wrapper_s8" if self.params(node, g).depthwise else "arm_convolve_wrapper_s8"
 
     def scratch(self, node, g):
         if self.fast(node, g) == "pw":
             return 0    # gen_fast_pw_s8 widens its rows into output rows it has not written yet
         p = self.params(node, g)
+        if self.fast(node, g) == "dw":
+            return fast_dw.scratch(p)   # the ring of three widened input rows
         ind, fd, outd = p.cmsis_dims()
         pad, dil, stride = (p.pt, p.pl), (p.dh, p.dw), (p.sh, p.sw)
         if p.depthwise:
@@ -153,6 +159,8 @@ class ConvS8(OpFamily):
             return fast_s8.pointwise(ctx, node, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]),
                                      p.filter.reshape(p.m, p.c), p.bias, p.in_offset, p.mult, p.shift, p.out_offset,
                                      p.act, p.n * p.oh * p.ow)
+        if self.fast(node, g) == "dw":
+            return fast_dw.depthwise(ctx, node, p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]))
         ind, fd, outd = p.cmsis_dims()
         w = ctx.array(p.filter, "w")
         b = ctx.array(p.bias, "b")

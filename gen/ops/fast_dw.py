@@ -1,0 +1,59 @@
+"""gen's depthwise int8 kernel (runtime_c/gen_fast_dw_s8.h): 3x3, one output channel per input channel,
+dilation 1, any stride and padding, batch 1. Other depthwise layers keep the CMSIS-NN call.
+
+Generation time: the input offset folded into the bias (the padding is then the input zero point), the
+requantization table (gen_fast_rq), the weights as six int16-pair words per channel in the order the
+inner step reads them. The layer's scratch is the ring of three widened input rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import c_int32s, fast_s8
+
+RUNTIME = fast_s8.RUNTIME + ("gen_fast_dw_s8.h",)
+
+
+def covers(p) -> bool:
+    """The depthwise layers gen_fast_dw3x3_s8 runs (ConvS8Params)."""
+    return (p.depthwise and p.ch_mult == 1 and p.n == 1 and (p.kh, p.kw) == (3, 3) and p.dh == p.dw == 1
+            and p.pt >= 0 and p.pl >= 0)
+
+
+def row_width(p) -> int:
+    """GEN_FAST_DW_WB: the columns of one widened row (the windows' columns plus one, even)."""
+    return ((p.ow - 1) * p.sw + 5) // 2 * 2
+
+
+def scratch(p) -> int:
+    """Bytes of the ring of three widened rows of one channel: [3][wb] int16."""
+    return 3 * row_width(p) * 2
+
+
+def pack_weights(filt: np.ndarray, node) -> np.ndarray:
+    """int8 [3, 3, c] -> int32 [c, 6]: per kernel row (w0 | w1 << 16, w1 | w2 << 16)."""
+    f = filt.astype(np.int64)
+    lo = lambda v: v & 0xFFFF  # noqa: E731
+    words = []
+    for ky in range(3):
+        words.append(lo(f[ky, 0]) | (f[ky, 1] << 16))
+        words.append(lo(f[ky, 1]) | (f[ky, 2] << 16))
+    return c_int32s(np.stack(words, axis=1), "depthwise weight pair", node)
+
+
+def depthwise(ctx, node, p, x: str, y: str) -> str:
+    """The call of gen_fast_dw3x3_s8 for ConvS8Params p (covers(p))."""
+    w_rows = p.filter.reshape(9, p.c).T
+    rows, rshift = fast_s8.requant_table(fast_s8.folded_bias(p.bias, p.in_offset, w_rows, node), p.mult, p.shift,
+                                         node)
+    wname = ctx.array(pack_weights(p.filter, node), "w")
+    rq = fast_s8.rq_array(ctx, rows)
+    fn = fast_s8.wrapper(
+        ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
+        [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
+         ("pl", p.pl), ("zp", -p.in_offset), ("rshift", rshift), ("out_off", p.out_offset), ("act_min", p.act[0]),
+         ("act_max", p.act[1])],
+        "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int16_t *buf",
+        "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {rshift}, "
+        "{out_off}, {act_min}, {act_max})")
+    return f"{fn}({x}, {y}, {wname}, {rq}, (int16_t *){ctx.scratch(node)});"
