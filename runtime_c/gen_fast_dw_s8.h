@@ -8,8 +8,8 @@
  *   - the weights of each channel are six int32 words of int16 pairs, per kernel row (w0, w1) and
  *     (w1, w2) (value = lo | hi << 16: no byte order).
  * At run time one channel at a time: each of its input rows is widened once into a ring of three
- * rows (arena scratch: [3][wb] int16, wb columns with the padding written as the zero point), so
- * there is no border path; two output columns a step, each row of the kernel being one SMLAD (two
+ * rows (arena scratch: [6][wb] int16, each row written twice so that any three consecutive rows are
+ * contiguous; wb columns with the padding written as the zero point), so there is no border path; two output columns a step, each row of the kernel being one SMLAD (two
  * taps) and one SMLABT/SMLATB (the third), the two columns sharing their input words; the channel's
  * weights and requantization constants stay in registers for the whole plane.
  * The portable path runs the same steps with the same words (host builds and tests check it);
@@ -21,17 +21,10 @@
 #include "gen_fast_s8.h"
 
 #ifdef GEN_NN_DSP
-/* two int16 of a widened row (lo = p[0], hi = p[1]); p 2-byte aligned */
-#define GEN_FAST_DW_RD(P) gen_nn_read_s16x2(P)
 #define GEN_FAST_DW_SMLAD(A, B, C) __smlad((A), (B), (C))
 #define GEN_FAST_DW_SMLABT(A, B, C) __smlabt((A), (B), (C))
 #define GEN_FAST_DW_SMLATB(A, B, C) __smlatb((A), (B), (C))
 #else
-GEN_FAST_INLINE int32_t gen_fast_dw_rd(const int16_t *p)
-{
-    return (int32_t)(((uint32_t)(uint16_t)p[0]) | ((uint32_t)(uint16_t)p[1] << 16));
-}
-
 GEN_FAST_INLINE int32_t gen_fast_dw_lo(int32_t v)
 {
     return (int32_t)(int16_t)(uint16_t)((uint32_t)v & 0xFFFFu);
@@ -42,86 +35,121 @@ GEN_FAST_INLINE int32_t gen_fast_dw_hi(int32_t v)
     return (int32_t)(int16_t)(uint16_t)((uint32_t)v >> 16);
 }
 
-#define GEN_FAST_DW_RD(P) gen_fast_dw_rd(P)
 #define GEN_FAST_DW_SMLAD(A, B, C)                                                                          \
     ((C) + gen_fast_dw_lo(A) * gen_fast_dw_lo(B) + gen_fast_dw_hi(A) * gen_fast_dw_hi(B))
 #define GEN_FAST_DW_SMLABT(A, B, C) ((C) + gen_fast_dw_lo(A) * gen_fast_dw_hi(B))
 #define GEN_FAST_DW_SMLATB(A, B, C) ((C) + gen_fast_dw_hi(A) * gen_fast_dw_lo(B))
 #endif
 
-/* one kernel row of an output whose window starts at column b of row R: W01 = (w0, w1), W12 = (w1, w2).
- * b even: (x_b, x_b+1) . W01 + x_b+2 * w2; b odd: (x_b+1, x_b+2) . W12 + x_b * w0 (words at even columns) */
-#define GEN_FAST_DW_TAP3_EVEN(R, B, W01, W12, S)                                                            \
-    do                                                                                                      \
-    {                                                                                                       \
-        S = GEN_FAST_DW_SMLAD(GEN_FAST_DW_RD((R) + (B)), W01, S);                                           \
-        S = GEN_FAST_DW_SMLABT(GEN_FAST_DW_RD((R) + (B) + 2), W12, S);                                      \
-    } while (0)
-#define GEN_FAST_DW_TAP3_ODD(R, B, W01, W12, S)                                                             \
-    do                                                                                                      \
-    {                                                                                                       \
-        S = GEN_FAST_DW_SMLAD(GEN_FAST_DW_RD((R) + (B) + 1), W12, S);                                       \
-        S = GEN_FAST_DW_SMLATB(GEN_FAST_DW_RD((R) + (B)-1), W01, S);                                        \
-    } while (0)
+/* two int16 as one word: lo | hi << 16 (PKHBT) */
+GEN_FAST_INLINE int32_t gen_fast_dw_pair(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+
+/* one kernel row of an output whose window starts at column b of a widened row R (words: column pairs
+ * (2i, 2i + 1)); W01 = (w0, w1), W12 = (w1, w2).
+ * b even: (x_b, x_b+1) . W01 + x_b+2 * w2; b odd: (x_b+1, x_b+2) . W12 + x_b * w0 */
 #define GEN_FAST_DW_TAP3(R, B, W01, W12, S)                                                                 \
     do                                                                                                      \
     {                                                                                                       \
         if (((B)&1) == 0)                                                                                   \
         {                                                                                                   \
-            GEN_FAST_DW_TAP3_EVEN(R, B, W01, W12, S);                                                       \
+            S = GEN_FAST_DW_SMLAD((R)[(B) >> 1], W01, S);                                                   \
+            S = GEN_FAST_DW_SMLABT((R)[((B) >> 1) + 1], W12, S);                                            \
         }                                                                                                   \
         else                                                                                                \
         {                                                                                                   \
-            GEN_FAST_DW_TAP3_ODD(R, B, W01, W12, S);                                                        \
+            S = GEN_FAST_DW_SMLAD((R)[((B) >> 1) + 1], W12, S);                                             \
+            S = GEN_FAST_DW_SMLATB((R)[(B) >> 1], W01, S);                                                  \
         }                                                                                                   \
     } while (0)
 
 /* row r of channel x (x = the input's channel, its columns c apart; the zero point outside the input)
- * widened into dst: wb int16, column j being input column j - pl (the zero point outside) */
+ * widened into wb / 2 words at d0 and at d1: column j (input column j - pl) in half j & 1 of word j / 2 */
 GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int32_t w, int32_t c, int32_t pl,
-                                     int32_t wb, int32_t zp, int16_t *dst)
+                                     int32_t wb, int32_t zp, int32_t *d0, int32_t *d1)
 {
-    const int32_t j_end = pl + w < wb ? pl + w : wb; /* columns [pl, j_end) come from the input */
+    const int32_t zz = gen_fast_dw_pair(zp, zp);
     int32_t j;
     if (r < 0 || r >= h)
     {
-        for (j = 0; j < wb; j++)
+        for (j = 0; j < wb; j += 2)
         {
-            dst[j] = (int16_t)zp;
+            d0[j >> 1] = zz;
+            d1[j >> 1] = zz;
         }
         return;
     }
     x += (size_t)r * (size_t)w * (size_t)c;
-    for (j = 0; j < pl; j++)
+#define GEN_FAST_DW_COL(J) ((J) >= pl && (J) < pl + w ? (int32_t)x[(size_t)((J)-pl) * (size_t)c] : zp)
+    if (wb <= 32)
     {
-        dst[j] = (int16_t)zp;
+        GEN_FAST_UNROLL
+        for (j = 0; j < wb; j += 2)
+        {
+            const int32_t v = gen_fast_dw_pair(GEN_FAST_DW_COL(j), GEN_FAST_DW_COL(j + 1));
+            d0[j >> 1] = v;
+            d1[j >> 1] = v;
+        }
     }
-    GEN_FAST_UNROLL
-    for (j = pl; j < j_end; j++)
+    else
     {
-        dst[j] = x[(size_t)(j - pl) * (size_t)c];
+        /* the borders, then the columns inside the input two at a time */
+        const int32_t j0 = ((pl + 1) & ~1) < wb ? ((pl + 1) & ~1) : wb; /* first pair inside */
+        const int32_t j1e = (pl + w) < wb ? ((pl + w) & ~1) : wb;
+        const int32_t j1 = j1e > j0 ? j1e : j0; /* end of the pairs inside */
+        for (j = 0; j < j0; j += 2)
+        {
+            const int32_t v = gen_fast_dw_pair(GEN_FAST_DW_COL(j), GEN_FAST_DW_COL(j + 1));
+            d0[j >> 1] = v;
+            d1[j >> 1] = v;
+        }
+        for (; j < j1; j += 2)
+        {
+            const int8_t *xj = x + (size_t)(j - pl) * (size_t)c;
+            const int32_t v = gen_fast_dw_pair(xj[0], xj[c]);
+            d0[j >> 1] = v;
+            d1[j >> 1] = v;
+        }
+        for (; j < wb; j += 2)
+        {
+            const int32_t v = gen_fast_dw_pair(GEN_FAST_DW_COL(j), GEN_FAST_DW_COL(j + 1));
+            d0[j >> 1] = v;
+            d1[j >> 1] = v;
+        }
     }
-    for (j = j_end; j < wb; j++)
-    {
-        dst[j] = (int16_t)zp;
-    }
+#undef GEN_FAST_DW_COL
 }
 
 /* the width of a widened row: the windows' columns, plus one (the even-column words), even */
 #define GEN_FAST_DW_WB(OW, SW) ((((OW)-1) * (SW) + 4 + 1) & ~1)
 
+/* two outputs (window columns b, b + sw) or one, of the three widened rows at P (rows WBW words apart) */
+#define GEN_FAST_DW_PAIR(P, WBW, B, SW, S0, S1)                                                             \
+    do                                                                                                      \
+    {                                                                                                       \
+        GEN_FAST_DW_TAP3((P), B, a01, a12, S0);                                                             \
+        GEN_FAST_DW_TAP3((P) + (WBW), B, b01, b12, S0);                                                     \
+        GEN_FAST_DW_TAP3((P) + 2 * (WBW), B, c01, c12, S0);                                                 \
+        GEN_FAST_DW_TAP3((P), (B) + (SW), a01, a12, S1);                                                    \
+        GEN_FAST_DW_TAP3((P) + (WBW), (B) + (SW), b01, b12, S1);                                            \
+        GEN_FAST_DW_TAP3((P) + 2 * (WBW), (B) + (SW), c01, c12, S1);                                        \
+    } while (0)
+
 /* 3x3 depthwise convolution, one output channel per input channel: in [h][w][c], out [oh][ow][c] (NHWC,
  * batch 1), stride (sh, sw), padding top pt and left pl (the bottom and right ones follow from oh, ow).
  * w: [c][6] words (per kernel row (w0, w1), (w1, w2) as int16 pairs); rq: c entries, the bias with the
- * input offset folded in; zp: the input zero point (-input offset); buf: 3 * GEN_FAST_DW_WB(ow, sw) int16
- * of scratch (2-byte aligned; the words read at even columns).
+ * input offset folded in; zp: the input zero point (-input offset); buf: 6 * GEN_FAST_DW_WB(ow, sw) / 2
+ * words of scratch.
  * One channel at a time: its weights and requantization constants stay in registers for the whole
- * plane, each of its input rows is widened once into the ring of three rows. */
+ * plane; each of its input rows is widened once into a ring of three rows, written twice (slots s and
+ * s + 3) so that any three consecutive rows are contiguous: one pointer reaches all three. */
 GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                                        int8_t *out,
                                        const int32_t *w,
                                        const gen_fast_rq *rq,
-                                       int16_t *buf,
+                                       int32_t *buf,
                                        int32_t h,
                                        int32_t wd,
                                        int32_t c,
@@ -138,6 +166,7 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                                        int32_t act_max)
 {
     const int32_t wb = GEN_FAST_DW_WB(ow, sw);
+    const int32_t wbw = wb >> 1; /* words per widened row */
     int32_t ch;
     for (ch = 0; ch < c; ch++)
     {
@@ -150,41 +179,52 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
         for (oy = 0; oy < oh; oy++)
         {
             const int32_t r0 = oy * sh;
-            const int16_t *p0 = buf + (size_t)(r0 % 3) * (size_t)wb;
-            const int16_t *p1 = buf + (size_t)((r0 + 1) % 3) * (size_t)wb;
-            const int16_t *p2 = buf + (size_t)((r0 + 2) % 3) * (size_t)wb;
+            const int32_t *p = buf + (size_t)(r0 % 3) * (size_t)wbw;
             int8_t *yc = out + (size_t)oy * (size_t)ow * (size_t)c + (size_t)ch;
             int32_t r, ox;
             for (r = r0 > next ? r0 : next; r < r0 + 3; r++)
             {
-                gen_fast_dw_row(x, r - pt, h, wd, c, pl, wb, zp, buf + (size_t)(r % 3) * (size_t)wb);
+                int32_t *d = buf + (size_t)(r % 3) * (size_t)wbw;
+                gen_fast_dw_row(x, r - pt, h, wd, c, pl, wb, zp, d, d + 3 * wbw);
             }
             next = r0 + 3;
-            for (ox = 0; ox + 2 <= ow; ox += 2)
+#define GEN_FAST_DW_STEP2                                                                                   \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t s0 = q.bias, s1 = q.bias;                                                                   \
+        GEN_FAST_DW_PAIR(p, wbw, 0, sw, s0, s1);                                                            \
+        {                                                                                                   \
+            const int8_t r0_ = gen_fast_out(s0, q, rshift, out_off, act_min, act_max);                      \
+            const int8_t r1_ = gen_fast_out(s1, q, rshift, out_off, act_min, act_max);                      \
+            yc[0] = r0_;                                                                                    \
+            yc[c] = r1_;                                                                                    \
+        }                                                                                                   \
+        p += sw;                                                                                            \
+        yc += 2 * c;                                                                                        \
+    } while (0)
+            if (ow <= 8)
             {
-                const int32_t b = ox * sw; /* even */
-                int32_t s0 = q.bias, s1 = q.bias;
-                GEN_FAST_DW_TAP3_EVEN(p0, b, a01, a12, s0);
-                GEN_FAST_DW_TAP3_EVEN(p1, b, b01, b12, s0);
-                GEN_FAST_DW_TAP3_EVEN(p2, b, c01, c12, s0);
-                GEN_FAST_DW_TAP3(p0, b + sw, a01, a12, s1);
-                GEN_FAST_DW_TAP3(p1, b + sw, b01, b12, s1);
-                GEN_FAST_DW_TAP3(p2, b + sw, c01, c12, s1);
+                GEN_FAST_UNROLL
+                for (ox = 0; ox + 2 <= ow; ox += 2)
                 {
-                    const int8_t r0_ = gen_fast_out(s0, q, rshift, out_off, act_min, act_max);
-                    const int8_t r1_ = gen_fast_out(s1, q, rshift, out_off, act_min, act_max);
-                    yc[(size_t)ox * (size_t)c] = r0_;
-                    yc[(size_t)(ox + 1) * (size_t)c] = r1_;
+                    GEN_FAST_DW_STEP2;
                 }
             }
-            if (ox < ow)
+            else
             {
-                const int32_t b = ox * sw;
+                for (ox = 0; ox + 2 <= ow; ox += 2)
+                {
+                    GEN_FAST_DW_STEP2;
+                }
+            }
+#undef GEN_FAST_DW_STEP2
+            if (ow & 1)
+            {
                 int32_t s0 = q.bias;
-                GEN_FAST_DW_TAP3_EVEN(p0, b, a01, a12, s0);
-                GEN_FAST_DW_TAP3_EVEN(p1, b, b01, b12, s0);
-                GEN_FAST_DW_TAP3_EVEN(p2, b, c01, c12, s0);
-                yc[(size_t)ox * (size_t)c] = gen_fast_out(s0, q, rshift, out_off, act_min, act_max);
+                GEN_FAST_DW_TAP3(p, 0, a01, a12, s0);
+                GEN_FAST_DW_TAP3(p + wbw, 0, b01, b12, s0);
+                GEN_FAST_DW_TAP3(p + 2 * wbw, 0, c01, c12, s0);
+                yc[0] = gen_fast_out(s0, q, rshift, out_off, act_min, act_max);
             }
         }
     }

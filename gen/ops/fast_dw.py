@@ -26,8 +26,8 @@ def row_width(p) -> int:
 
 
 def scratch(p) -> int:
-    """Bytes of the ring of three widened rows of one channel: [3][wb] int16."""
-    return 3 * row_width(p) * 2
+    """Bytes of the ring of three widened rows of one channel, each written twice: [6][wb] int16."""
+    return 6 * row_width(p) * 2
 
 
 def pack_weights(filt: np.ndarray, node) -> np.ndarray:
@@ -53,7 +53,7 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
          ("pl", p.pl), ("zp", -p.in_offset), ("rshift", rshift), ("out_off", p.out_offset), ("act_min", p.act[0]),
          ("act_max", p.act[1])],
-        "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int16_t *buf",
+        "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
         "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {rshift}, "
         "{out_off}, {act_min}, {act_max})")
-    return f"{fn}({x}, {y}, {wname}, {rq}, (int16_t *){ctx.scratch(node)});"
+    return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
