@@ -66,9 +66,9 @@ GEN_FAST_INLINE int32_t gen_fast_dw_pair(int32_t lo, int32_t hi)
     } while (0)
 
 /* row r of channel x (x = the input's channel, its columns c apart; the zero point outside the input)
- * widened into wb / 2 words at d0 and at d1: column j (input column j - pl) in half j & 1 of word j / 2 */
+ * widened into wb / 2 words at d0 and (twice) at d1: column j (input column j - pl) in half j & 1 of word j / 2 */
 GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int32_t w, int32_t c, int32_t pl,
-                                     int32_t wb, int32_t zp, int32_t *d0, int32_t *d1)
+                                     int32_t wb, int32_t zp, int32_t *d0, int32_t *d1, int32_t twice)
 {
     const int32_t zz = gen_fast_dw_pair(zp, zp);
     int32_t j;
@@ -77,7 +77,10 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
         for (j = 0; j < wb; j += 2)
         {
             d0[j >> 1] = zz;
-            d1[j >> 1] = zz;
+            if (twice)
+            {
+                d1[j >> 1] = zz;
+            }
         }
         return;
     }
@@ -90,7 +93,10 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
         {
             const int32_t v = gen_fast_dw_pair(GEN_FAST_DW_COL(j), GEN_FAST_DW_COL(j + 1));
             d0[j >> 1] = v;
-            d1[j >> 1] = v;
+            if (twice)
+            {
+                d1[j >> 1] = v;
+            }
         }
     }
     else
@@ -103,20 +109,63 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
         {
             const int32_t v = gen_fast_dw_pair(GEN_FAST_DW_COL(j), GEN_FAST_DW_COL(j + 1));
             d0[j >> 1] = v;
-            d1[j >> 1] = v;
+            if (twice)
+            {
+                d1[j >> 1] = v;
+            }
         }
-        for (; j < j1; j += 2)
         {
             const int8_t *xj = x + (size_t)(j - pl) * (size_t)c;
-            const int32_t v = gen_fast_dw_pair(xj[0], xj[c]);
-            d0[j >> 1] = v;
-            d1[j >> 1] = v;
+            int32_t *e0 = d0 + (j >> 1), *e1 = d1 + (j >> 1);
+            for (; j + 8 <= j1; j += 8)
+            {
+                const int32_t v0 = gen_fast_dw_pair(xj[0], xj[c]);
+                const int32_t v1 = gen_fast_dw_pair(xj[2 * c], xj[3 * c]);
+                const int32_t v2 = gen_fast_dw_pair(xj[4 * c], xj[5 * c]);
+                const int32_t v3 = gen_fast_dw_pair(xj[6 * c], xj[7 * c]);
+                e0[0] = v0;
+                if (twice)
+                {
+                    e1[0] = v0;
+                }
+                e0[1] = v1;
+                if (twice)
+                {
+                    e1[1] = v1;
+                }
+                e0[2] = v2;
+                if (twice)
+                {
+                    e1[2] = v2;
+                }
+                e0[3] = v3;
+                if (twice)
+                {
+                    e1[3] = v3;
+                }
+                xj += 8 * c;
+                e0 += 4;
+                e1 += 4;
+            }
+            for (; j < j1; j += 2)
+            {
+                const int32_t v = gen_fast_dw_pair(xj[0], xj[c]);
+                *e0++ = v;
+                if (twice)
+                {
+                    *e1++ = v;
+                }
+                xj += 2 * c;
+            }
         }
         for (; j < wb; j += 2)
         {
             const int32_t v = gen_fast_dw_pair(GEN_FAST_DW_COL(j), GEN_FAST_DW_COL(j + 1));
             d0[j >> 1] = v;
-            d1[j >> 1] = v;
+            if (twice)
+            {
+                d1[j >> 1] = v;
+            }
         }
     }
 #undef GEN_FAST_DW_COL
@@ -140,11 +189,12 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
 /* 3x3 depthwise convolution, one output channel per input channel: in [h][w][c], out [oh][ow][c] (NHWC,
  * batch 1), stride (sh, sw), padding top pt and left pl (the bottom and right ones follow from oh, ow).
  * w: [c][6] words (per kernel row (w0, w1), (w1, w2) as int16 pairs); rq: c entries, the bias with the
- * input offset folded in; zp: the input zero point (-input offset); buf: 6 * GEN_FAST_DW_WB(ow, sw) / 2
- * words of scratch.
+ * input offset folded in; zp: the input zero point (-input offset); buf: GEN_FAST_DW_WB(ow, sw) / 2 words
+ * per row of scratch, for 6 rows, or with `plane`, the (oh - 1) * sh + 3 rows the windows read.
  * One channel at a time: its weights and requantization constants stay in registers for the whole
- * plane; each of its input rows is widened once into a ring of three rows, written twice (slots s and
- * s + 3) so that any three consecutive rows are contiguous: one pointer reaches all three. */
+ * plane; each of its input rows is widened once: with `plane` all of them first (row r at r * wb / 2),
+ * else into a ring of three rows, written twice (slots s and s + 3) so that any three consecutive rows
+ * are contiguous. Either way one pointer reaches the three rows of an output row. */
 GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                                        int8_t *out,
                                        const int32_t *w,
@@ -160,6 +210,7 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                                        int32_t pt,
                                        int32_t pl,
                                        int32_t zp,
+                                       int32_t plane,
                                        int32_t rshift,
                                        int32_t out_off,
                                        int32_t act_min,
@@ -175,19 +226,40 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
         const gen_fast_rq q = rq[ch];
         const int8_t *x = in + ch;
         int32_t next = 0; /* rows of the padded input [0, next) have been widened */
+        int32_t slot = 0; /* row next's slot: next % 3 */
         int32_t oy;
+        if (plane)
+        {
+            for (next = 0; next < (oh - 1) * sh + 3; next++)
+            {
+                gen_fast_dw_row(x, next - pt, h, wd, c, pl, wb, zp, buf + (size_t)next * (size_t)wbw, buf, 0);
+            }
+        }
         for (oy = 0; oy < oh; oy++)
         {
             const int32_t r0 = oy * sh;
-            const int32_t *p = buf + (size_t)(r0 % 3) * (size_t)wbw;
+            const int32_t *p;
             int8_t *yc = out + (size_t)oy * (size_t)ow * (size_t)c + (size_t)ch;
-            int32_t r, ox;
-            for (r = r0 > next ? r0 : next; r < r0 + 3; r++)
+            int32_t ox;
+            if (plane)
             {
-                int32_t *d = buf + (size_t)(r % 3) * (size_t)wbw;
-                gen_fast_dw_row(x, r - pt, h, wd, c, pl, wb, zp, d, d + 3 * wbw);
+                p = buf + (size_t)r0 * (size_t)wbw;
             }
-            next = r0 + 3;
+            else
+            {
+                if (r0 > next) /* strides over 3: rows no window reads */
+                {
+                    next = r0;
+                    slot = r0 % 3;
+                }
+                for (; next < r0 + 3; next++)
+                {
+                    int32_t *d = buf + (size_t)slot * (size_t)wbw;
+                    gen_fast_dw_row(x, next - pt, h, wd, c, pl, wb, zp, d, d + 3 * wbw, 1);
+                    slot = slot == 2 ? 0 : slot + 1;
+                }
+                p = buf + (size_t)slot * (size_t)wbw; /* row r0 = next - 3: the same slot */
+            }
 #define GEN_FAST_DW_STEP2                                                                                   \
     do                                                                                                      \
     {                                                                                                       \

@@ -25,9 +25,23 @@ def row_width(p) -> int:
     return ((p.ow - 1) * p.sw + 5) // 2 * 2
 
 
+PLANE_BYTES = 2048   # a channel's widened rows up to this size are widened all at once (no ring)
+
+
+def plane_rows(p) -> int:
+    """The padded input rows the windows read."""
+    return (p.oh - 1) * p.sh + 3
+
+
+def plane(p) -> int:
+    """1 when the layer widens a whole channel at once (small planes), 0 for the ring of three rows."""
+    return int(plane_rows(p) * row_width(p) * 2 <= PLANE_BYTES)
+
+
 def scratch(p) -> int:
-    """Bytes of the ring of three widened rows of one channel, each written twice: [6][wb] int16."""
-    return 6 * row_width(p) * 2
+    """Bytes of one channel's widened rows: the whole plane, or the ring of three rows written twice
+    ([6][wb] int16)."""
+    return (plane_rows(p) if plane(p) else 6) * row_width(p) * 2
 
 
 def pack_weights(filt: np.ndarray, node) -> np.ndarray:
@@ -51,9 +65,9 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
-         ("pl", p.pl), ("zp", -p.in_offset), ("rshift", rshift), ("out_off", p.out_offset), ("act_min", p.act[0]),
+         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("rshift", rshift), ("out_off", p.out_offset), ("act_min", p.act[0]),
          ("act_max", p.act[1])],
         "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
-        "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {rshift}, "
+        "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, {rshift}, "
         "{out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
