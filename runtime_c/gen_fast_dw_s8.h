@@ -13,7 +13,7 @@
  * taps) and one SMLABT/SMLATB (the third), the two columns sharing their input words; the channel's
  * weights and requantization constants stay in registers for the whole plane.
  * The portable path runs the same steps with the same words (host builds and tests check it);
- * bit-exact with CMSIS-NN's depthwise kernels (gen_fast_out).
+ * bit-exact with CMSIS-NN's depthwise kernels (gen_fast_out, gen_fast_dw_out).
  */
 #ifndef GEN_FAST_DW_S8_H
 #define GEN_FAST_DW_S8_H
@@ -40,6 +40,34 @@ GEN_FAST_INLINE int32_t gen_fast_dw_hi(int32_t v)
 #define GEN_FAST_DW_SMLABT(A, B, C) ((C) + gen_fast_dw_lo(A) * gen_fast_dw_hi(B))
 #define GEN_FAST_DW_SMLATB(A, B, C) ((C) + gen_fast_dw_hi(A) * gen_fast_dw_lo(B))
 #endif
+
+/* gen_fast_out for a layer whose multipliers are all >= 0 (gen/ops/fast_dw.py checks it; CMSIS-NN's
+ * are): the sign of x * multiplier that gen_nn_requant_rshift takes from x ^ multiplier is then x's
+ * (when the multiplier is 0 both give 0: the correction is below the rounding) */
+GEN_FAST_INLINE int8_t gen_fast_dw_out(int32_t acc, gen_fast_rq q, int32_t rshift, int32_t out_off, int32_t act_min,
+                                       int32_t act_max)
+{
+#ifdef GEN_NN_DSP
+    if (rshift)
+    {
+        const int32_t c = q.c0 + (acc >> 31);
+        const uint32_t lo = ((uint32_t)c << 31) | 0x40000000u;
+        const uint32_t hi = (uint32_t)(c >> 1);
+        const int64_t a = (int64_t)(((uint64_t)hi << 32) | lo) + (int64_t)acc * (int64_t)q.mult;
+        const int32_t r = ((int32_t)(uint32_t)((uint64_t)a >> 32) >> q.e1) + out_off;
+        if (act_min == -128 && act_max == 127)
+        {
+            return (int8_t)__ssat(r, 8);
+        }
+        if (act_max == 127)
+        {
+            return (int8_t)gen_nn_max(__ssat(r, 8), act_min);
+        }
+        return (int8_t)gen_nn_clamp(r, act_min, act_max);
+    }
+#endif
+    return gen_fast_out(acc, q, rshift, out_off, act_min, act_max);
+}
 
 /* two int16 as one word: lo | hi << 16 (PKHBT) */
 GEN_FAST_INLINE int32_t gen_fast_dw_pair(int32_t lo, int32_t hi)
@@ -179,10 +207,10 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
     do                                                                                                      \
     {                                                                                                       \
         GEN_FAST_DW_TAP3((P), B, a01, a12, S0);                                                             \
-        GEN_FAST_DW_TAP3((P) + (WBW), B, b01, b12, S0);                                                     \
-        GEN_FAST_DW_TAP3((P) + 2 * (WBW), B, c01, c12, S0);                                                 \
         GEN_FAST_DW_TAP3((P), (B) + (SW), a01, a12, S1);                                                    \
+        GEN_FAST_DW_TAP3((P) + (WBW), B, b01, b12, S0);                                                     \
         GEN_FAST_DW_TAP3((P) + (WBW), (B) + (SW), b01, b12, S1);                                            \
+        GEN_FAST_DW_TAP3((P) + 2 * (WBW), B, c01, c12, S0);                                                 \
         GEN_FAST_DW_TAP3((P) + 2 * (WBW), (B) + (SW), c01, c12, S1);                                        \
     } while (0)
 
@@ -266,8 +294,8 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
         int32_t s0 = q.bias, s1 = q.bias;                                                                   \
         GEN_FAST_DW_PAIR(p, wbw, 0, sw, s0, s1);                                                            \
         {                                                                                                   \
-            const int8_t r0_ = gen_fast_out(s0, q, rshift, out_off, act_min, act_max);                      \
-            const int8_t r1_ = gen_fast_out(s1, q, rshift, out_off, act_min, act_max);                      \
+            const int8_t r0_ = gen_fast_dw_out(s0, q, rshift, out_off, act_min, act_max);                      \
+            const int8_t r1_ = gen_fast_dw_out(s1, q, rshift, out_off, act_min, act_max);                      \
             yc[0] = r0_;                                                                                    \
             yc[c] = r1_;                                                                                    \
         }                                                                                                   \
@@ -296,7 +324,7 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                 GEN_FAST_DW_TAP3(p, 0, a01, a12, s0);
                 GEN_FAST_DW_TAP3(p + wbw, 0, b01, b12, s0);
                 GEN_FAST_DW_TAP3(p + 2 * wbw, 0, c01, c12, s0);
-                yc[0] = gen_fast_out(s0, q, rshift, out_off, act_min, act_max);
+                yc[0] = gen_fast_dw_out(s0, q, rshift, out_off, act_min, act_max);
             }
         }
     }

@@ -17,7 +17,7 @@ RUNTIME = fast_s8.RUNTIME + ("gen_fast_dw_s8.h",)
 def covers(p) -> bool:
     """The depthwise layers gen_fast_dw3x3_s8 runs (ConvS8Params)."""
     return (p.depthwise and p.ch_mult == 1 and p.n == 1 and (p.kh, p.kw) == (3, 3) and p.dh == p.dw == 1
-            and p.pt >= 0 and p.pl >= 0)
+            and p.pt >= 0 and p.pl >= 0 and bool(np.all(np.asarray(p.mult) >= 0)))   # gen_fast_dw_out
 
 
 def row_width(p) -> int:
