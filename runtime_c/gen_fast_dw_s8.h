@@ -69,10 +69,16 @@ GEN_FAST_INLINE int8_t gen_fast_dw_out(int32_t acc, gen_fast_rq q, int32_t rshif
     return gen_fast_out(acc, q, rshift, out_off, act_min, act_max);
 }
 
-/* two int16 as one word: lo | hi << 16 (PKHBT) */
+/* two int16 as one word: lo | hi << 16 (PKHBT: GCC 12 writes UXTH and ORR) */
 GEN_FAST_INLINE int32_t gen_fast_dw_pair(int32_t lo, int32_t hi)
 {
+#if defined(GEN_NN_DSP) && defined(__GNUC__)
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+#else
     return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+#endif
 }
 
 /* one kernel row of an output whose window starts at column b of a widened row R (words: column pairs
