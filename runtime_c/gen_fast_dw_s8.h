@@ -5,8 +5,9 @@
  * (gen/ops/fast_dw.py). What is done at generation time:
  *   - the input offset term off * sum(w) joins the bias (gen_fast_rq, as for the pointwise kernel);
  *     the padding is then the input zero point (-off), whose offset-corrected value is 0;
- *   - the weights of each channel are six int32 words of int16 pairs, per kernel row (w0, w1) and
- *     (w1, w2) (value = lo | hi << 16: no byte order).
+ *   - the weights stored channel by channel, one word of three int8 per kernel row (12 bytes a
+ *     channel); the kernel makes each channel's six int16 pairs, per kernel row (w0, w1) and (w1, w2),
+ *     once per channel.
  * At run time one channel at a time: each of its input rows is widened once into a ring of three
  * rows (arena scratch: [6][wb] int16, each row written twice so that any three consecutive rows are
  * contiguous; wb columns with the padding written as the zero point), so there is no border path; two output columns a step, each row of the kernel being one SMLAD (two
@@ -205,6 +206,24 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
 #undef GEN_FAST_DW_COL
 }
 
+/* one kernel row's word V of int8 (w0, w1, w2, 0) -> the pairs W01 = (w0, w1), W12 = (w1, w2) */
+#ifdef GEN_NN_DSP
+#define GEN_FAST_DW_WROW(V, W01, W12)                                                                       \
+    do                                                                                                      \
+    {                                                                                                       \
+        const int32_t e_ = __sxtb16(V), o_ = gen_nn_sxtb16_ror8(V);                                         \
+        W01 = gen_fast_dw_pair(e_, o_);                                                                     \
+        W12 = (int32_t)(((uint32_t)o_ & 0xFFFFu) | ((uint32_t)e_ & 0xFFFF0000u));                          \
+    } while (0)
+#else
+#define GEN_FAST_DW_WROW(V, W01, W12)                                                                       \
+    do                                                                                                      \
+    {                                                                                                       \
+        W01 = gen_fast_dw_pair(gen_fast_byte(V, 0), gen_fast_byte(V, 1));                                   \
+        W12 = gen_fast_dw_pair(gen_fast_byte(V, 1), gen_fast_byte(V, 2));                                   \
+    } while (0)
+#endif
+
 /* the width of a widened row: the windows' columns, plus one (the even-column words), even */
 #define GEN_FAST_DW_WB(OW, SW) ((((OW)-1) * (SW) + 4 + 1) & ~1)
 
@@ -222,7 +241,8 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
 
 /* 3x3 depthwise convolution, one output channel per input channel: in [h][w][c], out [oh][ow][c] (NHWC,
  * batch 1), stride (sh, sw), padding top pt and left pl (the bottom and right ones follow from oh, ow).
- * w: [c][6] words (per kernel row (w0, w1), (w1, w2) as int16 pairs); rq: c entries, the bias with the
+ * w: [c][3] words of int8 (w0, w1, w2, 0) (value = w0 | w1 << 8 | w2 << 16: no byte order), per channel
+ * its kernel rows, made the int16 pairs (w0, w1), (w1, w2) once per channel (kept in registers); rq: c entries, the bias with the
  * input offset folded in; zp: the input zero point (-input offset); buf: GEN_FAST_DW_WB(ow, sw) / 2 words
  * per row of scratch, for 6 rows, or with `plane`, the (oh - 1) * sh + 3 rows the windows read.
  * One channel at a time: its weights and requantization constants stay in registers for the whole
@@ -255,8 +275,11 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
     int32_t ch;
     for (ch = 0; ch < c; ch++)
     {
-        const int32_t *wc = w + (size_t)ch * 6u;
-        const int32_t a01 = wc[0], a12 = wc[1], b01 = wc[2], b12 = wc[3], c01 = wc[4], c12 = wc[5];
+        const int32_t *wc = w + (size_t)ch * 3u;
+        int32_t a01, a12, b01, b12, c01, c12;
+        GEN_FAST_DW_WROW(wc[0], a01, a12);
+        GEN_FAST_DW_WROW(wc[1], b01, b12);
+        GEN_FAST_DW_WROW(wc[2], c01, c12);
         const gen_fast_rq q = rq[ch];
         const int8_t *x = in + ch;
         int32_t next = 0; /* rows of the padded input [0, next) have been widened */

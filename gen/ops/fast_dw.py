@@ -2,14 +2,14 @@
 dilation 1, any stride and padding, batch 1. Other depthwise layers keep the CMSIS-NN call.
 
 Generation time: the input offset folded into the bias (the padding is then the input zero point), the
-requantization table (gen_fast_rq), the weights as six int16-pair words per channel in the order the
-inner step reads them. The layer's scratch is the ring of three widened input rows.
+requantization table (gen_fast_rq), the weights channel by channel (a word of three int8 per kernel row; the
+kernel pairs them once per channel). The layer's scratch is the ring of three widened input rows.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import c_int32s, fast_s8
+from . import fast_s8
 
 RUNTIME = fast_s8.RUNTIME + ("gen_fast_dw_s8.h",)
 
@@ -44,15 +44,11 @@ def scratch(p) -> int:
     return (plane_rows(p) if plane(p) else 6) * row_width(p) * 2
 
 
-def pack_weights(filt: np.ndarray, node) -> np.ndarray:
-    """int8 [3, 3, c] -> int32 [c, 6]: per kernel row (w0 | w1 << 16, w1 | w2 << 16)."""
-    f = filt.astype(np.int64)
-    lo = lambda v: v & 0xFFFF  # noqa: E731
-    words = []
-    for ky in range(3):
-        words.append(lo(f[ky, 0]) | (f[ky, 1] << 16))
-        words.append(lo(f[ky, 1]) | (f[ky, 2] << 16))
-    return c_int32s(np.stack(words, axis=1), "depthwise weight pair", node)
+def channel_weights(filt: np.ndarray) -> np.ndarray:
+    """int8 [3, 3, c] -> int32 [c, 3]: per channel, per kernel row, the word w0 | w1 << 8 | w2 << 16 (int8
+    bytes, the fourth 0)."""
+    b = filt.astype(np.int8).astype(np.uint8).astype(np.uint32).transpose(2, 0, 1)
+    return np.ascontiguousarray(b[:, :, 0] | b[:, :, 1] << 8 | b[:, :, 2] << 16).view(np.int32)
 
 
 def depthwise(ctx, node, p, x: str, y: str) -> str:
@@ -60,7 +56,7 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
     w_rows = p.filter.reshape(9, p.c).T
     rows, rshift = fast_s8.requant_table(fast_s8.folded_bias(p.bias, p.in_offset, w_rows, node), p.mult, p.shift,
                                          node)
-    wname = ctx.array(pack_weights(p.filter, node), "w")
+    wname = ctx.array(channel_weights(p.filter), "w")
     rq = fast_s8.rq_array(ctx, rows)
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
