@@ -18,6 +18,7 @@ from test_fast_kernels import _compile
 from test_ops_int8 import SETTINGS, STYLES, check, feeds_for
 
 from gen import board
+from gen.ops import fast_dw
 from gen.host import HostModel
 
 
@@ -66,14 +67,20 @@ def _run(c, h, w, k, stride, pads, dil, ch_mult, act, bias, per_channel, style, 
 @settings(**{**SETTINGS, "max_examples": 20})
 @given(c=st.integers(2, 11), h=st.integers(1, 9), w=st.integers(1, 40), sh=st.integers(1, 3), sw=st.integers(1, 3),
        pads=st.tuples(*[st.integers(0, 2)] * 4), act=st.sampled_from([None, "relu", "clip"]), bias=st.booleans(),
-       per_channel=st.booleans(), style=STYLES, seed=st.integers(0, 2**31))
-def test_conv_depthwise_fast_kernel(c, h, w, sh, sw, pads, act, bias, per_channel, style, seed):
+       per_channel=st.booleans(), ring=st.booleans(), style=STYLES, seed=st.integers(0, 2**31))
+def test_conv_depthwise_fast_kernel(c, h, w, sh, sw, pads, act, bias, per_channel, ring, style, seed):
     """A 3x3 depthwise convolution (one output channel per input channel, dilation 1; odd sizes, 2-11 channels (one channel is a plain convolution),
     strides 1-3, pads 0-2 on each side) runs on gen_fast_dw3x3_s8: C == the numpy reference, within 1 LSB of
-    onnxruntime per layer, and equal to the CMSIS-NN API path on the same input."""
+    onnxruntime per layer, and equal to the CMSIS-NN API path on the same input. `ring`: the ring of three
+    widened rows (layers whose plane is larger than fast_dw.PLANE_BYTES) instead of the whole plane."""
     if h + pads[0] + pads[2] < 3 or w + pads[1] + pads[3] < 3:
         h, w = h + 2, w + 2
-    _run(c, h, w, 3, (sh, sw), pads, 1, 1, act, bias, per_channel, style, seed, True)
+    saved = fast_dw.PLANE_BYTES
+    fast_dw.PLANE_BYTES = 0 if ring else saved
+    try:
+        _run(c, h, w, 3, (sh, sw), pads, 1, 1, act, bias, per_channel, style, seed, True)
+    finally:
+        fast_dw.PLANE_BYTES = saved
 
 
 @settings(**{**SETTINGS, "max_examples": 8})
@@ -106,6 +113,8 @@ QEMU_SHAPES = [  # (c, h, w, stride, pads, act): odd sizes, strides 1-3, asymmet
     (3, 5, 7, (1, 1), (1, 1, 1, 1), "relu"), (5, 7, 6, (2, 2), (0, 1, 1, 0), None),
     (4, 4, 40, (1, 2), (2, 0, 1, 1), "clip"), (2, 3, 3, (1, 1), (0, 0, 0, 0), None),
     (7, 9, 35, (3, 1), (1, 2, 2, 1), "relu"), (2, 6, 5, (1, 3), (2, 2, 0, 1), None),
+    # planes over fast_dw.PLANE_BYTES: the ring of three rows (stride 1 and 2; rows of more than 32 columns)
+    (2, 40, 80, (1, 1), (1, 1, 1, 1), "relu"), (3, 64, 64, (2, 2), (0, 0, 1, 1), None),
 ]
 
 

@@ -25,7 +25,7 @@ def row_width(p) -> int:
     return ((p.ow - 1) * p.sw + 5) // 2 * 2
 
 
-PLANE_BYTES = 2048   # a channel's widened rows up to this size are widened all at once (no ring)
+PLANE_BYTES = 6144   # a channel's widened rows up to this size are widened all at once (no ring)
 
 
 def plane_rows(p) -> int:
