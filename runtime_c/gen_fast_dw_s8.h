@@ -8,11 +8,13 @@
  *   - the weights stored channel by channel, one word of three int8 per kernel row (12 bytes a
  *     channel); the kernel makes each channel's six int16 pairs, per kernel row (w0, w1) and (w1, w2),
  *     once per channel.
- * At run time one channel at a time: each of its input rows is widened once into a ring of three
- * rows (arena scratch: [6][wb] int16, each row written twice so that any three consecutive rows are
- * contiguous; wb columns with the padding written as the zero point), so there is no border path; two output columns a step, each row of the kernel being one SMLAD (two
- * taps) and one SMLABT/SMLATB (the third), the two columns sharing their input words; the channel's
- * weights and requantization constants stay in registers for the whole plane.
+ * At run time one channel at a time: each of its input rows is widened once to int16, the padding
+ * written as the input zero point, so that there is no border path: a small plane (at most
+ * fast_dw.PLANE_BYTES) all at once, else into a ring of three rows, each row written twice so that
+ * any three consecutive rows are contiguous (arena scratch either way). Two output columns a step,
+ * each kernel row being one SMLAD (two taps) and one SMLABT/SMLATB (the third), the two columns
+ * sharing their input words; the channel's weights and requantization constants stay in registers
+ * for the whole plane.
  * The portable path runs the same steps with the same words (host builds and tests check it);
  * bit-exact with CMSIS-NN's depthwise kernels (gen_fast_out, gen_fast_dw_out).
  */
@@ -241,10 +243,11 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
 
 /* 3x3 depthwise convolution, one output channel per input channel: in [h][w][c], out [oh][ow][c] (NHWC,
  * batch 1), stride (sh, sw), padding top pt and left pl (the bottom and right ones follow from oh, ow).
- * w: [c][3] words of int8 (w0, w1, w2, 0) (value = w0 | w1 << 8 | w2 << 16: no byte order), per channel
- * its kernel rows, made the int16 pairs (w0, w1), (w1, w2) once per channel (kept in registers); rq: c entries, the bias with the
- * input offset folded in; zp: the input zero point (-input offset); buf: GEN_FAST_DW_WB(ow, sw) / 2 words
- * per row of scratch, for 6 rows, or with `plane`, the (oh - 1) * sh + 3 rows the windows read.
+ * w: [c][3] words of int8 (w0, w1, w2, 0) (value = w0 | w1 << 8 | w2 << 16: no byte order), per
+ * channel its kernel rows, made the int16 pairs (w0, w1), (w1, w2) once per channel (kept in
+ * registers); rq: c entries, the bias with the input offset folded in; zp: the input zero point
+ * (-input offset); buf: GEN_FAST_DW_WB(ow, sw) / 2 words per row of scratch, for 6 rows, or with
+ * `plane`, the (oh - 1) * sh + 3 rows the windows read.
  * One channel at a time: its weights and requantization constants stay in registers for the whole
  * plane; each of its input rows is widened once: with `plane` all of them first (row r at r * wb / 2),
  * else into a ring of three rows, written twice (slots s and s + 3) so that any three consecutive rows

@@ -69,10 +69,11 @@ def _run(c, h, w, k, stride, pads, dil, ch_mult, act, bias, per_channel, style, 
        pads=st.tuples(*[st.integers(0, 2)] * 4), act=st.sampled_from([None, "relu", "clip"]), bias=st.booleans(),
        per_channel=st.booleans(), ring=st.booleans(), style=STYLES, seed=st.integers(0, 2**31))
 def test_conv_depthwise_fast_kernel(c, h, w, sh, sw, pads, act, bias, per_channel, ring, style, seed):
-    """A 3x3 depthwise convolution (one output channel per input channel, dilation 1; odd sizes, 2-11 channels (one channel is a plain convolution),
-    strides 1-3, pads 0-2 on each side) runs on gen_fast_dw3x3_s8: C == the numpy reference, within 1 LSB of
-    onnxruntime per layer, and equal to the CMSIS-NN API path on the same input. `ring`: the ring of three
-    widened rows (layers whose plane is larger than fast_dw.PLANE_BYTES) instead of the whole plane."""
+    """A 3x3 depthwise convolution (one output channel per input channel, dilation 1; odd sizes, 2-11 channels
+    (one channel is a plain convolution), strides 1-3, pads 0-2 on each side) runs on gen_fast_dw3x3_s8:
+    C == the numpy reference, within 1 LSB of onnxruntime per layer, and equal to the CMSIS-NN API path on the
+    same input. `ring`: the ring of three widened rows (layers whose plane is larger than fast_dw.PLANE_BYTES)
+    instead of the whole plane."""
     if h + pads[0] + pads[2] < 3 or w + pads[1] + pads[3] < 3:
         h, w = h + 2, w + 2
     saved = fast_dw.PLANE_BYTES

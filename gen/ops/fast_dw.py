@@ -3,7 +3,8 @@ dilation 1, any stride and padding, batch 1. Other depthwise layers keep the CMS
 
 Generation time: the input offset folded into the bias (the padding is then the input zero point), the
 requantization table (gen_fast_rq), the weights channel by channel (a word of three int8 per kernel row; the
-kernel pairs them once per channel). The layer's scratch is the ring of three widened input rows.
+kernel pairs them once per channel). The layer's scratch: one channel's widened input rows (the whole
+plane when it takes at most PLANE_BYTES, else a ring of three rows).
 """
 from __future__ import annotations
 
@@ -61,9 +62,9 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
-         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("rshift", rshift), ("out_off", p.out_offset), ("act_min", p.act[0]),
-         ("act_max", p.act[1])],
+         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("rshift", rshift), ("out_off", p.out_offset),
+         ("act_min", p.act[0]), ("act_max", p.act[1])],
         "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
-        "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, {rshift}, "
-        "{out_off}, {act_min}, {act_max})")
+        "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
+        "{rshift}, {out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
