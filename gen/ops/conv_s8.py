@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_fields, cmsis_scratch, fast_conv, fast_s8, register
+from . import OpFamily, c_fields, cmsis_scratch, fast_conv, fast_dw, fast_s8, register
 from .conv import ConvGeometry, conv_geometry
 from .s8common import act_range, bias_int32, check_accumulator, cmsis_ctx, dims, per_channel_quant, requant
 
@@ -106,11 +106,12 @@ class ConvS8(OpFamily):
         if not fast_s8.enabled(g):
             return None
         p = self.params(node, g)
-        return "pw" if p.pointwise else "conv" if fast_conv.applies(p) else None
+        return "pw" if p.pointwise else "dw" if fast_dw.covers(p) else "conv" if fast_conv.applies(p) else None
 
     def runtime_files(self, node, g):
         fast = self.fast(node, g)
-        return self.runtime + (fast_conv.RUNTIME if fast == "conv" else fast_s8.RUNTIME if fast else ())
+        extra = {"conv": fast_conv.RUNTIME, "dw": fast_dw.RUNTIME, "pw": fast_s8.RUNTIME}.get(fast, ())
+        return self.runtime + extra
 
     def macs(self, node, g):
         p = self.params(node, g)
@@ -121,6 +122,8 @@ class ConvS8(OpFamily):
             return "gen_fast_pw_s8"
         if self.fast(node, g) == "conv":
             return "gen_fast_conv_s8"
+        if self.fast(node, g) == "dw":
+            return "gen_fast_dw3x3_s8"
         return "arm_depthwise_conv_wrapper_s8" if self.params(node, g).depthwise else "arm_convolve_wrapper_s8"
 
     def scratch(self, node, g):
@@ -129,6 +132,8 @@ class ConvS8(OpFamily):
         p = self.params(node, g)
         if self.fast(node, g) == "conv":
             return fast_conv.scratch(p)
+        if self.fast(node, g) == "dw":
+            return fast_dw.scratch(p)   # the ring of three widened input rows
         ind, fd, outd = p.cmsis_dims()
         pad, dil, stride = (p.pt, p.pl), (p.dh, p.dw), (p.sh, p.sw)
         if p.depthwise:
@@ -161,6 +166,8 @@ class ConvS8(OpFamily):
                                      p.act, p.n * p.oh * p.ow)
         if self.fast(node, g) == "conv":
             return fast_conv.conv(ctx, node, p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]))
+        if self.fast(node, g) == "dw":
+            return fast_dw.depthwise(ctx, node, p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]))
         ind, fd, outd = p.cmsis_dims()
         w = ctx.array(p.filter, "w")
         b = ctx.array(p.bias, "b")

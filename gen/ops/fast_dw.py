@@ -1,0 +1,70 @@
+"""gen's depthwise int8 kernel (runtime_c/gen_fast_dw_s8.h): 3x3, one output channel per input channel,
+dilation 1, any stride and padding, batch 1. Other depthwise layers keep the CMSIS-NN call.
+
+Generation time: the input offset folded into the bias (the padding is then the input zero point), the
+requantization table (gen_fast_rq), the weights channel by channel (a word of three int8 per kernel row; the
+kernel pairs them once per channel). The layer's scratch: one channel's widened input rows (the whole
+plane when it takes at most PLANE_BYTES, else a ring of three rows).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import fast_s8
+
+RUNTIME = fast_s8.RUNTIME + ("gen_fast_dw_s8.h",)
+
+
+def covers(p) -> bool:
+    """The depthwise layers gen_fast_dw3x3_s8 runs (ConvS8Params)."""
+    return (p.depthwise and p.ch_mult == 1 and p.n == 1 and (p.kh, p.kw) == (3, 3) and p.dh == p.dw == 1
+            and p.pt >= 0 and p.pl >= 0 and bool(np.all(np.asarray(p.mult) >= 0)))   # gen_fast_dw_out
+
+
+def row_width(p) -> int:
+    """GEN_FAST_DW_WB: the columns of one widened row (the windows' columns plus one, even)."""
+    return ((p.ow - 1) * p.sw + 5) // 2 * 2
+
+
+PLANE_BYTES = 6144   # a channel's widened rows up to this size are widened all at once (no ring)
+
+
+def plane_rows(p) -> int:
+    """The padded input rows the windows read."""
+    return (p.oh - 1) * p.sh + 3
+
+
+def plane(p) -> int:
+    """1 when the layer widens a whole channel at once (small planes), 0 for the ring of three rows."""
+    return int(plane_rows(p) * row_width(p) * 2 <= PLANE_BYTES)
+
+
+def scratch(p) -> int:
+    """Bytes of one channel's widened rows: the whole plane, or the ring of three rows written twice
+    ([6][wb] int16)."""
+    return (plane_rows(p) if plane(p) else 6) * row_width(p) * 2
+
+
+def channel_weights(filt: np.ndarray) -> np.ndarray:
+    """int8 [3, 3, c] -> int32 [c, 3]: per channel, per kernel row, the word w0 | w1 << 8 | w2 << 16 (int8
+    bytes, the fourth 0)."""
+    b = filt.astype(np.int8).astype(np.uint8).astype(np.uint32).transpose(2, 0, 1)
+    return np.ascontiguousarray(b[:, :, 0] | b[:, :, 1] << 8 | b[:, :, 2] << 16).view(np.int32)
+
+
+def depthwise(ctx, node, p, x: str, y: str) -> str:
+    """The call of gen_fast_dw3x3_s8 for ConvS8Params p (covers(p))."""
+    w_rows = p.filter.reshape(9, p.c).T
+    rows, rshift = fast_s8.requant_table(fast_s8.folded_bias(p.bias, p.in_offset, w_rows, node), p.mult, p.shift,
+                                         node)
+    wname = ctx.array(channel_weights(p.filter), "w")
+    rq = fast_s8.rq_array(ctx, rows)
+    fn = fast_s8.wrapper(
+        ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
+        [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
+         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("rshift", rshift), ("out_off", p.out_offset),
+         ("act_min", p.act[0]), ("act_max", p.act[1])],
+        "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
+        "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
+        "{rshift}, {out_off}, {act_min}, {act_max})")
+    return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
