@@ -18,13 +18,13 @@ def _one(tmp, op, x_shape, p_name, p_shape, y_shape, needles, title, opset=18, *
     return _err(tmp, m, needles, title)
 
 
-def rtshape_reduce_axes_too_many(tmp: Path) -> Case:
+def runtime_param_reduce_axes_too_many(tmp: Path) -> Case:
     # three distinct axes of a rank-2 input cannot exist: no value is consistent with the shapes
     return _one(tmp, "ReduceSum", [2, 3], "axes", [3], [1, 1], ["'node'", "'axes'", "make it an initializer"],
                 "ReduceSum axes as a graph input longer than the rank", keepdims=1)
 
 
-def rtshape_reduce_axes_computed(tmp: Path) -> Case:
+def runtime_param_reduce_axes_computed(tmp: Path) -> Case:
     # axes computed at run time (Abs of a graph input), not a graph input: nothing checks them
     n = [helper.make_node("Abs", ["a"], ["axes"], name="abs"),
          helper.make_node("ReduceMax", ["x", "axes"], ["y"], name="node", keepdims=1)]
@@ -32,23 +32,23 @@ def rtshape_reduce_axes_computed(tmp: Path) -> Case:
     return _err(tmp, m, ["'node'", "'axes'", "make it an initializer"], "ReduceMax axes computed at run time")
 
 
-def rtshape_topk_k_two_values(tmp: Path) -> Case:
+def runtime_param_topk_k_two_values(tmp: Path) -> Case:
     n = helper.make_node("TopK", ["x", "k"], ["y", "i"], name="node")
     m = model([n], [vi("x", [2, 5]), vi("k", [2], I64)], [vi("y", [2, 3]), vi("i", [2, 3], I64)], opset=11)
     return _err(tmp, m, ["'node'", "'k'", "make it an initializer"], "TopK K as a graph input of two values")
 
 
-def rtshape_tile_repeats_wrong_length(tmp: Path) -> Case:
+def runtime_param_tile_repeats_wrong_length(tmp: Path) -> Case:
     return _one(tmp, "Tile", [2, 3], "reps", [3], [4, 3], ["'node'", "'reps'", "make it an initializer"],
                 "Tile repeats as a graph input of another length than the rank", opset=13)
 
 
-def rtshape_cumsum_axis_two_values(tmp: Path) -> Case:
+def runtime_param_cumsum_axis_two_values(tmp: Path) -> Case:
     return _one(tmp, "CumSum", [2, 3], "axis", [2], [2, 3], ["'node'", "'axis'", "make it an initializer"],
                 "CumSum axis as a graph input of two values", opset=14)
 
 
-ERROR_CASES = [rtshape_reduce_axes_too_many, rtshape_reduce_axes_computed, rtshape_topk_k_two_values,
-               rtshape_tile_repeats_wrong_length, rtshape_cumsum_axis_two_values]
+ERROR_CASES = [runtime_param_reduce_axes_too_many, runtime_param_reduce_axes_computed, runtime_param_topk_k_two_values,
+               runtime_param_tile_repeats_wrong_length, runtime_param_cumsum_axis_two_values]
 OK_CASES: list = []
 LATE: set = set()

@@ -137,7 +137,7 @@ def test_add_mul_pool_fast_kernel_on_m4(tmp_path):
 
 # ----------------------------------------------------------------------------- --io-layout nhwc
 
-def test_io_layout_nhwc_takes_the_transposed_input(tmp_path):
+def test_io_layout_nhwc_takes_channels_last_input(tmp_path):
     """--io-layout nhwc: the int8 input and output of rank 4 are in TFLite's NHWC order (no layout change
     left; by default gen_fast_chlast_s8, with --kernels cmsis-nn gen_transpose), the build given the transposed input computes the default build's outputs transposed, NAME.h
     says so; a float model and --verify with it are refused."""

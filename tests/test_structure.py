@@ -105,7 +105,7 @@ def test_pipeline_order_on_a_graph(monkeypatch):
         mod, fn = name.split(".")
         m = {"passes": passes, "qpasses": qpasses, "legalize": legalize, "layout_pass": layout_pass}[mod]
         real = getattr(m, fn)
-        monkeypatch.setattr(m, fn, lambda g, _r=real, _n=name, **kw: (seen.append(_n), _r(g, **kw))[1])
+        monkeypatch.setattr(m, fn, lambda g, *a, _r=real, _n=name, **kw: (seen.append(_n), _r(g, *a, **kw))[1])
     assert driver.passes is passes
     gen_compile(make_model([node("Identity", ["x"], ["i"]), node("Relu", ["i"], ["y"])],
                            {"x": (1, 4)}, ["y"]))
