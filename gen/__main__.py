@@ -81,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 67108864 = 64 MiB)")
     p.add_argument("--kernels", choices=("gen", "cmsis-nn"), default="gen",
                    help="int8 kernels: 'gen' (default) uses gen's kernels specialized for each layer where it has "
-                        "one (1x1 convolutions, fully connected layers, Add, Mul, pooling so far) and CMSIS-NN API calls elsewhere; 'cmsis-nn' emits only "
-                        "CMSIS-NN API calls, to link Arm's library (GEN_USE_CMSIS_NN)")
+                        "one (convolutions, 3x3 depthwise, fully connected, Add, Mul, pooling so far) and CMSIS-NN "
+                        "API calls elsewhere; 'cmsis-nn' emits only CMSIS-NN API calls, to link Arm's library "
+                        "(GEN_USE_CMSIS_NN)")
     p.add_argument("--io-layout", choices=("model", "nhwc"), default="model",
                    help="int8 models: 'model' (default) keeps inputs and outputs in the model's layout (NCHW); "
                         "'nhwc' passes the 3-D and 4-D ones gen computes channels last in TFLite's NHWC order, "
