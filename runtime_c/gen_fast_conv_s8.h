@@ -265,15 +265,8 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
 #else
             const int8_t *x0 = (const int8_t *)(const void *)(buf0 + (k4 >> 2));
             const int8_t *x1 = (const int8_t *)(const void *)((rows == 2 ? buf1 : buf0) + (k4 >> 2));
-            for (j = 0; j < k; j++)
-            {
-                const int32_t w0 = gen_fast_pw_weight(w, k4, out_c, oc, j);
-                const int32_t w1 = gen_fast_pw_weight(w, k4, out_c, oc + 1, j);
-                s00 += (int32_t)x0[j] * w0;
-                s01 += (int32_t)x0[j] * w1;
-                s10 += (int32_t)x1[j] * w0;
-                s11 += (int32_t)x1[j] * w1;
-            }
+            (void)j;  /* the DSP steps' counter */
+            gen_fast_dot_2x2_c(x0, x1, w, k, out_c, oc, &s00, &s01, &s10, &s11);
 #endif
             q0 = rq[oc];
             q1 = rq[oc + 1];

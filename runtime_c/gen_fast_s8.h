@@ -280,6 +280,24 @@ GEN_FAST_INLINE void gen_fast_widen_3(const int8_t *x0, const int8_t *x1, const 
         (Y)[(size_t)(R) * (size_t)(OUT_C) + (size_t)(OC) + 1] = r1_;                                        \
     } while (0)
 
+/* the portable form of the 2x2 block: rows x0, x1 (k int8 each) times channels oc and oc + 1 of w
+ * (gen_fast_pw_s8's layout), added to the four sums */
+GEN_FAST_INLINE void gen_fast_dot_2x2_c(const int8_t *x0, const int8_t *x1, const int32_t *w, int32_t k, int32_t out_c,
+                                        int32_t oc, int32_t *s00, int32_t *s01, int32_t *s10, int32_t *s11)
+{
+    const int32_t k4 = (k + 3) & ~3;
+    int32_t j;
+    for (j = 0; j < k; j++)
+    {
+        const int32_t w0 = gen_fast_pw_weight(w, k4, out_c, oc, j);
+        const int32_t w1 = gen_fast_pw_weight(w, k4, out_c, oc + 1, j);
+        *s00 += (int32_t)x0[j] * w0;
+        *s01 += (int32_t)x0[j] * w1;
+        *s10 += (int32_t)x1[j] * w0;
+        *s11 += (int32_t)x1[j] * w1;
+    }
+}
+
 /* rows [0, rows) of channel oc alone (the odd last channel): plain loops */
 GEN_FAST_INLINE void gen_fast_pw_channel(const int8_t *x0, int8_t *y0, const int32_t *w, const gen_fast_rq *rq,
                                          int32_t rows, int32_t k, int32_t out_c, int32_t oc, int32_t rshift,
@@ -327,6 +345,7 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
 {
     const int32_t k4 = (k + 3) & ~3;
     int32_t p = 0;
+    (void)k4;   /* read by the DSP paths only */
 #ifdef GEN_FAST_MVE
     if (k == k4) /* Helium: gen_fast_mve_s8.h */
     {
@@ -463,15 +482,8 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
                 }
             }
 #else
-            for (j = 0; j < k; j++)
-            {
-                const int32_t w0 = gen_fast_pw_weight(w, k4, out_c, oc, j);
-                const int32_t w1 = gen_fast_pw_weight(w, k4, out_c, oc + 1, j);
-                s00 += (int32_t)x0[j] * w0;
-                s01 += (int32_t)x0[j] * w1;
-                s10 += (int32_t)x1[j] * w0;
-                s11 += (int32_t)x1[j] * w1;
-            }
+            (void)j;  /* the DSP steps' counter */
+            gen_fast_dot_2x2_c(x0, x1, w, k, out_c, oc, &s00, &s01, &s10, &s11);
 #endif
             q0 = rq[oc];
             q1 = rq[oc + 1];
