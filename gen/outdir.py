@@ -189,8 +189,9 @@ def check(out: str, protect=()) -> Target:
                 raise GenError(f"output '{out}' is a symlink to '{real}', which does not exist")
         if not os.path.isdir(real):
             raise GenError(f"output '{out}' exists and is not a directory")
-        owned = scan(out, real, protect)
         parent = os.path.dirname(real)
+        with _locked(parent):    # a run committing into DIR now holds it: read one whole set, not half of two
+            owned = scan(out, real, protect)
         try:
             cwd = os.path.realpath(os.getcwd())
         except OSError:

@@ -587,6 +587,40 @@ def test_concurrent_runs_into_one_directory(tmp_path):
     assert not temporaries(tmp_path)
 
 
+def test_check_reads_one_whole_set_while_another_run_commits(tmp_path, monkeypatch):
+    """check() reads DIR's listing and then its manifest: a run committing in between must not make it
+    see half of one set and half of the other (the race behind test_concurrent_runs_into_one_directory).
+    The other run is started right after the listing and given time to commit before the manifest is
+    read: it must wait for the reader instead."""
+    from gen import outdir
+    out = tmp_path / "out"
+    outdir.write(outdir.check(str(out)), _files("old_"))
+    real_listdir = os.listdir
+    other: list[threading.Thread] = []
+    errors = []
+
+    def commit_other():
+        try:
+            outdir.write(outdir.check(str(out)), _files("new_", 3))
+        except Exception as e:   # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    def listdir_then_commit(path="."):
+        names = real_listdir(path)
+        if not other and threading.current_thread() is threading.main_thread() and str(path) == str(out):
+            other.append(threading.Thread(target=commit_other))
+            other[0].start()
+            other[0].join(0.5)         # with the reader holding DIR's lock the other run waits here
+        return names
+    monkeypatch.setattr(outdir.os, "listdir", listdir_then_commit)
+    target = outdir.check(str(out))              # before: the old listing with the new manifest
+    assert sorted(target.owned) == sorted(_files("old_"))
+    other[0].join()
+    assert not errors
+    assert sorted(real_listdir(out)) == sorted([*_files("new_", 3), "gen_manifest.txt"])
+    manifest_ok(out)
+
+
 @pytest.mark.parametrize("where", ["symlink", "mount"])
 def test_killed_in_place_update_is_still_gens(tmp_path, where):
     """Killed (no clean-up at all) between two file renames of an in-place update: the manifest still
