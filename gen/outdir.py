@@ -72,8 +72,28 @@ def manifest_text(files: dict[str, bytes]) -> bytes:
 
 
 def _valid_name(name: str) -> bool:
-    return bool(name) and name not in (".", "..", MANIFEST) and "/" not in name and "\0" not in name \
-        and not name.startswith(TMP_PREFIX) and name.isprintable()
+    """A file gen writes: a name in DIR, or a path of such names in gen's own subfolders (a --pio-project's
+    src/, lib/NAME/)."""
+    parts = name.split("/")
+    return name != MANIFEST and "\0" not in name and name.isprintable() and all(
+        p and p not in (".", "..") and not p.startswith(TMP_PREFIX) for p in parts)
+
+
+def _folders(names) -> set[str]:
+    """The subfolders (relative paths) that hold the files `names`."""
+    return {n.rsplit("/", k)[0] for n in names for k in range(1, n.count("/") + 1)}
+
+
+def _entries(real: str, owned_dirs: set[str], rel: str = ""):
+    """(relative name, path) of every entry in real, in name order, inside gen's own subfolders too
+    (each subfolder itself is not listed)."""
+    for n in sorted(os.listdir(os.path.join(real, rel) if rel else real)):
+        name = rel + "/" + n if rel else n
+        p = os.path.join(real, name)
+        if name in owned_dirs and os.path.isdir(p) and not os.path.islink(p):
+            yield from _entries(real, owned_dirs, name)
+        else:
+            yield name, p
 
 
 def parse_manifest(data: bytes) -> dict[str, set[str]] | None:
@@ -118,14 +138,17 @@ def scan(out: str, real: str, protect=(), ignore=()) -> dict[str, set[str]]:
         if owned is None:
             raise _err(out, f"holds files gen did not write: '{MANIFEST}' is not a manifest gen wrote "
                             "(give a new or empty directory)")
-    for name in names:           # the model (or --test-input) first: the most useful thing to say
-        if any(_same(os.path.join(real, name), p) for p in protect):
+    try:
+        entries = [(n, p) for n, p in _entries(real, _folders(owned)) if n not in ignore]
+    except OSError as e:
+        raise _err(out, f"cannot be read ({e.strerror})") from None
+    for name, p in entries:      # the model (or --test-input) first: the most useful thing to say
+        if any(_same(p, q) for q in protect):
             raise _err(out, f"holds files gen did not write: '{name}' is an input of this run "
                             "(give another output directory)")
-    for name in names:
+    for name, p in entries:
         if name == MANIFEST:
             continue
-        p = os.path.join(real, name)
         why = ""
         try:
             st = os.lstat(p)
@@ -286,6 +309,8 @@ def _write_stage(stage: str, files: dict[str, bytes], manifest: bytes) -> None:
     for name in sorted(files):
         if not _valid_name(name):
             raise ValueError(f"gen produced an output file with an invalid name: {name!r}")
+        if "/" in name:
+            os.makedirs(os.path.join(stage, os.path.dirname(name)), exist_ok=True)
         with open(os.path.join(stage, name), "wb") as f:
             f.write(files[name])
     with open(os.path.join(stage, MANIFEST), "wb") as f:
@@ -304,7 +329,15 @@ def _drop_old(old: str, owned: dict[str, set[str]]) -> None:
     for name in list(owned) + [MANIFEST]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(old, name))
+    _rmdir_empty(old, _folders(owned))
     os.rmdir(old)
+
+
+def _rmdir_empty(d: str, folders) -> None:
+    """Removes gen's subfolders `folders` of d that are empty now, deepest first (never a tree)."""
+    for sub in sorted(folders, key=lambda f: -f.count("/")):
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.join(d, sub))
 
 
 @contextlib.contextmanager
@@ -410,10 +443,12 @@ def _commit_in_place(t: Target, stage: str, files: dict[str, bytes], owned) -> N
     """Replaces the manifest files of t.real one by one (each rename atomic), undoing all on failure."""
     d = t.real
     backup = tempfile.mkdtemp(prefix=TMP_PREFIX + "old-", dir=os.path.dirname(stage))
-    saved, placed = [], []
+    saved, placed, made = [], [], []
     try:
         old_names = [n for n in sorted(owned) + [MANIFEST] if os.path.lexists(os.path.join(d, n))]
         for n in old_names:
+            if "/" in n:
+                os.makedirs(os.path.join(backup, os.path.dirname(n)), exist_ok=True)
             try:
                 os.link(os.path.join(d, n), os.path.join(backup, n))
             except OSError:
@@ -427,12 +462,17 @@ def _commit_in_place(t: Target, stage: str, files: dict[str, bytes], owned) -> N
             f.write(both)
         os.replace(os.path.join(stage, TMP_PREFIX + "both"), os.path.join(d, MANIFEST))
         placed.append(MANIFEST)
+        new_dirs = sorted(_folders(files) - {f for f in _folders(files) if os.path.isdir(os.path.join(d, f))})
+        for f in new_dirs:
+            os.mkdir(os.path.join(d, f))
+            made.append(f)
         for n in sorted(files):
             os.replace(os.path.join(stage, n), os.path.join(d, n))
             placed.append(n)
         for n in sorted(set(owned) - set(files)):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(d, n))
+        _rmdir_empty(d, _folders(owned) - _folders(files))
         os.replace(os.path.join(stage, MANIFEST), os.path.join(d, MANIFEST))
     except BaseException as e:
         for n in placed:                   # undo: the new files out, the old ones back
@@ -440,7 +480,10 @@ def _commit_in_place(t: Target, stage: str, files: dict[str, bytes], owned) -> N
                 os.unlink(os.path.join(d, n))
         for n in saved:
             with contextlib.suppress(OSError):
+                if "/" in n:
+                    os.makedirs(os.path.join(d, os.path.dirname(n)), exist_ok=True)
                 os.replace(os.path.join(backup, n), os.path.join(d, n))
+        _rmdir_empty(d, made)
         _remove_stage(backup)
         if isinstance(e, OSError):
             raise GenError(f"cannot write output directory '{t.out}': {e.strerror}") from None
