@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output directory (default: build/, none with --pio-project). gen creates it, or reuses it when it is empty or "
                         "holds only what an earlier run wrote (listed with sha256 in DIR/gen_manifest.txt): those "
                         "files are replaced, nothing else is touched. A DIR holding anything else (a file gen "
-                        "did not write, a gen file edited since, a subfolder, a symlink, the model) is refused "
+                        "did not write, a gen file edited since, a subfolder gen did not write, a symlink, the model) is refused "
                         "before compiling. A symlink to a directory is written through, in place. A failing run "
                         "leaves DIR as it was")
     p.add_argument("--name", help="C prefix of the API (default: from the model's file name)")
@@ -228,7 +228,7 @@ def run(args) -> int:
             if not args.quiet:
                 print(report.summary_text(res.summary))
             print(f"gen: --verify: the generated C differs from onnxruntime (see the summary); nothing written "
-                  f"to '{args.output}'", file=sys.stderr)
+                  f"to '{args.output or args.pio_project}'", file=sys.stderr)
             return 1
     try:
         with outdir.staged(target, res.files) if target else contextlib.nullcontext() as staged_dir:
@@ -236,7 +236,8 @@ def run(args) -> int:
             if project:
                 from . import pio_project
                 outdir.write(project, pio_project.project_files(args.board, res.files))
-            text = None if args.quiet else report.summary_text(res.summary, (args.output or args.pio_project).rstrip('/'))
+            text = None if args.quiet else report.summary_text(
+                res.summary, args.output.rstrip('/') if args.output else None)
     except _BoardFailed as e:
         print(f"gen: --board {args.board}: {e}; nothing written", file=sys.stderr)
         return 1

@@ -133,6 +133,18 @@ def _upload(project, env=None):
 
 
 @needs_qemu
+def test_board_verdict_from_the_firmware(pio_ready, tmp_path):
+    """--board on a QEMU env reports the firmware's own verdict: PASS with the cost, and a failing vector (a
+    fake model whose vector 1 fails, tests/test_boards.py) as FAIL, which the CLI turns into exit 1."""
+    from gen.__main__ import _BoardFailed, _board_run
+    from test_boards import fake_gen_dir
+    line = _board_run(QEMU_ENV, fake_gen_dir(tmp_path / "ok"), {"name": "fake"})
+    assert line.startswith(f"board {QEMU_ENV} (QEMU): PASS, 2/2 test vectors, instructions ") and "stack" in line
+    with pytest.raises(_BoardFailed, match=r"FAIL, 1/2 test vectors"):
+        _board_run(QEMU_ENV, fake_gen_dir(tmp_path / "bad", fail=1), {"name": "fake"})
+
+
+@needs_qemu
 def test_two_projects_build_and_run_at_once(pio_ready, tmp_path):
     """`--pio-project` then `cd DIR && pio run -t upload`, for two projects at the same time (a float and an
     int8 model when the MLPerf models are there): both build, run in QEMU and pass every vector; each one's
