@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --board ENV: write a PlatformIO project into DIR (platformio.ini with ENV, src/ with a "
                         "firmware that runs the test vectors and prints PASS/FAIL and the cost, lib/NAME/ with the "
                         "library), so that 'cd DIR && pio run -t upload' works; DIR follows -o's rules (a built "
-                        "project's .pio/ is PlatformIO's: remove it to write DIR again)")
+                        "project's .pio/ is PlatformIO's: kept as it is when gen writes DIR again)")
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
     p.add_argument("--version", action="version", version=f"gen {__version__}")
     p.add_argument("--list-ops", action="store_true",
@@ -217,7 +217,7 @@ def run(args) -> int:
         raise GenError(f"-o and --pio-project name the same directory '{args.output}' (the project keeps the "
                        "library in its lib/ folder: give one of them)")
     target = outdir.check(args.output, protect=protect) if args.output else None
-    project = outdir.check(args.pio_project, protect=protect) if args.pio_project else None
+    project = outdir.check(args.pio_project, protect=protect, keep=PIO_OWNED) if args.pio_project else None
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
                           args.kernels, args.io_layout)
@@ -249,6 +249,9 @@ def run(args) -> int:
         print(f"PlatformIO project: {args.pio_project.rstrip('/')}/ (cd {args.pio_project.rstrip('/')} && pio run "
               f"-t upload)")
     return 0
+
+
+PIO_OWNED = (".pio",)     # in a --pio-project DIR: PlatformIO's build and platforms folder, never gen's
 
 
 class _BoardFailed(Exception):

@@ -61,6 +61,7 @@ class Target:
     owned: dict[str, set[str]] = field(default_factory=dict)   # name -> sha256s the manifest allows
     protect: tuple[str, ...] = ()
     stage_dir: str = ""               # where an in-place update stages: DIR's parent when it can, else DIR
+    keep: tuple[str, ...] = ()        # top-level entries another tool owns in DIR: never read, moved or removed
 
 
 def sha256(data: bytes) -> str:
@@ -198,8 +199,10 @@ def _inside(path: str, d: str) -> bool:
     return bool(path) and (path == d or path.startswith(d.rstrip("/") + "/"))
 
 
-def check(out: str, protect=()) -> Target:
-    """Everything about `-o out` that can be refused, before compiling. protect: the run's input files."""
+def check(out: str, protect=(), keep=()) -> Target:
+    """Everything about `-o out` that can be refused, before compiling. protect: the run's input files.
+    keep: names of top-level entries that belong to another tool (a --pio-project's `.pio`, PlatformIO's
+    build folder): accepted as they are and never touched, so a DIR holding one is updated in place."""
     if not out:
         raise GenError("the output directory name is empty")
     path = os.path.abspath(out)
@@ -212,7 +215,7 @@ def check(out: str, protect=()) -> Target:
                 raise GenError(f"output '{out}' is a symlink to '{real}', which does not exist")
         if not os.path.isdir(real):
             raise GenError(f"output '{out}' exists and is not a directory")
-        owned = scan(out, real, protect)
+        owned = scan(out, real, protect, ignore=keep)
         parent = os.path.dirname(real)
         try:
             cwd = os.path.realpath(os.getcwd())
@@ -222,11 +225,12 @@ def check(out: str, protect=()) -> Target:
             raise _err(out, "cannot be written (" + ("read-only file system" if _read_only(real)
                                                      else "permission denied") + ")")
         parent_ok = real != parent and _probe(parent) is None
-        in_place = real != path or os.path.ismount(real) or _inside(cwd, os.path.realpath(real)) or not parent_ok
+        in_place = real != path or os.path.ismount(real) or _inside(cwd, os.path.realpath(real)) or not parent_ok \
+            or any(os.path.lexists(os.path.join(real, k)) for k in keep)
         # an in-place update stages beside DIR when that is the same file system (DIR then never shows
         # a .gen-* entry), else inside DIR
         beside = parent_ok and os.stat(parent).st_dev == os.stat(real).st_dev
-        return Target(out, path, real, True, in_place, owned, protect, parent if beside else real)
+        return Target(out, path, real, True, in_place, owned, protect, parent if beside else real, tuple(keep))
     parent = os.path.dirname(path)
     while not os.path.lexists(parent) and os.path.dirname(parent) != parent:
         parent = os.path.dirname(parent)
@@ -235,7 +239,7 @@ def check(out: str, protect=()) -> Target:
     e = _probe(parent)
     if e is not None:
         raise GenError(f"cannot create output directory '{out}': cannot write in '{parent}' ({e.strerror})")
-    return Target(out, path, path, False, False, {}, protect, parent)
+    return Target(out, path, path, False, False, {}, protect, parent, tuple(keep))
 
 
 # ---------------------------------------------------------------- writing
@@ -362,7 +366,9 @@ def staged(t: Target, files: dict[str, bytes]):
             if os.path.lexists(t.real):
                 if not os.path.isdir(t.real) or os.path.islink(t.real):
                     raise GenError(f"output '{t.out}' exists and is not a directory")
-                owned = scan(t.out, t.real, t.protect, ignore=[os.path.basename(stage)])
+                owned = scan(t.out, t.real, t.protect, ignore=[os.path.basename(stage), *t.keep])
+                if not t.in_place and any(os.path.lexists(os.path.join(t.real, k)) for k in t.keep):
+                    t.in_place, t.stage_dir = True, parent    # appeared while gen compiled
             if t.in_place:
                 _commit_in_place(t, stage, files, owned or {})
             else:

@@ -173,7 +173,15 @@ def test_two_projects_build_and_run_at_once(pio_ready, tmp_path):
         if n.endswith(".pio-link"):
             with open(os.path.join(global_platforms, n)) as fp:
                 assert str(tmp_path) not in fp.read()
-    # a built project holds PlatformIO's .pio/: gen names it instead of touching it
+    # a built project holds PlatformIO's .pio/: written again, gen updates the project in place around it
+    # (another model's library replaces the first), and a file of the user's in src/ refuses the run
+    pio_tree = sorted(str(p) for p in (projects[0] / ".pio").rglob("*"))
+    r = _gen(*([models[1]] if models[1] else []), "--name", "second", "--pio-project", str(projects[0]),
+             "--board", QEMU_ENV)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(projects[0] / "lib")) == ["second"]
+    assert sorted(str(p) for p in (projects[0] / ".pio").rglob("*")) == pio_tree
+    (projects[0] / "src" / "app.c").write_text("int app;\n")
     r = _gen("--pio-project", str(projects[0]), "--board", QEMU_ENV)
-    assert r.returncode == 2 and "'.pio'" in r.stderr, r.stderr
-    assert (projects[0] / ".pio" / "platforms").is_dir()
+    assert r.returncode == 2 and "'src/app.c'" in r.stderr, r.stderr
+    assert (projects[0] / "src" / "app.c").read_text() == "int app;\n"
