@@ -272,8 +272,7 @@ def _board_run(env: str, output, summary: dict) -> str | None:
                 res = board.run_on_qemu(output, env, build_dir=scratch)
                 elf = res["elf"]
                 if elf is None:
-                    tail = "\n".join(res["log"].strip().splitlines()[-15:])
-                    raise RuntimeError(f"pio run -e {env} failed:\n{tail}")
+                    raise RuntimeError(board.build_failure(res["log"], env))
         except (RuntimeError, OSError) as e:
             raise GenError(f"--board {env}: {e}".splitlines()[0]) from None
         summary["firmware"] = {env: board.firmware_breakdown(elf, summary["name"])}

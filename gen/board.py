@@ -254,9 +254,17 @@ def build_firmware(gen_dir: str, board: str, build_dir: str | None = None, timeo
     build_dir = build_dir or tempfile.mkdtemp(prefix="gen-pio-")
     log, rc, elf = _pio_run(gen_dir, board, None, build_dir, timeout, None)
     if rc != 0 or elf is None:
-        tail = "\n".join(log.strip().splitlines()[-15:])
-        raise RuntimeError(f"pio run -e {board} failed:\n{tail}")
+        raise RuntimeError(build_failure(log, board))
     return elf
+
+
+def build_failure(log: str, board: str) -> str:
+    """`pio run -e BOARD failed: <the first error line of its log>`, then the log's last lines."""
+    lines = log.strip().splitlines()
+    first = next((line.strip() for line in lines if re.search(r"\berror\b|Error:|UnknownPlatform|not found", line)),
+                 lines[-1].strip() if lines else "no output")
+    tail = "\n".join(lines[-15:])
+    return f"pio run -e {board} failed: {first}\n{tail}"
 
 
 def firmware_breakdown(elf: str, name: str) -> dict:
