@@ -2,7 +2,8 @@
 
 The QEMU boards are the PlatformIO envs of platformio.ini backed by the local platform
 boards/platform-qemu (offline: Debian's arm-none-eabi-gcc + qemu-system-arm). Each run
-builds the firmware in boards/firmware around one gen output directory (GEN_DIR) and
+writes a PlatformIO project (gen/pio_project.py: the firmware of boards/firmware, the test
+vectors, the library of one gen output directory) into a scratch folder, builds it and
 runs it; the firmware prints ``gen: key=value`` lines (see boards/firmware/gen_fw.c)
 that :func:`parse_output` turns into a dict.
 """
@@ -188,10 +189,9 @@ def read_output_dir(gen_dir: str) -> dict:
 
 
 def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir, profile=False):
-    """``pio run -e board [-t target]`` on a scratch PlatformIO project around gen_dir (a gen output directory,
-    or its files as name -> bytes) (gen/pio_project.py,
-    in build_dir/project; PlatformIO builds in its .pio/build), offline; returns (log, returncode, elf or None).
-    ``profile``: built with GEN_PROFILE (per-layer times)."""
+    """``pio run -e board [-t target]``, offline, on the PlatformIO project gen/pio_project.py writes around
+    gen_dir (a gen output directory, or its files as name -> bytes) into build_dir/project, which PlatformIO
+    builds in its own .pio/; returns (log, returncode, elf or None). ``profile``: built with GEN_PROFILE."""
     from . import pio_project  # pylint: disable=import-outside-toplevel
     pio = pio_command()
     if pio is None:
