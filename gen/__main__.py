@@ -33,8 +33,9 @@ limits: the model and its weight files must be regular files (not a FIFO or a de
 and the arena fit 2^31 - 1 bytes; weights fit --flash-limit (default 64 MiB); constants computed at
 generation time are size-checked before they are computed; Loop/Scan/If bodies are never run.
 
-exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch,
-3 internal error (a bug in gen; GEN_DEBUG=1 shows the traceback)."""
+exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch (--verify, or a
+test vector failing in QEMU with --board), 3 internal error (a bug in gen; GEN_DEBUG=1 shows the
+traceback)."""
 
 
 def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
@@ -107,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "library), so that 'cd DIR && pio run -t upload' works; DIR follows -o's rules (a built "
                         "project's .pio/ is PlatformIO's: kept as it is when gen writes DIR again)")
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
-    p.add_argument("--version", action="version", version=f"gen {__version__}")
+    p.add_argument("--version", action="version", version=f"gen {__version__}", help="print gen's version and exit")
     p.add_argument("--list-ops", action="store_true",
                    help="list the supported ONNX operators with their element types, opsets and limits, and exit")
     return p

@@ -17,9 +17,11 @@ ROOT = board.ROOT
 MISSING = board.missing_tools()
 
 
-def _run(cmd, cwd, timeout=900, env=None):
+def _run(cmd, cwd, timeout=900):
+    env = board.pio_env()
+    env.pop("PYTHONPATH", None)       # the installed gen, not a checkout's
     return subprocess.run(cmd, cwd=str(cwd), capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, env=env or board.pio_env())
+                          stdin=subprocess.DEVNULL, env=env)
 
 
 @pytest.mark.skipif(bool(MISSING), reason="missing tools: %s" % ", ".join(MISSING))
