@@ -322,10 +322,11 @@ def test_failing_run_removes_the_parents_it_created(tmp_path, model, capsys, mon
              "board_build": ["--board", "mps2-an386"]}[failure]
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
 
-    def build(gen_dir, env):
+    def build(gen_dir, env, **kw):
         assert (tmp_path / "a" / "b").is_dir()        # created for this run
         raise RuntimeError("pio run -e mps2-an386 failed:")
     monkeypatch.setattr(board, "build_firmware", build)
+    monkeypatch.setattr(board, "run_on_qemu", build)     # the QEMU envs are built and run
     monkeypatch.setattr(board, "pio_command", lambda: ["pio"])
     before = tree(tmp_path)
     refused(*gen(capsys, model, "-o", tmp_path / "a" / "b" / "out", "-q", *extra),
@@ -435,11 +436,12 @@ def test_board_build_runs_on_the_staged_set_before_the_commit(tmp_path, model, p
     before, before_out = tree(tmp_path), tree(prev)
     seen = {}
 
-    def build(gen_dir, env):
+    def build(gen_dir, env, **kw):
         seen["files"] = sorted(os.listdir(gen_dir))
         seen["out"] = tree(prev)
         raise RuntimeError("pio run -e mps2-an386 failed:\nlinker error")
     monkeypatch.setattr(board, "build_firmware", build)
+    monkeypatch.setattr(board, "run_on_qemu", build)     # the QEMU envs are built and run
     monkeypatch.setattr(board, "pio_command", lambda: ["pio"])
     refused(*gen(capsys, model, "-o", prev, "--board", "mps2-an386", "--name", "k", "-q"), "pio run")
     assert "k.c" in seen["files"] and "gen_manifest.txt" in seen["files"] and "gen_testvec.c" in seen["files"]
