@@ -7,6 +7,10 @@
  * are read when c is a multiple of 4, else in place after the int8 row),
  * then every pair of output channels takes a 2x2 register block over them (15 instructions per 16
  * multiply-accumulates) and the requantization of gen_fast_pw_s8 (gen_fast_out).
+ * Helium (GEN_FAST_MVE, gen_fast_mve_s8.h): the rows stay int8 and the 2x2 block is VMLADAVA.S8 over 16
+ * inputs a step (gen_fast_conv_mve_2x2), its four outputs requantized as one vector.
+ * Order of reads and writes (every path): pixels p and p + 1's input taps are all read (gathered) before
+ * either pixel's outputs are written, and pixels go in output order.
  * Weights and requantization constants are those of gen_fast_pw_s8 (gen/ops/fast_s8.py), the
  * filter read as [m][k] rows (OHWI). Scratch: 4 * k4 bytes, word-aligned (two rows of k4 int16).
  */
@@ -59,7 +63,72 @@ GEN_FAST_INLINE void gen_fast_conv_gather(const int8_t *in, int8_t *row, int32_t
     }
 }
 
-#ifdef GEN_NN_DSP
+/* the rows are widened to int16 (the DSP path's SMLAD); Helium reads them as int8 */
+#if defined(GEN_NN_DSP) && !defined(GEN_FAST_MVE)
+#define GEN_FAST_CONV_WIDE 1
+#endif
+
+#ifdef GEN_FAST_MVE
+/* rows x0, x1 (k4 int8, zeros past k) times the channel pair whose interleaved weights start at wp, added to
+ * the four sums: per 16 inputs 2 row loads, 2 byte gathers of the pair's weights (offs0: the first channel's
+ * 16 bytes in 32, offs1 = offs0 + 4: the second's) and 4 VMLADAVA.S8, 64 multiply-accumulates; the last 4, 8
+ * or 12 inputs with the lanes past k4 predicated off (never read) */
+GEN_FAST_INLINE void gen_fast_conv_mve_2x2(const int8_t *x0, const int8_t *x1, const int8_t *wp, int32_t k4,
+                                           uint8x16_t offs0, uint8x16_t offs1, int32_t *s00, int32_t *s01,
+                                           int32_t *s10, int32_t *s11)
+{
+    int32_t a00 = *s00, a01 = *s01, a10 = *s10, a11 = *s11;
+    int32_t j;
+    GEN_FAST_UNROLL
+    for (j = 0; j + 16 <= k4; j += 16)
+    {
+        const int8x16_t a = vldrbq_s8(x0 + j);
+        const int8x16_t b = vldrbq_s8(x1 + j);
+        const int8x16_t u = vldrbq_gather_offset_s8(wp + 2 * j, offs0);
+        const int8x16_t v = vldrbq_gather_offset_s8(wp + 2 * j, offs1);
+        a00 = vmladavaq_s8(a00, a, u);
+        a01 = vmladavaq_s8(a01, a, v);
+        a10 = vmladavaq_s8(a10, b, u);
+        a11 = vmladavaq_s8(a11, b, v);
+    }
+    if (j < k4)
+    {
+        const mve_pred16_t pr = vctp8q((uint32_t)(k4 - j));
+        const int8x16_t a = vldrbq_z_s8(x0 + j, pr);
+        const int8x16_t b = vldrbq_z_s8(x1 + j, pr);
+        const int8x16_t u = vldrbq_gather_offset_z_s8(wp + 2 * j, offs0, pr);
+        const int8x16_t v = vldrbq_gather_offset_z_s8(wp + 2 * j, offs1, pr);
+        a00 = vmladavaq_s8(a00, a, u);
+        a01 = vmladavaq_s8(a01, a, v);
+        a10 = vmladavaq_s8(a10, b, u);
+        a11 = vmladavaq_s8(a11, b, v);
+    }
+    *s00 = a00;
+    *s01 = a01;
+    *s10 = a10;
+    *s11 = a11;
+}
+
+/* the odd last channel (its k4 weights in a row at wp) times rows x0, x1: 16 inputs a step */
+GEN_FAST_INLINE void gen_fast_conv_mve_2x1(const int8_t *x0, const int8_t *x1, const int8_t *wp, int32_t k4,
+                                           int32_t *s0, int32_t *s1)
+{
+    int32_t a0 = *s0, a1 = *s1;
+    int32_t j;
+    GEN_FAST_UNROLL
+    for (j = 0; j < k4; j += 16)
+    {
+        const mve_pred16_t pr = vctp8q((uint32_t)(k4 - j));
+        const int8x16_t u = vldrbq_z_s8(wp + j, pr);
+        a0 = vmladavaq_s8(a0, vldrbq_z_s8(x0 + j, pr), u);
+        a1 = vmladavaq_s8(a1, vldrbq_z_s8(x1 + j, pr), u);
+    }
+    *s0 = a0;
+    *s1 = a1;
+}
+#endif
+
+#ifdef GEN_FAST_CONV_WIDE
 /* the k4 int8 at buf + k4 widened into buf's k4 int16, in place (group g is read before it is written,
  * and its 8 bytes end at or before group g + 1's): per four inputs (x0, x2), (x1, x3) */
 GEN_FAST_INLINE void gen_fast_conv_widen(int32_t *buf, int32_t k4)
@@ -214,6 +283,19 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
     int32_t *buf1 = buf0 + (k4 >> 1);
     int32_t b = 0, oy = 0, ox = 0;
     int32_t p;
+#ifdef GEN_FAST_MVE
+    /* a 2x2 block's outputs (pixel, channel) (0, oc), (0, oc + 1), (1, oc), (1, oc + 1) as vector lanes:
+     * their gen_fast_rq entries' and output bytes' offsets */
+    static const uint32_t block_rq[4] = {0, 16, 0, 16};
+    /* the byte offsets of a pair's first channel's 16 weights in 32 bytes of its interleaved words */
+    static const uint8_t pair_first[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
+    const uint32_t block_y[4] = {0, 1, (uint32_t)out_c, (uint32_t)out_c + 1u};
+    const uint8x16_t offs0 = vldrbq_u8(pair_first);
+    const uint8x16_t offs1 = vaddq_n_u8(offs0, 4);
+    const uint32x4_t rq_offs = vldrwq_u32(block_rq);
+    const uint32x4_t y_offs = vldrwq_u32(block_y);
+    const int8_t *wb = (const int8_t *)(const void *)w;
+#endif
     for (p = 0; p < n_pix; p += 2)
     {
         const int32_t rows = p + 2 <= n_pix ? 2 : 1;
@@ -223,7 +305,7 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
         /* each row's int8 in the second half of its k4 int16 (widened in place on DSP cores) */
         for (r = 0; r < rows; r++)
         {
-#ifdef GEN_NN_DSP
+#ifdef GEN_FAST_CONV_WIDE
             if ((c & 3) == 0)
             {
                 gen_fast_conv_gather_wide(in, r ? buf1 : buf0, b, oy, ox, h, wd, c, kh, kw, sh, sw, pt, pl, dh, dw,
@@ -234,7 +316,7 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
             {
                 gen_fast_conv_gather(in, (int8_t *)(void *)((r ? buf1 : buf0) + (k4 >> 2)), b, oy, ox, h, wd, c, kh,
                                      kw, sh, sw, pt, pl, dh, dw, k4, -in_off);
-#ifdef GEN_NN_DSP
+#ifdef GEN_FAST_CONV_WIDE
                 gen_fast_conv_widen(r ? buf1 : buf0, k4);
 #endif
             }
@@ -248,6 +330,37 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
                 }
             }
         }
+#ifdef GEN_FAST_MVE
+        for (; oc + 2 <= out_c; oc += 2)
+        {
+            const int8_t *x0 = (const int8_t *)(const void *)(buf0 + (k4 >> 2));
+            const int8_t *x1 = (const int8_t *)(const void *)((rows == 2 ? buf1 : buf0) + (k4 >> 2));
+            int32_t s00 = rq[oc].bias, s01 = rq[oc + 1].bias, s10 = s00, s11 = s01;
+            gen_fast_conv_mve_2x2(x0, x1, wb + (size_t)oc * (size_t)k4, k4, offs0, offs1, &s00, &s01, &s10, &s11);
+            vstrbq_scatter_offset_p_s32(y0 + oc, y_offs,
+                                        gen_fast_mve_requant4(gen_fast_mve_lanes4(s00, s01, s10, s11), rq + oc, rq_offs,
+                                                              rshift, out_off, act_min, act_max),
+                                        vctp32q((uint32_t)(2 * rows)));
+        }
+        if (oc < out_c) /* the odd last channel */
+        {
+            const int8_t *x0 = (const int8_t *)(const void *)(buf0 + (k4 >> 2));
+            const int8_t *x1 = (const int8_t *)(const void *)((rows == 2 ? buf1 : buf0) + (k4 >> 2));
+            int32_t s0 = rq[oc].bias, s1 = s0;
+            gen_fast_rq q0;
+            gen_fast_conv_mve_2x1(x0, x1, wb + (size_t)oc * (size_t)k4, k4, &s0, &s1);
+            q0 = rq[oc];
+            {
+                const int8_t r0 = gen_fast_out(s0, q0, rshift, out_off, act_min, act_max);
+                const int8_t r1 = gen_fast_out(s1, q0, rshift, out_off, act_min, act_max);
+                y0[oc] = r0;
+                if (rows == 2)
+                {
+                    y0[out_c + oc] = r1;
+                }
+            }
+        }
+#else
         for (; oc + 2 <= out_c; oc += 2)
         {
             int32_t s00 = rq[oc].bias, s01 = rq[oc + 1].bias, s10 = s00, s11 = s01;
@@ -303,6 +416,7 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
                     gen_fast_out(s0, rq[oc], rshift, out_off, act_min, act_max);
             }
         }
+#endif
     }
 }
 
