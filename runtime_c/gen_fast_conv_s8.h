@@ -69,35 +69,52 @@ GEN_FAST_INLINE void gen_fast_conv_gather(const int8_t *in, int8_t *row, int32_t
 #endif
 
 #ifdef GEN_FAST_MVE
-/* rows x0, x1 (k4 int8, zeros past k) times the channel pair whose interleaved weights start at wp, added to
- * the four sums: per 16 inputs 2 row loads, 2 byte gathers of the pair's weights (offs0: the first channel's
- * 16 bytes in 32, offs1 = offs0 + 4: the second's) and 4 VMLADAVA.S8, 64 multiply-accumulates; the last 4, 8
- * or 12 inputs with the lanes past k4 predicated off (never read) */
-GEN_FAST_INLINE void gen_fast_conv_mve_2x2(const int8_t *x0, const int8_t *x1, const int8_t *wp, int32_t k4,
-                                           uint8x16_t offs0, uint8x16_t offs1, int32_t *s00, int32_t *s01,
+/* the rows' and the weights' addresses made opaque to the optimizer at each step (no instruction): the
+ * step's loads then stay in it; else the compiler issues all the row loads of a channel pair at its start
+ * (or hoists them out of the channel loop) and spills them to the stack, one more load and store each */
+#if defined(__GNUC__)
+#define GEN_FAST_MVE_CONV_STEP_BARRIER(R0, R1, W) __asm__ volatile("" : "+r"(R0), "+r"(R1) : "r"(W))
+#else
+#define GEN_FAST_MVE_CONV_STEP_BARRIER(R0, R1, W) ((void)0)
+#endif
+
+/* rows x0, x1 (k4 int8, zeros past k, word-aligned) times the channel pair whose interleaved weights start
+ * at wp, added to the four sums: per 16 inputs 2 row loads, 2 word gathers of the pair's weights (the first
+ * channel's four words at byte offsets offs0 = 0, 8, 16, 24, the second's at offs1 = offs0 + 4), the step
+ * of the gathers' base and 4 VMLADAVA.S8: 64 multiply-accumulates in 9 instructions. The last 4, 8 or 12
+ * inputs with the words past k4 predicated off (never read). */
+GEN_FAST_INLINE void gen_fast_conv_mve_2x2(const int8_t *x0, const int8_t *x1, const int32_t *wp, int32_t k4,
+                                           uint32x4_t offs0, uint32x4_t offs1, int32_t *s00, int32_t *s01,
                                            int32_t *s10, int32_t *s11)
 {
+    const int32_t *r0 = (const int32_t *)(const void *)x0;
+    const int32_t *r1 = (const int32_t *)(const void *)x1;
     int32_t a00 = *s00, a01 = *s01, a10 = *s10, a11 = *s11;
     int32_t j;
     GEN_FAST_UNROLL
     for (j = 0; j + 16 <= k4; j += 16)
     {
-        const int8x16_t a = vldrbq_s8(x0 + j);
-        const int8x16_t b = vldrbq_s8(x1 + j);
-        const int8x16_t u = vldrbq_gather_offset_s8(wp + 2 * j, offs0);
-        const int8x16_t v = vldrbq_gather_offset_s8(wp + 2 * j, offs1);
+        int8x16_t a, b, u, v;
+        GEN_FAST_MVE_CONV_STEP_BARRIER(r0, r1, wp);
+        a = vreinterpretq_s8_s32(vldrwq_s32(r0));
+        b = vreinterpretq_s8_s32(vldrwq_s32(r1));
+        u = vreinterpretq_s8_s32(vldrwq_gather_offset_s32(wp, offs0));
+        v = vreinterpretq_s8_s32(vldrwq_gather_offset_s32(wp, offs1));
         a00 = vmladavaq_s8(a00, a, u);
         a01 = vmladavaq_s8(a01, a, v);
         a10 = vmladavaq_s8(a10, b, u);
         a11 = vmladavaq_s8(a11, b, v);
+        r0 += 4;
+        r1 += 4;
+        wp += 8;
     }
     if (j < k4)
     {
-        const mve_pred16_t pr = vctp8q((uint32_t)(k4 - j));
-        const int8x16_t a = vldrbq_z_s8(x0 + j, pr);
-        const int8x16_t b = vldrbq_z_s8(x1 + j, pr);
-        const int8x16_t u = vldrbq_gather_offset_z_s8(wp + 2 * j, offs0, pr);
-        const int8x16_t v = vldrbq_gather_offset_z_s8(wp + 2 * j, offs1, pr);
+        const mve_pred16_t pr = vctp32q((uint32_t)((k4 - j) >> 2));
+        const int8x16_t a = vreinterpretq_s8_s32(vldrwq_z_s32(r0, pr));
+        const int8x16_t b = vreinterpretq_s8_s32(vldrwq_z_s32(r1, pr));
+        const int8x16_t u = vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(wp, offs0, pr));
+        const int8x16_t v = vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(wp, offs1, pr));
         a00 = vmladavaq_s8(a00, a, u);
         a01 = vmladavaq_s8(a01, a, v);
         a10 = vmladavaq_s8(a10, b, u);
@@ -287,11 +304,11 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
     /* a 2x2 block's outputs (pixel, channel) (0, oc), (0, oc + 1), (1, oc), (1, oc + 1) as vector lanes:
      * their gen_fast_rq entries' and output bytes' offsets */
     static const uint32_t block_rq[4] = {0, 16, 0, 16};
-    /* the byte offsets of a pair's first channel's 16 weights in 32 bytes of its interleaved words */
-    static const uint8_t pair_first[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
+    /* the byte offsets of a pair's first channel's four words in 32 bytes of its interleaved words */
+    static const uint32_t pair_first[4] = {0, 8, 16, 24};
     const uint32_t block_y[4] = {0, 1, (uint32_t)out_c, (uint32_t)out_c + 1u};
-    const uint8x16_t offs0 = vldrbq_u8(pair_first);
-    const uint8x16_t offs1 = vaddq_n_u8(offs0, 4);
+    const uint32x4_t offs0 = vldrwq_u32(pair_first);
+    const uint32x4_t offs1 = vaddq_n_u32(offs0, 4);
     const uint32x4_t rq_offs = vldrwq_u32(block_rq);
     const uint32x4_t y_offs = vldrwq_u32(block_y);
     const int8_t *wb = (const int8_t *)(const void *)w;
@@ -336,7 +353,7 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
             const int8_t *x0 = (const int8_t *)(const void *)(buf0 + (k4 >> 2));
             const int8_t *x1 = (const int8_t *)(const void *)((rows == 2 ? buf1 : buf0) + (k4 >> 2));
             int32_t s00 = rq[oc].bias, s01 = rq[oc + 1].bias, s10 = s00, s11 = s01;
-            gen_fast_conv_mve_2x2(x0, x1, wb + (size_t)oc * (size_t)k4, k4, offs0, offs1, &s00, &s01, &s10, &s11);
+            gen_fast_conv_mve_2x2(x0, x1, w + (size_t)oc * (size_t)(k4 >> 2), k4, offs0, offs1, &s00, &s01, &s10, &s11);
             vstrbq_scatter_offset_p_s32(y0 + oc, y_offs,
                                         gen_fast_mve_requant4(gen_fast_mve_lanes4(s00, s01, s10, s11), rq + oc, rq_offs,
                                                               rshift, out_off, act_min, act_max),
