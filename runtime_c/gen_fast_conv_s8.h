@@ -353,11 +353,18 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
             const int8_t *x0 = (const int8_t *)(const void *)(buf0 + (k4 >> 2));
             const int8_t *x1 = (const int8_t *)(const void *)((rows == 2 ? buf1 : buf0) + (k4 >> 2));
             int32_t s00 = rq[oc].bias, s01 = rq[oc + 1].bias, s10 = s00, s11 = s01;
+            int32x4_t r;
             gen_fast_conv_mve_2x2(x0, x1, w + (size_t)oc * (size_t)(k4 >> 2), k4, offs0, offs1, &s00, &s01, &s10, &s11);
-            vstrbq_scatter_offset_p_s32(y0 + oc, y_offs,
-                                        gen_fast_mve_requant4(gen_fast_mve_lanes4(s00, s01, s10, s11), rq + oc, rq_offs,
-                                                              rshift, out_off, act_min, act_max),
-                                        vctp32q((uint32_t)(2 * rows)));
+            r = gen_fast_mve_requant4(gen_fast_mve_lanes4(s00, s01, s10, s11), rq + oc, rq_offs,
+                                      rshift, out_off, act_min, act_max);
+            if (rows == 2)
+            {
+                vstrbq_scatter_offset_s32(y0 + oc, y_offs, r);
+            }
+            else    /* the last pixel alone: its two lanes */
+            {
+                vstrbq_scatter_offset_p_s32(y0 + oc, y_offs, r, vctp32q(2));
+            }
         }
         if (oc < out_c) /* the odd last channel */
         {
