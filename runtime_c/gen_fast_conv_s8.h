@@ -12,7 +12,8 @@
  * Order of reads and writes (every path): pixels p and p + 1's input taps are all read (gathered) before
  * either pixel's outputs are written, and pixels go in output order.
  * Weights and requantization constants are those of gen_fast_pw_s8 (gen/ops/fast_s8.py), the
- * filter read as [m][k] rows (OHWI). Scratch: 4 * k4 bytes, word-aligned (two rows of k4 int16).
+ * filter read as [m][k] rows (OHWI). Scratch: 4 * k4 bytes, word-aligned (two rows of k4 int16; Helium
+ * reads the int8 rows gathered into their second halves).
  */
 #ifndef GEN_FAST_CONV_S8_H
 #define GEN_FAST_CONV_S8_H
