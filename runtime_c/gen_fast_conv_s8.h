@@ -64,6 +64,35 @@ GEN_FAST_INLINE void gen_fast_conv_gather(const int8_t *in, int8_t *row, int32_t
     }
 }
 
+/* gen_fast_conv_gather for a pixel whose taps are all inside the image (no padded tap: no test per row or
+ * tap), iy0 = oy * sh - pt and ix0 = ox * sw - pl its first tap's row and column */
+GEN_FAST_INLINE void gen_fast_conv_gather_inside(const int8_t *img, int8_t *row, int32_t iy0, int32_t ix0, int32_t w,
+                                                 int32_t c, int32_t kh, int32_t kw, int32_t dh, int32_t dw,
+                                                 int32_t k4)
+{
+    const int8_t *src = img + ((size_t)iy0 * (size_t)w + (size_t)ix0) * (size_t)c;
+    int32_t ky, kx;
+    GEN_FAST_UNROLL
+    for (ky = 0; ky < kh; ky++)
+    {
+        if (dw == 1) /* the row's taps are contiguous */
+        {
+            memcpy(row, src, (size_t)kw * (size_t)c);
+        }
+        else
+        {
+            GEN_FAST_UNROLL
+            for (kx = 0; kx < kw; kx++)
+            {
+                memcpy(row + kx * c, src + (size_t)kx * (size_t)dw * (size_t)c, (size_t)c);
+            }
+        }
+        row += kw * c;
+        src += (size_t)dh * (size_t)w * (size_t)c;
+    }
+    memset(row, 0, (size_t)(k4 - kh * kw * c));
+}
+
 /* the rows are widened to int16 (the DSP path's SMLAD); Helium reads them as int8 */
 #if defined(GEN_NN_DSP) && !defined(GEN_FAST_MVE)
 #define GEN_FAST_CONV_WIDE 1
@@ -328,6 +357,16 @@ GEN_FAST_INLINE void gen_fast_conv_s8(const int8_t *in,
             {
                 gen_fast_conv_gather_wide(in, r ? buf1 : buf0, b, oy, ox, h, wd, c, kh, kw, sh, sw, pt, pl, dh, dw,
                                           -in_off);
+            }
+            else
+#endif
+#ifdef GEN_FAST_MVE
+            if (oy * sh - pt >= 0 && oy * sh - pt + (kh - 1) * dh < h && ox * sw - pl >= 0 &&
+                ox * sw - pl + (kw - 1) * dw < wd)
+            {
+                gen_fast_conv_gather_inside(in + (size_t)b * (size_t)h * (size_t)wd * (size_t)c,
+                                            (int8_t *)(void *)((r ? buf1 : buf0) + (k4 >> 2)), oy * sh - pt,
+                                            ox * sw - pl, wd, c, kh, kw, dh, dw, k4);
             }
             else
 #endif
