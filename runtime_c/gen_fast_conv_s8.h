@@ -64,6 +64,20 @@ GEN_FAST_INLINE void gen_fast_conv_gather(const int8_t *in, int8_t *row, int32_t
     }
 }
 
+/* n bytes from src to dst (n a literal): 16 a vector on Helium, the last 0-15 (and elsewhere all) by memcpy */
+GEN_FAST_INLINE void gen_fast_conv_copy(int8_t *dst, const int8_t *src, int32_t n)
+{
+    int32_t i = 0;
+#ifdef GEN_FAST_MVE
+    GEN_FAST_UNROLL
+    for (; i + 16 <= n; i += 16)
+    {
+        vstrbq_s8(dst + i, vldrbq_s8(src + i));
+    }
+#endif
+    memcpy(dst + i, src + i, (size_t)(n - i));
+}
+
 /* gen_fast_conv_gather for a pixel whose taps are all inside the image (no padded tap: no test per row or
  * tap), iy0 = oy * sh - pt and ix0 = ox * sw - pl its first tap's row and column */
 GEN_FAST_INLINE void gen_fast_conv_gather_inside(const int8_t *img, int8_t *row, int32_t iy0, int32_t ix0, int32_t w,
@@ -77,14 +91,14 @@ GEN_FAST_INLINE void gen_fast_conv_gather_inside(const int8_t *img, int8_t *row,
     {
         if (dw == 1) /* the row's taps are contiguous */
         {
-            memcpy(row, src, (size_t)kw * (size_t)c);
+            gen_fast_conv_copy(row, src, kw * c);
         }
         else
         {
             GEN_FAST_UNROLL
             for (kx = 0; kx < kw; kx++)
             {
-                memcpy(row + kx * c, src + (size_t)kx * (size_t)dw * (size_t)c, (size_t)c);
+                gen_fast_conv_copy(row + kx * c, src + (size_t)kx * (size_t)dw * (size_t)c, c);
             }
         }
         row += kw * c;
