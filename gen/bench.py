@@ -58,7 +58,8 @@ HELIUM_BOARDS = ("mps3-an547",)
 
 def generate(model, out_dir: str, extra=()) -> dict:
     """Run ``python -m gen`` into out_dir; returns {'ok', 'log', 'plan', 'name'}."""
-    cmd = [sys.executable, "-m", "gen"] + ([model] if model else []) + ["-o", out_dir, "-q", *extra]
+    cmd = [sys.executable, "-m", "gen"] + ([model] if model else []) + ["-o", out_dir, "-q", "--test-vectors", "1",
+                                                                       *extra]
     proc = subprocess.run(cmd, cwd=boards.ROOT, capture_output=True, text=True, check=False)
     plan = None
     plans = sorted(glob.glob(os.path.join(out_dir, "*_plan.json")))
