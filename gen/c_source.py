@@ -11,6 +11,7 @@ from string import Template
 import numpy as np
 
 from . import __version__
+from .c_arena import arena_given, arena_lines, in_place_lines, own_identifiers
 from .c_format import block_comment, designated, layout
 from .c_header import proto
 from .c_literals import c_float, c_values, comment, node_identifiers
@@ -74,7 +75,8 @@ class EmitContext:
         self.node_ids = node_identifiers([n.name for n in g.nodes] + list(plan.scratch))
         # gen's own identifiers after the prefix: no constant takes one
         self._taken = {f"{prefix}_{s}" for s in ("arena", "invoke", "guard_set", "guard_fill", "guard_ok", "run",
-                                                 "run_s8")}
+                                                 "run_s8", *own_identifiers(
+                                                     {"inputs": g.inputs, "outputs": g.outputs}))}
         up = prefix.upper()
         self.tensor_offset = {t: f"{up}_T{k}_OFFSET" for k, t in enumerate(plan.offsets)}
         self.scratch_offset = {n: f"{up}_{self.node_ids[n].upper()}_SCRATCH_OFFSET" for n in plan.scratch}
@@ -199,49 +201,6 @@ def node_comment(g: Graph, node, index: int, kernel: str) -> list[str]:
     return block_comment(lines, "    ")
 
 
-ARENA = Template("""\
-/* the arena: every activation and scratch buffer at an offset fixed at generation time */
-#ifndef GEN_ARENA_GUARD
-static union {
-    double align;
-    uint8_t bytes[${UP}_ARENA_SIZE];
-} ${name}_arena;
-#define ARENA (${name}_arena.bytes)
-#else /* test builds (-DGEN_ARENA_GUARD=64): guard bytes on both sides catch out-of-arena writes */
-static struct {
-    uint8_t lo[GEN_ARENA_GUARD];
-    union {
-        double align;
-        uint8_t bytes[${UP}_ARENA_SIZE];
-    } a;
-    uint8_t hi[GEN_ARENA_GUARD];
-} ${name}_arena;
-#define ARENA (${name}_arena.a.bytes)
-static int ${name}_guard_set;
-static void ${name}_guard_fill(void)
-{
-    if (!${name}_guard_set) {
-        memset(${name}_arena.lo, 0xA5, GEN_ARENA_GUARD);
-        memset(${name}_arena.hi, 0xA5, GEN_ARENA_GUARD);
-        ${name}_guard_set = 1;
-    }
-}
-/* 1 while no run has written outside the arena since the first run */
-int ${name}_guard_ok(void);
-int ${name}_guard_ok(void)
-{
-    int i;
-    for (i = 0; i < GEN_ARENA_GUARD; i++) {
-        if (${name}_arena.lo[i] != 0xA5
-            || ${name}_arena.hi[i] != 0xA5) {
-            return 0;
-        }
-    }
-    return 1;
-}
-#endif
-""")
-
 GEN_CHECK = """\
 /* a CMSIS-NN call that fails (bad arguments, too little scratch) makes the run return -1 */
 #define GEN_CHECK(call) do { if ((call) != ARM_CMSIS_NN_SUCCESS) { return -1; } } while (0)
@@ -305,7 +264,7 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
     # the headers the families list (what those include, e.g. gen_nn.h's gen_cmsis_nn.h, comes along)
     lines += [f'#include "{f}"' for f in runtime if f.endswith(".h")]
     lines += ["", "#include <float.h>", "#include <math.h>", "#include <string.h>", ""]
-    lines += ARENA.substitute(UP=up, name=name).splitlines() + [""]
+    lines += arena_lines(name) + [""]
     lines += ["/* where each activation tensor and scratch buffer lives in the arena */"]
     lines += ctx.offset_defines() + [""]
     if int8_kernels:
@@ -336,7 +295,8 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
         cin = list(cin) + pre
         if data_checks:     # a kernel's run-time check failed: the outputs stay untouched
             cout = ["    if (status != 0) {", "        return status;", "    }"] + list(cout)
-        return ENTRY.substitute(proto=p, name=name, copy_in="\n".join(cin), copy_out="\n".join(cout)).splitlines()
+        return ENTRY.substitute(proto=p, name=name, copy_in="\n".join(arena_given(name) + cin),
+                                copy_out="\n".join(cout)).splitlines()
     if int8:
         lines += entry(proto(name, io, None, None, "_s8"), copy_in, copy_out) + [""]
         # float boundary: int8 tensors are (de)quantized, float ones (a model may keep some) copied
@@ -349,4 +309,8 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
         lines += entry(proto(name, io, "float", "float", ""), q_in, dq_out) + [""]
     else:
         lines += entry(proto(name, io, None, None, ""), copy_in, copy_out) + [""]
+    # in place: the caller wrote the inputs into the arena and reads the outputs there (gen/c_arena.py)
+    lines += in_place_lines(name, io, {t["name"]: ctx.tensor_offset[t["name"]] for t in io["inputs"] + io["outputs"]
+                                       if t["size"]})
+    lines += entry(f"int {name}_run_in_place(void)", [], []) + [""]
     return "\n".join(layout(lines))
