@@ -58,7 +58,8 @@ def harness(summary: dict, int8: bool) -> str:
     lines += ["", "int main(int argc, char **argv)", "{", "    FILE *fi, *fc, *fp;", "    (void)argc;",
               '    fi = fopen(argv[1], "rb");', '    fc = fopen(argv[2], "wb");', '    fp = fopen(argv[3], "wb");',
               "    if (!fi || !fc || !fp) {", "        return 20;", "    }"]
-    lines += [f"    if (fread(in{k}, sizeof in{k}, 1, fi) != 1) {{\n        return 21;\n    }}" for k in range(len(ins))]
+    lines += [f"    if (fread(in{k}, sizeof in{k}, 1, fi) != 1) {{\n        return 21;\n    }}"
+              for k in range(len(ins))]
     lines += ["#ifdef M_EXTERNAL_ARENA",
               f"    if ({run}({args}) != -1 || m_run_in_place() != -1) {{", "        return 10;   /* no arena yet */",
               "    }",
