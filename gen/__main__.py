@@ -21,6 +21,7 @@ EPILOG = """\
 examples:
   python -m gen model.onnx -o build/                 write build/model.h, build/model.c, runtime files
   python -m gen model.onnx -o build/ --verify        also build on the host and compare with onnxruntime
+  python -m gen model.onnx -o build/ --test-vectors 1   also write gen_testvec.c/.h for the board firmware
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
   python -m gen --list-ops                           the supported operators: dtypes, opsets, limits
 
