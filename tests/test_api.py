@@ -127,3 +127,16 @@ def test_bad_input_raises_the_cli_line(tmp_path):
     with pytest.raises(gen.GenError, match="--ram-limit"):
         gen.compile(driver.EXAMPLE_MODEL, str(tmp_path / "o"), ram_limit=16)
     assert not (tmp_path / "o").exists()
+
+
+def test_test_vectors_equal_the_cli(tmp_path):
+    """test_inputs (as --test-input) writes one test vector, byte for byte the CLI's; test_vectors=N as
+    --test-vectors N."""
+    x = np.random.default_rng(5).standard_normal((1, 1, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    lib = gen.compile(driver.EXAMPLE_MODEL, str(tmp_path / "api"), name="m", test_inputs=[x])
+    rc, _, err = cli("-o", str(tmp_path / "cli"), "--name", "m", "--test-input", str(tmp_path / "x.npy"))
+    assert rc == 0, err
+    assert "gen_testvec.c" in lib.contents and tree(tmp_path / "api") == tree(tmp_path / "cli")
+    two = gen.compile(driver.EXAMPLE_MODEL, name="m", test_vectors=2)
+    assert b"gen_tv_count = 2;" in two.contents["gen_testvec.c"]
