@@ -23,7 +23,7 @@ import pytest
 
 from graphs import ROOT, ort_run
 
-from gen import driver
+from gen import board, driver
 from gen.c_arena import arena_ctype
 from gen.host import HostModel
 from gen.verify import quantize
@@ -117,9 +117,15 @@ def check_variants(out, summary, int8, inputs, expected: bytes, tmp):
 
 
 def arm_compiles(out, variants=("section", "external")):
-    """Every variant compiles -Werror for a Cortex-M4; the section variant puts m_arena in SECTION."""
+    """Every variant compiles -Werror for a Cortex-M4 (and the library at every optimization level: a debug
+    build is -O0); the section variant puts m_arena in SECTION."""
     if shutil.which("arm-none-eabi-gcc") is None:
         return
+    for level in ("-O0", "-Og", "-Os"):
+        r = subprocess.run(["arm-none-eabi-gcc", *STRICT, level, "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
+                            "-mfpu=fpv4-sp-d16", f"-I{out}", "-c", *sorted(str(p) for p in out.glob("*.c"))],
+                           cwd=out.parent, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, (level, r.stderr[-3000:])
     for variant in variants:
         obj = out.parent / f"arm_{variant}.o"
         r = subprocess.run(["arm-none-eabi-gcc", *STRICT, "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
@@ -181,3 +187,19 @@ def test_plain_run_writes_only_the_library(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((1, 1, 8, 8), np.float32))
     assert {"gen_testvec.c", "gen_testvec.h"} <= set(gen(tmp_path / "ti", "--test-input", str(tmp_path / "x.npy")))
     assert "gen_tv_count = 2;" in (tmp_path / "tv" / "gen_testvec.c").read_text()
+
+
+@pytest.mark.skipif(bool(board.missing_tools()) or not os.path.exists(KWS), reason="needs QEMU tools and the models")
+def test_unoptimized_int8_build_passes_on_the_m4(tmp_path, monkeypatch):
+    """An -O0 firmware (a debug build: gen's 14-register DSP block needs optimization, the C path stands in)
+    gives the host's outputs bit for bit on the QEMU Cortex-M4."""
+    out = tmp_path / "lib"
+    r = subprocess.run([sys.executable, "-m", "gen", KWS, "-o", str(out), "-q", "--test-vectors", "3"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    board.ensure_pio_offline()
+    monkeypatch.setenv("PLATFORMIO_BUILD_FLAGS", "-O0")
+    res = board.run_on_qemu(str(out), "mps2-an386", build_dir=str(tmp_path / "pio"), timeout=900)
+    assert res["result"] == "PASS" and res["status"] == 0, res["log"][-3000:]
+    assert len(res["results"]) == 3 and all(v["pass"] and v["max_err"] == 0 for v in res["results"])
+    assert res["instructions"] > 10_000_000     # unoptimized indeed (3.7 M at the firmware's -O2)
