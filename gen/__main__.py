@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test-vectors", type=int, default=None, metavar="N",
                    help="write N test vectors (inputs and the outputs the C computed on the host) to "
                         "gen_testvec.c/.h for the firmware (boards/firmware); default 0, so DIR holds only the "
-                        "library, or 1 with --board or --test-input")
+                        "library, or 1 with --board, --test-input or --verify")
     p.add_argument("--ram-limit", type=int, metavar="BYTES",
                    help="refuse models whose arena (RAM for activations and scratch) is larger (default: none; "
                         "any arena or tensor past 2^31 - 1 bytes is always refused)")
@@ -178,8 +178,8 @@ def run(args) -> int:
     from . import driver, outdir, report
     model = args.model or driver.EXAMPLE_MODEL
     shapes = dict(parse_shape(s) for s in args.input_shape)
-    if args.test_vectors is None:     # the firmware (--board) and a given sample need vectors; a library does not
-        args.test_vectors = 1 if (args.board or args.test_input) else 0
+    if args.test_vectors is None:     # the firmware (--board), a given sample and --verify's host build come with
+        args.test_vectors = 1 if (args.board or args.test_input or args.verify) else 0     # one; a library alone not
     if args.test_vectors < 0:
         raise GenError("--test-vectors must be 0 or more")
     if args.ram_limit is not None and args.ram_limit < 0:

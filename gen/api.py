@@ -75,13 +75,13 @@ def compile(model: str | None = None, out_dir: str | None = None, *, name: str |
     options (--name, --input-shape, --test-vectors, --ram-limit, --flash-limit, --scratch, --kernels,
     --io-layout) and the same output-directory contract (gen/outdir.py: OUT_DIR is checked before compiling;
     only gen's own files are ever replaced). out_dir None: compiled in memory (Library.contents). test_vectors:
-    as --test-vectors, default 0, or 1 when test_inputs (the first vector's inputs) are given.
+    as --test-vectors, default 0, or 1 with verify or test_inputs (the first vector's inputs).
     verify: check the C first as --verify does; a mismatch raises VerificationFailed and writes nothing."""
     model = model or driver.EXAMPLE_MODEL
     if verify and io_layout != "model":
         raise GenError("--verify compares with onnxruntime in the model's layout: use it with --io-layout model")
     if test_vectors is None:
-        test_vectors = 1 if test_inputs is not None else 0
+        test_vectors = 1 if (verify or test_inputs is not None) else 0
     target = outdir.check(out_dir, protect=[model]) if out_dir else None
     res = driver.generate(model, None, name, dict(input_shapes or {}), test_vectors, test_inputs, ram_limit,
                           scratch, flash_limit, kernels, io_layout)

@@ -1,7 +1,8 @@
 """The library as an application links it (gen/c_arena.py, issue 13 "Library hygiene"):
 
 - `python -m gen MODEL -o DIR` writes only the library (no test vectors), so `cc DIR/*.c` builds the model
-  alone; `--test-vectors N`, `--board` and `--test-input` still write gen_testvec.c/.h for the firmware;
+  alone; `--test-vectors N`, `--board`, `--test-input` and `--verify` still write gen_testvec.c/.h for the
+  firmware;
 - NAME_ARENA_ATTR places the static arena (a named section), NAME_EXTERNAL_ARENA takes the caller's buffer
   (NAME_set_arena), NAME_input<k>()/NAME_output<k>() with NAME_run_in_place() skip the copies.
 
@@ -167,8 +168,8 @@ def test_int8_model_variants_equal_copying_api_and_keep_the_class(tmp_path):
 
 
 def test_plain_run_writes_only_the_library(tmp_path):
-    """No gen_testvec.* by default, so every .c of DIR is the model's; --test-vectors and --test-input (and
-    --board, tests/test_outdir.py) write them."""
+    """No gen_testvec.* by default, so every .c of DIR is the model's; --test-vectors, --test-input and --verify
+    (and --board, tests/test_outdir.py) write them."""
     def gen(out, *extra):
         r = subprocess.run([sys.executable, "-m", "gen", "-o", str(out), "-q", "--name", "m", *extra], cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
@@ -187,6 +188,7 @@ def test_plain_run_writes_only_the_library(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((1, 1, 8, 8), np.float32))
     assert {"gen_testvec.c", "gen_testvec.h"} <= set(gen(tmp_path / "ti", "--test-input", str(tmp_path / "x.npy")))
     assert "gen_tv_count = 2;" in (tmp_path / "tv" / "gen_testvec.c").read_text()
+    assert {"gen_testvec.c", "gen_testvec.h"} <= set(gen(tmp_path / "v", "--verify"))   # built on the host anyway
 
 
 @pytest.mark.skipif(bool(board.missing_tools()) or not os.path.exists(KWS), reason="needs QEMU tools and the models")
