@@ -294,8 +294,9 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
         cin = list(cin) + pre
         if data_checks:     # a kernel's run-time check failed: the outputs stay untouched
             cout = ["    if (status != 0) {", "        return status;", "    }"] + list(cout)
-        return ENTRY.substitute(proto=p, name=name, copy_in="\n".join(arena_given(name) + cin),
-                                copy_out="\n".join(cout)).splitlines()
+        text = ENTRY.substitute(proto=p, name=name, copy_in="\n".join(arena_given(name) + cin),
+                                copy_out="\n".join(cout))
+        return [line for line in text.splitlines() if line]    # no copies (in place): no empty line
     if int8:
         lines += entry(proto(name, io, None, None, "_s8"), copy_in, copy_out) + [""]
         # float boundary: int8 tensors are (de)quantized, float ones (a model may keep some) copied
