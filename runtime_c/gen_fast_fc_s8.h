@@ -139,16 +139,18 @@ GEN_FAST_INLINE void gen_fast_fc_s8(const int8_t *in, int8_t *out, const int32_t
         {
             const int16_t *wh = (const int16_t *)(const void *)wp;
             int32_t s0 = rq[oc].bias, s1 = rq[oc + 1].bias, s2 = rq[oc + 2].bias, s3 = rq[oc + 3].bias;
+            const int16_t *xp = xh;
             int32_t j;
-            GEN_FAST_UNROLL
+            /* not unrolled: GCC would keep every input vector of the row live across the blocks, spilled */
             for (j = 0; j < k8; j += 8)
             {
-                const int16x8_t xv = vldrhq_s16(xh + j);
+                const int16x8_t xv = vldrhq_s16(xp);
                 s0 = vmladavaq_s16(s0, xv, vldrhq_s16(wh));
                 s1 = vmladavaq_s16(s1, xv, vldrhq_s16(wh + 8));
                 s2 = vmladavaq_s16(s2, xv, vldrhq_s16(wh + 16));
                 s3 = vmladavaq_s16(s3, xv, vldrhq_s16(wh + 24));
                 wh += 32;
+                xp += 8;
             }
             gen_fast_mve_out4(out + oc, s0, s1, s2, s3, rq + oc, rq_offs, rshift, out_off, act_min, act_max);
             wp += (size_t)(k8 << 1);
