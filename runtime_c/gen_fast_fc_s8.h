@@ -100,7 +100,28 @@ GEN_FAST_INLINE void gen_fast_fc_widen(const int8_t *x, int32_t k, int32_t *buf)
                 :                                                                                           \
                 : "memory");                                                                                \
     } while (0)
+/* four widened inputs times one channel's four int16 weights (the channels after the blocks of four) */
+#define GEN_FAST_FC_STEP_1(B, W, S0)                                                                        \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t a0_, a1_, u0_, u1_;                                                                         \
+        __asm__("ldrd %[a0], %[a1], [%[bq]], #8\n\t"                                                        \
+                "ldrd %[u0], %[u1], [%[wq]], #8\n\t"                                                        \
+                "smlad %[s0], %[a0], %[u0], %[s0]\n\t"                                                      \
+                "smlad %[s0], %[a1], %[u1], %[s0]"                                                          \
+                : [a0] "=&r"(a0_), [a1] "=&r"(a1_), [u0] "=&r"(u0_), [u1] "=&r"(u1_), [s0] "+r"(S0),          \
+                  [wq] "+r"(W), [bq] "+r"(B)                                                                \
+                :                                                                                           \
+                : "memory");                                                                                \
+    } while (0)
 #else
+#define GEN_FAST_FC_STEP_1(B, W, S0)                                                                        \
+    do                                                                                                      \
+    {                                                                                                       \
+        S0 = gen_fast_dot16x2((B)[1], (W)[1], gen_fast_dot16x2((B)[0], (W)[0], S0));                        \
+        (B) += 2;                                                                                           \
+        (W) += 2;                                                                                           \
+    } while (0)
 #define GEN_FAST_FC_STEP_4(B, W, S0, S1, S2, S3)                                                            \
     do                                                                                                      \
     {                                                                                                       \
@@ -179,13 +200,14 @@ GEN_FAST_INLINE void gen_fast_fc_s8(const int8_t *in, int8_t *out, const int32_t
     for (oc = m4; oc < out_c; oc++) /* the last out_c % 4 channels, each alone */
     {
         int32_t s0 = rq[oc].bias;
+        const int32_t *b = buf;
         gen_fast_rq q0;
         int32_t j;
-        for (j = 0; j < (k8 >> 1); j++)
+        GEN_FAST_UNROLL
+        for (j = 0; j < k8; j += 4)
         {
-            s0 = gen_fast_dot16x2(buf[j], wp[j], s0);
+            GEN_FAST_FC_STEP_1(b, wp, s0);
         }
-        wp += (size_t)(k8 >> 1);
         q0 = rq[oc];
         out[oc] = gen_fast_out(s0, q0, rshift, out_off, act_min, act_max);
     }
