@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "one (convolutions, 3x3 depthwise, fully connected, Add, Mul, pooling so far) and CMSIS-NN "
                         "API calls elsewhere; 'cmsis-nn' emits only CMSIS-NN API calls, to link Arm's library "
                         "(GEN_USE_CMSIS_NN)")
+    p.add_argument("--fc-weights", choices=("int16", "int8"), default="int16",
+                   help="int8 fully connected layers with a batch of one row (gen's kernels): 'int16' (default) "
+                        "stores their weights widened to int16, twice the flash, for the fewest instructions "
+                        "(every weight is read once); 'int8' keeps the int8 weights")
     p.add_argument("--io-layout", choices=("model", "nhwc"), default="model",
                    help="int8 models: 'model' (default) keeps inputs and outputs in the model's layout (NCHW); "
                         "'nhwc' passes the 3-D and 4-D ones gen computes channels last in TFLite's NHWC order, "
@@ -226,7 +230,7 @@ def run(args) -> int:
     project = outdir.check(args.pio_project, protect=protect, keep=PIO_OWNED) if args.pio_project else None
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
-                          args.kernels, args.io_layout)
+                          args.kernels, args.io_layout, args.fc_weights)
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)

@@ -50,15 +50,19 @@ def check_limits(g: Graph, arena: int | None, ram_limit: int | None, flash_limit
 
 
 def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_limit: int | None = None,
-                  flash_limit: int | None = None, kernels: str = "gen", io_layout: str = "model") -> Result:
+                  flash_limit: int | None = None, kernels: str = "gen", io_layout: str = "model",
+                  fc_weights: str = "int16") -> Result:
     """scratch: 'dsp' plans CMSIS-NN's DSP-build scratch (Cortex-M4/M7/M33, and all gen needs);
     'helium' plans enough for the real CMSIS-NN's Helium build too (Cortex-M55). ram_limit and
     flash_limit (bytes) refuse a model before its C is written (writing 200 MB of weights as C text
     takes minutes, and no compiler builds it). kernels: 'gen' uses gen's layer-specialized int8 kernels
     where they apply (gen/ops/fast_s8.py), 'cmsis-nn' only CMSIS-NN API calls. io_layout: 'model' keeps the
     inputs and outputs in the model's layout; 'nhwc' (int8 models) passes those of rank >= 3 that gen computes
-    channels last (TFLite's NHWC) as they are, without the transposes at the boundary."""
+    channels last (TFLite's NHWC) as they are, without the transposes at the boundary. fc_weights: 'int16'
+    widens the weights of gen's batch-of-one fully connected kernel at generation time (gen/ops/fast_fc.py),
+    'int8' keeps them int8."""
     g.options["scratch"] = scratch
+    g.options["fc_weights"] = fc_weights
     g.options["kernels"] = kernels
     g.options["io_layout"] = io_layout
     # the pipeline: each stage once, in this order, each a generic driver of the families' hooks
@@ -105,7 +109,7 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
              input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
              test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None,
              scratch: str = "dsp", flash_limit: int | None = DEFAULT_FLASH_LIMIT, kernels: str = "gen",
-             io_layout: str = "model") -> Result:
+             io_layout: str = "model", fc_weights: str = "int16") -> Result:
     """Compiles model_path; with out_dir, checks it before compiling and writes it (see gen/outdir.py).
     ram_limit, flash_limit: refuse a model whose arena or weights are larger (bytes), before any C is
     written or built; flash_limit also bounds what constant folding may compute."""
@@ -117,7 +121,7 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
     target = outdir.check(out_dir, protect=[model_path]) if out_dir else None
     g = frontend.load(model_path, input_shapes, name, supported_onnx_ops(),
                       fold_limit=flash_limit if flash_limit is not None else frontend.DEFAULT_FOLD_BYTES)
-    res = compile_graph(g, name, model_path, scratch, ram_limit, flash_limit, kernels, io_layout)
+    res = compile_graph(g, name, model_path, scratch, ram_limit, flash_limit, kernels, io_layout, fc_weights)
     if test_vectors > 0:
         from . import testvec
         res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))

@@ -53,11 +53,19 @@ GEN_FAST_INLINE int8_t gen_fast_dw_out(int32_t acc, gen_fast_rq q, int32_t rshif
 #ifdef GEN_NN_DSP
     if (rshift)
     {
-        const int32_t c = q.c0 + (acc >> 31);
-        const uint32_t lo = ((uint32_t)c << 31) | 0x40000000u;
-        const uint32_t hi = (uint32_t)(c >> 1);
-        const int64_t a = (int64_t)(((uint64_t)hi << 32) | lo) + (int64_t)acc * (int64_t)q.mult;
-        const int32_t r = ((int32_t)(uint32_t)((uint64_t)a >> 32) >> q.e1) + out_off;
+        int32_t r;
+        if (rshift == 2)
+        {
+            r = gen_fast_requant_rshift2(acc, q.mult, q.e1, q.c0) + out_off;
+        }
+        else
+        {
+            const int32_t c = q.c0 + (acc >> 31);
+            const uint32_t lo = ((uint32_t)c << 31) | 0x40000000u;
+            const uint32_t hi = (uint32_t)(c >> 1);
+            const int64_t a = (int64_t)(((uint64_t)hi << 32) | lo) + (int64_t)acc * (int64_t)q.mult;
+            r = ((int32_t)(uint32_t)((uint64_t)a >> 32) >> q.e1) + out_off;
+        }
         if (act_min == -128 && act_max == 127)
         {
             return (int8_t)__ssat(r, 8);

@@ -36,7 +36,9 @@
 #endif
 
 /* one output channel: the accumulator's start and its requantization (shift < 0: right shift by
- * e = e1 + 1 through gen_nn_requant_rshift; a layer with a shift >= 0 keeps the shift in e1 and c0 = 0) */
+ * e = e1 + 1 through gen_nn_requant_rshift; a layer with a shift >= 0 keeps the shift in e1 and c0 = 0).
+ * A kernel's `rshift` says which (a literal per layer): 0 any shift, 1 right shifts, 2 right shifts by
+ * e >= 2 with multipliers >= 0 (gen_fast_requant_rshift2: c0 is then 2^(e-2)) */
 typedef struct
 {
     int32_t bias;
@@ -44,6 +46,30 @@ typedef struct
     int32_t e1;
     int32_t c0;
 } gen_fast_rq;
+
+/* gen_nn_requant_rshift for a multiplier >= 0 and e >= 2 (rshift 2), h = 2^(e-2): x * multiplier then has
+ * x's sign (a multiplier of 0 gives 0 either way: the correction is below the rounding) and 2^(e-1) is
+ * even, so the 64-bit addend (2^(e-1) - [x < 0]) * 2^31 + 2^30 has the high word h - [x < 0] and the low
+ * word 2^30 with x's sign bit: two instructions fewer than the general form */
+GEN_FAST_INLINE int32_t gen_fast_requant_rshift2(int32_t x, int32_t multiplier, int32_t e1, int32_t h)
+{
+#if defined(GEN_NN_DSP) && defined(__GNUC__)
+    /* in one block: GCC would otherwise compute every output's low word first and spill them */
+    int32_t hi, lo;
+    __asm__("add %[hi], %[h], %[x], asr #31\n\t"
+            "and %[lo], %[x], #0x80000000\n\t"
+            "orr %[lo], %[lo], #0x40000000\n\t"
+            "smlal %[lo], %[hi], %[x], %[m]"
+            : [hi] "=&r"(hi), [lo] "=&r"(lo)
+            : [h] "r"(h), [x] "r"(x), [m] "r"(multiplier));
+    return hi >> e1;
+#else
+    const uint32_t hi = (uint32_t)(h + (x >> 31));
+    const uint32_t lo = ((uint32_t)x & 0x80000000u) | 0x40000000u;
+    const int64_t acc = (int64_t)(((uint64_t)hi << 32) | lo) + (int64_t)x * (int64_t)multiplier;
+    return (int32_t)(uint32_t)((uint64_t)acc >> 32) >> e1;
+#endif
+}
 
 /* requantize one accumulator, add the output offset, clamp; `rshift` and the range are literals.
  * The constants are passed by value: the kernels load them before storing any output (an int8
@@ -53,7 +79,14 @@ GEN_FAST_INLINE int8_t gen_fast_out(int32_t acc, gen_fast_rq q, int32_t rshift, 
 {
     int32_t r;
 #ifdef GEN_NN_DSP
-    r = rshift ? gen_nn_requant_rshift(acc, q.mult, q.e1, q.c0) : gen_nn_requantize_dsp(acc, q.mult, q.e1);
+    if (rshift == 2)
+    {
+        r = gen_fast_requant_rshift2(acc, q.mult, q.e1, q.c0);
+    }
+    else
+    {
+        r = rshift ? gen_nn_requant_rshift(acc, q.mult, q.e1, q.c0) : gen_nn_requantize_dsp(acc, q.mult, q.e1);
+    }
 #else
     r = gen_nn_requantize(acc, q.mult, rshift ? -(q.e1 + 1) : q.e1);
 #endif

@@ -84,9 +84,10 @@ def test_kernels_option_selects_the_path():
     kws = os.path.join(os.path.dirname(board.ROOT), "shared", "models", "kws_dscnn_int8_qdq_tflite.onnx")
     if os.path.exists(kws):
         c = driver.generate(kws, test_vectors=0).files["kws_dscnn_int8_qdq_tflite.c"].decode()
-        # the four 1x1 layers: one wrapper, four calls; the fully connected layer: its own
+        # the four 1x1 layers: one wrapper, four calls; the fully connected layer (batch 1): gen_fast_fc_s8's
         assert c.count("static void kws_dscnn_int8_qdq_tflite_pw_s8_125x64x64(") == 1
-        assert c.count("_pw_s8_125x64x64(") == 5 and c.count("static void kws_dscnn_int8_qdq_tflite_pw_s8_") == 2
+        assert c.count("_pw_s8_125x64x64(") == 5 and c.count("static void kws_dscnn_int8_qdq_tflite_pw_s8_") == 1
+        assert c.count("static void kws_dscnn_int8_qdq_tflite_fc_s8_1x64x12(") == 1
 
 
 # ----------------------------------------------------------------------------- the DSP path on the M4

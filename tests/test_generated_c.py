@@ -205,7 +205,7 @@ def test_mlperf_kws_int8_constants_named_by_node(tmp_path):
     check_constants(c, "kws")
     fast_calls = re.split(r"^    /\* node \d+ ", c[c.index("static int kws_invoke(void)"):], flags=re.M)[1:]
     for call, layer in zip(fast_calls, fast.summary["layers"]):
-        if layer["kernel"] == "gen_fast_pw_s8":
+        if layer["kernel"] in ("gen_fast_pw_s8", "gen_fast_fc_s8"):
             part = re.sub(r"_+", "_", layer["node"].lower())
             assert re.search(rf"\bkws_{part}_weights\b", call) and re.search(rf"\bkws_{part}_requant\b", call), call
     # the CMSIS-NN API path (--kernels cmsis-nn): every kernel's parameter structs

@@ -23,11 +23,14 @@ def enabled(g) -> bool:
 
 def requant_table(bias: np.ndarray, mult: np.ndarray, shift: np.ndarray, node) -> tuple[np.ndarray, int]:
     """(int32 [m, 4] rows of gen_fast_rq {bias, mult, e1, c0}, rshift): rshift 1 when every shift is a right
-    shift (e1 = -shift - 1, c0 = 2^e1), else 0 (e1 = shift, c0 = 0: the general requantization)."""
+    shift (e1 = -shift - 1, c0 = 2^e1), 2 when moreover every shift is at most -2 and every multiplier >= 0
+    (gen_fast_requant_rshift2: c0 = 2^(e1 - 1)), else 0 (e1 = shift, c0 = 0: the general requantization)."""
     shift = np.asarray(shift, np.int64)
     rshift = int(np.all(shift < 0))
+    if rshift and np.all(shift <= -2) and np.all(np.asarray(mult, np.int64) >= 0):
+        rshift = 2
     e1 = -shift - 1 if rshift else shift
-    c0 = (np.int64(1) << e1) if rshift else np.zeros_like(shift)
+    c0 = (np.int64(1) << e1) >> (rshift - 1) if rshift else np.zeros_like(shift)
     rows = np.stack([np.asarray(bias, np.int64), np.asarray(mult, np.int64), e1, c0], axis=1)
     return c_int32s(rows, "requantization constant", node), rshift
 

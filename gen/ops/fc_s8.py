@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import int8ref, quant
 from ..errors import GenError
-from . import OpFamily, c_fields, cmsis_scratch, fast_s8, register
+from . import OpFamily, c_fields, cmsis_scratch, fast_fc, fast_s8, register
 from .s8common import act_range, bias_int32, check_accumulator, dims, per_channel_quant, requant
 
 RUNTIME = ("gen_nn.h", "gen_s8.c", "arm_fully_connected_s8.c")
@@ -92,15 +92,25 @@ class FullyConnectedS8(OpFamily):
         its batch rows."""
         return fast_s8.enabled(g)
 
+    def fast_fc(self, node, g) -> bool:
+        """gen's batch-of-one kernel with int16 weights (gen/ops/fast_fc.py, --fc-weights int16)."""
+        return fast_fc.covers(self.params(node, g), g)
+
     def runtime_files(self, node, g):
+        if self.fast_fc(node, g):
+            return self.runtime + fast_fc.RUNTIME
         return self.runtime + (fast_s8.RUNTIME if self.fast(node, g) else ())
 
     def kernel(self, node, g):
+        if self.fast_fc(node, g):
+            return "gen_fast_fc_s8"
         if self.fast(node, g):
             return "gen_fast_pw_s8"
         return "arm_fully_connected_per_channel_s8" if self.params(node, g).per_channel else "arm_fully_connected_s8"
 
     def scratch(self, node, g):
+        if self.fast_fc(node, g):
+            return fast_fc.scratch(self.params(node, g))   # the widened input row
         if self.fast(node, g):
             return 0    # gen_fast_pw_s8 widens its rows into output rows it has not written yet
         # the kernel sums CMSIS-NN's Helium build reads from ctx->buf are const data (see emit)
@@ -114,9 +124,12 @@ class FullyConnectedS8(OpFamily):
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
+        mult = np.broadcast_to(np.asarray(p.mult), (p.n,))
+        shift = np.broadcast_to(np.asarray(p.shift), (p.n,))
+        if self.fast_fc(node, g):
+            return fast_fc.fully_connected(ctx, node, p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]), mult,
+                                           shift)
         if self.fast(node, g):
-            mult = np.broadcast_to(np.asarray(p.mult), (p.n,))
-            shift = np.broadcast_to(np.asarray(p.shift), (p.n,))
             return fast_s8.pointwise(ctx, node, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]), p.filter, p.bias,
                                      p.in_offset, mult, shift, p.out_offset, p.act, p.batches)
         w = ctx.array(p.filter, "w")
