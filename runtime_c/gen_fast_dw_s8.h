@@ -23,6 +23,16 @@
 
 #include "gen_fast_s8.h"
 
+/* the requantization constants of four channels (gen_fast_rq's fields, one lane per channel; zeros past
+ * the last channel): one vector load per field on Helium */
+typedef struct
+{
+    int32_t bias[4];
+    int32_t mult[4];
+    int32_t e1[4];
+    int32_t c0[4];
+} gen_fast_dw_rq4;
+
 #ifdef GEN_NN_DSP
 #define GEN_FAST_DW_SMLAD(A, B, C) __smlad((A), (B), (C))
 #define GEN_FAST_DW_SMLABT(A, B, C) __smlabt((A), (B), (C))
@@ -208,23 +218,14 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
 #undef GEN_FAST_DW_COL
 }
 
-/* one kernel row's word V of int8 (w0, w1, w2, 0) -> the pairs W01 = (w0, w1), W12 = (w1, w2) */
-#ifdef GEN_NN_DSP
-#define GEN_FAST_DW_WROW(V, W01, W12)                                                                       \
+/* kernel row R of a channel whose taps are at T[0], T[4], ... T[32] (gen_fast_dw3x3_s8's weight layout)
+ * -> the pairs W01 = (w0, w1), W12 = (w1, w2) */
+#define GEN_FAST_DW_WROW(T, R, W01, W12)                                                                    \
     do                                                                                                      \
     {                                                                                                       \
-        const int32_t e_ = __sxtb16(V), o_ = gen_nn_sxtb16_ror8(V);                                         \
-        W01 = gen_fast_dw_pair(e_, o_);                                                                     \
-        W12 = (int32_t)(((uint32_t)o_ & 0xFFFFu) | ((uint32_t)e_ & 0xFFFF0000u));                          \
+        W01 = gen_fast_dw_pair((T)[12 * (R)], (T)[12 * (R) + 4]);                                           \
+        W12 = gen_fast_dw_pair((T)[12 * (R) + 4], (T)[12 * (R) + 8]);                                       \
     } while (0)
-#else
-#define GEN_FAST_DW_WROW(V, W01, W12)                                                                       \
-    do                                                                                                      \
-    {                                                                                                       \
-        W01 = gen_fast_dw_pair(gen_fast_byte(V, 0), gen_fast_byte(V, 1));                                   \
-        W12 = gen_fast_dw_pair(gen_fast_byte(V, 1), gen_fast_byte(V, 2));                                   \
-    } while (0)
-#endif
 
 /* the width of a widened row: the windows' columns, plus one (the even-column words), even */
 #define GEN_FAST_DW_WB(OW, SW) ((((OW)-1) * (SW) + 4 + 1) & ~1)
@@ -241,6 +242,211 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
         GEN_FAST_DW_TAP3((P) + 2 * (WBW), (B) + (SW), c01, c12, S1);                                        \
     } while (0)
 
+#ifdef GEN_FAST_MVE
+/* Helium (gen_fast_mve_s8.h). One channel at a time, as on the other cores: its padded input rows
+ * (int8, wp = (ow - 1) * sw + 3 columns each, the zero point outside the input) in a plane or a ring of
+ * three rows written twice, like the widened rows; then each output is one byte gather of its window's
+ * nine taps (offsets tap / 3 * wp + tap % 3: at most 255) and one VMLADAVA.S8 against the channel's
+ * weights (lanes 9..15 zero); four outputs (consecutive ones of a row, or of a column for narrow
+ * layers) are requantized as one vector and stored by one byte scatter. */
+
+/* the columns of a padded row */
+#define GEN_FAST_DW_MVE_WP(OW, SW) (((OW)-1) * (SW) + 3)
+
+/* the Helium path takes the layer when the gather offsets of four windows of a row fit in a byte */
+#define GEN_FAST_DW_MVE_FITS(OW, SW) (2 * GEN_FAST_DW_MVE_WP(OW, SW) + 2 + 3 * (SW) <= 255)
+
+/* row r of channel x (its columns c apart) into d (and d2 unless NULL): input columns [0, n) at d + pl,
+ * eight a step (a halfword-offset gather and a narrowing store); rows outside the input, with `fill`, all
+ * the zero point (the padding columns keep it from the first fill) */
+GEN_FAST_INLINE void gen_fast_dw_mve_row(const int8_t *x, int32_t r, int32_t h, int32_t w, int32_t c, int32_t pl,
+                                         int32_t wp, int32_t zp, int8_t *d, int8_t *d2, int32_t fill)
+{
+    const int32_t n = wp - pl < w ? wp - pl : w; /* the input columns a window reads */
+    int32_t j;
+    if (r < 0 || r >= h)
+    {
+        if (fill)
+        {
+            const int8x16_t z = vdupq_n_s8((int8_t)zp);
+            for (j = 0; j < wp; j += 16)
+            {
+                const mve_pred16_t pr = vctp8q((uint32_t)(wp - j));
+                vstrbq_p_s8(d + j, z, pr);
+                if (d2)
+                {
+                    vstrbq_p_s8(d2 + j, z, pr);
+                }
+            }
+        }
+        return;
+    }
+    {
+        const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0, 1), (uint16_t)c);
+        x += (size_t)r * (size_t)w * (size_t)c;
+        d += pl;
+        if (d2)
+        {
+            d2 += pl;
+        }
+        for (j = 0; j + 8 <= n; j += 8)
+        {
+            const int16x8_t v = vldrbq_gather_offset_s16(x + (size_t)j * (size_t)c, offs);
+            vstrbq_s16(d + j, v);
+            if (d2)
+            {
+                vstrbq_s16(d2 + j, v);
+            }
+        }
+        if (j < n)
+        {
+            const mve_pred16_t pr = vctp16q((uint32_t)(n - j));
+            const int16x8_t v = vldrbq_gather_offset_z_s16(x + (size_t)j * (size_t)c, offs, pr);
+            vstrbq_p_s16(d + j, v, pr);
+            if (d2)
+            {
+                vstrbq_p_s16(d2 + j, v, pr);
+            }
+        }
+    }
+}
+
+/* four outputs whose windows start at b, b + step (toffs), b + 2 step, b + 3 step (toffs2 = toffs + 2 step),
+ * stored at y + soffs */
+#define GEN_FAST_DW_MVE_OUT4(B, STEP, Y)                                                                    \
+    do                                                                                                      \
+    {                                                                                                       \
+        const int8_t *b1_ = (B) + (STEP);                                                                   \
+        const int32_t s0_ = vmladavq_s8(vldrbq_gather_offset_s8((B), toffs), wv);                           \
+        const int32_t s1_ = vmladavq_s8(vldrbq_gather_offset_s8(b1_, toffs), wv);                           \
+        const int32_t s2_ = vmladavq_s8(vldrbq_gather_offset_s8((B), toffs2), wv);                          \
+        const int32_t s3_ = vmladavq_s8(vldrbq_gather_offset_s8(b1_, toffs2), wv);                          \
+        const int32x4_t r_ = gen_fast_mve_dw_requant(vaddq_n_s32(gen_fast_mve_dw_pack4(s0_, s1_, s2_, s3_), bias), \
+                                                     q.mult, q.e1, rshift, out_off, lo, hi);                \
+        vstrbq_scatter_offset_s32((Y), soffs, r_);                                                          \
+    } while (0)
+
+/* one output whose window starts at b */
+#define GEN_FAST_DW_MVE_OUT1(B, Y)                                                                          \
+    (*(Y) = gen_fast_dw_out(vmladavaq_s8(bias, vldrbq_gather_offset_s8((B), toffs), wv), q, rshift, out_off,    \
+                            act_min, act_max))
+
+/* gen_fast_dw3x3_s8 on Helium (GEN_FAST_DW_MVE_FITS): buf holds the (oh - 1) * sh + 3 padded rows of
+ * wp bytes with `plane`, else six (the ring). Narrow layers whose columns leave fewer outputs over
+ * than their rows would (KWS: 25 x 5) take four outputs of a column at a time (plane only, when the
+ * offsets of four rows' windows fit in a byte). */
+GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int8_t *w, const gen_fast_dw_rq4 *rq,
+                                        int8_t *buf, int32_t h, int32_t wd, int32_t c, int32_t oh, int32_t ow,
+                                        int32_t sh, int32_t sw, int32_t pt, int32_t pl, int32_t zp, int32_t plane,
+                                        int32_t rshift, int32_t out_off, int32_t act_min, int32_t act_max)
+{
+    const int32_t wp = GEN_FAST_DW_MVE_WP(ow, sw);
+    const int32_t rows = (oh - 1) * sh + 3;
+    const int32_t column = plane && 3 * sh * wp + 2 * wp + 2 <= 255 && (oh & 3) * ow < (ow & 3) * oh;
+    const int32_t step = column ? sh * wp : sw; /* between the windows of four outputs */
+    /* the taps' offsets in a window (lanes 9..15 read tap 0 again: their weights are 0), the
+     * channel's weights in the layout [c4][9][4], the four outputs' offsets */
+    static const uint8_t tap_row[16] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t tap_col[16] = {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0};
+    const uint8x16_t toffs = vmlaq_n_u8(vldrbq_u8(tap_col), vldrbq_u8(tap_row), (uint8_t)wp);
+    const uint8x16_t toffs2 = vaddq_n_u8(toffs, (uint8_t)(2 * step));
+    const uint8x16_t woffs = vshlq_n_u8(vidupq_n_u8(0, 1), 2);
+    const uint32x4_t soffs = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)(column ? ow * c : c));
+    const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+    const int32_t nbuf = (plane ? rows : 6) * wp;
+    int32_t ch, j;
+    for (j = 0; j < nbuf; j += 16) /* the padding, once: the rows' columns outside the input, rows outside it */
+    {
+        vstrbq_p_s8(buf + j, vdupq_n_s8((int8_t)zp), vctp8q((uint32_t)(nbuf - j)));
+    }
+    for (ch = 0; ch < c; ch++)
+    {
+        const gen_fast_dw_rq4 *q4 = rq + (ch >> 2);
+        const int8x16_t wv = vldrbq_gather_offset_z_s8(w + (size_t)(ch >> 2) * 36u + (size_t)(ch & 3), woffs,
+                                                       vctp8q(9));
+        const int8_t *x = in + ch;
+        int8_t *yc = out + ch;
+        gen_fast_rq q;
+        int32_t bias, oy, ox;
+        q.bias = q4->bias[ch & 3];
+        q.mult = q4->mult[ch & 3];
+        q.e1 = q4->e1[ch & 3];
+        q.c0 = q4->c0[ch & 3];
+        bias = q.bias;
+        if (plane)
+        {
+            for (j = 0; j < rows; j++)
+            {
+                gen_fast_dw_mve_row(x, j - pt, h, wd, c, pl, wp, zp, buf + (size_t)j * (size_t)wp, NULL, 0);
+            }
+        }
+        if (column)
+        {
+            for (ox = 0; ox < ow; ox++)
+            {
+                const int8_t *b = buf + (size_t)ox * (size_t)sw;
+                int8_t *y = yc + (size_t)ox * (size_t)c;
+                for (oy = 0; oy + 4 <= oh; oy += 4)
+                {
+                    GEN_FAST_DW_MVE_OUT4(b, step, y);
+                    b += 4 * step;
+                    y += 4 * (size_t)ow * (size_t)c;
+                }
+                for (; oy < oh; oy++)
+                {
+                    GEN_FAST_DW_MVE_OUT1(b, y);
+                    b += step;
+                    y += (size_t)ow * (size_t)c;
+                }
+            }
+            continue;
+        }
+        {
+            int32_t next = 0, slot = 0; /* the ring: rows [0, next) read, row next goes to slot next % 3 */
+            for (oy = 0; oy < oh; oy++)
+            {
+                const int32_t r0 = oy * sh;
+                const int8_t *b;
+                int8_t *y = yc + (size_t)oy * (size_t)ow * (size_t)c;
+                if (plane)
+                {
+                    b = buf + (size_t)r0 * (size_t)wp;
+                }
+                else
+                {
+                    if (r0 > next) /* strides over 3: rows no window reads */
+                    {
+                        next = r0;
+                        slot = r0 % 3;
+                    }
+                    for (; next < r0 + 3; next++)
+                    {
+                        int8_t *d = buf + (size_t)slot * (size_t)wp;
+                        gen_fast_dw_mve_row(x, next - pt, h, wd, c, pl, wp, zp, d, d + 3 * wp, 1);
+                        slot = slot == 2 ? 0 : slot + 1;
+                    }
+                    b = buf + (size_t)slot * (size_t)wp; /* row r0 = next - 3: the same slot */
+                }
+                for (ox = 0; ox + 4 <= ow; ox += 4)
+                {
+                    GEN_FAST_DW_MVE_OUT4(b, step, y);
+                    b += 4 * step;
+                    y += 4 * (size_t)c;
+                }
+                for (; ox < ow; ox++)
+                {
+                    GEN_FAST_DW_MVE_OUT1(b, y);
+                    b += step;
+                    y += c;
+                }
+            }
+        }
+    }
+}
+#undef GEN_FAST_DW_MVE_OUT4
+#undef GEN_FAST_DW_MVE_OUT1
+#endif
+
 /* 3x3 depthwise convolution, one output channel per input channel: in [h][w][c], out [oh][ow][c] (NHWC,
  * batch 1), stride (sh, sw), padding top pt and left pl (the bottom and right ones follow from oh, ow).
  * w: [c][3] words of int8 (w0, w1, w2, 0) (value = w0 | w1 << 8 | w2 << 16: no byte order), per
@@ -254,8 +460,8 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
  * are contiguous. Either way one pointer reaches the three rows of an output row. */
 GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                                        int8_t *out,
-                                       const int32_t *w,
-                                       const gen_fast_rq *rq,
+                                       const int8_t *w,
+                                       const gen_fast_dw_rq4 *rq,
                                        int32_t *buf,
                                        int32_t h,
                                        int32_t wd,
@@ -268,6 +474,7 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                                        int32_t pl,
                                        int32_t zp,
                                        int32_t plane,
+                                       int32_t mve_plane,
                                        int32_t rshift,
                                        int32_t out_off,
                                        int32_t act_min,
@@ -276,14 +483,28 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
     const int32_t wb = GEN_FAST_DW_WB(ow, sw);
     const int32_t wbw = wb >> 1; /* words per widened row */
     int32_t ch;
+#ifdef GEN_FAST_MVE
+    if (GEN_FAST_DW_MVE_FITS(ow, sw))
+    {
+        gen_fast_dw3x3_mve(in, out, w, rq, (int8_t *)(void *)buf, h, wd, c, oh, ow, sh, sw, pt, pl, zp, mve_plane,
+                           rshift, out_off, act_min, act_max);
+        return;
+    }
+#endif
+    (void)mve_plane;
     for (ch = 0; ch < c; ch++)
     {
-        const int32_t *wc = w + (size_t)ch * 3u;
+        const int8_t *wc = w + (size_t)(ch >> 2) * 36u + (size_t)(ch & 3);
+        const gen_fast_dw_rq4 *q4 = rq + (ch >> 2);
         int32_t a01, a12, b01, b12, c01, c12;
-        GEN_FAST_DW_WROW(wc[0], a01, a12);
-        GEN_FAST_DW_WROW(wc[1], b01, b12);
-        GEN_FAST_DW_WROW(wc[2], c01, c12);
-        const gen_fast_rq q = rq[ch];
+        gen_fast_rq q;
+        GEN_FAST_DW_WROW(wc, 0, a01, a12);
+        GEN_FAST_DW_WROW(wc, 1, b01, b12);
+        GEN_FAST_DW_WROW(wc, 2, c01, c12);
+        q.bias = q4->bias[ch & 3];
+        q.mult = q4->mult[ch & 3];
+        q.e1 = q4->e1[ch & 3];
+        q.c0 = q4->c0[ch & 3];
         const int8_t *x = in + ch;
         int32_t next = 0; /* rows of the padded input [0, next) have been widened */
         int32_t slot = 0; /* row next's slot: next % 3 */
