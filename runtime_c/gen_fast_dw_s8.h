@@ -243,12 +243,16 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
     } while (0)
 
 #ifdef GEN_FAST_MVE
-/* Helium (gen_fast_mve_s8.h). One channel at a time, as on the other cores: its padded input rows
- * (int8, wp = (ow - 1) * sw + 3 columns each, the zero point outside the input) in a plane or a ring of
- * three rows written twice, like the widened rows; then each output is one byte gather of its window's
- * nine taps (offsets tap / 3 * wp + tap % 3: at most 255) and one VMLADAVA.S8 against the channel's
- * weights (lanes 9..15 zero); four outputs (consecutive ones of a row, or of a column for narrow
- * layers) are requantized as one vector and stored by one byte scatter. */
+/* Helium (gen_fast_mve_s8.h). The input rows padded with the zero point, int8, wp = (ow - 1) * sw + 3
+ * columns each, channel by channel: with `planes` 4 the whole padded planes of four channels at once
+ * (one widening load of a pixel's four channels, one byte scatter to the four planes), with 1 one
+ * channel's plane, with 0 a ring of three rows written twice (as the widened rows of the other cores).
+ * Outputs go in pairs of neighbours (along a row, or a column for narrow layers such as KWS's 25 x 5):
+ * one byte gather reads the union of the two windows (at most 15 taps, offsets at most 255) and two
+ * VMLADAV.S8 take each window's sum with the channel's weights placed in that window's lanes (zeros
+ * elsewhere); two pairs are requantized as one vector and stored by one byte scatter. A row or column
+ * whose outputs are not a multiple of four ends with a block overlapping the previous one (the same
+ * values written again). */
 
 /* the columns of a padded row */
 #define GEN_FAST_DW_MVE_WP(OW, SW) (((OW)-1) * (SW) + 3)
@@ -311,140 +315,230 @@ GEN_FAST_INLINE void gen_fast_dw_mve_row(const int8_t *x, int32_t r, int32_t h, 
     }
 }
 
-/* four outputs whose windows start at b, b + step (toffs), b + 2 step, b + 3 step (toffs2 = toffs + 2 step),
- * stored at y + soffs */
-#define GEN_FAST_DW_MVE_OUT4(B, STEP, Y)                                                                    \
+/* the padded planes of channels x[0 .. nch) (nch <= 4; their columns c apart) into d, d + ps, ...: per
+ * input pixel one widening load of its channels and one byte scatter */
+GEN_FAST_INLINE void gen_fast_dw_mve_planes4(const int8_t *x, int32_t nch, int32_t rows, int32_t h, int32_t w,
+                                             int32_t c, int32_t pt, int32_t pl, int32_t wp, int8_t *d)
+{
+    const int32_t n = wp - pl < w ? wp - pl : w; /* the input columns a window reads */
+    const uint32x4_t poffs = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)(rows * wp));
+    const mve_pred16_t pr = vctp32q((uint32_t)nch);
+    int32_t j, col;
+    for (j = 0; j < rows; j++)
+    {
+        const int32_t r = j - pt;
+        if (r >= 0 && r < h)
+        {
+            const int8_t *xr = x + (size_t)r * (size_t)w * (size_t)c;
+            int8_t *dr = d + (size_t)j * (size_t)wp + (size_t)pl;
+            GEN_FAST_UNROLL
+            for (col = 0; col < n; col++)
+            {
+                if (nch == 4)
+                {
+                    vstrbq_scatter_offset_s32(dr + col, poffs, vldrbq_s32(xr + (size_t)col * (size_t)c));
+                }
+                else
+                {
+                    vstrbq_scatter_offset_p_s32(dr + col, poffs, vldrbq_z_s32(xr + (size_t)col * (size_t)c, pr), pr);
+                }
+            }
+        }
+    }
+}
+
+/* four accumulators + bias requantized and stored at y + soffs (one byte each) */
+GEN_FAST_INLINE void gen_fast_dw_mve_store4(int8_t *y, uint32x4_t soffs, int32_t s0, int32_t s1, int32_t s2,
+                                            int32_t s3, int32_t bias, int32_t mult, int32_t e1, int32_t rshift,
+                                            int32_t out_off, int32_t act_min, int32_t act_max)
+{
+    const int32x4_t r = gen_fast_mve_dw_requant(vaddq_n_s32(gen_fast_mve_dw_pack4(s0, s1, s2, s3), bias), mult, e1,
+                                                rshift, out_off);
+    if (act_min == -128 && act_max == 127)
+    {
+        vstrbq_scatter_offset_s32(y, soffs, gen_fast_mve_dw_sat8(r));
+    }
+    else
+    {
+        vstrbq_scatter_offset_s32(y, soffs, vminq_s32(vmaxq_s32(r, vdupq_n_s32(act_min)), vdupq_n_s32(act_max)));
+    }
+}
+
+/* the four outputs of two pairs: windows at b (and its neighbour) and b + 2 step (and its neighbour) */
+#define GEN_FAST_DW_MVE_OUT4(B, Y)                                                                          \
     do                                                                                                      \
     {                                                                                                       \
-        const int8_t *b1_ = (B) + (STEP);                                                                   \
-        const int32_t s0_ = vmladavq_s8(vldrbq_gather_offset_s8((B), toffs), wv);                           \
-        const int32_t s1_ = vmladavq_s8(vldrbq_gather_offset_s8(b1_, toffs), wv);                           \
-        const int32_t s2_ = vmladavq_s8(vldrbq_gather_offset_s8((B), toffs2), wv);                          \
-        const int32_t s3_ = vmladavq_s8(vldrbq_gather_offset_s8(b1_, toffs2), wv);                          \
-        const int32x4_t r_ = gen_fast_mve_dw_requant(vaddq_n_s32(gen_fast_mve_dw_pack4(s0_, s1_, s2_, s3_), bias), \
-                                                     q.mult, q.e1, rshift, out_off, lo, hi);                \
-        vstrbq_scatter_offset_s32((Y), soffs, r_);                                                          \
+        const int8x16_t g0_ = vldrbq_gather_offset_s8((B), uoffs);                                          \
+        const int8x16_t g1_ = vldrbq_gather_offset_s8((B), uoffs2);                                         \
+        gen_fast_dw_mve_store4((Y), soffs, vmladavq_s8(g0_, wa), vmladavq_s8(g0_, wb), vmladavq_s8(g1_, wa),   \
+                               vmladavq_s8(g1_, wb), q.bias, q.mult, q.e1, rshift, out_off, act_min, act_max); \
     } while (0)
 
 /* one output whose window starts at b */
 #define GEN_FAST_DW_MVE_OUT1(B, Y)                                                                          \
-    (*(Y) = gen_fast_dw_out(vmladavaq_s8(bias, vldrbq_gather_offset_s8((B), toffs), wv), q, rshift, out_off,    \
+    (*(Y) = gen_fast_dw_out(vmladavaq_s8(q.bias, vldrbq_gather_offset_s8((B), uoffs), wa), q, rshift, out_off,  \
                             act_min, act_max))
 
-/* gen_fast_dw3x3_s8 on Helium (GEN_FAST_DW_MVE_FITS): buf holds the (oh - 1) * sh + 3 padded rows of
- * wp bytes with `plane`, else six (the ring). Narrow layers whose columns leave fewer outputs over
- * than their rows would (KWS: 25 x 5) take four outputs of a column at a time (plane only, when the
- * offsets of four rows' windows fit in a byte). */
+/* one padded plane p of the channel whose weights wa, wb and constants q are set: the outputs in blocks of
+ * four along a column (`column`) or a row, singles where a row (column) has fewer than four */
+#define GEN_FAST_DW_MVE_PLANE(P, YC)                                                                        \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t oy_, ox_;                                                                                   \
+        if (column)                                                                                         \
+        {                                                                                                   \
+            for (ox_ = 0; ox_ < ow; ox_++)                                                                  \
+            {                                                                                               \
+                const int8_t *b_ = (P) + (size_t)ox_ * (size_t)sw;                                          \
+                int8_t *y_ = (YC) + (size_t)ox_ * (size_t)c;                                                \
+                for (oy_ = 0; oy_ + 4 <= oh; oy_ += 4)                                                      \
+                {                                                                                           \
+                    GEN_FAST_DW_MVE_OUT4(b_ + (size_t)oy_ * (size_t)step, y_ + (size_t)oy_ * (size_t)ow * (size_t)c); \
+                }                                                                                           \
+                if (oh & 3)                                                                                 \
+                {                                                                                           \
+                    GEN_FAST_DW_MVE_OUT4(b_ + (size_t)(oh - 4) * (size_t)step,                              \
+                                         y_ + (size_t)(oh - 4) * (size_t)ow * (size_t)c);                   \
+                }                                                                                           \
+            }                                                                                               \
+        }                                                                                                   \
+        else                                                                                                \
+        {                                                                                                   \
+            for (oy_ = 0; oy_ < oh; oy_++)                                                                  \
+            {                                                                                               \
+                GEN_FAST_DW_MVE_ROWOUT((P) + (size_t)oy_ * (size_t)sh * (size_t)wp,                          \
+                                       (YC) + (size_t)oy_ * (size_t)ow * (size_t)c);                         \
+            }                                                                                               \
+        }                                                                                                   \
+    } while (0)
+
+/* the outputs of one row whose windows start at b */
+#define GEN_FAST_DW_MVE_ROWOUT(B, Y)                                                                        \
+    do                                                                                                      \
+    {                                                                                                       \
+        int32_t o_;                                                                                         \
+        if (ow >= 4)                                                                                        \
+        {                                                                                                   \
+            for (o_ = 0; o_ + 4 <= ow; o_ += 4)                                                             \
+            {                                                                                               \
+                GEN_FAST_DW_MVE_OUT4((B) + (size_t)o_ * (size_t)sw, (Y) + (size_t)o_ * (size_t)c);          \
+            }                                                                                               \
+            if (ow & 3)                                                                                     \
+            {                                                                                               \
+                GEN_FAST_DW_MVE_OUT4((B) + (size_t)(ow - 4) * (size_t)sw, (Y) + (size_t)(ow - 4) * (size_t)c); \
+            }                                                                                               \
+        }                                                                                                   \
+        else                                                                                                \
+        {                                                                                                   \
+            for (o_ = 0; o_ < ow; o_++)                                                                     \
+            {                                                                                               \
+                GEN_FAST_DW_MVE_OUT1((B) + (size_t)o_ * (size_t)sw, (Y) + (size_t)o_ * (size_t)c);          \
+            }                                                                                               \
+        }                                                                                                   \
+    } while (0)
+
+/* gen_fast_dw3x3_s8 on Helium (GEN_FAST_DW_MVE_FITS); buf: planes * ((oh - 1) * sh + 3) padded rows of wp
+ * bytes, or 6 (the ring) when planes is 0. */
 GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int8_t *w, const gen_fast_dw_rq4 *rq,
                                         int8_t *buf, int32_t h, int32_t wd, int32_t c, int32_t oh, int32_t ow,
-                                        int32_t sh, int32_t sw, int32_t pt, int32_t pl, int32_t zp, int32_t plane,
+                                        int32_t sh, int32_t sw, int32_t pt, int32_t pl, int32_t zp, int32_t planes,
                                         int32_t rshift, int32_t out_off, int32_t act_min, int32_t act_max)
 {
     const int32_t wp = GEN_FAST_DW_MVE_WP(ow, sw);
     const int32_t rows = (oh - 1) * sh + 3;
-    const int32_t column = plane && 3 * sh * wp + 2 * wp + 2 <= 255 && (oh & 3) * ow < (ow & 3) * oh;
-    const int32_t step = column ? sh * wp : sw; /* between the windows of four outputs */
-    /* the taps' offsets in a window (lanes 9..15 read tap 0 again: their weights are 0), the
-     * channel's weights in the layout [c4][9][4], the four outputs' offsets */
-    static const uint8_t tap_row[16] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0};
-    static const uint8_t tap_col[16] = {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0};
-    const uint8x16_t toffs = vmlaq_n_u8(vldrbq_u8(tap_col), vldrbq_u8(tap_row), (uint8_t)wp);
-    const uint8x16_t toffs2 = vaddq_n_u8(toffs, (uint8_t)(2 * step));
-    const uint8x16_t woffs = vshlq_n_u8(vidupq_n_u8(0, 1), 2);
+    const int32_t ps = rows * wp; /* bytes of a plane */
+    /* four outputs of a column when that takes fewer blocks (each row and column rounded up to fours) */
+    const int32_t column = planes && oh >= 4 && (3 * sh + 2) * wp + 2 <= 255 &&
+                           (ow < 4 || ow * ((oh + 3) >> 2) < oh * ((ow + 3) >> 2));
+    const int32_t step = column ? sh * wp : sw;  /* between the windows of neighbouring outputs */
+    const int32_t uc = column ? 3 : 3 + sw;      /* a pair's windows: ur rows of uc columns */
+    const int32_t ur = column ? 3 + sh : 3;
     const uint32x4_t soffs = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)(column ? ow * c : c));
-    const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
-    const int32_t nbuf = (plane ? rows : 6) * wp;
+    uint8_t t_off[16], t_wa[16], t_wb[16]; /* per lane: its offset in the pair, its tap in either window */
+    uint8x16_t uoffs, uoffs2, wsel_a, wsel_b;
+    uint32_t pa = 0, pb = 0; /* the lanes of either window (mve_pred16_t: one bit per byte lane) */
     int32_t ch, j;
-    for (j = 0; j < nbuf; j += 16) /* the padding, once: the rows' columns outside the input, rows outside it */
+    for (j = 0; j < 16; j++)
     {
-        vstrbq_p_s8(buf + j, vdupq_n_s8((int8_t)zp), vctp8q((uint32_t)(nbuf - j)));
+        const int32_t r = j / uc, col = j % uc, in_u = j < ur * uc;
+        const int32_t rb = column ? r - sh : r, cb = column ? col : col - sw;
+        t_off[j] = (uint8_t)(in_u ? r * wp + col : 0);
+        t_wa[j] = (uint8_t)(in_u && r < 3 && col < 3 ? 4 * (r * 3 + col) : 0);
+        t_wb[j] = (uint8_t)(in_u && rb >= 0 && rb < 3 && cb >= 0 && cb < 3 ? 4 * (rb * 3 + cb) : 0);
+        pa |= (uint32_t)(in_u && r < 3 && col < 3) << j;
+        pb |= (uint32_t)(in_u && rb >= 0 && rb < 3 && cb >= 0 && cb < 3) << j;
+    }
+    uoffs = vldrbq_u8(t_off);
+    uoffs2 = vaddq_n_u8(uoffs, (uint8_t)(2 * step));
+    wsel_a = vldrbq_u8(t_wa);
+    wsel_b = vldrbq_u8(t_wb);
+    {
+        const int32_t nbuf = (planes ? planes * rows : 6) * wp;
+        for (j = 0; j < nbuf; j += 16) /* the padding, once: columns outside the input, rows outside it */
+        {
+            vstrbq_p_s8(buf + j, vdupq_n_s8((int8_t)zp), vctp8q((uint32_t)(nbuf - j)));
+        }
     }
     for (ch = 0; ch < c; ch++)
     {
         const gen_fast_dw_rq4 *q4 = rq + (ch >> 2);
-        const int8x16_t wv = vldrbq_gather_offset_z_s8(w + (size_t)(ch >> 2) * 36u + (size_t)(ch & 3), woffs,
-                                                       vctp8q(9));
-        const int8_t *x = in + ch;
+        const int8_t *wc = w + (size_t)(ch >> 2) * 36u + (size_t)(ch & 3);
+        const int8x16_t wa = vldrbq_gather_offset_z_s8(wc, wsel_a, (mve_pred16_t)pa);
+        const int8x16_t wb = vldrbq_gather_offset_z_s8(wc, wsel_b, (mve_pred16_t)pb);
         int8_t *yc = out + ch;
+        const int8_t *p = buf;
         gen_fast_rq q;
-        int32_t bias, oy, ox;
         q.bias = q4->bias[ch & 3];
         q.mult = q4->mult[ch & 3];
         q.e1 = q4->e1[ch & 3];
         q.c0 = q4->c0[ch & 3];
-        bias = q.bias;
-        if (plane)
+        if (planes == 4)
+        {
+            if ((ch & 3) == 0)
+            {
+                gen_fast_dw_mve_planes4(in + ch, c - ch < 4 ? c - ch : 4, rows, h, wd, c, pt, pl, wp, buf);
+            }
+            p = buf + (size_t)(ch & 3) * (size_t)ps;
+        }
+        else if (planes)
         {
             for (j = 0; j < rows; j++)
             {
-                gen_fast_dw_mve_row(x, j - pt, h, wd, c, pl, wp, zp, buf + (size_t)j * (size_t)wp, NULL, 0);
+                gen_fast_dw_mve_row(in + ch, j - pt, h, wd, c, pl, wp, zp, buf + (size_t)j * (size_t)wp, NULL, 0);
             }
         }
-        if (column)
+        if (planes)
         {
-            for (ox = 0; ox < ow; ox++)
-            {
-                const int8_t *b = buf + (size_t)ox * (size_t)sw;
-                int8_t *y = yc + (size_t)ox * (size_t)c;
-                for (oy = 0; oy + 4 <= oh; oy += 4)
-                {
-                    GEN_FAST_DW_MVE_OUT4(b, step, y);
-                    b += 4 * step;
-                    y += 4 * (size_t)ow * (size_t)c;
-                }
-                for (; oy < oh; oy++)
-                {
-                    GEN_FAST_DW_MVE_OUT1(b, y);
-                    b += step;
-                    y += (size_t)ow * (size_t)c;
-                }
-            }
-            continue;
+            GEN_FAST_DW_MVE_PLANE(p, yc);
         }
+        else
         {
             int32_t next = 0, slot = 0; /* the ring: rows [0, next) read, row next goes to slot next % 3 */
+            int32_t oy;
             for (oy = 0; oy < oh; oy++)
             {
                 const int32_t r0 = oy * sh;
-                const int8_t *b;
-                int8_t *y = yc + (size_t)oy * (size_t)ow * (size_t)c;
-                if (plane)
+                if (r0 > next) /* strides over 3: rows no window reads */
                 {
-                    b = buf + (size_t)r0 * (size_t)wp;
+                    next = r0;
+                    slot = r0 % 3;
                 }
-                else
+                for (; next < r0 + 3; next++)
                 {
-                    if (r0 > next) /* strides over 3: rows no window reads */
-                    {
-                        next = r0;
-                        slot = r0 % 3;
-                    }
-                    for (; next < r0 + 3; next++)
-                    {
-                        int8_t *d = buf + (size_t)slot * (size_t)wp;
-                        gen_fast_dw_mve_row(x, next - pt, h, wd, c, pl, wp, zp, d, d + 3 * wp, 1);
-                        slot = slot == 2 ? 0 : slot + 1;
-                    }
-                    b = buf + (size_t)slot * (size_t)wp; /* row r0 = next - 3: the same slot */
+                    int8_t *d = buf + (size_t)slot * (size_t)wp;
+                    gen_fast_dw_mve_row(in + ch, next - pt, h, wd, c, pl, wp, zp, d, d + 3 * wp, 1);
+                    slot = slot == 2 ? 0 : slot + 1;
                 }
-                for (ox = 0; ox + 4 <= ow; ox += 4)
-                {
-                    GEN_FAST_DW_MVE_OUT4(b, step, y);
-                    b += 4 * step;
-                    y += 4 * (size_t)c;
-                }
-                for (; ox < ow; ox++)
-                {
-                    GEN_FAST_DW_MVE_OUT1(b, y);
-                    b += step;
-                    y += c;
-                }
+                /* row r0 = next - 3: the same slot */
+                GEN_FAST_DW_MVE_ROWOUT(buf + (size_t)slot * (size_t)wp, yc + (size_t)oy * (size_t)ow * (size_t)c);
             }
         }
     }
 }
 #undef GEN_FAST_DW_MVE_OUT4
 #undef GEN_FAST_DW_MVE_OUT1
+#undef GEN_FAST_DW_MVE_PLANE
+#undef GEN_FAST_DW_MVE_ROWOUT
 #endif
 
 /* 3x3 depthwise convolution, one output channel per input channel: in [h][w][c], out [oh][ow][c] (NHWC,
@@ -474,7 +568,7 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                                        int32_t pl,
                                        int32_t zp,
                                        int32_t plane,
-                                       int32_t mve_plane,
+                                       int32_t mve_planes,
                                        int32_t rshift,
                                        int32_t out_off,
                                        int32_t act_min,
@@ -486,12 +580,12 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
 #ifdef GEN_FAST_MVE
     if (GEN_FAST_DW_MVE_FITS(ow, sw))
     {
-        gen_fast_dw3x3_mve(in, out, w, rq, (int8_t *)(void *)buf, h, wd, c, oh, ow, sh, sw, pt, pl, zp, mve_plane,
+        gen_fast_dw3x3_mve(in, out, w, rq, (int8_t *)(void *)buf, h, wd, c, oh, ow, sh, sw, pt, pl, zp, mve_planes,
                            rshift, out_off, act_min, act_max);
         return;
     }
 #endif
-    (void)mve_plane;
+    (void)mve_planes;
     for (ch = 0; ch < c; ch++)
     {
         const int8_t *wc = w + (size_t)(ch >> 2) * 36u + (size_t)(ch & 3);

@@ -177,11 +177,11 @@ GEN_FAST_INLINE int32x4_t gen_fast_mve_dw_pack4(int32_t a0, int32_t a1, int32_t 
 }
 
 /* gen_fast_out for four accumulators of one channel (its multiplier and e1 as scalars: VQRDMULH and
- * VRSHL by a register), as int32 lanes in [lo, hi]. rshift: every shift a right shift by e = e1 + 1
- * (the rounding high multiply, then floor((r - [r < 0] + 2^(e-1)) / 2^e), gen_nn_requantize's double
- * rounding); else e1 is the shift: a left shift before the multiply, or that right shift after it. */
+ * VRSHL by a register), before the clamp. rshift: every shift a right shift by e = e1 + 1 (the rounding
+ * high multiply, then floor((r - [r < 0] + 2^(e-1)) / 2^e), gen_nn_requantize's double rounding); else
+ * e1 is the shift: a left shift before the multiply, or that right shift after it. */
 GEN_FAST_INLINE int32x4_t gen_fast_mve_dw_requant(int32x4_t r, int32_t mult, int32_t e1, int32_t rshift,
-                                                  int32_t out_off, int32x4_t lo, int32x4_t hi)
+                                                  int32_t out_off)
 {
     if (rshift)
     {
@@ -198,8 +198,13 @@ GEN_FAST_INLINE int32x4_t gen_fast_mve_dw_requant(int32x4_t r, int32_t mult, int
             r = vrshlq_n_s32(r, e1);
         }
     }
-    r = vaddq_n_s32(r, out_off);
-    return vminq_s32(vmaxq_s32(r, lo), hi);
+    return vaddq_n_s32(r, out_off);
+}
+
+/* four int32 lanes clamped to [-128, 127]: a saturating left shift by 24, then back (no constant vectors) */
+GEN_FAST_INLINE int32x4_t gen_fast_mve_dw_sat8(int32x4_t r)
+{
+    return vshrq_n_s32(vqshlq_n_s32(r, 24), 24);
 }
 
 #endif /* GEN_FAST_MVE_S8_H */

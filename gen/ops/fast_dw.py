@@ -55,14 +55,18 @@ def mve_fits(p) -> bool:
     return 2 * mve_row(p) + 2 + 3 * p.sw <= 255
 
 
-def mve_plane(p) -> int:
-    """1 when the Helium path keeps a channel's whole padded plane (at most PLANE_BYTES), 0 for its ring."""
-    return int(plane_rows(p) * mve_row(p) <= PLANE_BYTES)
+def mve_planes(p) -> int:
+    """The padded planes the Helium path keeps at once (the buffer at most PLANE_BYTES): 4 (four channels
+    copied together), 1, or 0 for its ring of three rows."""
+    size = plane_rows(p) * mve_row(p)
+    return 4 if 4 * size <= PLANE_BYTES else 1 if size <= PLANE_BYTES else 0
 
 
 def mve_scratch(p) -> int:
-    """Bytes of the Helium path's padded int8 rows: the plane, or the ring of three rows written twice."""
-    return (plane_rows(p) if mve_plane(p) else 6) * mve_row(p) if mve_fits(p) else 0
+    """Bytes of the Helium path's padded int8 rows: its planes, or the ring of three rows written twice."""
+    if not mve_fits(p):
+        return 0
+    return (mve_planes(p) * plane_rows(p) if mve_planes(p) else 6) * mve_row(p)
 
 
 def scratch(p) -> int:
@@ -108,9 +112,9 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
-         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("mve_plane", mve_plane(p)), ("rshift", rshift), ("out_off", p.out_offset),
+         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("mve_planes", mve_planes(p)), ("rshift", rshift), ("out_off", p.out_offset),
          ("act_min", p.act[0]), ("act_max", p.act[1])],
         "const int8_t *in, int8_t *out, const int8_t *w, const gen_fast_dw_rq4 *rq, int32_t *buf",
         "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
-        "{mve_plane}, {rshift}, {out_off}, {act_min}, {act_max})")
+        "{mve_planes}, {rshift}, {out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
