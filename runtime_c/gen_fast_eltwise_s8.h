@@ -55,6 +55,31 @@ GEN_FAST_INLINE void gen_fast_add_s8(const int8_t *x1, const int8_t *x2, int8_t 
                                      int32_t act_min, int32_t act_max)
 {
     int32_t i = 0;
+#ifdef GEN_FAST_MVE
+    /* Helium: four elements a step, each input's table entries by one word gather (index x + 128 from the
+     * table's start), the doubled sum s2 requantized by VRMULH (round(s2 * mult / 2^32), ties towards
+     * +infinity: SMMULR), then the same rounding division and clamp as gen_fast_eltwise_out */
+    {
+        const int32x4_t vm = vdupq_n_s32(mult);
+        for (; i + 4 <= n; i += 4)
+        {
+            const uint32x4_t a = vreinterpretq_u32_s32(vaddq_n_s32(vldrbq_s32(x1 + i), 128));
+            const uint32x4_t b = vreinterpretq_u32_s32(vaddq_n_s32(vldrbq_s32(x2 + i), 128));
+            const int32x4_t s2 = vaddq_s32(vldrwq_gather_shifted_offset_s32(t1 - 128, a),
+                                           vldrwq_gather_shifted_offset_s32(t2 - 128, b));
+            const int32x4_t r = vrmulhq_s32(s2, vm);
+            const int32x4_t v = vshlq_r_s32(vaddq_n_s32(vaddq_s32(r, vshrq_n_s32(r, 31)), k), -e);
+            if (act_min == -128 && act_max == 127)
+            {
+                vstrbq_s32(y + i, gen_fast_mve_dw_sat8(v));
+            }
+            else
+            {
+                vstrbq_s32(y + i, vminq_s32(vmaxq_s32(v, vdupq_n_s32(act_min)), vdupq_n_s32(act_max)));
+            }
+        }
+    }
+#endif
 #ifdef GEN_NN_DSP
     for (; i + 4 <= n; i += 4)
     {

@@ -63,3 +63,33 @@ def test_depthwise_helium_on_m55(tmp_path, k):
     requantized as one vector) on the emulated M55: PASS with max_err 0 against the host's vectors."""
     board.ensure_pio_offline()
     _run_shape(tmp_path, k, *DW_SHAPES[k])
+
+
+# (shape, act, const_b): element counts a multiple of 4 or not (the scalar tail), with and without the
+# activation clamp
+ADD_SHAPES = [((1, 16, 4, 4), None, False), ((1, 3, 5, 7), "relu", False), ((1, 5, 9, 9), "relu", False)]
+
+
+@pytest.mark.skipif(board.missing_tools(), reason="needs arm-none-eabi-gcc, qemu-system-arm and platformio")
+def test_add_helium_on_m55(tmp_path):
+    """gen_fast_add_s8's MVE path (word gathers of both tables, VRMULH, the rounding division as vector
+    ops) on the emulated M55: PASS with max_err 0 against the host's test vectors."""
+    from test_fast_eltwise import _eltwise_model
+    board.ensure_pio_offline()
+    for k, (shape, act, const_b) in enumerate(ADD_SHAPES):
+        fm, inputs = _eltwise_model("Add", shape, act, const_b)
+        qm = graphs.quantize_model(fm, feeds_for(inputs, np.random.default_rng(k)), style="tflite")
+        out = tmp_path / f"a{k}"
+        path = tmp_path / f"a{k}.onnx"
+        graphs.onnx.save(qm, str(path))
+        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "3"],
+                              cwd=board.ROOT, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "gen_fast_add_s8(" in (out / f"a{k}.c").read_text()
+        r = None
+        for _ in range(2):
+            r = board.run_on_qemu(str(out), "mps3-an547", build_dir=str(tmp_path / f"b{k}"), timeout=300)
+            if r["result"] is not None:
+                break
+        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
+            (ADD_SHAPES[k], r["log"][-2000:])
