@@ -257,6 +257,11 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
 /* the columns of a padded row */
 #define GEN_FAST_DW_MVE_WP(OW, SW) (((OW)-1) * (SW) + 3)
 
+/* the blocks of four outputs (two pairs): along a row, along a column, 2 x 2 */
+#define GEN_FAST_DW_MVE_ROW 0
+#define GEN_FAST_DW_MVE_COLUMN 1
+#define GEN_FAST_DW_MVE_SQUARE 2
+
 /* the Helium path takes the layer when the gather offsets of four windows of a row fit in a byte */
 #define GEN_FAST_DW_MVE_FITS(OW, SW) (2 * GEN_FAST_DW_MVE_WP(OW, SW) + 2 + 3 * (SW) <= 255)
 
@@ -380,12 +385,13 @@ GEN_FAST_INLINE void gen_fast_dw_mve_store4(int8_t *y, uint32x4_t soffs, int32_t
                             act_min, act_max))
 
 /* one padded plane p of the channel whose weights wa, wb and constants q are set: the outputs in blocks of
- * four along a column (`column`) or a row, singles where a row (column) has fewer than four */
+ * four along a column (mode GEN_FAST_DW_MVE_COLUMN), of 2 x 2 (GEN_FAST_DW_MVE_SQUARE) or along a row; a last
+ * block overlapping the one before where the outputs do not divide */
 #define GEN_FAST_DW_MVE_PLANE(P, YC)                                                                        \
     do                                                                                                      \
     {                                                                                                       \
         int32_t oy_, ox_;                                                                                   \
-        if (column)                                                                                         \
+        if (mode == GEN_FAST_DW_MVE_COLUMN)                                                                 \
         {                                                                                                   \
             for (ox_ = 0; ox_ < ow; ox_++)                                                                  \
             {                                                                                               \
@@ -393,12 +399,30 @@ GEN_FAST_INLINE void gen_fast_dw_mve_store4(int8_t *y, uint32x4_t soffs, int32_t
                 int8_t *y_ = (YC) + (size_t)ox_ * (size_t)c;                                                \
                 for (oy_ = 0; oy_ + 4 <= oh; oy_ += 4)                                                      \
                 {                                                                                           \
-                    GEN_FAST_DW_MVE_OUT4(b_ + (size_t)oy_ * (size_t)step, y_ + (size_t)oy_ * (size_t)ow * (size_t)c); \
+                    GEN_FAST_DW_MVE_OUT4(b_ + (size_t)oy_ * (size_t)sh * (size_t)wp,                        \
+                                         y_ + (size_t)oy_ * (size_t)ow * (size_t)c);                        \
                 }                                                                                           \
                 if (oh & 3)                                                                                 \
                 {                                                                                           \
-                    GEN_FAST_DW_MVE_OUT4(b_ + (size_t)(oh - 4) * (size_t)step,                              \
+                    GEN_FAST_DW_MVE_OUT4(b_ + (size_t)(oh - 4) * (size_t)sh * (size_t)wp,                   \
                                          y_ + (size_t)(oh - 4) * (size_t)ow * (size_t)c);                   \
+                }                                                                                           \
+            }                                                                                               \
+        }                                                                                                   \
+        else if (mode == GEN_FAST_DW_MVE_SQUARE)                                                            \
+        {                                                                                                   \
+            for (oy_ = 0; oy_ < oh; oy_ += 2)                                                               \
+            {                                                                                               \
+                const int32_t y0_ = oy_ + 2 <= oh ? oy_ : oh - 2;                                           \
+                const int8_t *b_ = (P) + (size_t)y0_ * (size_t)sh * (size_t)wp;                             \
+                int8_t *y_ = (YC) + (size_t)y0_ * (size_t)ow * (size_t)c;                                   \
+                for (ox_ = 0; ox_ + 2 <= ow; ox_ += 2)                                                      \
+                {                                                                                           \
+                    GEN_FAST_DW_MVE_OUT4(b_ + (size_t)ox_ * (size_t)sw, y_ + (size_t)ox_ * (size_t)c);      \
+                }                                                                                           \
+                if (ow & 1)                                                                                 \
+                {                                                                                           \
+                    GEN_FAST_DW_MVE_OUT4(b_ + (size_t)(ow - 2) * (size_t)sw, y_ + (size_t)(ow - 2) * (size_t)c); \
                 }                                                                                           \
             }                                                                                               \
         }                                                                                                   \
@@ -447,29 +471,46 @@ GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int
     const int32_t wp = GEN_FAST_DW_MVE_WP(ow, sw);
     const int32_t rows = (oh - 1) * sh + 3;
     const int32_t ps = rows * wp; /* bytes of a plane */
-    /* four outputs of a column when that takes fewer blocks (each row and column rounded up to fours) */
-    const int32_t column = planes && oh >= 4 && (3 * sh + 2) * wp + 2 <= 255 &&
-                           (ow < 4 || ow * ((oh + 3) >> 2) < oh * ((ow + 3) >> 2));
-    const int32_t step = column ? sh * wp : sw;  /* between the windows of neighbouring outputs */
-    const int32_t uc = column ? 3 : 3 + sw;      /* a pair's windows: ur rows of uc columns */
-    const int32_t ur = column ? 3 + sh : 3;
-    const uint32x4_t soffs = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)(column ? ow * c : c));
+    /* the blocks of four outputs: of a row (each row rounded up to fours), of a column, or 2 x 2, whichever
+     * takes fewest where its gather offsets fit in a byte (the last two need the whole plane) */
+    const int32_t n_row = ow >= 4 ? oh * ((ow + 3) >> 2) : 0x7fffffff;
+    const int32_t n_column = planes && oh >= 4 && (3 * sh + 2) * wp + 2 <= 255 ? ow * ((oh + 3) >> 2) : 0x7fffffff;
+    const int32_t n_square = planes && oh >= 2 && ow >= 2 && (sh + 2) * wp + 2 + sw <= 255
+                                 ? ((oh + 1) >> 1) * ((ow + 1) >> 1)
+                                 : 0x7fffffff;
+    const int32_t mode = n_column < n_row && n_column <= n_square ? GEN_FAST_DW_MVE_COLUMN
+                         : n_square < n_row                         ? GEN_FAST_DW_MVE_SQUARE
+                                                                    : GEN_FAST_DW_MVE_ROW;
+    const int32_t vertical = mode == GEN_FAST_DW_MVE_COLUMN; /* a pair: two outputs of a column, else of a row */
+    const int32_t uc = vertical ? 3 : 3 + sw;                /* a pair's windows: ur rows of uc columns */
+    const int32_t ur = vertical ? 3 + sh : 3;
+    /* the second pair of a block: its windows' offset in the plane, its outputs' offset */
+    const int32_t q_in = mode == GEN_FAST_DW_MVE_COLUMN ? 2 * sh * wp : mode == GEN_FAST_DW_MVE_SQUARE ? sh * wp : 2 * sw;
+    const int32_t q_out = mode == GEN_FAST_DW_MVE_COLUMN ? 2 * ow * c : mode == GEN_FAST_DW_MVE_SQUARE ? ow * c : 2 * c;
+    const int32_t d_out = vertical ? ow * c : c; /* the pair's second output */
+    uint32_t t_soffs[4];
     uint8_t t_off[16], t_wa[16], t_wb[16]; /* per lane: its offset in the pair, its tap in either window */
     uint8x16_t uoffs, uoffs2, wsel_a, wsel_b;
+    uint32x4_t soffs;
     uint32_t pa = 0, pb = 0; /* the lanes of either window (mve_pred16_t: one bit per byte lane) */
     int32_t ch, j;
     for (j = 0; j < 16; j++)
     {
         const int32_t r = j / uc, col = j % uc, in_u = j < ur * uc;
-        const int32_t rb = column ? r - sh : r, cb = column ? col : col - sw;
+        const int32_t rb = vertical ? r - sh : r, cb = vertical ? col : col - sw;
         t_off[j] = (uint8_t)(in_u ? r * wp + col : 0);
         t_wa[j] = (uint8_t)(in_u && r < 3 && col < 3 ? 4 * (r * 3 + col) : 0);
         t_wb[j] = (uint8_t)(in_u && rb >= 0 && rb < 3 && cb >= 0 && cb < 3 ? 4 * (rb * 3 + cb) : 0);
         pa |= (uint32_t)(in_u && r < 3 && col < 3) << j;
         pb |= (uint32_t)(in_u && rb >= 0 && rb < 3 && cb >= 0 && cb < 3) << j;
     }
+    t_soffs[0] = 0;
+    t_soffs[1] = (uint32_t)d_out;
+    t_soffs[2] = (uint32_t)q_out;
+    t_soffs[3] = (uint32_t)(q_out + d_out);
+    soffs = vldrwq_u32(t_soffs);
     uoffs = vldrbq_u8(t_off);
-    uoffs2 = vaddq_n_u8(uoffs, (uint8_t)(2 * step));
+    uoffs2 = vaddq_n_u8(uoffs, (uint8_t)q_in);
     wsel_a = vldrbq_u8(t_wa);
     wsel_b = vldrbq_u8(t_wb);
     {

@@ -19,8 +19,12 @@ from gen.ops import fast_dw
 
 # (c, h, w, stride, pads (t, l, b, r), act, bias, ring): channel counts below, at and past 16 and not multiples
 # of 4 (the padded weight and requantization groups), odd sizes, strides 1 and 2, borders on every side or
-# none, narrow layers (four outputs of a column: KWS's 25x5) and wide ones (of a row), the ring of three rows
+# none; blocks of four outputs along a column (narrow layers: KWS's 25x5), a row (wide ones), 2 x 2 (small
+# planes: VWW's 6x6 and 3x3), single outputs (one row of three), the ring of three rows
 DW_SHAPES = [
+    (10, 6, 6, (2, 2), (0, 0, 1, 1), "relu", True, False),
+    (9, 6, 6, (1, 1), (1, 1, 1, 1), None, True, False),
+    (6, 3, 3, (1, 1), (0, 1, 0, 1), None, False, False),
     (16, 6, 6, (1, 1), (1, 1, 1, 1), "relu", True, False),
     (64, 25, 5, (1, 1), (1, 1, 1, 1), "relu", True, False),
     (7, 9, 11, (2, 2), (1, 1, 1, 1), None, True, False),
