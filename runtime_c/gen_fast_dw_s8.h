@@ -3,11 +3,11 @@
  * A 3x3 depthwise convolution with one output channel per input channel (any stride, any padding,
  * dilation 1), called from one static wrapper per distinct layer shape with the shape as literals
  * (gen/ops/fast_dw.py). What is done at generation time:
- *   - the input offset term off * sum(w) joins the bias (gen_fast_rq, as for the pointwise kernel);
- *     the padding is then the input zero point (-off), whose offset-corrected value is 0;
- *   - the weights stored channel by channel, one word of three int8 per kernel row (12 bytes a
- *     channel); the kernel makes each channel's six int16 pairs, per kernel row (w0, w1) and (w1, w2),
- *     once per channel.
+ *   - the input offset term off * sum(w) joins the bias (gen_fast_dw_rq4: gen_fast_rq's fields for
+ *     four channels); the padding is then the input zero point (-off), whose offset-corrected value is 0;
+ *   - the weights stored in groups of four channels, [c4][9 taps][4] int8 (one layout for every core:
+ *     the Helium path gathers a channel's nine taps in one load); the DSP and portable paths make each
+ *     channel's six int16 pairs, per kernel row (w0, w1) and (w1, w2), once per channel.
  * At run time one channel at a time: each of its input rows is widened once to int16, the padding
  * written as the input zero point, so that there is no border path: a small plane (at most
  * fast_dw.PLANE_BYTES) all at once, else into a ring of three rows, each row written twice so that
@@ -16,7 +16,8 @@
  * sharing their input words; the channel's weights and requantization constants stay in registers
  * for the whole plane.
  * The portable path runs the same steps with the same words (host builds and tests check it);
- * bit-exact with CMSIS-NN's depthwise kernels (gen_fast_out, gen_fast_dw_out).
+ * bit-exact with CMSIS-NN's depthwise kernels (gen_fast_out, gen_fast_dw_out). Helium: below
+ * (gen_fast_dw3x3_mve).
  */
 #ifndef GEN_FAST_DW_S8_H
 #define GEN_FAST_DW_S8_H
@@ -462,7 +463,9 @@ GEN_FAST_INLINE void gen_fast_dw_mve_store4(int8_t *y, uint32x4_t soffs, int32_t
     } while (0)
 
 /* gen_fast_dw3x3_s8 on Helium (GEN_FAST_DW_MVE_FITS); buf: planes * ((oh - 1) * sh + 3) padded rows of wp
- * bytes, or 6 (the ring) when planes is 0. */
+ * bytes, or 6 (the ring) when planes is 0. Order of the memory accesses, as on the other cores: channel by
+ * channel (with planes 4, four channels at a time), all the rows of a channel's input read (with the ring:
+ * in increasing order, up to row oy * sh - pt + 2 before output row oy) before its outputs are written. */
 GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int8_t *w, const gen_fast_dw_rq4 *rq,
                                         int8_t *buf, int32_t h, int32_t wd, int32_t c, int32_t oh, int32_t ow,
                                         int32_t sh, int32_t sw, int32_t pt, int32_t pl, int32_t zp, int32_t planes,
@@ -485,8 +488,12 @@ GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int
     const int32_t uc = vertical ? 3 : 3 + sw;                /* a pair's windows: ur rows of uc columns */
     const int32_t ur = vertical ? 3 + sh : 3;
     /* the second pair of a block: its windows' offset in the plane, its outputs' offset */
-    const int32_t q_in = mode == GEN_FAST_DW_MVE_COLUMN ? 2 * sh * wp : mode == GEN_FAST_DW_MVE_SQUARE ? sh * wp : 2 * sw;
-    const int32_t q_out = mode == GEN_FAST_DW_MVE_COLUMN ? 2 * ow * c : mode == GEN_FAST_DW_MVE_SQUARE ? ow * c : 2 * c;
+    const int32_t q_in = mode == GEN_FAST_DW_MVE_COLUMN   ? 2 * sh * wp
+                         : mode == GEN_FAST_DW_MVE_SQUARE ? sh * wp
+                                                          : 2 * sw;
+    const int32_t q_out = mode == GEN_FAST_DW_MVE_COLUMN   ? 2 * ow * c
+                          : mode == GEN_FAST_DW_MVE_SQUARE ? ow * c
+                                                           : 2 * c;
     const int32_t d_out = vertical ? ow * c : c; /* the pair's second output */
     uint32_t t_soffs[4];
     uint8_t t_off[16], t_wa[16], t_wb[16]; /* per lane: its offset in the pair, its tap in either window */
@@ -584,11 +591,12 @@ GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int
 
 /* 3x3 depthwise convolution, one output channel per input channel: in [h][w][c], out [oh][ow][c] (NHWC,
  * batch 1), stride (sh, sw), padding top pt and left pl (the bottom and right ones follow from oh, ow).
- * w: [c][3] words of int8 (w0, w1, w2, 0) (value = w0 | w1 << 8 | w2 << 16: no byte order), per
- * channel its kernel rows, made the int16 pairs (w0, w1), (w1, w2) once per channel (kept in
- * registers); rq: c entries, the bias with the input offset folded in; zp: the input zero point
- * (-input offset); buf: GEN_FAST_DW_WB(ow, sw) / 2 words per row of scratch, for 6 rows, or with
- * `plane`, the (oh - 1) * sh + 3 rows the windows read.
+ * w: [c4][9][4] int8 (per group of four channels, per tap ky * 3 + kx, the four channels' weights;
+ * zeros past c), per channel made the int16 pairs (w0, w1), (w1, w2) of its kernel rows once per
+ * channel (kept in registers); rq: c4 groups, the bias with the input offset folded in; zp: the input
+ * zero point (-input offset); buf: GEN_FAST_DW_WB(ow, sw) / 2 words per row of scratch, for 6 rows, or
+ * with `plane`, the (oh - 1) * sh + 3 rows the windows read; on Helium (GEN_FAST_DW_MVE_FITS) the
+ * layout gen_fast_dw3x3_mve describes, with mve_planes for its `planes`.
  * One channel at a time: its weights and requantization constants stay in registers for the whole
  * plane; each of its input rows is widened once: with `plane` all of them first (row r at r * wb / 2),
  * else into a ring of three rows, written twice (slots s and s + 3) so that any three consecutive rows

@@ -2,10 +2,11 @@
 dilation 1, any stride and padding, batch 1. Other depthwise layers keep the CMSIS-NN call.
 
 Generation time: the input offset folded into the bias (the padding is then the input zero point), the
-requantization constants and the weights in groups of four channels (gen_fast_dw_rq4; [c4][9][4] int8: one
-vector load each on Helium; the DSP and portable paths read a channel's lane). The layer's scratch, the
+requantization constants and the weights in groups of four channels (gen_fast_dw_rq4; [c4][9][4] int8: the
+Helium path gathers a channel's nine taps in one load; every path reads a channel's lane). The layer's scratch, the
 larger of the two paths': DSP/portable, one channel's widened input rows (the whole plane when it takes at
-most PLANE_BYTES, else a ring of three rows); Helium, the same for one channel's padded int8 rows.
+most PLANE_BYTES, else a ring of three rows); Helium, the padded int8 planes of four channels (or one
+channel's plane, or its ring of three rows) as they fit PLANE_BYTES.
 """
 from __future__ import annotations
 
@@ -112,8 +113,8 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
-         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("mve_planes", mve_planes(p)), ("rshift", rshift), ("out_off", p.out_offset),
-         ("act_min", p.act[0]), ("act_max", p.act[1])],
+         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("mve_planes", mve_planes(p)), ("rshift", rshift),
+         ("out_off", p.out_offset), ("act_min", p.act[0]), ("act_max", p.act[1])],
         "const int8_t *in, int8_t *out, const int8_t *w, const gen_fast_dw_rq4 *rq, int32_t *buf",
         "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
         "{mve_planes}, {rshift}, {out_off}, {act_min}, {act_max})")
