@@ -3,11 +3,11 @@
  * A 3x3 depthwise convolution with one output channel per input channel (any stride, any padding,
  * dilation 1), called from one static wrapper per distinct layer shape with the shape as literals
  * (gen/ops/fast_dw.py). What is done at generation time:
- *   - the input offset term off * sum(w) joins the bias (gen_fast_dw_rq4: gen_fast_rq's fields for
- *     four channels); the padding is then the input zero point (-off), whose offset-corrected value is 0;
- *   - the weights stored in groups of four channels, [c4][9 taps][4] int8 (one layout for every core:
- *     the Helium path gathers a channel's nine taps in one load); the DSP and portable paths make each
- *     channel's six int16 pairs, per kernel row (w0, w1) and (w1, w2), once per channel.
+ *   - the input offset term off * sum(w) joins the bias (gen_fast_rq, as for the pointwise kernel);
+ *     the padding is then the input zero point (-off), whose offset-corrected value is 0;
+ *   - the weights stored channel by channel, one word of three int8 per kernel row (12 bytes a
+ *     channel); the kernel makes each channel's six int16 pairs, per kernel row (w0, w1) and (w1, w2),
+ *     once per channel (the Helium path gathers the channel's nine bytes in one load).
  * At run time one channel at a time: each of its input rows is widened once to int16, the padding
  * written as the input zero point, so that there is no border path: a small plane (at most
  * fast_dw.PLANE_BYTES) all at once, else into a ring of three rows, each row written twice so that
@@ -23,16 +23,6 @@
 #define GEN_FAST_DW_S8_H
 
 #include "gen_fast_s8.h"
-
-/* the requantization constants of four channels (gen_fast_rq's fields, one lane per channel; zeros past
- * the last channel): one vector load per field on Helium */
-typedef struct
-{
-    int32_t bias[4];
-    int32_t mult[4];
-    int32_t e1[4];
-    int32_t c0[4];
-} gen_fast_dw_rq4;
 
 #ifdef GEN_NN_DSP
 #define GEN_FAST_DW_SMLAD(A, B, C) __smlad((A), (B), (C))
@@ -219,14 +209,23 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
 #undef GEN_FAST_DW_COL
 }
 
-/* kernel row R of a channel whose taps are at T[0], T[4], ... T[32] (gen_fast_dw3x3_s8's weight layout)
- * -> the pairs W01 = (w0, w1), W12 = (w1, w2) */
-#define GEN_FAST_DW_WROW(T, R, W01, W12)                                                                    \
+/* one kernel row's word V of int8 (w0, w1, w2, 0) -> the pairs W01 = (w0, w1), W12 = (w1, w2) */
+#ifdef GEN_NN_DSP
+#define GEN_FAST_DW_WROW(V, W01, W12)                                                                       \
     do                                                                                                      \
     {                                                                                                       \
-        W01 = gen_fast_dw_pair((T)[12 * (R)], (T)[12 * (R) + 4]);                                           \
-        W12 = gen_fast_dw_pair((T)[12 * (R) + 4], (T)[12 * (R) + 8]);                                       \
+        const int32_t e_ = __sxtb16(V), o_ = gen_nn_sxtb16_ror8(V);                                         \
+        W01 = gen_fast_dw_pair(e_, o_);                                                                     \
+        W12 = (int32_t)(((uint32_t)o_ & 0xFFFFu) | ((uint32_t)e_ & 0xFFFF0000u));                          \
     } while (0)
+#else
+#define GEN_FAST_DW_WROW(V, W01, W12)                                                                       \
+    do                                                                                                      \
+    {                                                                                                       \
+        W01 = gen_fast_dw_pair(gen_fast_byte(V, 0), gen_fast_byte(V, 1));                                   \
+        W12 = gen_fast_dw_pair(gen_fast_byte(V, 1), gen_fast_byte(V, 2));                                   \
+    } while (0)
+#endif
 
 /* the width of a widened row: the windows' columns, plus one (the even-column words), even */
 #define GEN_FAST_DW_WB(OW, SW) ((((OW)-1) * (SW) + 4 + 1) & ~1)
@@ -466,7 +465,7 @@ GEN_FAST_INLINE void gen_fast_dw_mve_store4(int8_t *y, uint32x4_t soffs, int32_t
  * bytes, or 6 (the ring) when planes is 0. Order of the memory accesses, as on the other cores: channel by
  * channel (with planes 4, four channels at a time), all the rows of a channel's input read (with the ring:
  * in increasing order, up to row oy * sh - pt + 2 before output row oy) before its outputs are written. */
-GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int8_t *w, const gen_fast_dw_rq4 *rq,
+GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq,
                                         int8_t *buf, int32_t h, int32_t wd, int32_t c, int32_t oh, int32_t ow,
                                         int32_t sh, int32_t sw, int32_t pt, int32_t pl, int32_t zp, int32_t planes,
                                         int32_t rshift, int32_t out_off, int32_t act_min, int32_t act_max)
@@ -506,8 +505,8 @@ GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int
         const int32_t r = j / uc, col = j % uc, in_u = j < ur * uc;
         const int32_t rb = vertical ? r - sh : r, cb = vertical ? col : col - sw;
         t_off[j] = (uint8_t)(in_u ? r * wp + col : 0);
-        t_wa[j] = (uint8_t)(in_u && r < 3 && col < 3 ? 4 * (r * 3 + col) : 0);
-        t_wb[j] = (uint8_t)(in_u && rb >= 0 && rb < 3 && cb >= 0 && cb < 3 ? 4 * (rb * 3 + cb) : 0);
+        t_wa[j] = (uint8_t)(in_u && r < 3 && col < 3 ? 4 * r + col : 0);
+        t_wb[j] = (uint8_t)(in_u && rb >= 0 && rb < 3 && cb >= 0 && cb < 3 ? 4 * rb + cb : 0);
         pa |= (uint32_t)(in_u && r < 3 && col < 3) << j;
         pb |= (uint32_t)(in_u && rb >= 0 && rb < 3 && cb >= 0 && cb < 3) << j;
     }
@@ -529,17 +528,12 @@ GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int
     }
     for (ch = 0; ch < c; ch++)
     {
-        const gen_fast_dw_rq4 *q4 = rq + (ch >> 2);
-        const int8_t *wc = w + (size_t)(ch >> 2) * 36u + (size_t)(ch & 3);
+        const int8_t *wc = (const int8_t *)(const void *)(w + (size_t)ch * 3u); /* little-endian: byte t = w_t */
         const int8x16_t wa = vldrbq_gather_offset_z_s8(wc, wsel_a, (mve_pred16_t)pa);
         const int8x16_t wb = vldrbq_gather_offset_z_s8(wc, wsel_b, (mve_pred16_t)pb);
         int8_t *yc = out + ch;
         const int8_t *p = buf;
-        gen_fast_rq q;
-        q.bias = q4->bias[ch & 3];
-        q.mult = q4->mult[ch & 3];
-        q.e1 = q4->e1[ch & 3];
-        q.c0 = q4->c0[ch & 3];
+        const gen_fast_rq q = rq[ch];
         if (planes == 4)
         {
             if ((ch & 3) == 0)
@@ -591,20 +585,20 @@ GEN_FAST_INLINE void gen_fast_dw3x3_mve(const int8_t *in, int8_t *out, const int
 
 /* 3x3 depthwise convolution, one output channel per input channel: in [h][w][c], out [oh][ow][c] (NHWC,
  * batch 1), stride (sh, sw), padding top pt and left pl (the bottom and right ones follow from oh, ow).
- * w: [c4][9][4] int8 (per group of four channels, per tap ky * 3 + kx, the four channels' weights;
- * zeros past c), per channel made the int16 pairs (w0, w1), (w1, w2) of its kernel rows once per
- * channel (kept in registers); rq: c4 groups, the bias with the input offset folded in; zp: the input
- * zero point (-input offset); buf: GEN_FAST_DW_WB(ow, sw) / 2 words per row of scratch, for 6 rows, or
- * with `plane`, the (oh - 1) * sh + 3 rows the windows read; on Helium (GEN_FAST_DW_MVE_FITS) the
- * layout gen_fast_dw3x3_mve describes, with mve_planes for its `planes`.
+ * w: [c][3] words of int8 (w0, w1, w2, 0) (value = w0 | w1 << 8 | w2 << 16: no byte order), per
+ * channel its kernel rows, made the int16 pairs (w0, w1), (w1, w2) once per channel (kept in
+ * registers); rq: c entries, the bias with the input offset folded in; zp: the input zero point
+ * (-input offset); buf: GEN_FAST_DW_WB(ow, sw) / 2 words per row of scratch, for 6 rows, or with
+ * `plane`, the (oh - 1) * sh + 3 rows the windows read; on Helium (GEN_FAST_DW_MVE_FITS) the layout
+ * gen_fast_dw3x3_mve describes, with mve_planes for its `planes`.
  * One channel at a time: its weights and requantization constants stay in registers for the whole
  * plane; each of its input rows is widened once: with `plane` all of them first (row r at r * wb / 2),
  * else into a ring of three rows, written twice (slots s and s + 3) so that any three consecutive rows
  * are contiguous. Either way one pointer reaches the three rows of an output row. */
 GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
                                        int8_t *out,
-                                       const int8_t *w,
-                                       const gen_fast_dw_rq4 *rq,
+                                       const int32_t *w,
+                                       const gen_fast_rq *rq,
                                        int32_t *buf,
                                        int32_t h,
                                        int32_t wd,
@@ -626,7 +620,7 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
     const int32_t wb = GEN_FAST_DW_WB(ow, sw);
     const int32_t wbw = wb >> 1; /* words per widened row */
     int32_t ch;
-#ifdef GEN_FAST_MVE
+#if defined(GEN_FAST_MVE) && !defined(__ARM_BIG_ENDIAN)
     if (GEN_FAST_DW_MVE_FITS(ow, sw))
     {
         gen_fast_dw3x3_mve(in, out, w, rq, (int8_t *)(void *)buf, h, wd, c, oh, ow, sh, sw, pt, pl, zp, mve_planes,
@@ -637,17 +631,12 @@ GEN_FAST_INLINE void gen_fast_dw3x3_s8(const int8_t *in,
     (void)mve_planes;
     for (ch = 0; ch < c; ch++)
     {
-        const int8_t *wc = w + (size_t)(ch >> 2) * 36u + (size_t)(ch & 3);
-        const gen_fast_dw_rq4 *q4 = rq + (ch >> 2);
+        const int32_t *wc = w + (size_t)ch * 3u;
         int32_t a01, a12, b01, b12, c01, c12;
-        gen_fast_rq q;
-        GEN_FAST_DW_WROW(wc, 0, a01, a12);
-        GEN_FAST_DW_WROW(wc, 1, b01, b12);
-        GEN_FAST_DW_WROW(wc, 2, c01, c12);
-        q.bias = q4->bias[ch & 3];
-        q.mult = q4->mult[ch & 3];
-        q.e1 = q4->e1[ch & 3];
-        q.c0 = q4->c0[ch & 3];
+        GEN_FAST_DW_WROW(wc[0], a01, a12);
+        GEN_FAST_DW_WROW(wc[1], b01, b12);
+        GEN_FAST_DW_WROW(wc[2], c01, c12);
+        const gen_fast_rq q = rq[ch];
         const int8_t *x = in + ch;
         int32_t next = 0; /* rows of the padded input [0, next) have been widened */
         int32_t slot = 0; /* row next's slot: next % 3 */

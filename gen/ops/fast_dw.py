@@ -2,11 +2,11 @@
 dilation 1, any stride and padding, batch 1. Other depthwise layers keep the CMSIS-NN call.
 
 Generation time: the input offset folded into the bias (the padding is then the input zero point), the
-requantization constants and the weights in groups of four channels (gen_fast_dw_rq4; [c4][9][4] int8: the
-Helium path gathers a channel's nine taps in one load; every path reads a channel's lane). The layer's scratch, the
-larger of the two paths': DSP/portable, one channel's widened input rows (the whole plane when it takes at
-most PLANE_BYTES, else a ring of three rows); Helium, the padded int8 planes of four channels (or one
-channel's plane, or its ring of three rows) as they fit PLANE_BYTES.
+requantization table (gen_fast_rq), the weights channel by channel (a word of three int8 per kernel row; the
+DSP and portable paths pair them once per channel, the Helium path gathers the nine bytes in one load). The
+layer's scratch, the larger of the two paths': DSP/portable, one channel's widened input rows (the whole
+plane when it takes at most PLANE_BYTES, else a ring of three rows); Helium, the padded int8 planes of four
+channels (or one channel's plane, or its ring of three rows) as they fit PLANE_BYTES.
 """
 from __future__ import annotations
 
@@ -41,11 +41,6 @@ def plane(p) -> int:
     return int(plane_rows(p) * row_width(p) * 2 <= PLANE_BYTES)
 
 
-def groups_of(c: int) -> int:
-    """Groups of four channels (the last one padded)."""
-    return (c + 3) // 4
-
-
 def mve_row(p) -> int:
     """GEN_FAST_DW_MVE_WP: the columns of one padded int8 row of the Helium path."""
     return (p.ow - 1) * p.sw + 3
@@ -76,31 +71,11 @@ def scratch(p) -> int:
     return max((plane_rows(p) if plane(p) else 6) * row_width(p) * 2, mve_scratch(p))
 
 
-def group_weights(filt: np.ndarray) -> np.ndarray:
-    """int8 [3, 3, c] -> int8 [c4][9][4]: per group of four channels, per tap (ky * 3 + kx), the four
-    channels' weights (zeros past c)."""
-    c = filt.shape[2]
-    w = np.zeros((9, groups_of(c) * 4), np.int8)
-    w[:, :c] = filt.astype(np.int8).reshape(9, c)
-    return np.ascontiguousarray(w.reshape(9, -1, 4).transpose(1, 0, 2))
-
-
-def rq4_array(ctx, rows: np.ndarray) -> str:
-    """A static const gen_fast_dw_rq4 table: gen_fast_rq's columns {bias, mult, e1, c0} per group of four
-    channels (zeros past the last channel; stored once when identical)."""
-    g = groups_of(len(rows))
-    padded = np.zeros((g * 4, 4), np.int32)
-    padded[:len(rows)] = rows
-    grouped = padded.reshape(g, 4, 4).transpose(0, 2, 1)   # [group][field][lane]
-    key = b"gen_fast_dw_rq4:" + grouped.tobytes()
-    if key not in ctx._arrays:
-        name = ctx._name("rq")
-        body = ",\n    ".join("{" + ", ".join("{" + ", ".join(str(int(v)) for v in f) + "}" for f in gr) + "}"
-                              for gr in grouped)
-        ctx.decls.append(f"static const gen_fast_dw_rq4 {name}[{g}] = {{\n    {body}\n}};")
-        ctx._arrays[key] = name
-        ctx.weight_bytes += grouped.nbytes
-    return ctx._arrays[key]
+def channel_weights(filt: np.ndarray) -> np.ndarray:
+    """int8 [3, 3, c] -> int32 [c, 3]: per channel, per kernel row, the word w0 | w1 << 8 | w2 << 16 (int8
+    bytes, the fourth 0)."""
+    b = filt.astype(np.int8).astype(np.uint8).astype(np.uint32).transpose(2, 0, 1)
+    return np.ascontiguousarray(b[:, :, 0] | b[:, :, 1] << 8 | b[:, :, 2] << 16).view(np.int32)
 
 
 def depthwise(ctx, node, p, x: str, y: str) -> str:
@@ -108,14 +83,14 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
     w_rows = p.filter.reshape(9, p.c).T
     rows, rshift = fast_s8.requant_table(fast_s8.folded_bias(p.bias, p.in_offset, w_rows, node), p.mult, p.shift,
                                          node)
-    wname = ctx.array(group_weights(p.filter), "w")
-    rq = rq4_array(ctx, rows)
+    wname = ctx.array(channel_weights(p.filter), "w")
+    rq = fast_s8.rq_array(ctx, rows)
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
          ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("mve_planes", mve_planes(p)), ("rshift", rshift),
          ("out_off", p.out_offset), ("act_min", p.act[0]), ("act_max", p.act[1])],
-        "const int8_t *in, int8_t *out, const int8_t *w, const gen_fast_dw_rq4 *rq, int32_t *buf",
+        "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
         "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
         "{mve_planes}, {rshift}, {out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
