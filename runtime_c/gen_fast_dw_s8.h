@@ -266,8 +266,8 @@ GEN_FAST_INLINE void gen_fast_dw_row(const int8_t *x, int32_t r, int32_t h, int3
 #define GEN_FAST_DW_MVE_FITS(OW, SW) (2 * GEN_FAST_DW_MVE_WP(OW, SW) + 2 + 3 * (SW) <= 255)
 
 /* row r of channel x (its columns c apart) into d (and d2 unless NULL): input columns [0, n) at d + pl,
- * eight a step (a halfword-offset gather and a narrowing store); rows outside the input, with `fill`, all
- * the zero point (the padding columns keep it from the first fill) */
+ * sixteen a step (a byte gather: 15 c <= 255) or eight (a halfword-offset gather and a narrowing store);
+ * rows outside the input, with `fill`, all the zero point (the padding columns keep it from the first fill) */
 GEN_FAST_INLINE void gen_fast_dw_mve_row(const int8_t *x, int32_t r, int32_t h, int32_t w, int32_t c, int32_t pl,
                                          int32_t wp, int32_t zp, int8_t *d, int8_t *d2, int32_t fill)
 {
@@ -290,14 +290,38 @@ GEN_FAST_INLINE void gen_fast_dw_mve_row(const int8_t *x, int32_t r, int32_t h, 
         }
         return;
     }
+    x += (size_t)r * (size_t)w * (size_t)c;
+    d += pl;
+    if (d2)
+    {
+        d2 += pl;
+    }
+    if (15 * c <= 255) /* sixteen columns a step: byte offsets */
+    {
+        const uint8x16_t offs = vmulq_n_u8(vidupq_n_u8(0, 1), (uint8_t)c);
+        for (j = 0; j + 16 <= n; j += 16)
+        {
+            const int8x16_t v = vldrbq_gather_offset_s8(x + (size_t)j * (size_t)c, offs);
+            vstrbq_s8(d + j, v);
+            if (d2)
+            {
+                vstrbq_s8(d2 + j, v);
+            }
+        }
+        if (j < n)
+        {
+            const mve_pred16_t pr = vctp8q((uint32_t)(n - j));
+            const int8x16_t v = vldrbq_gather_offset_z_s8(x + (size_t)j * (size_t)c, offs, pr);
+            vstrbq_p_s8(d + j, v, pr);
+            if (d2)
+            {
+                vstrbq_p_s8(d2 + j, v, pr);
+            }
+        }
+        return;
+    }
     {
         const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0, 1), (uint16_t)c);
-        x += (size_t)r * (size_t)w * (size_t)c;
-        d += pl;
-        if (d2)
-        {
-            d2 += pl;
-        }
         for (j = 0; j + 8 <= n; j += 8)
         {
             const int16x8_t v = vldrbq_gather_offset_s16(x + (size_t)j * (size_t)c, offs);

@@ -20,7 +20,8 @@ from gen.ops import fast_dw
 # (c, h, w, stride, pads (t, l, b, r), act, bias, ring): channel counts below, at and past 16 and not multiples
 # of 4 (the padded weight and requantization groups), odd sizes, strides 1 and 2, borders on every side or
 # none; blocks of four outputs along a column (narrow layers: KWS's 25x5), a row (wide ones), 2 x 2 (small
-# planes: VWW's 6x6 and 3x3), single outputs (one row of three), the ring of three rows
+# planes: VWW's 6x6 and 3x3), single outputs (one row of three); planes of four channels copied at once, one
+# channel's plane (byte gathers of 16 columns: 16 channels; halfword ones of 8), the ring of three rows
 DW_SHAPES = [
     (10, 6, 6, (2, 2), (0, 0, 1, 1), "relu", True, False),
     (9, 6, 6, (1, 1), (1, 1, 1, 1), None, True, False),
@@ -32,6 +33,7 @@ DW_SHAPES = [
     (5, 13, 6, (2, 1), (1, 0, 0, 1), None, True, False),
     (36, 11, 9, (1, 2), (0, 0, 0, 0), "relu", True, True),
     (3, 10, 40, (2, 2), (1, 1, 1, 1), None, True, True),
+    (16, 37, 37, (1, 1), (1, 1, 1, 1), "relu", True, False),
 ]
 
 
