@@ -351,27 +351,35 @@ GEN_FAST_INLINE void gen_fast_dw_mve_planes4(const int8_t *x, int32_t nch, int32
 {
     const int32_t n = wp - pl < w ? wp - pl : w; /* the input columns a window reads */
     const uint32x4_t poffs = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)(rows * wp));
-    const mve_pred16_t pr = vctp32q((uint32_t)nch);
+    const int32_t j0 = pt, j1 = pt + h < rows ? pt + h : rows; /* the plane rows inside the input */
+    const int8_t *xr = x;
+    int8_t *dr = d + (size_t)j0 * (size_t)wp + (size_t)pl;
     int32_t j, col;
-    for (j = 0; j < rows; j++)
+    if (nch == 4)
     {
-        const int32_t r = j - pt;
-        if (r >= 0 && r < h)
+        for (j = j0; j < j1; j++)
         {
-            const int8_t *xr = x + (size_t)r * (size_t)w * (size_t)c;
-            int8_t *dr = d + (size_t)j * (size_t)wp + (size_t)pl;
-            GEN_FAST_UNROLL
             for (col = 0; col < n; col++)
             {
-                if (nch == 4)
-                {
-                    vstrbq_scatter_offset_s32(dr + col, poffs, vldrbq_s32(xr + (size_t)col * (size_t)c));
-                }
-                else
-                {
-                    vstrbq_scatter_offset_p_s32(dr + col, poffs, vldrbq_z_s32(xr + (size_t)col * (size_t)c, pr), pr);
-                }
+                vstrbq_scatter_offset_s32(dr + col, poffs, vldrbq_s32(xr));
+                xr += c;
             }
+            xr += (size_t)(w - n) * (size_t)c;
+            dr += wp;
+        }
+    }
+    else
+    {
+        const mve_pred16_t pr = vctp32q((uint32_t)nch);
+        for (j = j0; j < j1; j++)
+        {
+            for (col = 0; col < n; col++)
+            {
+                vstrbq_scatter_offset_p_s32(dr + col, poffs, vldrbq_z_s32(xr, pr), pr);
+                xr += c;
+            }
+            xr += (size_t)(w - n) * (size_t)c;
+            dr += wp;
         }
     }
 }
