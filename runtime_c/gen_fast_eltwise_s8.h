@@ -293,6 +293,53 @@ GEN_FAST_INLINE void gen_fast_chlast_s8(const int8_t *in, int8_t *out, int32_t n
                                         int32_t to_last)
 {
     int32_t b, p, k;
+#ifdef GEN_FAST_MVE
+    if (15 * c <= 255) /* Helium: sixteen positions of a channel a step, one contiguous access, one byte
+                          gather or scatter */
+    {
+        const uint8x16_t offs = vmulq_n_u8(vidupq_n_u8(0, 1), (uint8_t)c);
+        for (b = 0; b < n; b++)
+        {
+            const int8_t *x = in + (size_t)b * (size_t)c * (size_t)hw;
+            int8_t *y = out + (size_t)b * (size_t)c * (size_t)hw;
+            for (p = 0; p + 16 <= hw; p += 16)
+            {
+                GEN_FAST_UNROLL
+                for (k = 0; k < c; k++)
+                {
+                    if (to_last)
+                    {
+                        vstrbq_scatter_offset_s8(y + (size_t)p * (size_t)c + (size_t)k, offs,
+                                                 vldrbq_s8(x + (size_t)k * (size_t)hw + (size_t)p));
+                    }
+                    else
+                    {
+                        vstrbq_s8(y + (size_t)k * (size_t)hw + (size_t)p,
+                                  vldrbq_gather_offset_s8(x + (size_t)p * (size_t)c + (size_t)k, offs));
+                    }
+                }
+            }
+            if (p < hw)
+            {
+                const mve_pred16_t pr = vctp8q((uint32_t)(hw - p));
+                for (k = 0; k < c; k++)
+                {
+                    if (to_last)
+                    {
+                        vstrbq_scatter_offset_p_s8(y + (size_t)p * (size_t)c + (size_t)k, offs,
+                                                   vldrbq_z_s8(x + (size_t)k * (size_t)hw + (size_t)p, pr), pr);
+                    }
+                    else
+                    {
+                        vstrbq_p_s8(y + (size_t)k * (size_t)hw + (size_t)p,
+                                    vldrbq_gather_offset_z_s8(x + (size_t)p * (size_t)c + (size_t)k, offs, pr), pr);
+                    }
+                }
+            }
+        }
+        return;
+    }
+#endif
     for (b = 0; b < n; b++)
     {
         const int8_t *x = in + (size_t)b * (size_t)c * (size_t)hw;

@@ -1,7 +1,9 @@
-"""The Helium (MVE) path of gen's depthwise kernel (gen_fast_dw3x3_mve in runtime_c/gen_fast_dw_s8.h) on the
-emulated Cortex-M55 (mps3-an547): the host cannot run it, so each shape's firmware checks its outputs against
-the host build's (the portable C, itself checked against the numpy reference in test_fast_depthwise.py), bit
-for bit."""
+"""The Helium (MVE) paths of gen's depthwise kernel (gen_fast_dw3x3_mve in runtime_c/gen_fast_dw_s8.h), Add
+and layout change (gen_fast_add_s8, gen_fast_chlast_s8 in runtime_c/gen_fast_eltwise_s8.h: every model here
+has NCHW input and output, so both directions of the layout change run, for 3 to 64 channels) on the
+emulated Cortex-M55 (mps3-an547): the host cannot run them, so each shape's firmware checks its outputs
+against the host build's (the portable C, itself checked against the numpy reference in
+test_fast_depthwise.py and test_fast_eltwise.py), bit for bit."""
 from __future__ import annotations
 
 import subprocess
@@ -52,7 +54,7 @@ def _run_shape(tmp_path, k, c, h, w, stride, pads, act, bias, ring):
                            "--test-vectors", "3"], cwd=board.ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     src = (out / f"d{k}.c").read_text()
-    assert "gen_fast_dw3x3_s8(" in src
+    assert "gen_fast_dw3x3_s8(" in src and "gen_fast_chlast_s8(" in src
     r = None
     for _ in range(2):  # a platform install by a parallel build can fail one attempt
         r = board.run_on_qemu(str(out), "mps3-an547", build_dir=str(tmp_path / f"b{k}"), timeout=300)
