@@ -55,6 +55,31 @@ GEN_FAST_INLINE void gen_fast_add_s8(const int8_t *x1, const int8_t *x2, int8_t 
                                      int32_t act_min, int32_t act_max)
 {
     int32_t i = 0;
+#ifdef GEN_FAST_MVE
+    /* Helium: four elements a step, each input's table entries by one word gather (index x + 128 from the
+     * table's start), the doubled sum s2 requantized by VRMULH (round(s2 * mult / 2^32), ties towards
+     * +infinity: SMMULR), then the same rounding division and clamp as gen_fast_eltwise_out */
+    {
+        const int32x4_t vm = vdupq_n_s32(mult);
+        for (; i + 4 <= n; i += 4)
+        {
+            const uint32x4_t a = vreinterpretq_u32_s32(vaddq_n_s32(vldrbq_s32(x1 + i), 128));
+            const uint32x4_t b = vreinterpretq_u32_s32(vaddq_n_s32(vldrbq_s32(x2 + i), 128));
+            const int32x4_t s2 = vaddq_s32(vldrwq_gather_shifted_offset_s32(t1 - 128, a),
+                                           vldrwq_gather_shifted_offset_s32(t2 - 128, b));
+            const int32x4_t r = vrmulhq_s32(s2, vm);
+            const int32x4_t v = vshlq_r_s32(vaddq_n_s32(vaddq_s32(r, vshrq_n_s32(r, 31)), k), -e);
+            if (act_min == -128 && act_max == 127)
+            {
+                vstrbq_s32(y + i, gen_fast_mve_dw_sat8(v));
+            }
+            else
+            {
+                vstrbq_s32(y + i, vminq_s32(vmaxq_s32(v, vdupq_n_s32(act_min)), vdupq_n_s32(act_max)));
+            }
+        }
+    }
+#endif
 #ifdef GEN_NN_DSP
     for (; i + 4 <= n; i += 4)
     {
@@ -268,6 +293,53 @@ GEN_FAST_INLINE void gen_fast_chlast_s8(const int8_t *in, int8_t *out, int32_t n
                                         int32_t to_last)
 {
     int32_t b, p, k;
+#ifdef GEN_FAST_MVE
+    if (15 * c <= 255) /* Helium: sixteen positions of a channel a step, one contiguous access, one byte
+                          gather or scatter */
+    {
+        const uint8x16_t offs = vmulq_n_u8(vidupq_n_u8(0, 1), (uint8_t)c);
+        for (b = 0; b < n; b++)
+        {
+            const int8_t *x = in + (size_t)b * (size_t)c * (size_t)hw;
+            int8_t *y = out + (size_t)b * (size_t)c * (size_t)hw;
+            for (p = 0; p + 16 <= hw; p += 16)
+            {
+                GEN_FAST_UNROLL
+                for (k = 0; k < c; k++)
+                {
+                    if (to_last)
+                    {
+                        vstrbq_scatter_offset_s8(y + (size_t)p * (size_t)c + (size_t)k, offs,
+                                                 vldrbq_s8(x + (size_t)k * (size_t)hw + (size_t)p));
+                    }
+                    else
+                    {
+                        vstrbq_s8(y + (size_t)k * (size_t)hw + (size_t)p,
+                                  vldrbq_gather_offset_s8(x + (size_t)p * (size_t)c + (size_t)k, offs));
+                    }
+                }
+            }
+            if (p < hw)
+            {
+                const mve_pred16_t pr = vctp8q((uint32_t)(hw - p));
+                for (k = 0; k < c; k++)
+                {
+                    if (to_last)
+                    {
+                        vstrbq_scatter_offset_p_s8(y + (size_t)p * (size_t)c + (size_t)k, offs,
+                                                   vldrbq_z_s8(x + (size_t)k * (size_t)hw + (size_t)p, pr), pr);
+                    }
+                    else
+                    {
+                        vstrbq_p_s8(y + (size_t)k * (size_t)hw + (size_t)p,
+                                    vldrbq_gather_offset_z_s8(x + (size_t)p * (size_t)c + (size_t)k, offs, pr), pr);
+                    }
+                }
+            }
+        }
+        return;
+    }
+#endif
     for (b = 0; b < n; b++)
     {
         const int8_t *x = in + (size_t)b * (size_t)c * (size_t)hw;

@@ -175,4 +175,48 @@ GEN_FAST_INLINE void gen_fast_pw_mve(const int8_t *in, int8_t *out, const int32_
     }
 }
 
+/* ---- gen_fast_mve_dw_*: the depthwise kernel's helpers (gen_fast_dw_s8.h) ---------------------- */
+
+/* four accumulators as one vector (GCC 12: one VDUP, three lane moves; the two-lane VMOV of an inline asm
+ * gave other lanes under QEMU than the Arm ARM's operand order, so it is left to the compiler) */
+GEN_FAST_INLINE int32x4_t gen_fast_mve_dw_pack4(int32_t a0, int32_t a1, int32_t a2, int32_t a3)
+{
+    int32x4_t r = vdupq_n_s32(a0);
+    r = vsetq_lane_s32(a1, r, 1);
+    r = vsetq_lane_s32(a2, r, 2);
+    r = vsetq_lane_s32(a3, r, 3);
+    return r;
+}
+
+/* gen_fast_out for four accumulators of one channel (its multiplier and e1 as scalars: VQRDMULH and
+ * VRSHL by a register), before the clamp. rshift: every shift a right shift by e = e1 + 1 (the rounding
+ * high multiply, then floor((r - [r < 0] + 2^(e-1)) / 2^e), gen_nn_requantize's double rounding); else
+ * e1 is the shift: a left shift before the multiply, or that right shift after it. */
+GEN_FAST_INLINE int32x4_t gen_fast_mve_dw_requant(int32x4_t r, int32_t mult, int32_t e1, int32_t rshift,
+                                                  int32_t out_off)
+{
+    if (rshift)
+    {
+        r = vqrdmulhq_n_s32(r, mult);
+        r = vaddq_s32(r, vshrq_n_s32(r, 31));
+        r = vrshlq_n_s32(r, ~e1); /* ~e1 = -(e1 + 1) = -e: a rounding right shift by e */
+    }
+    else
+    {
+        r = vqrdmulhq_n_s32(vshlq_r_s32(r, e1 > 0 ? e1 : 0), mult);
+        if (e1 < 0)
+        {
+            r = vaddq_s32(r, vshrq_n_s32(r, 31));
+            r = vrshlq_n_s32(r, e1);
+        }
+    }
+    return vaddq_n_s32(r, out_off);
+}
+
+/* four int32 lanes clamped to [-128, 127]: a saturating left shift by 24, then back (no constant vectors) */
+GEN_FAST_INLINE int32x4_t gen_fast_mve_dw_sat8(int32x4_t r)
+{
+    return vshrq_n_s32(vqshlq_n_s32(r, 24), 24);
+}
+
 #endif /* GEN_FAST_MVE_S8_H */

@@ -3,8 +3,10 @@ dilation 1, any stride and padding, batch 1. Other depthwise layers keep the CMS
 
 Generation time: the input offset folded into the bias (the padding is then the input zero point), the
 requantization table (gen_fast_rq), the weights channel by channel (a word of three int8 per kernel row; the
-kernel pairs them once per channel). The layer's scratch: one channel's widened input rows (the whole
-plane when it takes at most PLANE_BYTES, else a ring of three rows).
+DSP and portable paths pair them once per channel, the Helium path gathers the nine bytes in one load). The
+layer's scratch, the larger of the two paths': DSP/portable, one channel's widened input rows (the whole
+plane when it takes at most PLANE_BYTES, else a ring of three rows); Helium, the padded int8 planes of four
+channels (or one channel's plane, or its ring of three rows) as they fit PLANE_BYTES.
 """
 from __future__ import annotations
 
@@ -39,10 +41,34 @@ def plane(p) -> int:
     return int(plane_rows(p) * row_width(p) * 2 <= PLANE_BYTES)
 
 
+def mve_row(p) -> int:
+    """GEN_FAST_DW_MVE_WP: the columns of one padded int8 row of the Helium path."""
+    return (p.ow - 1) * p.sw + 3
+
+
+def mve_fits(p) -> bool:
+    """GEN_FAST_DW_MVE_FITS: the Helium path takes the layer (its gather offsets fit in a byte)."""
+    return 2 * mve_row(p) + 2 + 3 * p.sw <= 255
+
+
+def mve_planes(p) -> int:
+    """The padded planes the Helium path keeps at once (the buffer at most PLANE_BYTES): 4 (four channels
+    copied together), 1, or 0 for its ring of three rows."""
+    size = plane_rows(p) * mve_row(p)
+    return 4 if 4 * size <= PLANE_BYTES else 1 if size <= PLANE_BYTES else 0
+
+
+def mve_scratch(p) -> int:
+    """Bytes of the Helium path's padded int8 rows: its planes, or the ring of three rows written twice."""
+    if not mve_fits(p):
+        return 0
+    return (mve_planes(p) * plane_rows(p) if mve_planes(p) else 6) * mve_row(p)
+
+
 def scratch(p) -> int:
-    """Bytes of one channel's widened rows: the whole plane, or the ring of three rows written twice
-    ([6][wb] int16)."""
-    return (plane_rows(p) if plane(p) else 6) * row_width(p) * 2
+    """Bytes of the scratch of either path: one channel's widened rows (the whole plane, or the ring of three
+    rows written twice, [6][wb] int16), or the Helium ring."""
+    return max((plane_rows(p) if plane(p) else 6) * row_width(p) * 2, mve_scratch(p))
 
 
 def channel_weights(filt: np.ndarray) -> np.ndarray:
@@ -62,9 +88,9 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
-         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("rshift", rshift), ("out_off", p.out_offset),
-         ("act_min", p.act[0]), ("act_max", p.act[1])],
+         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("mve_planes", mve_planes(p)), ("rshift", rshift),
+         ("out_off", p.out_offset), ("act_min", p.act[0]), ("act_max", p.act[1])],
         "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
         "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
-        "{rshift}, {out_off}, {act_min}, {act_max})")
+        "{mve_planes}, {rshift}, {out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
