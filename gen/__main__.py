@@ -204,6 +204,7 @@ def run(args) -> int:
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)
+        driver.attach_report(res)
         if not ok:
             if not args.quiet:
                 print(report.summary_text(res.summary))
@@ -218,6 +219,7 @@ def run(args) -> int:
             except (RuntimeError, OSError) as e:
                 raise GenError(f"--board {args.board}: {e}".splitlines()[0]) from None
             res.summary["firmware"] = {args.board: board.firmware_breakdown(elf, res.summary["name"])}
+            driver.attach_report(res)      # with the firmware's flash and RAM (outdir.staged re-stages it)
         text = None if args.quiet else report.summary_text(res.summary, args.output.rstrip('/'))
     if text:
         print(text)
