@@ -13,7 +13,8 @@ DESCRIPTION = """\
 Compile an ONNX model into a self-contained C99 library for microcontrollers: a header with the
 API and every size as a #define, the graph as straight-line kernel calls, weights as const arrays
 (flash) and one static arena whose offsets are fixed now. float32 models run on gen's portable
-kernels; int8 QDQ models run integer-only on CMSIS-NN's API.
+kernels; int8 QDQ models run integer-only on CMSIS-NN's API. Every run also writes
+DIR/NAME_report.html (open it in a browser): the layers, the memory plan as a picture, flash and RAM.
 
 Without a model, compiles the bundled example (a small digit classifier)."""
 

@@ -42,7 +42,7 @@ color:#1d2330;background:#fafbfc;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #dde1e8;padding-bottom:4px}
 .sub{color:#5b6475;margin:0 0 14px}.cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{background:#fff;border:1px solid #dde1e8;border-radius:6px;padding:8px 14px;min-width:120px}
-.card b{display:block;font-size:19px}.card span{color:#5b6475;font-size:12px}
+.card b{display:block;font-size:19px}.card span{color:#5b6475;font-size:12px}.card b .badge{color:#fff;font-size:17px}
 .badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:700;color:#fff}
 .pass{background:#2e8540}.fail{background:#c0392b}
 .bar{display:flex;height:28px;border-radius:4px;overflow:hidden;border:1px solid #c9ced8;background:#fff;margin:4px 0}
@@ -87,7 +87,7 @@ def _cards(s: dict, profile: dict | None) -> str:
         cards.append((_bytes(s["stack_bytes"]), f"stack ({text(s.get('stack_target') or '')})"))
     if profile:
         total = sum(profile["layers"].values())
-        cards.append((_n(total), f"{text(profile.get('unit', 'instructions'))} on {text(profile['board'])}"))
+        cards.append((_n(total), f"{text(profile.get('unit', 'instructions'))} in the layers on {text(profile['board'])}"))
         if s["macs"]:
             cards.append((f"{total / s['macs']:.2f}", f"{text(profile.get('unit', 'instructions'))} per MAC"))
     out = ['<div class="cards">']
@@ -274,7 +274,7 @@ def _layer_table(s: dict, profile: dict | None) -> str:
     times = {int(k): v for k, v in (profile or {}).get("layers", {}).items()}
     unit = (profile or {}).get("unit", "instructions")
     max_macs = max((r["macs"] for r in s["layers"]), default=0) or 1
-    total_time = sum(times.values()) or 1
+    max_time = max(times.values(), default=0) or 1
     head = ["#", "node", "op", "kernel", "inputs &rarr; output", "MACs", "weights B", "arena offset", "bytes",
             "scratch offset+bytes"]
     right = {0, 5, 6, 7, 8, 9, 10, 11}
@@ -296,7 +296,7 @@ def _layer_table(s: dict, profile: dict | None) -> str:
                  (f'{r["scratch_offset"]:,}+{r["scratch_bytes"]:,}' if r["scratch_bytes"] else "", "r")]
         if profile:
             t = times.get(i)
-            cells += [("" if t is None else f'{t:,}<span class="pb" style="width:{100 * t / total_time:.1f}%"></span>',
+            cells += [("" if t is None else f'{t:,}<span class="pb" style="width:{100 * t / max_time:.1f}%"></span>',
                        "r"), (f"{t / r['macs']:.2f}" if t is not None and r["macs"] else "", "r")]
         out.append("<tr>" + "".join(f'<td class="{c}">{v}</td>' if c else f"<td>{v}</td>" for v, c in cells) + "</tr>")
     out.append("</tbody></table>")
@@ -314,7 +314,7 @@ def _verification(s: dict) -> str | None:
     lines = verify_output_lines(s) + verify_lines(s["verify_layers"])
     return (f'<h2>Verification <span id="verdict" class="badge {"pass" if ok else "fail"}">'
             f'{"PASS" if ok else "FAIL"}</span></h2><p>{text(verdict_line(s["verify_layers"]).strip())}</p>'
-            f"<pre>{text(chr(10).join(line.strip() for line in lines))}</pre>")
+            "<pre>" + "\n".join(text(line.strip()) for line in lines) + "</pre>")
 
 
 def _notes(s: dict) -> str | None:
