@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 from .errors import _printable as printable   # model names hold anything: one line, no control characters
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """'1 layer', '2 layers', '1,024 inputs': a count with its noun in the right number."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+from .errors import counted
 
 
 def _kb(n: int) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import html
 
-from .errors import _printable
-from .report import counted, verdict_line, verify_lines, verify_output_lines
+from .errors import _printable, counted
+from .report import verdict_line, verify_lines, verify_output_lines
 
 PLOT_W, PLOT_H = 960, 380          # the memory plan's plot area, in SVG units
 LEFT, TOP, RIGHT, BOTTOM = 78, 14, 120, 44
@@ -53,7 +53,8 @@ table{border-collapse:collapse;font-size:12.5px;background:#fff;width:100%}
 th,td{border:1px solid #dde1e8;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#eef1f5;position:sticky;top:0}td.r,th.r{text-align:right;white-space:nowrap}
 td.name{max-width:220px;overflow-wrap:anywhere}tbody tr:nth-child(even){background:#f6f8fa}
-.mb{display:block;height:4px;background:#5b8def;margin-top:2px}.pb{display:block;height:4px;background:#e07b39;margin-top:2px}
+.mb{display:block;height:4px;background:#5b8def;margin-top:2px}
+.pb{display:block;height:4px;background:#e07b39;margin-top:2px}
 svg text{font-size:11px;fill:#3a4150}svg .buf{stroke:#1d2330;stroke-width:.4}svg .buf:hover{stroke-width:2}
 svg .overlap{fill:url(#overlap);stroke:#c0392b;stroke-width:1.2}
 pre{background:#fff;border:1px solid #dde1e8;padding:8px;font-size:12px;white-space:pre-wrap}
@@ -87,9 +88,10 @@ def _cards(s: dict, profile: dict | None) -> str:
         cards.append((_bytes(s["stack_bytes"]), f"stack ({text(s.get('stack_target') or '')})"))
     if profile:
         total = sum(profile["layers"].values())
-        cards.append((_n(total), f"{text(profile.get('unit', 'instructions'))} in the layers on {text(profile['board'])}"))
+        unit = text(profile.get("unit", "instructions"))
+        cards.append((_n(total), f"{unit} in the layers on {text(profile['board'])}"))
         if s["macs"]:
-            cards.append((f"{total / s['macs']:.2f}", f"{text(profile.get('unit', 'instructions'))} per MAC"))
+            cards.append((f"{total / s['macs']:.2f}", f"{unit} per MAC"))
     out = ['<div class="cards">']
     out += [f'<div class="card"><b>{a}</b><span>{b}</span></div>' for a, b in cards]
     if s.get("verify_layers"):
@@ -124,7 +126,8 @@ def _sizes(s: dict) -> str:
     for env, f in sorted(firmware.items()):
         out.append(_bar(f"flash, firmware for {text(env)}",
                         [("weights", f["weights"]), ("model code", f["model_code"]), ("firmware and libc", f["code"]),
-                         ("test vectors", f["test_vectors"])], FLASH_COLORS, f"{f['flash']:,} B (text + data of the ELF)"))
+                         ("test vectors", f["test_vectors"])], FLASH_COLORS,
+                        f"{f['flash']:,} B (text + data of the ELF)"))
         out.append(_bar(f"RAM, firmware for {text(env)}",
                         [("arena", f["arena"]), ("stack", stack), ("other static RAM", f["other_ram"])], RAM_COLORS,
                         f"{f['ram'] + stack:,} B: static {f['ram']:,} B (data + bss) + stack estimate {stack:,} B"))
@@ -168,7 +171,8 @@ def overlaps(bufs: list[dict]) -> list[tuple[int, int]] | None:
             return None
         for j in active:
             a = bufs[j]
-            if b["size"] and a["size"] and a["offset"] < b["offset"] + b["size"] and b["offset"] < a["offset"] + a["size"]:
+            if a["size"] and b["size"] and a["offset"] < b["offset"] + b["size"] \
+                    and b["offset"] < a["offset"] + a["size"]:
                 found.append((j, k))
         active.append(k)
     return found

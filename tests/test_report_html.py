@@ -5,6 +5,7 @@ where the plan JSON puts it, one table row per layer, the --verify verdict, and 
 per-layer instructions (gen.bench --profile on QEMU)."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile_cases as hc  # noqa: E402
@@ -77,7 +78,6 @@ def probe(report: Path, tmp: Path) -> dict:
     dom = chromium(["--dump-dom", copy.as_uri()], tmp).stdout
     m = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
     assert m, dom[-2000:]
-    import html
     return json.loads(html.unescape(m.group(1)))
 
 
