@@ -67,8 +67,9 @@ RAM_COLORS = {"arena": "#2e8540", "stack": "#d4a017", "other static RAM": "#9aa5
 
 def render(summary: dict, profile: dict | None = None) -> bytes:
     """The report page. profile: a board run's per-layer measurements, {'board': env, 'unit': 'instructions',
-    'layers': {layer index: count}} (python -m gen.bench --profile)."""
+    'layers': {layer index: count}} (python -m gen.bench --profile); default: the summary's 'profile'."""
     s = summary
+    profile = profile if profile is not None else s.get("profile")
     title = f"{s['name']}: gen report"
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              f"<title>{text(title)}</title>", f"<style>{CSS}</style></head><body>",

@@ -231,6 +231,9 @@ def test_board_build_and_profile_in_report(tmp_path):
     for label, value in zip(("weights", "model code", "firmware and libc", "test vectors"), m.groups()[1:5]):
         assert f"{label} {value} B" in page, label
     assert f"arena {m.group(7)} B" in page and f"{m.group(1)} B (text + data of the ELF)" in page
+    # the report rewritten after the build is the one the manifest lists: the next run takes DIR as gen's
+    subprocess.run(["sha256sum", "-c", "--quiet", "gen_manifest.txt"], cwd=out, check=True)
+    run([model, "-o", str(out), "-q"], tmp_path)
 
     bench = tmp_path / "bench"
     proc = subprocess.run([sys.executable, "-m", "gen.bench", model, "--boards", board.DEFAULT_BOARD, "--profile",
