@@ -77,7 +77,8 @@ def render(summary: dict, profile: dict | None = None) -> bytes:
              f"<p class=\"sub\">{text(s['model'])} compiled by {text(s.get('generator', 'gen'))}</p>",
              _cards(s, profile), _sizes(s), _memory_plan(s), _layer_table(s, profile), _verification(s),
              _notes(s), "</body></html>", ""]
-    return "\n".join(p for p in parts if p is not None).encode()
+    # ASCII like every file gen writes: other characters as character references (the browser shows them)
+    return "\n".join(p for p in parts if p is not None).encode("ascii", "xmlcharrefreplace")
 
 
 def _cards(s: dict, profile: dict | None) -> str:

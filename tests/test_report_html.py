@@ -34,7 +34,7 @@ IC_INT8 = MODELS / "ic_resnet8_int8_qdq_tflite.onnx"
 HOSTILE = {"node": "</script><img src=x onerror=\"document.title='pwned'\">",
            "tensor": "<svg onload=alert(1)>&amp;\"'",
            "graph_input": "x<!--",
-           "add": "</td></tr></table><b>add</b>"}
+           "add": "</td></tr></table><b>add</b> \u00e9\u30ce\U0001F600"}
 
 PROBE = """<script>
 (function () {
@@ -145,6 +145,7 @@ def test_report_is_written_and_listed(tmp_path):
     manifest = (tmp_path / "a" / "gen_manifest.txt").read_text()
     assert f"  {report.name}\n" in manifest
     page = report.read_bytes()
+    page.decode("ascii")        # like every file gen writes; other characters as references
     assert page == (tmp_path / "b" / report.name).read_bytes()
     assert b"<script" not in page and b"http://" not in page.replace(b'xmlns="http://www.w3.org/2000/svg"', b"")
     assert b"https://" not in page and b"@import" not in page and b"url(http" not in page
