@@ -124,7 +124,7 @@ def _sizes(s: dict) -> str:
         out.append(_bar("flash", [("weights", s["weight_bytes"])], FLASH_COLORS,
                         f"{s['weight_bytes']:,} B of weights and parameters (code size: build with --board ENV)"))
         out.append(_bar("RAM", [("arena", s["arena_size"]), ("stack", stack)], RAM_COLORS,
-                        f"{s['arena_size'] + stack:,} B: arena + stack estimate"))
+                        f"{s['arena_size'] + stack:,} B: arena + stack"))
     for env, f in sorted(firmware.items()):
         out.append(_bar(f"flash, firmware for {text(env)}",
                         [("weights", f["weights"]), ("model code", f["model_code"]), ("firmware and libc", f["code"]),
@@ -132,7 +132,7 @@ def _sizes(s: dict) -> str:
                         f"{f['flash']:,} B (text + data of the ELF)"))
         out.append(_bar(f"RAM, firmware for {text(env)}",
                         [("arena", f["arena"]), ("stack", stack), ("other static RAM", f["other_ram"])], RAM_COLORS,
-                        f"{f['ram'] + stack:,} B: static {f['ram']:,} B (data + bss) + stack estimate {stack:,} B"))
+                        f"{f['ram'] + stack:,} B: static {f['ram']:,} B (data + bss) + stack {stack:,} B"))
     return "\n".join(out)
 
 
