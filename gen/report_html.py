@@ -14,8 +14,8 @@ import html
 from .errors import _printable, counted
 from .report import verdict_line, verify_lines, verify_output_lines
 
-PLOT_W, PLOT_H = 960, 380          # the memory plan's plot area, in SVG units
-LEFT, TOP, RIGHT, BOTTOM = 78, 14, 120, 44
+PLOT_W, PLOT_H = 900, 380          # the memory plan's plot area, in SVG units
+LEFT, TOP, RIGHT, BOTTOM = 78, 14, 180, 44       # margins: offsets left, peak and lower-bound labels right
 OVERLAP_PAIRS = 100_000            # overlapping buffer pairs looked for at most (a huge graph: marks left out)
 
 
@@ -204,7 +204,8 @@ def _memory_plan(s: dict) -> str:
            "rectangle is a buffer over the layers it is alive (x) and its bytes in the arena (y); hatched orange: "
            "a kernel's scratch, red: bytes two live buffers share; the black steps: bytes alive at each layer. "
            "Hover for names.</p>",
-           f'<svg id="memory" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">',
+           f'<svg id="memory" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+           'style="max-width:100%;height:auto">',
            '<defs><pattern id="scratch" width="6" height="6" patternUnits="userSpaceOnUse" '
            'patternTransform="rotate(45)"><rect class="pat" width="6" height="6" fill="#f6c89f"/>'
            '<line x1="0" y1="0" x2="0" y2="6" stroke="#e07b39" stroke-width="3"/></pattern>'
