@@ -188,6 +188,38 @@ def test_ic_int8_report(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1280, 1400)
 
 
+@needs_chromium
+def test_failed_verification_shows_fail(tmp_path):
+    """A real layer-check failure (gen's graph of a Conv checked against the model with the weights
+    negated, as tests/test_ops_int8.py does): the page says FAIL and names the layer the check printed."""
+    import onnx
+
+    from gen import driver, verify
+    from graphs import float_model, gen_compile, node, quantize_model
+
+    def conv_pool(sign: float):
+        rng = np.random.default_rng(4)
+        w = sign * rng.normal(size=(4, 3, 3, 3)).astype(np.float32)
+        fm = float_model([node("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]),
+                          node("MaxPool", ["c"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+                         {"x": (1, 3, 6, 6)}, ["y"], {"W": w})
+        return quantize_model(fm, [{"x": rng.normal(size=(1, 3, 6, 6)).astype(np.float32)} for _ in range(4)])
+
+    res = gen_compile(conv_pool(1.0))
+    wrong = tmp_path / "wrong.onnx"
+    onnx.save(conv_pool(-1.0), str(wrong))
+    res.summary["verify"], ok = verify.against_onnxruntime(str(wrong), res)
+    assert not ok
+    driver.attach_report(res)
+    report = tmp_path / "m_report.html"
+    report.write_bytes(res.files["m_report.html"])
+    p = probe(report, tmp_path)
+    assert p["verdict"] == "FAIL"
+    dom = chromium(["--dump-dom", report.as_uri()], tmp_path).stdout
+    worst = res.summary["verify_layers"]["worst"]
+    assert html.escape(f"verify: FAIL ({worst['label']} {worst['err']}, tolerance {worst['tol']})", quote=False) in dom
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 20), st.integers(0, 9), st.integers(0, 4)),
                 min_size=1, max_size=12))
