@@ -183,7 +183,8 @@ def overlaps(bufs: list[dict]) -> list[tuple[int, int]] | None:
 def _memory_plan(s: dict) -> str:
     n = len(s["layers"])
     cols = max(n, 1)
-    arena = max(s["arena_size"], 1)
+    # the offset axis: the arena, or the whole-tensor bound where an overlapping plan goes below it
+    arena = max(s["arena_size"], s["arena_lower_bound"], 1)
     cw = PLOT_W / cols
     bufs = plan_buffers(s)
 
@@ -217,7 +218,7 @@ def _memory_plan(s: dict) -> str:
                    f'fill="{"#f3f5f8" if i % 2 else "#fff"}"><title>layer {i}: {text(layer["node"])} '
                    f'({text(layer["op"])}, {text(layer["kernel"])})</title></rect>')
     for k in range(5):                         # the offset axis
-        off = s["arena_size"] * k // 4
+        off = arena * k // 4
         out.append(f'<text x="{LEFT - 6}" y="{y(off) + 4:.2f}" text-anchor="end">{off:,}</text>')
     step = max(1, -(-cols // 32))
     for i in range(0, n, step):
@@ -253,12 +254,13 @@ def _memory_plan(s: dict) -> str:
         out.append(f'<rect class="overlap" {box(first, last, lo, hi)}><title>{text(a["name"])} and '
                    f'{text(b["name"])} share bytes {lo:,}-{hi - 1:,} at layer {first}'
                    f'{"" if first == last else f"-{last}"}</title></rect>')
-    for value, label, color in ((s["arena_size"], "peak (arena)", "#c0392b"),
-                                (s["arena_lower_bound"], "lower bound", "#2e5aac")):
+    lines = [(s["arena_size"], "peak (arena)", "#c0392b"), (s["arena_lower_bound"], "lower bound", "#2e5aac")]
+    higher = max(range(2), key=lambda k: (lines[k][0], -k))
+    for k, (value, label, color) in enumerate(lines):   # the higher line's label above it, the other's below
         yy = y(value)
         out.append(f'<line x1="{LEFT}" x2="{LEFT + PLOT_W}" y1="{yy:.2f}" y2="{yy:.2f}" stroke="{color}" '
                    f'stroke-width="1.5" stroke-dasharray="6 3"/>')
-        out.append(f'<text x="{LEFT + PLOT_W + 6}" y="{yy + (4 if label.startswith("peak") else 16):.2f}" '
+        out.append(f'<text x="{LEFT + PLOT_W + 6}" y="{yy + (-3 if k == higher else 12):.2f}" '
                    f'style="fill:{color}">{label} {value:,} B</text>')
     out.append("</svg>")
     listed = s.get("overlaps")

@@ -91,7 +91,8 @@ def check_page(p: dict, plan: dict) -> None:
                                   "last": t["node_index"]} for k, t in plan["scratch"].items()})
     got = {(r["kind"], r["name"]): r for r in p["rects"]}
     assert len(p["rects"]) == len(want) and set(got) == set(want)
-    cols, arena, box = max(len(plan["layers"]), 1), max(plan["arena_size"], 1), p["plot"]
+    # the offset axis spans the arena, or the whole-tensor bound where an overlapping plan is below it
+    cols, arena, box = max(len(plan["layers"]), 1), max(plan["arena_size"], plan["arena_lower_bound"], 1), p["plot"]
     for key, t in want.items():
         r = got[key]
         assert r["title"].startswith(("tensor " if key[0] == "tensor" else "scratch of node ") + key[1] + ":")
