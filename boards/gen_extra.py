@@ -1,7 +1,11 @@
 """PlatformIO pre-script shared by every gen env: compile a gen output directory into
 the firmware, and (when asked) the real CMSIS-NN library.
 
-Which output directory (``python -m gen model.onnx -o DIR``):
+In a project gen wrote (``python -m gen model.onnx --pio-project DIR --board ENV``, gen/pio_project.py),
+``custom_gen_library = lib/NAME`` names the model library, which PlatformIO's library finder builds (src/
+includes NAME.h through the test vectors); GEN_DIR and custom_gen_dir are not used there.
+
+Elsewhere (this repository's platformio.ini), which output directory (``python -m gen model.onnx -o DIR``):
   1. environment variable GEN_DIR, else
   2. option ``custom_gen_dir`` of the env in platformio.ini, else
   3. ``build`` at the project root.
@@ -40,22 +44,25 @@ def gen_dir():
     return os.path.normpath(path)
 
 
-GEN_DIR = gen_dir()
-if not os.path.isfile(os.path.join(GEN_DIR, "gen_testvec.h")):
-    sys.stderr.write(
-        "Error: %s is not a gen output directory (no gen_testvec.h).\n"
-        "Generate one first:  python -m gen MODEL.onnx -o %s\n"
-        "or point GEN_DIR / custom_gen_dir at one.\n" % (GEN_DIR, GEN_DIR)
-    )
-    env.Exit(1)
-
-print("gen: model library from %s" % GEN_DIR)
+GEN_LIBRARY = env.GetProjectOption("custom_gen_library", "")
+if GEN_LIBRARY:
+    print("gen: model library %s (built by PlatformIO's library finder)" % GEN_LIBRARY)
+else:
+    GEN_DIR = gen_dir()
+    if not os.path.isfile(os.path.join(GEN_DIR, "gen_testvec.h")):
+        sys.stderr.write(
+            "Error: %s is not a gen output directory (no gen_testvec.h).\n"
+            "Generate one first:  python -m gen MODEL.onnx -o %s\n"
+            "or point GEN_DIR / custom_gen_dir at one.\n" % (GEN_DIR, GEN_DIR)
+        )
+        env.Exit(1)
+    print("gen: model library from %s" % GEN_DIR)
+    env.Append(CPPPATH=[GEN_DIR])
+    # The output directory is flat; compile its C files with the project's flags.
+    env.BuildSources(os.path.join("$BUILD_DIR", "gen"), GEN_DIR, "-<*> +<*.c>")
 if _truthy(os.environ.get("GEN_PROFILE", "")):   # per-layer times (gen_fw.c's gen_profile_layer)
     env.Append(CPPDEFINES=["GEN_PROFILE"])
 env.Append(CPPDEFINES=[("GEN_BOARD_NAME", '\\"%s\\"' % env.subst("$PIOENV"))])
-env.Append(CPPPATH=[GEN_DIR])
-# The output directory is flat; compile its C files with the project's flags.
-env.BuildSources(os.path.join("$BUILD_DIR", "gen"), GEN_DIR, "-<*> +<*.c>")
 
 
 def find_cmsis_nn():

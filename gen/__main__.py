@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import warnings
 
+from . import __version__
 from .errors import GenError
 
 DESCRIPTION = """\
@@ -24,13 +26,17 @@ examples:
   python -m gen model.onnx -o build/ --verify        also build on the host and compare with onnxruntime
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
   python -m gen --list-ops                           the supported operators: dtypes, opsets, limits
+  python -m gen model.onnx --board mps2-an386        also build the firmware and run it in QEMU: PASS/FAIL
+  python -m gen model.onnx --pio-project fw/ --board mps2-an386
+                                                     a PlatformIO project: cd fw && pio run -t upload
 
 limits: the model and its weight files must be regular files (not a FIFO or a device); each tensor
 and the arena fit 2^31 - 1 bytes; weights fit --flash-limit (default 64 MiB); constants computed at
 generation time are size-checked before they are computed; Loop/Scan/If bodies are never run.
 
-exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch,
-3 internal error (a bug in gen; GEN_DEBUG=1 shows the traceback)."""
+exit status: 0 success, 2 bad input (one line on stderr), 1 verification mismatch (--verify, or a
+test vector failing in QEMU with --board), 3 internal error (a bug in gen; GEN_DEBUG=1 shows the
+traceback)."""
 
 
 def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
@@ -56,11 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m gen", description=DESCRIPTION, epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", nargs="?", help="the .onnx file (default: the bundled example model)")
-    p.add_argument("-o", "--output", metavar="DIR", default="build",
-                   help="output directory (default: build/). gen creates it, or reuses it when it is empty or "
+    p.add_argument("-o", "--output", metavar="DIR", default=None,
+                   help="output directory (default: build/, none with --pio-project). gen creates it, or reuses it when it is empty or "
                         "holds only what an earlier run wrote (listed with sha256 in DIR/gen_manifest.txt): those "
                         "files are replaced, nothing else is touched. A DIR holding anything else (a file gen "
-                        "did not write, a gen file edited since, a subfolder, a symlink, the model) is refused "
+                        "did not write, a gen file edited since, a subfolder gen did not write, a symlink, the model) is refused "
                         "before compiling. A symlink to a directory is written through, in place. A failing run "
                         "leaves DIR as it was")
     p.add_argument("--name", help="C prefix of the API (default: from the model's file name)")
@@ -93,9 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
     p.add_argument("--board", metavar="ENV",
-                   help="also build the firmware for this platformio.ini env and report its flash and RAM "
-                        "(built from the new files before they replace DIR's)")
+                   help="also build the firmware for this platformio.ini env and report its flash and RAM; on the "
+                        "QEMU envs (mps2-an386, mps2-an500, mps2-an505, mps3-an547) also run it in QEMU and print "
+                        "PASS or FAIL (FAIL exits 1 and writes nothing). Built from the new files before they "
+                        "replace DIR's")
+    p.add_argument("--pio-project", metavar="DIR",
+                   help="with --board ENV: write a PlatformIO project into DIR (platformio.ini with ENV, src/ with a "
+                        "firmware that runs the test vectors and prints PASS/FAIL and the cost, lib/NAME/ with the "
+                        "library), so that 'cd DIR && pio run -t upload' works; DIR follows -o's rules (a built "
+                        "project's .pio/ is PlatformIO's: kept as it is when gen writes DIR again)")
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
+    p.add_argument("--version", action="version", version=f"gen {__version__}", help="print gen's version and exit")
     p.add_argument("--list-ops", action="store_true",
                    help="list the supported ONNX operators with their element types, opsets and limits, and exit")
     return p
@@ -148,13 +162,11 @@ def check_board(env: str) -> None:
     import configparser
 
     from . import board
-    ini = os.path.join(board.ROOT, "platformio.ini")
-    cp = configparser.ConfigParser(interpolation=None, strict=False)
+    from . import pio_project
     try:
-        cp.read(ini, encoding="utf-8")
-    except configparser.Error as e:
-        raise GenError(f"--board {env}: cannot read {ini} ({type(e).__name__})") from None
-    envs = [s[4:] for s in cp.sections() if s.startswith("env:")]
+        envs = pio_project.envs()
+    except (OSError, configparser.Error) as e:
+        raise GenError(f"--board {env}: cannot read {board.PLATFORMIO_INI} ({type(e).__name__})") from None
     if env not in envs:
         raise GenError(f"--board {env}: no such env in platformio.ini (have {', '.join(envs) or 'none'})")
     if board.pio_command() is None:
@@ -198,7 +210,16 @@ def run(args) -> int:
         check_verify()
     if args.board:
         check_board(args.board)
-    target = outdir.check(args.output, protect=[model, args.test_input])
+    if args.pio_project and not args.board:
+        raise GenError("--pio-project DIR needs --board ENV (the env of its platformio.ini)")
+    if args.output is None and not args.pio_project:
+        args.output = "build"
+    protect = [model, args.test_input]
+    if args.output and args.pio_project and os.path.abspath(args.output) == os.path.abspath(args.pio_project):
+        raise GenError(f"-o and --pio-project name the same directory '{args.output}' (the project keeps the "
+                       "library in its lib/ folder: give one of them)")
+    target = outdir.check(args.output, protect=protect) if args.output else None
+    project = outdir.check(args.pio_project, protect=protect, keep=PIO_OWNED) if args.pio_project else None
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
                           args.kernels, args.io_layout)
@@ -210,21 +231,66 @@ def run(args) -> int:
             if not args.quiet:
                 print(report.summary_text(res.summary))
             print(f"gen: --verify: the generated C differs from onnxruntime (see the summary); nothing written "
-                  f"to '{args.output}'", file=sys.stderr)
+                  f"to '{args.output or args.pio_project}'", file=sys.stderr)
             return 1
-    with outdir.staged(target, res.files) as staged_dir:
-        if args.board:
-            from . import board
-            try:
-                elf = board.build_firmware(staged_dir, args.board)
-            except (RuntimeError, OSError) as e:
-                raise GenError(f"--board {args.board}: {e}".splitlines()[0]) from None
-            res.summary["firmware"] = {args.board: board.firmware_breakdown(elf, res.summary["name"])}
-            driver.attach_report(res)      # with the firmware's flash and RAM (outdir.staged re-stages it)
-        text = None if args.quiet else report.summary_text(res.summary, args.output.rstrip('/'))
+    try:
+        with outdir.staged(target, res.files) if target else contextlib.nullcontext() as staged_dir:
+            board_line = _board_run(args.board, staged_dir or res.files, res.summary) if args.board else None
+            if args.board:
+                driver.attach_report(res)      # with the firmware's flash and RAM (outdir.staged re-stages it)
+            if project:
+                from . import pio_project
+                outdir.write(project, pio_project.project_files(args.board, res.files))
+            text = None if args.quiet else report.summary_text(
+                res.summary, args.output.rstrip('/') if args.output else None)
+    except _BoardFailed as e:
+        print(f"gen: --board {args.board}: {e}; nothing written", file=sys.stderr)
+        return 1
     if text:
         print(text)
+    if board_line:
+        print(board_line)
+    if project and not args.quiet:
+        print(f"PlatformIO project: {args.pio_project.rstrip('/')}/ (cd {args.pio_project.rstrip('/')} && pio run "
+              f"-t upload)")
     return 0
+
+
+PIO_OWNED = (".pio",)     # in a --pio-project DIR: PlatformIO's build and platforms folder, never gen's
+
+
+class _BoardFailed(Exception):
+    """The firmware ran on a QEMU board and a test vector failed (or it faulted): exit 1, nothing written."""
+
+
+def _board_run(env: str, output, summary: dict) -> str | None:
+    """--board ENV: build the firmware around the new output (a staged directory or its files), its flash
+    and RAM into the summary; on a QEMU env run it too and return the verdict line."""
+    import tempfile
+
+    from . import board
+    with tempfile.TemporaryDirectory(prefix="gen-board-") as scratch:
+        try:
+            if env not in board.QEMU_BOARDS:
+                elf = board.build_firmware(output, env, build_dir=scratch)
+            else:
+                res = board.run_on_qemu(output, env, build_dir=scratch)
+                elf = res["elf"]
+                if elf is None:
+                    raise RuntimeError(board.build_failure(res["log"], env))
+        except (RuntimeError, OSError) as e:
+            raise GenError(f"--board {env}: {e}".splitlines()[0]) from None
+        summary["firmware"] = {env: board.firmware_breakdown(elf, summary["name"])}
+    if env not in board.QEMU_BOARDS:
+        return None
+    vectors = res["results"]
+    cost = ", ".join(f"{k} {res[k]:,}" for k in ("instructions", "cycles", "us") if isinstance(res.get(k), int))
+    line = (f"board {env} (QEMU): {res['result'] or 'no result'}, {sum(v['pass'] for v in vectors)}/{len(vectors)} "
+            f"test vectors" + (f", {cost} per inference" if cost else "")
+            + (f", stack {res['stack']:,} B" if isinstance(res.get("stack"), int) else ""))
+    if res["result"] != "PASS" or res["status"] != 0:
+        raise _BoardFailed(line + (f" ({res['fault']})" if res.get("fault") else ""))
+    return line
 
 
 class _Terminated(KeyboardInterrupt):

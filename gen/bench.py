@@ -1,10 +1,13 @@
 """Benchmark gen's output on the QEMU boards.
 
-    python -m gen.bench [MODEL.onnx ...] [--boards mps2-an386,mps3-an547] [--out bench/]
+    python -m gen.bench [MODEL.onnx ...] [--boards mps2-an386,mps3-an547] [--out DIR | --update]
 
-For every model: ``python -m gen MODEL -o <out>/work/<name>/gen``; for every board: build
-the firmware around it and run it in QEMU (``pio run -e BOARD -t upload``, offline), then
-print one table and write it as <out>/results.md and <out>/results.json.
+For every model: ``python -m gen MODEL`` into a scratch folder; for every board: build the
+firmware around it and run it in QEMU (``pio run -e BOARD -t upload``, offline), with progress
+(N/M done, seconds elapsed) on stderr, then print one table and write it as results.md and
+results.json into a new scratch folder (printed), --out DIR, or with --update the checkout's
+committed bench/. The header names what was linked: gen's own library, and with --cmsis-nn
+the CMSIS-NN checkout (its path and version).
 
 Columns: instructions per inference (QEMU -icount shift=0: exact to the SysTick
 resolution, 31-50 instructions), MACs (from NAME_plan.json), instructions per MAC, arena
@@ -23,8 +26,11 @@ import concurrent.futures as cf
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 from gen import board as boards
@@ -54,6 +60,30 @@ def model_name(model) -> str:
 
 
 HELIUM_BOARDS = ("mps3-an547",)
+COMMITTED = os.path.join(boards.ROOT, "bench")   # the results the README quotes
+
+
+def cmsis_nn_version(path: str) -> str:
+    """A CMSIS-NN checkout's version: ``git describe --tags``, else 'version unknown'."""
+    try:
+        out = subprocess.run(["git", "-C", path, "describe", "--tags"], capture_output=True, text=True,
+                             timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "version unknown"
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "version unknown"
+
+
+def linked_text(rows: list, cmsis_nn) -> str:
+    """What the rows' firmware linked, as the header says it."""
+    kinds = {r.get("kernels") for r in rows}
+    parts = []
+    if "portable" in kinds:
+        parts.append("rows `portable`: gen's own library only (its kernels and its portable CMSIS-NN subset, "
+                     "`runtime_c/`)")
+    if "CMSIS-NN" in kinds and cmsis_nn:
+        parts.append(f"rows `CMSIS-NN`: Arm's CMSIS-NN from `{cmsis_nn}` ({cmsis_nn_version(cmsis_nn)}; "
+                     "on the Helium board planned with `--scratch helium`)")
+    return "; ".join(parts) or "nothing (no firmware was built)"
 
 
 def generate(model, out_dir: str, extra=()) -> dict:
@@ -210,8 +240,11 @@ def main(argv=None) -> int:
     ap.add_argument("--boards", nargs="+", metavar="BOARD",
                     help="QEMU envs, comma or space separated (default: all: %s)"
                     % ", ".join(boards.QEMU_BOARDS))
-    ap.add_argument("--out", default=os.path.join(boards.ROOT, "bench"),
-                    help="output folder for results.md / results.json (default: bench/)")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--out", metavar="DIR",
+                       help="output folder for results.md / results.json (default: a new scratch folder)")
+    where.add_argument("--update", action="store_true",
+                       help="write them into the checkout's committed bench/ (%s)" % COMMITTED)
     ap.add_argument("-j", "--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                     help="parallel builds/runs (default: min(4, CPUs))")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per build+run")
@@ -232,15 +265,21 @@ def main(argv=None) -> int:
     boards.ensure_pio_offline()
 
     models = args.models or default_models() or [None]
-    out = os.path.abspath(args.out)
-    work_root = os.path.join(out, "work")
-    os.makedirs(work_root, exist_ok=True)
+    if args.update and not os.path.isdir(COMMITTED):
+        print("gen.bench: --update: no committed bench/ folder at %s (not a checkout of gen)" % COMMITTED,
+              file=sys.stderr)
+        return 2
+    out = COMMITTED if args.update else os.path.abspath(args.out) if args.out else tempfile.mkdtemp(prefix="gen-bench-")
+    os.makedirs(out, exist_ok=True)
+    # the builds: beside the results, but never inside the committed folder
+    work_root = tempfile.mkdtemp(prefix="gen-bench-work-") if args.update else os.path.join(out, "work")
+    t_start = time.time()
 
     jobs, rows, helium_done, plans = [], [], set(), {}
     for model in models:
         name = model_name(model)
         gen_dir = os.path.join(work_root, name, "gen")
-        print("gen.bench: generating %s" % name, flush=True)
+        print("gen.bench: generating %s (%.0f s)" % (name, time.time() - t_start), file=sys.stderr, flush=True)
         g = generate(os.path.abspath(model) if model else None, gen_dir)
         if not g["ok"]:
             print(g["log"].strip(), file=sys.stderr)
@@ -262,6 +301,9 @@ def main(argv=None) -> int:
                 jobs.append((name, cmsis_dir, b, os.path.join(work_root, name, b + "-cmsis-nn"), macs,
                              os.path.abspath(args.cmsis_nn)))
 
+    done = []
+    lock = threading.Lock()
+
     def _run(job):
         name, gen_dir, b, work, macs, cmsis_nn = job
         os.makedirs(work, exist_ok=True)
@@ -271,15 +313,16 @@ def main(argv=None) -> int:
             if row["layer_instructions"]:
                 write_report(plans[name], row, work)
         row.pop("_elf", None)
-        print("gen.bench: %-34s %-11s %-8s %-7s %s instructions" % (
-            name, b, row["kernels"], row["result"], _fmt(row["instructions"])), flush=True)
+        with lock:
+            done.append(row)
+            print("gen.bench: [%d/%d, %.0f s] %-34s %-11s %-8s %-7s %s instructions" % (
+                len(done), len(jobs), time.time() - t_start, name, b, row["kernels"], row["result"],
+                _fmt(row["instructions"])), file=sys.stderr, flush=True)
         return row
 
-    # The first run installs the local platform into PlatformIO's core dir: do it alone.
-    if jobs:
-        rows.append(_run(jobs[0]))
+    # every run builds its own PlatformIO project (gen/pio_project.py: its own platforms folder)
     with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        rows += list(pool.map(_run, jobs[1:]))
+        rows += list(pool.map(_run, jobs))
 
     order = {m: i for i, m in enumerate(model_name(m) for m in models)}
     rows.sort(key=lambda r: (order.get(r["model"], 0), board_list.index(r["board"]),
@@ -291,7 +334,8 @@ def main(argv=None) -> int:
         fp.write("# gen on QEMU boards\n\nGenerated by `python -m gen.bench " + " ".join(
                      os.path.basename(a) if a.endswith(".onnx") else a for a in (argv if argv is not None
                                                                                   else sys.argv[1:]))
-                 + "` (CMSIS-NN: a v7.0.0 checkout; on the Helium board with `--scratch helium`). Instructions per "
+                 + "`. Linked: " + linked_text(rows, args.cmsis_nn and os.path.abspath(args.cmsis_nn))
+                 + ". Instructions per "
                  "inference under `qemu-system-arm -icount shift=0` (1 instruction = 1 ns of "
                  "virtual time); flash = text + data of the whole firmware ELF; RAM = data + bss; "
                  "stack = high-water mark of one inference.\n\n")
@@ -313,7 +357,12 @@ def main(argv=None) -> int:
             json.dump({"columns": [k for k, _ in LAYER_COLUMNS], "rows": layers}, fp, indent=1, sort_keys=True)
             fp.write("\n")
         print("gen.bench: wrote %s" % os.path.join(out, "layers.md"))
-    return 0 if rows and all(r["result"] == "PASS" for r in rows) else 1
+    ok = rows and all(r["result"] == "PASS" for r in rows)
+    if args.update and ok:
+        shutil.rmtree(work_root, ignore_errors=True)
+    elif args.update:
+        print("gen.bench: the failing runs' logs are in %s" % work_root, file=sys.stderr)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 The QEMU boards are the PlatformIO envs of platformio.ini backed by the local platform
 boards/platform-qemu (offline: Debian's arm-none-eabi-gcc + qemu-system-arm). Each run
-builds the firmware in boards/firmware around one gen output directory (GEN_DIR) and
+writes a PlatformIO project (gen/pio_project.py: the firmware of boards/firmware, the test
+vectors, the library of one gen output directory) into a scratch folder, builds it and
 runs it; the firmware prints ``gen: key=value`` lines (see boards/firmware/gen_fw.c)
 that :func:`parse_output` turns into a dict.
 """
@@ -15,9 +16,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-QEMU_PLATFORM = os.path.join(ROOT, "boards", "platform-qemu")
+# boards/ (platformio.ini, the firmware, the QEMU platform, the pre-script): the checkout's, or the installed
+# package's data (gen/boards, see pyproject.toml)
+_PACKAGED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "boards")
+BOARDS_DIR = _PACKAGED if os.path.isdir(_PACKAGED) else os.path.join(ROOT, "boards")
+PLATFORMIO_INI = os.path.join(BOARDS_DIR, "platformio.ini")     # in a checkout: a link to the root's
+QEMU_PLATFORM = os.path.join(BOARDS_DIR, "platform-qemu")
+TESTVEC_FILES = ("gen_testvec.c", "gen_testvec.h")
 QEMU_BOARDS = ("mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547")
 DEFAULT_BOARD = "mps2-an386"
 
@@ -88,7 +96,7 @@ def pio_env(**extra) -> dict:
 
 def ensure_pio_offline(quiet: bool = True) -> str:
     """Provision PlatformIO's tool-scons from PyPI's scons (no-op when present)."""
-    cmd = [sys.executable, os.path.join(ROOT, "boards", "pio_offline_setup.py")]
+    cmd = [sys.executable, os.path.join(BOARDS_DIR, "pio_offline_setup.py")]
     if quiet:
         cmd.append("-q")
     subprocess.run(cmd, check=True, env=pio_env())
@@ -147,35 +155,73 @@ def parse_output(text: str) -> dict:
     return res
 
 
+def split_output(files: dict) -> tuple[dict, dict]:
+    """gen's output files (name -> bytes) as (the model library, the test vectors the firmware runs): the
+    one place that knows which files are the test vectors (flat gen_testvec.c/h, or under test/)."""
+    library, vectors = {}, {}
+    for n, data in files.items():
+        if n in TESTVEC_FILES or n.startswith("test/"):
+            vectors[n.split("/")[-1]] = data
+        elif n != "gen_manifest.txt":
+            library[n] = data
+    return library, vectors
+
+
+def library_name(files: dict) -> str:
+    """The C prefix of the model in gen's output files (NAME_plan.json), else 'model'."""
+    plans = sorted(n[:-len("_plan.json")] for n in files if n.endswith("_plan.json") and "/" not in n)
+    return plans[0] if plans else "model"
+
+
+def read_output_dir(gen_dir: str) -> dict:
+    """The files of a gen output directory (name -> bytes; top level and test/)."""
+    files = {}
+    for sub in ("", "test"):
+        d = os.path.join(gen_dir, sub)
+        if not os.path.isdir(d):
+            continue
+        for n in sorted(os.listdir(d)):
+            p = os.path.join(d, n)
+            if os.path.isfile(p):
+                with open(p, "rb") as fp:
+                    files[(sub + "/" if sub else "") + n] = fp.read()
+    return files
+
+
 def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir, profile=False):
-    """``pio run -e board [-t target]`` around gen_dir, offline; returns (log, returncode, elf or None).
-    ``profile``: built with GEN_PROFILE (per-layer times)."""
+    """``pio run -e board [-t target]``, offline, on the PlatformIO project gen/pio_project.py writes around
+    gen_dir (a gen output directory, or its files as name -> bytes) into build_dir/project, which PlatformIO
+    builds in its own .pio/; returns (log, returncode, elf or None). ``profile``: built with GEN_PROFILE."""
+    from . import pio_project  # pylint: disable=import-outside-toplevel
     pio = pio_command()
     if pio is None:
         raise RuntimeError("PlatformIO is not installed (pip install platformio)")
-    extra = {"GEN_DIR": os.path.abspath(gen_dir)}
+    bdir = os.path.abspath(build_dir)
+    project = os.path.join(bdir, "project")
+    files = gen_dir if isinstance(gen_dir, dict) else read_output_dir(gen_dir)
+    pio_project.write_scratch(project, pio_project.project_files(board, files))
+    extra = {}
     if cmsis_nn_dir:
         extra["GEN_CMSIS_NN_DIR"] = os.path.abspath(cmsis_nn_dir)
-    if build_dir:
-        extra["PLATFORMIO_BUILD_DIR"] = os.path.abspath(build_dir)
     if profile:
         extra["GEN_PROFILE"] = "1"
     env = pio_env(**extra)
+    for var in ("GEN_DIR", "PLATFORMIO_BUILD_DIR"):    # the project's own build folder, its own library
+        env.pop(var, None)
     if not cmsis_nn_dir:
         env.pop("GEN_CMSIS_NN_DIR", None)
     if not profile:
         env.pop("GEN_PROFILE", None)
-    cmd = pio + ["run", "-d", ROOT, "-e", board] + (["-t", target] if target else [])
+    cmd = pio + ["run", "-d", project, "-e", board] + (["-t", target] if target else [])
     try:
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=timeout, check=False)
+                              text=True, timeout=timeout, check=False, cwd=project)
         log, rc = proc.stdout + proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as exc:
         log = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         log += "\nbench: pio timed out after %.0f s\n" % timeout
         rc = 124
-    bdir = os.path.abspath(build_dir) if build_dir else os.path.join(ROOT, ".pio", "build")
-    elf = os.path.join(bdir, board, "firmware.elf")
+    elf = os.path.join(project, ".pio", "build", board, "firmware.elf")
     return log, rc, elf if os.path.isfile(elf) else None
 
 
@@ -191,6 +237,7 @@ def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None 
     """
     if board not in QEMU_BOARDS:
         raise ValueError("unknown QEMU board %r (have %s)" % (board, ", ".join(QEMU_BOARDS)))
+    build_dir = build_dir or tempfile.mkdtemp(prefix="gen-pio-")
     log, rc, elf = _pio_run(gen_dir, board, "upload", build_dir, timeout, cmsis_nn_dir, profile)
     res = parse_output(log)
     res["returncode"] = rc
@@ -204,11 +251,20 @@ def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None 
 
 def build_firmware(gen_dir: str, board: str, build_dir: str | None = None, timeout: float = 900.0) -> str:
     """Builds (does not run) the firmware around ``gen_dir`` for a PlatformIO env; returns the ELF path."""
+    build_dir = build_dir or tempfile.mkdtemp(prefix="gen-pio-")
     log, rc, elf = _pio_run(gen_dir, board, None, build_dir, timeout, None)
     if rc != 0 or elf is None:
-        tail = "\n".join(log.strip().splitlines()[-15:])
-        raise RuntimeError(f"pio run -e {board} failed:\n{tail}")
+        raise RuntimeError(build_failure(log, board))
     return elf
+
+
+def build_failure(log: str, board: str) -> str:
+    """`pio run -e BOARD failed: <the first error line of its log>`, then the log's last lines."""
+    lines = log.strip().splitlines()
+    first = next((line.strip() for line in lines if re.search(r"\berror\b|Error:|UnknownPlatform|not found", line)),
+                 lines[-1].strip() if lines else "no output")
+    tail = "\n".join(lines[-15:])
+    return f"pio run -e {board} failed: {first}\n{tail}"
 
 
 def firmware_breakdown(elf: str, name: str) -> dict:

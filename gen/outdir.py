@@ -61,6 +61,7 @@ class Target:
     owned: dict[str, set[str]] = field(default_factory=dict)   # name -> sha256s the manifest allows
     protect: tuple[str, ...] = ()
     stage_dir: str = ""               # where an in-place update stages: DIR's parent when it can, else DIR
+    keep: tuple[str, ...] = ()        # top-level entries another tool owns in DIR: never read, moved or removed
 
 
 def sha256(data: bytes) -> str:
@@ -72,8 +73,28 @@ def manifest_text(files: dict[str, bytes]) -> bytes:
 
 
 def _valid_name(name: str) -> bool:
-    return bool(name) and name not in (".", "..", MANIFEST) and "/" not in name and "\0" not in name \
-        and not name.startswith(TMP_PREFIX) and name.isprintable()
+    """A file gen writes: a name in DIR, or a path of such names in gen's own subfolders (a --pio-project's
+    src/, lib/NAME/)."""
+    parts = name.split("/")
+    return name != MANIFEST and "\0" not in name and name.isprintable() and all(
+        p and p not in (".", "..") and not p.startswith(TMP_PREFIX) for p in parts)
+
+
+def _folders(names) -> set[str]:
+    """The subfolders (relative paths) that hold the files `names`."""
+    return {n.rsplit("/", k)[0] for n in names for k in range(1, n.count("/") + 1)}
+
+
+def _entries(real: str, owned_dirs: set[str], rel: str = ""):
+    """(relative name, path) of every entry in real, in name order, inside gen's own subfolders too
+    (each subfolder itself is not listed)."""
+    for n in sorted(os.listdir(os.path.join(real, rel) if rel else real)):
+        name = rel + "/" + n if rel else n
+        p = os.path.join(real, name)
+        if name in owned_dirs and os.path.isdir(p) and not os.path.islink(p):
+            yield from _entries(real, owned_dirs, name)
+        else:
+            yield name, p
 
 
 def parse_manifest(data: bytes) -> dict[str, set[str]] | None:
@@ -118,14 +139,17 @@ def scan(out: str, real: str, protect=(), ignore=()) -> dict[str, set[str]]:
         if owned is None:
             raise _err(out, f"holds files gen did not write: '{MANIFEST}' is not a manifest gen wrote "
                             "(give a new or empty directory)")
-    for name in names:           # the model (or --test-input) first: the most useful thing to say
-        if any(_same(os.path.join(real, name), p) for p in protect):
+    try:
+        entries = [(n, p) for n, p in _entries(real, _folders(owned)) if n not in ignore]
+    except OSError as e:
+        raise _err(out, f"cannot be read ({e.strerror})") from None
+    for name, p in entries:      # the model (or --test-input) first: the most useful thing to say
+        if any(_same(p, q) for q in protect):
             raise _err(out, f"holds files gen did not write: '{name}' is an input of this run "
                             "(give another output directory)")
-    for name in names:
+    for name, p in entries:
         if name == MANIFEST:
             continue
-        p = os.path.join(real, name)
         why = ""
         try:
             st = os.lstat(p)
@@ -175,8 +199,10 @@ def _inside(path: str, d: str) -> bool:
     return bool(path) and (path == d or path.startswith(d.rstrip("/") + "/"))
 
 
-def check(out: str, protect=()) -> Target:
-    """Everything about `-o out` that can be refused, before compiling. protect: the run's input files."""
+def check(out: str, protect=(), keep=()) -> Target:
+    """Everything about `-o out` that can be refused, before compiling. protect: the run's input files.
+    keep: names of top-level entries that belong to another tool (a --pio-project's `.pio`, PlatformIO's
+    build folder): accepted as they are and never touched, so a DIR holding one is updated in place."""
     if not out:
         raise GenError("the output directory name is empty")
     path = os.path.abspath(out)
@@ -189,8 +215,9 @@ def check(out: str, protect=()) -> Target:
                 raise GenError(f"output '{out}' is a symlink to '{real}', which does not exist")
         if not os.path.isdir(real):
             raise GenError(f"output '{out}' exists and is not a directory")
-        owned = scan(out, real, protect)
         parent = os.path.dirname(real)
+        with _locked(parent):    # a run committing into DIR now holds it: read one whole set, not half of two
+            owned = scan(out, real, protect, ignore=keep)
         try:
             cwd = os.path.realpath(os.getcwd())
         except OSError:
@@ -199,11 +226,12 @@ def check(out: str, protect=()) -> Target:
             raise _err(out, "cannot be written (" + ("read-only file system" if _read_only(real)
                                                      else "permission denied") + ")")
         parent_ok = real != parent and _probe(parent) is None
-        in_place = real != path or os.path.ismount(real) or _inside(cwd, os.path.realpath(real)) or not parent_ok
+        in_place = real != path or os.path.ismount(real) or _inside(cwd, os.path.realpath(real)) or not parent_ok \
+            or any(os.path.lexists(os.path.join(real, k)) for k in keep)
         # an in-place update stages beside DIR when that is the same file system (DIR then never shows
         # a .gen-* entry), else inside DIR
         beside = parent_ok and os.stat(parent).st_dev == os.stat(real).st_dev
-        return Target(out, path, real, True, in_place, owned, protect, parent if beside else real)
+        return Target(out, path, real, True, in_place, owned, protect, parent if beside else real, tuple(keep))
     parent = os.path.dirname(path)
     while not os.path.lexists(parent) and os.path.dirname(parent) != parent:
         parent = os.path.dirname(parent)
@@ -212,7 +240,7 @@ def check(out: str, protect=()) -> Target:
     e = _probe(parent)
     if e is not None:
         raise GenError(f"cannot create output directory '{out}': cannot write in '{parent}' ({e.strerror})")
-    return Target(out, path, path, False, False, {}, protect, parent)
+    return Target(out, path, path, False, False, {}, protect, parent, tuple(keep))
 
 
 # ---------------------------------------------------------------- writing
@@ -286,6 +314,8 @@ def _write_stage(stage: str, files: dict[str, bytes], manifest: bytes) -> None:
     for name in sorted(files):
         if not _valid_name(name):
             raise ValueError(f"gen produced an output file with an invalid name: {name!r}")
+        if "/" in name:
+            os.makedirs(os.path.join(stage, os.path.dirname(name)), exist_ok=True)
         with open(os.path.join(stage, name), "wb") as f:
             f.write(files[name])
     with open(os.path.join(stage, MANIFEST), "wb") as f:
@@ -304,7 +334,15 @@ def _drop_old(old: str, owned: dict[str, set[str]]) -> None:
     for name in list(owned) + [MANIFEST]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(old, name))
+    _rmdir_empty(old, _folders(owned))
     os.rmdir(old)
+
+
+def _rmdir_empty(d: str, folders) -> None:
+    """Removes gen's subfolders `folders` of d that are empty now, deepest first (never a tree)."""
+    for sub in sorted(folders, key=lambda f: -f.count("/")):
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.join(d, sub))
 
 
 @contextlib.contextmanager
@@ -336,7 +374,9 @@ def staged(t: Target, files: dict[str, bytes]):
             if os.path.lexists(t.real):
                 if not os.path.isdir(t.real) or os.path.islink(t.real):
                     raise GenError(f"output '{t.out}' exists and is not a directory")
-                owned = scan(t.out, t.real, t.protect, ignore=[os.path.basename(stage)])
+                owned = scan(t.out, t.real, t.protect, ignore=[os.path.basename(stage), *t.keep])
+                if not t.in_place and any(os.path.lexists(os.path.join(t.real, k)) for k in t.keep):
+                    t.in_place, t.stage_dir = True, parent    # appeared while gen compiled
             if t.in_place:
                 _commit_in_place(t, stage, files, owned or {})
             else:
@@ -417,10 +457,12 @@ def _commit_in_place(t: Target, stage: str, files: dict[str, bytes], owned) -> N
     """Replaces the manifest files of t.real one by one (each rename atomic), undoing all on failure."""
     d = t.real
     backup = tempfile.mkdtemp(prefix=TMP_PREFIX + "old-", dir=os.path.dirname(stage))
-    saved, placed = [], []
+    saved, placed, made = [], [], []
     try:
         old_names = [n for n in sorted(owned) + [MANIFEST] if os.path.lexists(os.path.join(d, n))]
         for n in old_names:
+            if "/" in n:
+                os.makedirs(os.path.join(backup, os.path.dirname(n)), exist_ok=True)
             try:
                 os.link(os.path.join(d, n), os.path.join(backup, n))
             except OSError:
@@ -434,12 +476,17 @@ def _commit_in_place(t: Target, stage: str, files: dict[str, bytes], owned) -> N
             f.write(both)
         os.replace(os.path.join(stage, TMP_PREFIX + "both"), os.path.join(d, MANIFEST))
         placed.append(MANIFEST)
+        new_dirs = sorted(_folders(files) - {f for f in _folders(files) if os.path.isdir(os.path.join(d, f))})
+        for f in new_dirs:
+            os.mkdir(os.path.join(d, f))
+            made.append(f)
         for n in sorted(files):
             os.replace(os.path.join(stage, n), os.path.join(d, n))
             placed.append(n)
         for n in sorted(set(owned) - set(files)):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(d, n))
+        _rmdir_empty(d, _folders(owned) - _folders(files))
         os.replace(os.path.join(stage, MANIFEST), os.path.join(d, MANIFEST))
     except BaseException as e:
         for n in placed:                   # undo: the new files out, the old ones back
@@ -447,7 +494,10 @@ def _commit_in_place(t: Target, stage: str, files: dict[str, bytes], owned) -> N
                 os.unlink(os.path.join(d, n))
         for n in saved:
             with contextlib.suppress(OSError):
+                if "/" in n:
+                    os.makedirs(os.path.join(d, os.path.dirname(n)), exist_ok=True)
                 os.replace(os.path.join(backup, n), os.path.join(d, n))
+        _rmdir_empty(d, made)
         _remove_stage(backup)
         if isinstance(e, OSError):
             raise GenError(f"cannot write output directory '{t.out}': {e.strerror}") from None

@@ -31,22 +31,17 @@ GEN_FAST_INLINE int32_t gen_fast_mve_add(int32_t s, int32_t t)
     return (int32_t)((uint32_t)s + (uint32_t)t);
 }
 
-/* gen_fast_out for four channels at once, stored to y[0..3]: the rounding high multiply is VQRDMULH
+/* gen_fast_out of the four accumulators in r's lanes: the rounding high multiply is VQRDMULH
  * (floor((x * m + 2^30) / 2^31), saturating only for INT32_MIN squared, no valid quantization), then
  * right shifts floor((r - [r < 0] + 2^(e-1)) / 2^e) (gen_nn_requant_rshift's identity: the double
  * rounding of gen_nn_requantize) with VRSHL; left shifts (rshift 0, e1 = shift) before the multiply.
- * q: the four channels' gen_fast_rq, read by two word gathers. */
-
-GEN_FAST_INLINE void gen_fast_mve_out4(int8_t *y, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const gen_fast_rq *q,
-                                       uint32x4_t rq_offs, int32_t rshift, int32_t out_off, int32_t act_min,
-                                       int32_t act_max)
+ * The lanes' gen_fast_rq entries are read by two word gathers at byte offsets q_offs from q (multiples
+ * of 16: whole entries, any channel per lane). */
+GEN_FAST_INLINE int32x4_t gen_fast_mve_requant4(int32x4_t r, const gen_fast_rq *q, uint32x4_t q_offs, int32_t rshift,
+                                                int32_t out_off, int32_t act_min, int32_t act_max)
 {
-    const int32x4_t mult = vldrwq_gather_offset_s32(&q->mult, rq_offs);
-    const int32x4_t e1 = vldrwq_gather_offset_s32(&q->e1, rq_offs);
-    int32x4_t r = vdupq_n_s32(a0);
-    r = vsetq_lane_s32(a1, r, 1);
-    r = vsetq_lane_s32(a2, r, 2);
-    r = vsetq_lane_s32(a3, r, 3);
+    const int32x4_t mult = vldrwq_gather_offset_s32(&q->mult, q_offs);
+    const int32x4_t e1 = vldrwq_gather_offset_s32(&q->e1, q_offs);
     if (rshift)
     {
         r = vqrdmulhq_s32(r, mult);
@@ -59,8 +54,25 @@ GEN_FAST_INLINE void gen_fast_mve_out4(int8_t *y, int32_t a0, int32_t a1, int32_
     }
     r = vaddq_n_s32(r, out_off);
     r = vmaxq_s32(r, vdupq_n_s32(act_min));
-    r = vminq_s32(r, vdupq_n_s32(act_max));
-    vstrbq_s32(y, r);
+    return vminq_s32(r, vdupq_n_s32(act_max));
+}
+
+/* the four accumulators a0..a3 as one vector's lanes */
+GEN_FAST_INLINE int32x4_t gen_fast_mve_lanes4(int32_t a0, int32_t a1, int32_t a2, int32_t a3)
+{
+    int32x4_t r = vdupq_n_s32(a0);
+    r = vsetq_lane_s32(a1, r, 1);
+    r = vsetq_lane_s32(a2, r, 2);
+    return vsetq_lane_s32(a3, r, 3);
+}
+
+/* gen_fast_out for four channels at once (q: their gen_fast_rq, rq_offs 0, 16, 32, 48), stored to y[0..3] */
+GEN_FAST_INLINE void gen_fast_mve_out4(int8_t *y, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const gen_fast_rq *q,
+                                       uint32x4_t rq_offs, int32_t rshift, int32_t out_off, int32_t act_min,
+                                       int32_t act_max)
+{
+    vstrbq_s32(y, gen_fast_mve_requant4(gen_fast_mve_lanes4(a0, a1, a2, a3), q, rq_offs, rshift, out_off, act_min,
+                                        act_max));
 }
 
 /* gen_fast_pw_s8 on MVE for k a multiple of 4 (rows read as they are: no tail bytes): one row at a

@@ -57,7 +57,7 @@ def fake_gen_dir(path, fail=0, fault=0):
     os.makedirs(path, exist_ok=True)
     with open(os.path.join(path, "gen_testvec.h"), "w") as fp:
         fp.write(FAKE_TESTVEC_H)
-    with open(os.path.join(path, "fake.c"), "w") as fp:
+    with open(os.path.join(path, "gen_testvec.c"), "w") as fp:   # the test vectors of a fake model
         fp.write(FAKE_C % {"fail": fail, "fault": fault})
     return str(path)
 

@@ -22,20 +22,26 @@ from gen import board
 from gen.host import HostModel
 
 
-def _conv_model(c, m, h, w, kh, kw, stride, pads, dil, batch, act, bias, seed):
+def conv_layer(c, m, kh, kw, stride, pads, dil, act, bias, seed, tag=""):
+    """(nodes, initializers) of one Conv (+ Relu or Clip [0, 1]) from input x{tag} to output y{tag}."""
     rng = np.random.default_rng(seed)
-    inits = {"W": rng.normal(0, 0.5, size=(m, c, kh, kw)).astype(np.float32)}
-    ins = ["x", "W"]
+    inits = {f"W{tag}": rng.normal(0, 0.5, size=(m, c, kh, kw)).astype(np.float32)}
+    ins = [f"x{tag}", f"W{tag}"]
     if bias:
-        inits["B"] = rng.normal(0, 0.5, size=m).astype(np.float32)
-        ins.append("B")
-    nodes = [node("Conv", ins, ["c" if act else "y"], kernel_shape=[kh, kw], strides=list(stride),
+        inits[f"B{tag}"] = rng.normal(0, 0.5, size=m).astype(np.float32)
+        ins.append(f"B{tag}")
+    nodes = [node("Conv", ins, [f"c{tag}" if act else f"y{tag}"], kernel_shape=[kh, kw], strides=list(stride),
                   pads=list(pads), dilations=list(dil))]
     if act == "relu":
-        nodes.append(node("Relu", ["c"], ["y"]))
+        nodes.append(node("Relu", [f"c{tag}"], [f"y{tag}"]))
     elif act == "clip":
-        nodes.append(node("Clip", ["c", "lo", "hi"], ["y"]))
-        inits["lo"], inits["hi"] = np.float32(0.0), np.float32(1.0)
+        nodes.append(node("Clip", [f"c{tag}", f"lo{tag}", f"hi{tag}"], [f"y{tag}"]))
+        inits[f"lo{tag}"], inits[f"hi{tag}"] = np.float32(0.0), np.float32(1.0)
+    return nodes, inits
+
+
+def _conv_model(c, m, h, w, kh, kw, stride, pads, dil, batch, act, bias, seed):
+    nodes, inits = conv_layer(c, m, kh, kw, stride, pads, dil, act, bias, seed)
     shape = (batch, c, h, w)
     return float_model(nodes, {"x": shape}, ["y"], inits), shape
 

@@ -322,10 +322,11 @@ def test_failing_run_removes_the_parents_it_created(tmp_path, model, capsys, mon
              "board_build": ["--board", "mps2-an386"]}[failure]
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
 
-    def build(gen_dir, env):
+    def build(gen_dir, env, **kw):
         assert (tmp_path / "a" / "b").is_dir()        # created for this run
         raise RuntimeError("pio run -e mps2-an386 failed:")
     monkeypatch.setattr(board, "build_firmware", build)
+    monkeypatch.setattr(board, "run_on_qemu", build)     # the QEMU envs are built and run
     monkeypatch.setattr(board, "pio_command", lambda: ["pio"])
     before = tree(tmp_path)
     refused(*gen(capsys, model, "-o", tmp_path / "a" / "b" / "out", "-q", *extra),
@@ -435,11 +436,12 @@ def test_board_build_runs_on_the_staged_set_before_the_commit(tmp_path, model, p
     before, before_out = tree(tmp_path), tree(prev)
     seen = {}
 
-    def build(gen_dir, env):
+    def build(gen_dir, env, **kw):
         seen["files"] = sorted(os.listdir(gen_dir))
         seen["out"] = tree(prev)
         raise RuntimeError("pio run -e mps2-an386 failed:\nlinker error")
     monkeypatch.setattr(board, "build_firmware", build)
+    monkeypatch.setattr(board, "run_on_qemu", build)     # the QEMU envs are built and run
     monkeypatch.setattr(board, "pio_command", lambda: ["pio"])
     refused(*gen(capsys, model, "-o", prev, "--board", "mps2-an386", "--name", "k", "-q"), "pio run")
     assert "k.c" in seen["files"] and "gen_manifest.txt" in seen["files"] and "gen_testvec.c" in seen["files"]
@@ -585,6 +587,40 @@ def test_concurrent_runs_into_one_directory(tmp_path):
     assert any(names == sorted([*_files(f"r{i}_"), "gen_manifest.txt"]) for i in range(8)), names
     manifest_ok(out)
     assert not temporaries(tmp_path)
+
+
+def test_check_reads_one_whole_set_while_another_run_commits(tmp_path, monkeypatch):
+    """check() reads DIR's listing and then its manifest: a run committing in between must not make it
+    see half of one set and half of the other (the race behind test_concurrent_runs_into_one_directory).
+    The other run is started right after the listing and given time to commit before the manifest is
+    read: it must wait for the reader instead."""
+    from gen import outdir
+    out = tmp_path / "out"
+    outdir.write(outdir.check(str(out)), _files("old_"))
+    real_listdir = os.listdir
+    other: list[threading.Thread] = []
+    errors = []
+
+    def commit_other():
+        try:
+            outdir.write(outdir.check(str(out)), _files("new_", 3))
+        except Exception as e:   # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    def listdir_then_commit(path="."):
+        names = real_listdir(path)
+        if not other and threading.current_thread() is threading.main_thread() and str(path) == str(out):
+            other.append(threading.Thread(target=commit_other))
+            other[0].start()
+            other[0].join(0.5)         # with the reader holding DIR's lock the other run waits here
+        return names
+    monkeypatch.setattr(outdir.os, "listdir", listdir_then_commit)
+    target = outdir.check(str(out))              # before: the old listing with the new manifest
+    assert sorted(target.owned) == sorted(_files("old_"))
+    other[0].join()
+    assert not errors
+    assert sorted(real_listdir(out)) == sorted([*_files("new_", 3), "gen_manifest.txt"])
+    manifest_ok(out)
 
 
 @pytest.mark.parametrize("where", ["symlink", "mount"])

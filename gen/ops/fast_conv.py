@@ -1,6 +1,8 @@
 """gen's specialized int8 convolution (runtime_c/gen_fast_conv_s8.h): a convolution of one group that is not
 a plain 1x1 (any kernel size, stride, padding, dilation) as im2col rows, two pixels at a time, and the
-pointwise kernel's matrix product over K = kh * kw * c (weights and requantization table as fast_s8's)."""
+pointwise kernel's matrix product over K = kh * kw * c (weights and requantization table as fast_s8's).
+The same C has a DSP path (rows widened to int16, SMLAD) and a Helium one (int8 rows, the weights read by
+word gathers, VMLADAVA.S8); the preprocessor picks, the weight layout is one."""
 from __future__ import annotations
 
 from . import fast_s8
@@ -14,7 +16,7 @@ def applies(p) -> bool:
 
 
 def scratch(p) -> int:
-    """Two im2col rows of k4 int16 (k4: K rounded up to a multiple of 4)."""
+    """Two im2col rows of k4 int16 (k4: K rounded up to a multiple of 4); Helium uses two rows of k4 int8 in it."""
     return 4 * ((p.kh * p.kw * p.c + 3) // 4 * 4)
 
 
