@@ -142,11 +142,8 @@ def profile_one(gen_dir: str, board: str, work: str, timeout: float, cmsis_nn=No
     """Each layer's instructions ({index: n}) from a GEN_PROFILE build, or None if it did not run."""
     res = boards.run_on_qemu(gen_dir, board, build_dir=os.path.join(work, "pio-profile"), timeout=timeout,
                              cmsis_nn_dir=cmsis_nn, profile=True)
-    if res["result"] != "PASS" or not res.get("layers"):
-        return None
-    unit = next(iter(res["layers"].values()))
-    key = next(iter(unit))
-    return {k: v[key] for k, v in res["layers"].items()}
+    profile = boards.layer_profile(res)
+    return profile["layers"] if res["result"] == "PASS" and profile else None
 
 
 def write_report(plan: dict, row: dict, work: str) -> str:

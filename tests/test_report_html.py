@@ -254,10 +254,11 @@ needs_qemu = pytest.mark.skipif(bool(board.missing_tools()), reason="needs arm-n
 @needs_qemu
 def test_board_build_and_profile_in_report(tmp_path):
     """--board: the report's flash and RAM bars are the firmware's measured split (as the summary prints
-    it); gen.bench --profile: the report beside each run shows each layer's instructions from QEMU."""
+    it); gen.bench --profile: the report beside each run shows each layer's instructions from QEMU, the
+    ones gen.bench wrote to layers.json; --board --profile: the same counts from the CLI's own QEMU run."""
     model = str(hc.ROOT / "gen" / "examples" / "digits_cnn.onnx")
     out = tmp_path / "b"
-    r = run([model, "-o", str(out), "--board", board.DEFAULT_BOARD], tmp_path)
+    r = run([model, "-o", str(out), "--board", board.DEFAULT_BOARD, "--profile"], tmp_path)
     m = re.search(r"firmware for \S+: flash ([\d,]+) B = weights ([\d,]+) \+ model code ([\d,]+) \+ firmware and "
                   r"libc ([\d,]+) \+ test vectors ([\d,]+); RAM ([\d,]+) B = arena ([\d,]+)", r.stdout)
     assert m, r.stdout
@@ -267,6 +268,7 @@ def test_board_build_and_profile_in_report(tmp_path):
     assert f"arena {m.group(7)} B" in page and f"{m.group(1)} B (text + data of the ELF)" in page
     # the report rewritten after the build is the one the manifest lists: the next run takes DIR as gen's
     subprocess.run(["sha256sum", "-c", "--quiet", "gen_manifest.txt"], cwd=out, check=True)
+    cli = probe(outputs(out)[0], tmp_path)
     run([model, "-o", str(out), "-q"], tmp_path)
 
     bench = tmp_path / "bench"
@@ -281,3 +283,5 @@ def test_board_build_and_profile_in_report(tmp_path):
     assert p["head"][10:12] == ["instructions", "instructions/MAC"]
     assert [row[10] for row in p["rows"]] == [f"{r['instructions']:,}" for r in rows]
     assert [row[11] for row in p["rows"]] == [f"{r['instr_per_mac']:.2f}" if r["instr_per_mac"] else "" for r in rows]
+    # --board --profile: the same firmware's layers measured by its own QEMU run (instruction counts are exact)
+    assert cli["head"][10] == "instructions" and [row[10] for row in cli["rows"]] == [row[10] for row in p["rows"]]
