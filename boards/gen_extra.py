@@ -52,7 +52,7 @@ else:
     if not os.path.isfile(os.path.join(GEN_DIR, "gen_testvec.h")):
         sys.stderr.write(
             "Error: %s is not a gen output directory (no gen_testvec.h).\n"
-            "Generate one first:  python -m gen MODEL.onnx -o %s\n"
+            "Generate one first:  python -m gen MODEL.onnx -o %s --test-vectors 1\n"
             "or point GEN_DIR / custom_gen_dir at one.\n" % (GEN_DIR, GEN_DIR)
         )
         env.Exit(1)

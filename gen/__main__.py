@@ -24,6 +24,7 @@ EPILOG = """\
 examples:
   python -m gen model.onnx -o build/                 write build/model.h, build/model.c, runtime files
   python -m gen model.onnx -o build/ --verify        also build on the host and compare with onnxruntime
+  python -m gen model.onnx -o build/ --test-vectors 1   also write gen_testvec.c/.h for the board firmware
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
   python -m gen --list-ops                           the supported operators: dtypes, opsets, limits
   python -m gen model.onnx --board mps2-an386        also build the firmware and run it in QEMU: PASS/FAIL
@@ -77,8 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(before writing: a mismatch exits 1 and writes nothing)")
     p.add_argument("--test-input", metavar="FILE.npy",
                    help="input for the first test vector written for the firmware (default: random)")
-    p.add_argument("--test-vectors", type=int, default=1, metavar="N",
-                   help="test vectors written to gen_testvec.c for the firmware (default 1, 0 for none)")
+    p.add_argument("--test-vectors", type=int, default=None, metavar="N",
+                   help="write N test vectors (inputs and the outputs the C computed on the host) to "
+                        "gen_testvec.c/.h for the firmware (boards/firmware); default 0, so DIR holds only the "
+                        "library, or 1 with --board, --test-input or --verify")
     p.add_argument("--ram-limit", type=int, metavar="BYTES",
                    help="refuse models whose arena (RAM for activations and scratch) is larger (default: none; "
                         "any arena or tensor past 2^31 - 1 bytes is always refused)")
@@ -191,6 +194,8 @@ def run(args) -> int:
     from . import driver, outdir, report
     model = args.model or driver.EXAMPLE_MODEL
     shapes = dict(parse_shape(s) for s in args.input_shape)
+    if args.test_vectors is None:     # the firmware (--board), a given sample and --verify's host build come with
+        args.test_vectors = 1 if (args.board or args.test_input or args.verify) else 0     # one; a library alone not
     if args.test_vectors < 0:
         raise GenError("--test-vectors must be 0 or more")
     if args.ram_limit is not None and args.ram_limit < 0:

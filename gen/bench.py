@@ -88,7 +88,8 @@ def linked_text(rows: list, cmsis_nn) -> str:
 
 def generate(model, out_dir: str, extra=()) -> dict:
     """Run ``python -m gen`` into out_dir; returns {'ok', 'log', 'plan', 'name'}."""
-    cmd = [sys.executable, "-m", "gen"] + ([model] if model else []) + ["-o", out_dir, "-q", *extra]
+    cmd = [sys.executable, "-m", "gen"] + ([model] if model else []) + ["-o", out_dir, "-q", "--test-vectors", "1",
+                                                                       *extra]
     proc = subprocess.run(cmd, cwd=boards.ROOT, capture_output=True, text=True, check=False)
     plan = None
     plans = sorted(glob.glob(os.path.join(out_dir, "*_plan.json")))

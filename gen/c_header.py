@@ -5,6 +5,7 @@ from __future__ import annotations
 from string import Template
 
 from . import __version__
+from .c_arena import header_lines as arena_header_lines
 from .c_format import block_comment, layout
 from .c_literals import c_float, comment
 from .ir import BOUNDARY_DTYPES, C_TYPE
@@ -63,6 +64,9 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checke
                  returns.replace("It returns", "Both return")]
     else:
         text += [f"{name}_run() computes the whole model. {returns}"]
+    text += [f"{name}_run_in_place() computes it on inputs written where the model reads them, without copies; "
+             f"{name}_set_arena() gives the arena when it is the caller's (both: below, 'In place' and 'Where "
+             "the arena lives')."]
     if checked:     # parameters as graph inputs, compiled with the value the shapes determine (gen/rtparams.py)
         text += ["The model was compiled for the value that its static shapes determine of the parameter input(s) "
                  + ", ".join(f"'{comment(i)}'" for i in checked) + ": when one holds a value that gives another "
@@ -80,7 +84,8 @@ def _about(name: str, up: str, summary: dict, int8: bool, can_fail: bool, checke
     text += [("Buffers are in the model's layout (row-major), except those marked NHWC below (--io-layout nhwc): "
               "channels last, TFLite's order (N, H, W, C for the model's N, C, H, W), the DIMs in that order."
               if nhwc else "Buffers are in the model's layout (row-major)."),
-             f"Memory: one static arena of {up}_ARENA_SIZE bytes (not reentrant); weights are const (flash)."]
+             f"Memory: one arena of {up}_ARENA_SIZE bytes, static unless {up}_EXTERNAL_ARENA (below; not "
+             "reentrant); weights are const (flash)."]
     return block_comment(text)
 
 
@@ -112,5 +117,6 @@ def header(name: str, io: dict, summary: dict, int8: bool, can_fail: bool, check
         lines.append(proto(name, io, None, None, "_s8") + ";")
     else:
         lines.append(proto(name, io, None, None, "") + ";")
+    lines += [""] + arena_header_lines(name, io)
     lines += TAIL.substitute(UP=up).splitlines() + [""]
     return "\n".join(layout(lines))

@@ -1,7 +1,7 @@
 """Host verification: build a generated library with cffi into a shared library and run it.
 
-Builds are cached by the content hash of the library's files (in $GEN_CACHE_DIR, default
-~/.cache/gen), so running the same model twice compiles once.
+Builds are cached by the content hash of the library's files (gen/build_cache.py: $GEN_CACHE_DIR,
+default ~/.cache/gen, safe under concurrent runs), so running the same model twice compiles once.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import shutil
 import subprocess
 import tempfile
 
-import cffi
 import numpy as np
 
+from . import build_cache
 from .emit import content_hash
 from .errors import GenError
 from .c_header import api_ctype
@@ -27,12 +27,6 @@ SANITIZE_CFLAGS = ["-std=c99", "-O1", "-g", "-fsanitize=address,undefined", "-fn
                    "-fno-sanitize-recover=all", "-DGEN_ARENA_GUARD=64", "-Wall", "-Wextra", "-pedantic"]
 SANITIZE_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=90:strict_string_checks=1",
                 "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1:exitcode=91"}
-
-
-def cache_dir() -> str:
-    d = os.environ.get("GEN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "gen")
-    os.makedirs(d, exist_ok=True)
-    return d
 
 
 def read_dir(path: str) -> dict[str, bytes]:
@@ -67,12 +61,13 @@ class HostModel:
             files = {**files, "gen_harness.c": _harness(self.name, self.inputs, self.outputs, self.int8).encode()}
         key = content_hash({**files, "cflags": " ".join(flags).encode(), "cc": cc.encode(),
                             "extra": "\n".join(f"{p}:{os.path.getmtime(p)}" for p in extra).encode()})
-        lib = os.path.join(cache_dir(), f"{self.name}-{key}" + (".asan" if sanitize else ".so"))
+        lib = build_cache.path(f"{self.name}-{key}" + (".asan" if sanitize else ".so"))
         if not os.path.exists(lib):
             self._build(files, flags, cc, lib, extra)
         if sanitize:
             self.exe, self.lib = lib, None
             return
+        import cffi     # only where a library is loaded: a plain run of gen never imports it
         self.ffi = cffi.FFI()
         self.ffi.cdef("\n".join(self._protos()))
         self.lib = self.ffi.dlopen(lib)
@@ -99,8 +94,7 @@ class HostModel:
                                capture_output=True, text=True)
             if r.returncode != 0:
                 raise RuntimeError(f"host build failed:\n{r.stderr}")
-            os.replace(out, lib + ".tmp")
-            os.replace(lib + ".tmp", lib)
+            build_cache.store_file(os.path.basename(lib), out)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

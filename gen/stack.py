@@ -123,25 +123,35 @@ def analyze(files, cc: str = "gcc", cflags: list[str] | None = None, roots: list
     if isinstance(files, str):
         from .host import read_dir
         files = read_dir(files)
-    tmp = tempfile.mkdtemp(prefix="gen-stack-")
-    try:
-        for name, data in files.items():
-            with open(os.path.join(tmp, name), "wb") as f:
-                f.write(data)
-        texts = []
-        for name in sorted(files):
-            if not name.endswith(".c") or name.startswith("gen_testvec") or name == "gen_harness.c":
-                continue
-            obj = os.path.join(tmp, name[:-2] + ".o")
-            r = subprocess.run([cc, *(cflags or CFLAGS), "-fstack-usage", "-fcallgraph-info=su", "-I", tmp, "-c",
-                                os.path.join(tmp, name), "-o", obj], capture_output=True, text=True)
-            if r.returncode != 0:
-                raise RuntimeError(f"stack analysis build of {name} failed:\n{r.stderr}")
-            with open(obj[:-2] + ".ci") as f:
-                texts.append(f.read())
-        return analyze_ci(texts, roots)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    from . import build_cache
+    flags = [*(cflags or CFLAGS), "-fstack-usage", "-fcallgraph-info=su"]
+    units = [n for n in sorted(files)
+             if n.endswith(".c") and not n.startswith("gen_testvec") and n != "gen_harness.c"]
+    compiler = build_cache.compiler_id(cc)
+    # each translation unit's call graph is cached by what it reads, so the runtime files that models share
+    # are compiled once (gen/build_cache.py)
+    keys = {n: "stack-" + build_cache.key(compiler, " ".join(flags), *(
+        part for f in build_cache.include_closure(files, n) for part in (f, files[f]))) + ".ci" for n in units}
+    texts = {n: build_cache.load(k) for n, k in keys.items()}
+    todo = [n for n in units if texts[n] is None]
+    if todo:
+        tmp = tempfile.mkdtemp(prefix="gen-stack-")
+        try:
+            for name, data in files.items():
+                with open(os.path.join(tmp, name), "wb") as f:
+                    f.write(data)
+            for name in todo:
+                obj = os.path.join(tmp, name[:-2] + ".o")
+                r = subprocess.run([cc, *flags, "-I", tmp, "-c", os.path.join(tmp, name), "-o", obj],
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise RuntimeError(f"stack analysis build of {name} failed:\n{r.stderr}")
+                with open(obj[:-2] + ".ci", "rb") as f:
+                    texts[name] = f.read()
+                build_cache.store(keys[name], texts[name])
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return analyze_ci([texts[n].decode() for n in units], roots)
 
 
 def stack_usage(files, cc: str = "gcc", cflags: list[str] | None = None) -> int:

@@ -11,6 +11,8 @@ where the float model, unfused onnxruntime and gen all say 5).
 from __future__ import annotations
 
 import re
+import sys
+import types
 
 import numpy as np
 
@@ -156,3 +158,15 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
     layers["trials"] = trials
     result.summary["verify_layers"] = layers
     return worst, ok and layers["ok"]
+
+
+class _CallableModule(types.ModuleType):
+    """`gen.verify` is this module (gen's code and tests import it) and the Python API's function too:
+    gen.verify(library) calls gen.api.verify."""
+
+    def __call__(self, *args, **kwargs):
+        from .api import verify
+        return verify(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -130,9 +130,10 @@ GEN_FAST_INLINE void gen_fast_widen_3(const int8_t *x0, const int8_t *x1, const 
 }
 #endif
 
-#if defined(GEN_NN_DSP) && defined(__GNUC__)
+#if defined(GEN_NN_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
 /* four inputs of three rows times four weights of two channels: 24 multiply-accumulates in 20
- * instructions (14 registers: the most the core has) */
+ * instructions (14 registers: the most the core has; without optimization gcc keeps a frame pointer and
+ * cannot give them, so -O0 builds take the C below) */
 #define GEN_FAST_DOT_3X2_STEP(B, W, S00, S01, S10, S11, S20, S21)                                           \
     do                                                                                                      \
     {                                                                                                       \

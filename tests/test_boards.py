@@ -129,7 +129,7 @@ def test_model_on_qemu(pio_ready, tmp_path, model):
     if model == "":
         pytest.skip("no int8 model: ../shared/models/kws_dscnn_int8_qdq_*.onnx not present")
     gen_dir = tmp_path / "gen"
-    cmd = [sys.executable, "-m", "gen"] + ([model] if model else []) + ["-o", str(gen_dir), "-q"]
+    cmd = [sys.executable, "-m", "gen"] + ([model] if model else []) + ["-o", str(gen_dir), "-q", "--test-vectors", "1"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0 and "not supported" in proc.stdout + proc.stderr:
         pytest.skip("gen cannot compile %s yet: %s" % (
@@ -228,7 +228,7 @@ def test_profile_firmware_times_every_layer(pio_ready, tmp_path):
     between 80% and 100% of the unprofiled build's count."""
     import json
     gen_dir = tmp_path / "gen"
-    proc = subprocess.run([sys.executable, "-m", "gen", "-o", str(gen_dir), "-q"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "gen", "-o", str(gen_dir), "-q", "--test-vectors", "1"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     plan = json.loads(next(gen_dir.glob("*_plan.json")).read_text())

@@ -166,7 +166,8 @@ def test_deterministic_across_hash_seeds(stem, models_dir, compiled, tmp_path):
         env = dict(os.environ, PYTHONHASHSEED=seed)
         env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
         out = tmp_path / f"seed{seed}"
-        r = subprocess.run([sys.executable, "-m", "gen", model, "-o", str(out), "-q"], cwd=str(tmp_path), env=env,
+        r = subprocess.run([sys.executable, "-m", "gen", model, "-o", str(out), "-q", "--test-vectors", "1"],
+                           cwd=str(tmp_path), env=env,
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
         trees.append(_read_tree(str(out)))
