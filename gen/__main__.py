@@ -15,7 +15,8 @@ DESCRIPTION = """\
 Compile an ONNX model into a self-contained C99 library for microcontrollers: a header with the
 API and every size as a #define, the graph as straight-line kernel calls, weights as const arrays
 (flash) and one static arena whose offsets are fixed now. float32 models run on gen's portable
-kernels; int8 QDQ models run integer-only on CMSIS-NN's API.
+kernels; int8 QDQ models run integer-only on CMSIS-NN's API. Every run also writes
+DIR/NAME_report.html (open it in a browser): the layers, the memory plan as a picture, flash and RAM.
 
 Without a model, compiles the bundled example (a small digit classifier)."""
 
@@ -109,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "QEMU envs (mps2-an386, mps2-an500, mps2-an505, mps3-an547) also run it in QEMU and print "
                         "PASS or FAIL (FAIL exits 1 and writes nothing). Built from the new files before they "
                         "replace DIR's")
+    p.add_argument("--profile", action="store_true",
+                   help="with --board on a QEMU env: build the firmware with GEN_PROFILE and put each layer's "
+                        "measured instructions (and instructions/MAC) in NAME_report.html")
     p.add_argument("--pio-project", metavar="DIR",
                    help="with --board ENV: write a PlatformIO project into DIR (platformio.ini with ENV, src/ with a "
                         "firmware that runs the test vectors and prints PASS/FAIL and the cost, lib/NAME/ with the "
@@ -220,6 +224,10 @@ def run(args) -> int:
         check_board(args.board)
     if args.pio_project and not args.board:
         raise GenError("--pio-project DIR needs --board ENV (the env of its platformio.ini)")
+    if args.profile:
+        from .board import QEMU_BOARDS
+        if args.board not in QEMU_BOARDS:
+            raise GenError(f"--profile measures the layers in QEMU: give --board one of {', '.join(QEMU_BOARDS)}")
     if args.output is None and not args.pio_project:
         args.output = "build"
     protect = [model, args.test_input]
@@ -234,6 +242,7 @@ def run(args) -> int:
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)
+        driver.attach_report(res)
         if not ok:
             if not args.quiet:
                 print(report.summary_text(res.summary))
@@ -242,7 +251,10 @@ def run(args) -> int:
             return 1
     try:
         with outdir.staged(target, res.files) if target else contextlib.nullcontext() as staged_dir:
-            board_line = _board_run(args.board, staged_dir or res.files, res.summary) if args.board else None
+            board_line = _board_run(args.board, staged_dir or res.files, res.summary,
+                                    args.profile) if args.board else None
+            if args.board:
+                driver.attach_report(res)      # with the firmware's flash and RAM (outdir.staged re-stages it)
             if project:
                 from . import pio_project
                 outdir.write(project, pio_project.project_files(args.board, res.files))
@@ -268,9 +280,10 @@ class _BoardFailed(Exception):
     """The firmware ran on a QEMU board and a test vector failed (or it faulted): exit 1, nothing written."""
 
 
-def _board_run(env: str, output, summary: dict) -> str | None:
+def _board_run(env: str, output, summary: dict, profile: bool = False) -> str | None:
     """--board ENV: build the firmware around the new output (a staged directory or its files), its flash
-    and RAM into the summary; on a QEMU env run it too and return the verdict line."""
+    and RAM into the summary; on a QEMU env run it too and return the verdict line. profile: a GEN_PROFILE
+    build, each layer's instructions into the summary (the report's)."""
     import tempfile
 
     from . import board
@@ -279,7 +292,7 @@ def _board_run(env: str, output, summary: dict) -> str | None:
             if env not in board.QEMU_BOARDS:
                 elf = board.build_firmware(output, env, build_dir=scratch)
             else:
-                res = board.run_on_qemu(output, env, build_dir=scratch)
+                res = board.run_on_qemu(output, env, build_dir=scratch, profile=profile)
                 elf = res["elf"]
                 if elf is None:
                     raise RuntimeError(board.build_failure(res["log"], env))
@@ -288,8 +301,11 @@ def _board_run(env: str, output, summary: dict) -> str | None:
         summary["firmware"] = {env: board.firmware_breakdown(elf, summary["name"])}
     if env not in board.QEMU_BOARDS:
         return None
+    if profile and board.layer_profile(res):
+        summary["profile"] = dict(board.layer_profile(res), board=f"{env} (QEMU, GEN_PROFILE build)")
     vectors = res["results"]
     cost = ", ".join(f"{k} {res[k]:,}" for k in ("instructions", "cycles", "us") if isinstance(res.get(k), int))
+    cost += " (a GEN_PROFILE build: its hooks included)" if profile and cost else ""
     line = (f"board {env} (QEMU): {res['result'] or 'no result'}, {sum(v['pass'] for v in vectors)}/{len(vectors)} "
             f"test vectors" + (f", {cost} per inference" if cost else "")
             + (f", stack {res['stack']:,} B" if isinstance(res.get("stack"), int) else ""))

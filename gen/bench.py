@@ -130,6 +130,7 @@ def bench_one(name: str, gen_dir: str, board: str, work: str, macs, timeout: flo
     row["status"] = res.get("status")
     row["timer_check"] = res.get("timer_check")
     row["seconds"] = round(time.time() - t0, 1)
+    row["_elf"] = res["elf"]        # for the report (write_report); not a column
     if row["result"] != "PASS":
         log_path = os.path.join(work, "%s.log" % board)
         with open(log_path, "w", encoding="utf-8") as fp:
@@ -142,11 +143,23 @@ def profile_one(gen_dir: str, board: str, work: str, timeout: float, cmsis_nn=No
     """Each layer's instructions ({index: n}) from a GEN_PROFILE build, or None if it did not run."""
     res = boards.run_on_qemu(gen_dir, board, build_dir=os.path.join(work, "pio-profile"), timeout=timeout,
                              cmsis_nn_dir=cmsis_nn, profile=True)
-    if res["result"] != "PASS" or not res.get("layers"):
-        return None
-    unit = next(iter(res["layers"].values()))
-    key = next(iter(unit))
-    return {k: v[key] for k, v in res["layers"].items()}
+    profile = boards.layer_profile(res)
+    return profile["layers"] if res["result"] == "PASS" and profile else None
+
+
+def write_report(plan: dict, row: dict, work: str) -> str:
+    """<work>/NAME_report.html: gen's report of the model with this run's per-layer instructions, the
+    firmware's flash and RAM split and its measured stack (beside the gen output, which stays as gen wrote it)."""
+    from gen import report_html  # pylint: disable=import-outside-toplevel
+    summary = dict(plan, stack_bytes=row.get("stack"), stack_target=f"measured on {row['board']}")
+    if row.get("_elf"):
+        summary["firmware"] = {row["board"]: boards.firmware_breakdown(row["_elf"], plan["name"])}
+    profile = {"board": f"{row['board']} ({row['kernels']} kernels)", "unit": "instructions",
+               "layers": row["layer_instructions"]}
+    path = os.path.join(work, f"{plan['name']}_report.html")
+    with open(path, "wb") as fp:
+        fp.write(report_html.render(summary, profile))
+    return path
 
 
 def layer_rows(row: dict, plan: dict) -> list:
@@ -235,7 +248,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per build+run")
     ap.add_argument("--profile", action="store_true",
                     help="also build each firmware with GEN_PROFILE and write each layer's instructions "
-                         "to layers.md / layers.json beside results.md")
+                         "to layers.md / layers.json beside results.md, and into a report per run "
+                         "(work/MODEL/BOARD/NAME_report.html)")
     ap.add_argument("--cmsis-nn", metavar="DIR",
                     help="also link the real CMSIS-NN (a v7.0.0 checkout) instead of gen's "
                          "portable int8 kernels (GEN_USE_CMSIS_NN)")
@@ -294,6 +308,9 @@ def main(argv=None) -> int:
         row = bench_one(name, gen_dir, b, work, macs, args.timeout, cmsis_nn)
         if args.profile and row["result"] == "PASS":
             row["layer_instructions"] = profile_one(gen_dir, b, work, args.timeout, cmsis_nn)
+            if row["layer_instructions"]:
+                write_report(plans[name], row, work)
+        row.pop("_elf", None)
         with lock:
             done.append(row)
             print("gen.bench: [%d/%d, %.0f s] %-34s %-11s %-8s %-7s %s instructions" % (

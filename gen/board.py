@@ -249,6 +249,15 @@ def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None 
     return res
 
 
+def layer_profile(res: dict) -> dict | None:
+    """A GEN_PROFILE run's per-layer figures as the report takes them (gen/report_html.py):
+    {'unit': 'instructions' (or the port's unit), 'layers': {layer index: n}}; None without them."""
+    if not res.get("layers"):
+        return None
+    unit = next(iter(next(iter(res["layers"].values()))))
+    return {"unit": unit, "layers": {k: v[unit] for k, v in res["layers"].items()}}
+
+
 def build_firmware(gen_dir: str, board: str, build_dir: str | None = None, timeout: float = 900.0) -> str:
     """Builds (does not run) the firmware around ``gen_dir`` for a PlatformIO env; returns the ELF path."""
     build_dir = build_dir or tempfile.mkdtemp(prefix="gen-pio-")

@@ -27,7 +27,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from .errors import GenError
+from .errors import GenError, counted
 
 CONTROL_OPS = ("If", "Loop", "Scan")
 UNROLL_BUDGET = 4096      # nodes unrolling may make, over the whole model
@@ -222,8 +222,8 @@ class _Expander:
         a = _attrs(n)
         branch = a["then_branch"] if bool(v[0]) else a["else_branch"]
         if len(branch.output) != len(n.output):
-            raise GenError(f"the {'then' if bool(v[0]) else 'else'} branch has {len(branch.output)} outputs, the If "
-                           f"{len(n.output)}", n.name, n.op_type)
+            raise GenError(f"the {'then' if bool(v[0]) else 'else'} branch has "
+                           f"{counted(len(branch.output), 'output')}, the If {len(n.output)}", n.name, n.op_type)
         # a branch output its own node makes takes the If's output name directly
         fixed, seen = {}, set()
         produced = {o for x in branch.node for o in x.output}
@@ -246,8 +246,8 @@ class _Expander:
         carried = list(n.input[2:])
         n_carried = len(carried)
         if len(body.input) != 2 + n_carried or len(body.output) < 1 + n_carried:
-            raise GenError(f"the body has {len(body.input)} inputs and {len(body.output)} outputs for "
-                           f"{n_carried} loop-carried values", n.name, n.op_type)
+            raise GenError(f"the body has {counted(len(body.input), 'input')} and {counted(len(body.output), 'output')}"
+                           f" for {counted(n_carried, 'loop-carried value')}", n.name, n.op_type)
         n_scan = len(body.output) - 1 - n_carried
         trip = None
         if m_name:
@@ -393,8 +393,8 @@ class _Expander:
         out_axes = list(a.get("scan_output_axes", [0] * k_out))
         out_dirs = list(a.get("scan_output_directions", [0] * k_out))
         if len(body.input) != n_state + m or k_out < 0:
-            raise GenError(f"the body has {len(body.input)} inputs and {len(body.output)} outputs for {n_state} "
-                           f"state and {m} scan inputs", n.name, n.op_type)
+            raise GenError(f"the body has {counted(len(body.input), 'input')} and {counted(len(body.output), 'output')}"
+                           f" for {n_state} state and {counted(m, 'scan input')}", n.name, n.op_type)
         if k_out and length == 0:
             raise GenError("the scan length is 0: its scan outputs would be empty", n.name, n.op_type)
         per = _count_nodes(body) + 2 * m + k_out + 1

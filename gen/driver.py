@@ -126,9 +126,17 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
         from . import testvec
         res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))
     res.summary["stack_bytes"], res.summary["stack_target"] = stack_estimate(res.files)
+    attach_report(res)
     if target:
         outdir.write(target, res.files)
     return res
+
+
+def attach_report(res: Result, profile: dict | None = None) -> None:
+    """NAME_report.html (gen/report_html.py) from the summary as it is now: the CLI renders it again once
+    --verify or the --board build has added their results."""
+    from . import report_html
+    res.files[f"{res.summary['name']}_report.html"] = report_html.render(res.summary, profile)
 
 
 M4_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]

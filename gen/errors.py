@@ -26,6 +26,11 @@ class GenError(Exception):
         return _printable(f"error{where}: {self.what}")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 layer', '2 layers', '1,024 inputs': a count with its noun in the right number (every message)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _printable(text: str) -> str:
     """One line whatever the model's names hold: control characters (newlines) as escapes."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

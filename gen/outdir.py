@@ -348,7 +348,8 @@ def _rmdir_empty(d: str, folders) -> None:
 @contextlib.contextmanager
 def staged(t: Target, files: dict[str, bytes]):
     """Writes the complete new set into a fresh directory and yields its path; commits it into the
-    output directory when the block ends without an exception, else leaves everything as it was."""
+    output directory when the block ends without an exception, else leaves everything as it was.
+    The block may change `files` (add or replace entries): the staged set is updated before the commit."""
     manifest = manifest_text(files)
     parent = os.path.dirname(t.real)
     created = [] if t.exists else _makedirs(t.out, parent)
@@ -362,6 +363,12 @@ def staged(t: Target, files: dict[str, bytes]):
         except OSError as e:
             raise GenError(f"cannot write output directory '{t.out}': {e.strerror}") from None
         yield stage
+        if manifest_text(files) != manifest:     # the block changed files (the report, after the board build)
+            manifest = manifest_text(files)
+            try:
+                _write_stage(stage, files, manifest)
+            except OSError as e:
+                raise GenError(f"cannot write output directory '{t.out}': {e.strerror}") from None
         with _locked(parent):        # one commit at a time; what is there now is checked again
             owned = None
             if os.path.lexists(t.real):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .errors import _printable as printable   # model names hold anything: one line, no control characters
+from .errors import counted
 
 
 def _kb(n: int) -> str:
@@ -26,7 +27,8 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
         rows.append([printable(r["node"])[:28], r["op"], r["kernel"], shapes, f"{r['macs']:,}", f"{r['weight_bytes']:,}", mem])
     out = [table(rows, ["node", "op", "kernel", "shapes", "MACs", "weights B", "arena offset+bytes"], {4, 5})]
     out.append("")
-    out.append(f"model {printable(s['model'])} -> {s['name']}: {len(s['layers'])} layers, {s['macs']:,} MACs")
+    out.append(f"model {printable(s['model'])} -> {s['name']}: {counted(len(s['layers']), 'layer')}, "
+               f"{counted(s['macs'], 'MAC')}")
     out.append(f"  flash: weights and parameters {_kb(s['weight_bytes'])}")
     ram = f"  RAM:   arena {_kb(s['arena_size'])} (activations and scratch; lower bound for whole tensors " \
           f"{s['arena_lower_bound']:,} B"
@@ -42,24 +44,28 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
                    f"+ other {f['other_ram']:,} (static; stack on top)")
     for note in s.get("notes", []):
         out.append(f"  note: {printable(note)}")
-    if s.get("verify"):
-        for v in s["verify"]:
-            out.append(f"  verify {printable(v['output'])}: max |C - onnxruntime| = {v['max_abs']:.3g}, "
-                       f"max rel = {v['max_rel']:.3g}{' ' + v['extra'] if v.get('extra') else ''}")
+    out.extend(verify_output_lines(s))
     if s.get("verify_layers"):
         out.extend(verify_lines(s["verify_layers"]))
     if out_dir:
-        out.append(f"  wrote {printable(out_dir)}/{s['name']}.h, {s['name']}.c and runtime files")
+        out.append(f"  wrote {printable(out_dir)}/{s['name']}.h, {s['name']}.c and runtime files; the report: "
+                   f"{printable(out_dir)}/{s['name']}_report.html")
     return "\n".join(out)
+
+
+def verify_output_lines(s: dict) -> list[str]:
+    """--verify's end-to-end comparison of each output with onnxruntime (information, not the verdict)."""
+    return [f"  verify {printable(v['output'])}: max |C - onnxruntime| = {v['max_abs']:.3g}, "
+            f"max rel = {v['max_rel']:.3g}{' ' + v['extra'] if v.get('extra') else ''}" for v in s.get("verify") or []]
 
 
 def verify_lines(v: dict) -> list[str]:
     """The layer check of --verify (gen.layercheck) and the verdict: `verify: PASS` or `verify: FAIL (...)`."""
     w = v.get("worst")
     n8 = v["int8_layers"]
-    what = f"{v['layers']} layers" + (f" ({n8} int8)" if n8 else "")
+    what = counted(v['layers'], 'layer') + (f" ({n8} int8)" if n8 else "")
     lines = [f"  verify layers: {what} against onnxruntime running the model's own nodes on gen's inputs to "
-             f"each layer, {v['trials']} inputs {v['inputs']}" +
+             f"each layer, {counted(v['trials'], 'input')} {v['inputs']}" +
              (f"; worst {w['label']} {w['err']} (tolerance {w['tol']})" if w else "")]
     tol = (["1 LSB per int8 layer (0 where the ops only move bytes)"] if n8 else []) + \
         ([f"relative {v['float_rtol']:.0e} per float layer"] if v["layers"] > n8 else [])
@@ -71,10 +77,15 @@ def verify_lines(v: dict) -> list[str]:
         lines.append(f"    over tolerance: {f}")
     if v.get("unchecked"):
         lines.append(f"    not checked (need a model input gen does not keep): {', '.join(v['unchecked'][:5])}")
-    if not v.get("c_ok", True):
-        lines.append("  verify: FAIL (the C differs from gen's numpy integer reference or from onnxruntime)")
-    elif not v["ok"]:
-        lines.append(f"  verify: FAIL ({w['label']} {w['err']}, tolerance {w['tol']})")
-    else:
-        lines.append("  verify: PASS")
+    lines.append(verdict_line(v))
     return lines
+
+
+def verdict_line(v: dict) -> str:
+    """The last line of --verify: `verify: PASS` or `verify: FAIL (...)`."""
+    w = v.get("worst")
+    if not v.get("c_ok", True):
+        return "  verify: FAIL (the C differs from gen's numpy integer reference or from onnxruntime)"
+    if not v["ok"]:
+        return f"  verify: FAIL ({w['label']} {w['err']}, tolerance {w['tol']})"
+    return "  verify: PASS"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .emit import c_values
-from .errors import GenError
+from .errors import GenError, counted
 from .host import HostModel
 from .ir import BOUNDARY_DTYPES, C_TYPE, NP_DTYPE
 from .verify import quantize
@@ -47,14 +47,15 @@ def random_input(rng, dtype: str, shape) -> np.ndarray:
 def check_inputs(summary: dict, inputs: list[np.ndarray]) -> None:
     """A user-given sample (--test-input) must be real numbers with as many values as the model's input."""
     if len(inputs) != len(summary["inputs"]):
-        raise GenError(f"--test-input gives {len(inputs)} arrays, the model has {len(summary['inputs'])} inputs")
+        raise GenError(f"--test-input gives {counted(len(inputs), 'array')}, the model has "
+                       f"{counted(len(summary['inputs']), 'input')}")
     for x, t in zip(inputs, summary["inputs"]):
         x = np.asarray(x)
         if x.dtype.kind not in "biuf":
             raise GenError(f"--test-input has dtype {x.dtype}, input '{t['name']}' needs numbers")
         if x.size != t["size"]:
-            raise GenError(f"--test-input has shape {list(x.shape)} ({x.size} values), input '{t['name']}' is "
-                           f"{t['shape']} ({t['size']} values)")
+            raise GenError(f"--test-input has shape {list(x.shape)} ({counted(x.size, 'value')}), input "
+                           f"'{t['name']}' is {t['shape']} ({counted(t['size'], 'value')})")
 
 
 def state_pairs(summary: dict, state) -> list[tuple[int, int]]:

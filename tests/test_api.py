@@ -51,9 +51,9 @@ def test_compile_equals_the_cli(tmp_path):
     assert (lib.name, lib.macs, lib.weight_bytes) == ("m", plan["macs"], plan["weight_bytes"])
     assert f"{len(lib.layers)} layers, {lib.macs:,} MACs" in out
     assert f"arena {lib.arena_size:,} B" in out and f"weights and parameters {lib.weight_bytes:,} B" in out
-    # the report attribute is the path of NAME_report.html when the run wrote one
+    # the report attribute is the path of NAME_report.html, which every run writes
     report = tmp_path / "api" / "m_report.html"
-    assert lib.report == (str(report) if report.exists() else None)
+    assert report.exists() and lib.report == str(report)
     # in memory: the same contents, nothing written
     mem = gen.compile(driver.EXAMPLE_MODEL, name="m")
     assert mem.files == [] and mem.contents == lib.contents and mem.report is None

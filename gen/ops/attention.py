@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import GenError
+from ..errors import GenError, counted
 from . import OpFamily, c_fields, register
 
 RUNTIME = ("gen_attention.h", "gen_attention.c")
@@ -144,7 +144,7 @@ def attention_params(node, g) -> AttentionParams:
         else:
             v = np.asarray(t.data).astype(np.int64).reshape(-1)
             if v.shape != (b,) or v.min() < 0 or v.max() > total:
-                raise _err(node, f"nonpad_kv_seqlen {v.tolist()} must be {b} values in [0, {total}]")
+                raise _err(node, f"nonpad_kv_seqlen {v.tolist()} must be {counted(b, 'value')} in [0, {total}]")
             nonpad = v.astype(np.int32)
     has_mask, mask_bool, mask_len, mask_s = 0, 0, 0, (0, 0, 0, 0)
     name = _input(node, MASK)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import int8ref
-from ..errors import GenError
+from ..errors import GenError, counted
 from . import OpFamily, contiguous_strides, dims6, register
 
 VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")
@@ -288,7 +288,7 @@ class Pad(OpFamily):
                 raise GenError("Pad axes must be a constant", node.name, node.op)
             axes = [int(v) % nd for v in a.reshape(-1)]
         if len(pads) != 2 * len(axes):
-            raise GenError(f"{len(pads)} pads for {len(axes)} axes", node.name, node.op)
+            raise GenError(f"{counted(len(pads), 'pad')} for {counted(len(axes), 'axis', 'axes')}", node.name, node.op)
         before, after = [0] * nd, [0] * nd
         for k, ax in enumerate(axes):
             before[ax], after[ax] = pads[k], pads[k + len(axes)]

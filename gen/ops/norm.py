@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import GenError
+from ..errors import GenError, counted
 from . import OpFamily, broadcast_strides, c_fields, c_int32, contiguous_strides, dims6, register
 
 RUNTIME = ("gen_norm.h", "gen_norm.c")
@@ -84,7 +84,8 @@ def norm_params(node, g) -> NormParams:
     elif node.op == "GroupNormalization":
         groups = int(node.attrs.get("num_groups", 0))
         if nd < 2 or groups < 1 or shape[1] % groups:
-            raise GenError(f"num_groups {groups} does not divide the {shape[1] if nd > 1 else '?'} channels",
+            raise GenError(f"num_groups {groups} does not divide the "
+                           f"{counted(shape[1], 'channel') if nd > 1 else '? channels'}",
                            node.name, node.op)
         c = shape[1]
         sizes = {g.t(node.inputs[k]).size for k in (1, 2)}

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import GenError
+from ..errors import GenError, counted
 from .. import quant
 from ..int8ref import requantize
 from . import OpFamily, c_fields, register
@@ -276,7 +276,8 @@ def _scales_and_sizes(node, g, x, coord):
     want = [int(d) for d in x.shape]
     given = scales if scales is not None else sizes
     if given.size != len(axes):
-        raise GenError(f"{'scales' if scales is not None else 'sizes'} has {given.size} values for {len(axes)} axes",
+        raise GenError(f"{'scales' if scales is not None else 'sizes'} has {counted(given.size, 'value')} for "
+                       f"{counted(len(axes), 'axis', 'axes')}",
                        node.name, node.op)
     if scales is not None:
         for a, s in zip(axes, scales.reshape(-1)):

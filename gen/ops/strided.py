@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import GenError
+from ..errors import GenError, counted
 from . import OpFamily, c_int32, contiguous_strides, has, register
 from .layout import mem_axis, mem_shape, memory_perm, to_memory, to_model
 
@@ -319,11 +319,12 @@ class Split(ByteMover):
         if split is None:
             k = int(node.attrs.get("num_outputs", n_out))
             if k != n_out or k < 1:
-                raise GenError(f"num_outputs {k} but {n_out} outputs", node.name, node.op)
+                raise GenError(f"num_outputs {k} but {counted(n_out, 'output')}", node.name, node.op)
             chunk = -(-d // k)
             split = [min(chunk, d - i * chunk) for i in range(k)]
         if len(split) != n_out or sum(split) != d or min(split) < 0:
-            raise GenError(f"split {split} does not cut axis {axis} ({d}) into {n_out} outputs", node.name, node.op)
+            raise GenError(f"split {split} does not cut axis {axis} ({d}) into {counted(n_out, 'output')}",
+                           node.name, node.op)
         return axis, split
 
     def copies(self, node, g):
@@ -498,7 +499,7 @@ def rt_pad_check(node, g, modes) -> None:
     n_pads = rt_param(node, g, None, 1, "pads")[1]
     n_axes = rt_param(node, g, None, 3, "axes")[1] if len(node.inputs) > 3 and node.inputs[3] else nd
     if n_pads != 2 * n_axes:
-        raise GenError(f"{n_pads} pads for {n_axes} axes", node.name, node.op)
+        raise GenError(f"{counted(n_pads, 'pad')} for {counted(n_axes, 'axis', 'axes')}", node.name, node.op)
     if len(node.inputs) > 2 and node.inputs[2] and g.const(node.inputs[2]) is None:
         v = g.t(node.inputs[2])
         if x.quant is not None or v.dtype != x.dtype or v.size != 1:
