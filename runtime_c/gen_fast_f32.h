@@ -1,0 +1,191 @@
+/* gen_fast_f32.h - gen's layer-specialized float32 kernels (written for gen).
+ *
+ * Called, like the int8 ones (gen_fast_s8.h), from one static wrapper per distinct layer shape with the
+ * shape as literals. NCHW, batch 1 per call. What generation time prepares (gen/ops/fast_f32.py):
+ *   - convolution weights as [m4 / 4][k][4]: four output channels' weights for one tap side by side
+ *     (k = c * kh * kw; channels past m are zero and never stored);
+ *   - depthwise weights as they are ([c][kh][kw]).
+ * Every multiply-accumulate is one fmaf: one VFMA.F32 on a core with an FPU (Cortex-M4F/M7/M33/M55),
+ * the same correctly rounded value on the host, so host and board compute the same bits.
+ */
+#ifndef GEN_FAST_F32_H
+#define GEN_FAST_F32_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "gen_fast.h"
+
+/* the fused activation: act 0 none; 1 min/max clamp and slope alpha below zero (LeakyRelu, Relu, Clip) */
+GEN_FAST_INLINE float gen_fast_act_f32(float v, int32_t act, float lo, float hi, float alpha)
+{
+    if (act) {
+        if (v < 0.0f) {
+            v *= alpha;
+        }
+        v = v < lo ? lo : v;
+        v = v > hi ? hi : v;
+    }
+    return v;
+}
+
+/* the first np (1..4) of four outputs of one channel, activated */
+GEN_FAST_INLINE void gen_fast_store4_f32(float *yr, int32_t np, float v0, float v1, float v2, float v3, int32_t act,
+                                         float lo, float hi, float alpha)
+{
+    yr[0] = gen_fast_act_f32(v0, act, lo, hi, alpha);
+    if (np > 1) {
+        yr[1] = gen_fast_act_f32(v1, act, lo, hi, alpha);
+    }
+    if (np > 2) {
+        yr[2] = gen_fast_act_f32(v2, act, lo, hi, alpha);
+    }
+    if (np > 3) {
+        yr[3] = gen_fast_act_f32(v3, act, lo, hi, alpha);
+    }
+}
+
+/* the patch of pixel p (output row p / ow, column p % ow) into patch[kk * 4 + slot] for kk < k: input
+ * taps, zero where the window leaves the input */
+GEN_FAST_INLINE void gen_fast_patch_f32(const float *x, float *patch, int32_t slot, int32_t p, int32_t c, int32_t h,
+                                        int32_t w, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw,
+                                        int32_t dh, int32_t dw, int32_t pt, int32_t pl)
+{
+    const int32_t y0 = p / ow * sh - pt, x0 = p % ow * sw - pl;
+    int32_t ch, i, j;
+    float *d = patch + slot;
+    for (ch = 0; ch < c; ch++) {
+        const float *xc = x + (int32_t)ch * h * w;
+        for (i = 0; i < kh; i++) {
+            const int32_t yy = y0 + i * dh;
+            if (yy < 0 || yy >= h) {
+                for (j = 0; j < kw; j++) {
+                    *d = 0.0f;
+                    d += 4;
+                }
+                continue;
+            }
+            for (j = 0; j < kw; j++) {
+                const int32_t xx = x0 + j * dw;
+                *d = (xx >= 0 && xx < w) ? xc[yy * w + xx] : 0.0f;
+                d += 4;
+            }
+        }
+    }
+}
+
+/* y[mm][p] = act(bias[mm] + sum_kk w[mm][kk] * tap(p, kk)) for group-1 convolutions: four output
+ * channels x four pixels per block (16 accumulators, 4 + 4 operand loads per 16 fmaf). `direct`: a 1x1,
+ * stride-1, unpadded layer reads its taps from x itself (tap kk of pixel p is x[kk * n_pix + p]), the
+ * others from a patch of four pixels built in `patch` ([k][4] floats of scratch). */
+GEN_FAST_INLINE void gen_fast_conv_f32(const float *x, float *y, const float *wt, const float *bias, float *patch,
+                                       int32_t c, int32_t h, int32_t w, int32_t m, int32_t oh, int32_t ow,
+                                       int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t dh, int32_t dw,
+                                       int32_t pt, int32_t pl, int32_t direct, int32_t act, float lo, float hi,
+                                       float alpha)
+{
+    const int32_t k = c * kh * kw, n_pix = oh * ow, m4 = (m + 3) / 4 * 4;
+    int32_t p, mb, kk, i;
+    for (p = 0; p < n_pix; p += 4) {
+        const int32_t np = n_pix - p < 4 ? n_pix - p : 4;   /* pixels in this block */
+        const int32_t from_x = direct && np == 4;            /* the taps straight from x, else the patch */
+        const float *taps = from_x ? x + p : patch;
+        const int32_t ts = from_x ? n_pix : 4;               /* from one tap to the next */
+        if (!from_x) {
+            for (i = 0; i < 4; i++) {
+                if (direct) {
+                    for (kk = 0; kk < k; kk++) {
+                        patch[kk * 4 + i] = i < np ? x[kk * n_pix + p + i] : 0.0f;
+                    }
+                } else {
+                    gen_fast_patch_f32(x, patch, i, i < np ? p + i : p, c, h, w, ow, kh, kw, sh, sw, dh, dw, pt, pl);
+                }
+            }
+        }
+        for (mb = 0; mb < m4; mb += 4) {
+            const float *wp = wt + mb * k;
+            const float *tp = taps;
+            const float b0 = bias && mb < m ? bias[mb] : 0.0f, b1 = bias && mb + 1 < m ? bias[mb + 1] : 0.0f;
+            const float b2 = bias && mb + 2 < m ? bias[mb + 2] : 0.0f, b3 = bias && mb + 3 < m ? bias[mb + 3] : 0.0f;
+            float a00 = b0, a01 = b0, a02 = b0, a03 = b0, a10 = b1, a11 = b1, a12 = b1, a13 = b1;
+            float a20 = b2, a21 = b2, a22 = b2, a23 = b2, a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+            GEN_FAST_UNROLL
+            for (kk = 0; kk < k; kk++) {
+                const float w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
+                const float t0 = tp[0], t1 = tp[1], t2 = tp[2], t3 = tp[3];
+                a00 = fmaf(w0, t0, a00);
+                a01 = fmaf(w0, t1, a01);
+                a02 = fmaf(w0, t2, a02);
+                a03 = fmaf(w0, t3, a03);
+                a10 = fmaf(w1, t0, a10);
+                a11 = fmaf(w1, t1, a11);
+                a12 = fmaf(w1, t2, a12);
+                a13 = fmaf(w1, t3, a13);
+                a20 = fmaf(w2, t0, a20);
+                a21 = fmaf(w2, t1, a21);
+                a22 = fmaf(w2, t2, a22);
+                a23 = fmaf(w2, t3, a23);
+                a30 = fmaf(w3, t0, a30);
+                a31 = fmaf(w3, t1, a31);
+                a32 = fmaf(w3, t2, a32);
+                a33 = fmaf(w3, t3, a33);
+                wp += 4;
+                tp += ts;
+            }
+            gen_fast_store4_f32(y + mb * n_pix + p, np, a00, a01, a02, a03, act, lo, hi, alpha);
+            if (mb + 1 < m) {
+                gen_fast_store4_f32(y + (mb + 1) * n_pix + p, np, a10, a11, a12, a13, act, lo, hi, alpha);
+            }
+            if (mb + 2 < m) {
+                gen_fast_store4_f32(y + (mb + 2) * n_pix + p, np, a20, a21, a22, a23, act, lo, hi, alpha);
+            }
+            if (mb + 3 < m) {
+                gen_fast_store4_f32(y + (mb + 3) * n_pix + p, np, a30, a31, a32, a33, act, lo, hi, alpha);
+            }
+        }
+    }
+}
+
+/* depthwise (one output channel per input channel): per channel, the input plane is copied into the
+ * interior of a zero-bordered plane `buf` ([(h + pt + pb) x wp] floats of scratch, wp = w + pl + pr; the
+ * border is zeroed once) and every output is kh * kw fmaf with the channel's weights, no bounds tests */
+GEN_FAST_INLINE void gen_fast_dw_f32(const float *x, float *y, const float *wt, const float *bias, float *buf,
+                                     int32_t c, int32_t h, int32_t w, int32_t oh, int32_t ow, int32_t kh, int32_t kw,
+                                     int32_t sh, int32_t sw, int32_t dh, int32_t dw, int32_t pt, int32_t pl,
+                                     int32_t hp, int32_t wp, int32_t act, float lo, float hi, float alpha)
+{
+    int32_t ch, r, q, i, j;
+    for (r = 0; r < hp * wp; r++) {
+        buf[r] = 0.0f;
+    }
+    for (ch = 0; ch < c; ch++) {
+        const float *xc = x + ch * h * w;
+        const float *wc = wt + ch * kh * kw;
+        const float b = bias ? bias[ch] : 0.0f;
+        float *yc = y + ch * oh * ow;
+        for (r = 0; r < h; r++) {
+            float *d = buf + (r + pt) * wp + pl;
+            GEN_FAST_UNROLL
+            for (q = 0; q < w; q++) {
+                d[q] = xc[r * w + q];
+            }
+        }
+        for (r = 0; r < oh; r++) {
+            const float *row = buf + r * sh * wp;
+            for (q = 0; q < ow; q++) {
+                const float *win = row + q * sw;
+                float acc = b;
+                GEN_FAST_UNROLL
+                for (i = 0; i < kh; i++) {
+                    GEN_FAST_UNROLL
+                    for (j = 0; j < kw; j++) {
+                        acc = fmaf(wc[i * kw + j], win[i * dh * wp + j * dw], acc);
+                    }
+                }
+                yc[r * ow + q] = gen_fast_act_f32(acc, act, lo, hi, alpha);
+            }
+        }
+    }
+}
+
+#endif /* GEN_FAST_F32_H */
