@@ -16,10 +16,13 @@
 
 #include "gen_fast.h"
 
-/* the fused activation: act 0 none; 1 min/max clamp and slope alpha below zero (LeakyRelu, Relu, Clip) */
+/* the fused activation, `act` a literal: 0 none; 1 Relu (max(v, 0)); 2 slope alpha below zero, then the
+ * clamp to [lo, hi] (LeakyRelu, Clip, Relu6) */
 GEN_FAST_INLINE float gen_fast_act_f32(float v, int32_t act, float lo, float hi, float alpha)
 {
-    if (act) {
+    if (act == 1) {
+        v = v > 0.0f ? v : 0.0f;
+    } else if (act == 2) {
         if (v < 0.0f) {
             v *= alpha;
         }
@@ -172,7 +175,25 @@ GEN_FAST_INLINE void gen_fast_dw_f32(const float *x, float *y, const float *wt, 
         }
         for (r = 0; r < oh; r++) {
             const float *row = buf + r * sh * wp;
-            for (q = 0; q < ow; q++) {
+            float *yr = yc + r * ow;
+            for (q = 0; q + 4 <= ow; q += 4) {     /* four outputs: overlapping windows' loads shared */
+                const float *win = row + q * sw;
+                float a0 = b, a1 = b, a2 = b, a3 = b;
+                GEN_FAST_UNROLL
+                for (i = 0; i < kh; i++) {
+                    GEN_FAST_UNROLL
+                    for (j = 0; j < kw; j++) {
+                        const float wv = wc[i * kw + j];
+                        const float *t = win + i * dh * wp + j * dw;
+                        a0 = fmaf(wv, t[0], a0);
+                        a1 = fmaf(wv, t[sw], a1);
+                        a2 = fmaf(wv, t[2 * sw], a2);
+                        a3 = fmaf(wv, t[3 * sw], a3);
+                    }
+                }
+                gen_fast_store4_f32(yr + q, 4, a0, a1, a2, a3, act, lo, hi, alpha);
+            }
+            for (; q < ow; q++) {
                 const float *win = row + q * sw;
                 float acc = b;
                 GEN_FAST_UNROLL
@@ -182,7 +203,7 @@ GEN_FAST_INLINE void gen_fast_dw_f32(const float *x, float *y, const float *wt, 
                         acc = fmaf(wc[i * kw + j], win[i * dh * wp + j * dw], acc);
                     }
                 }
-                yc[r * ow + q] = gen_fast_act_f32(acc, act, lo, hi, alpha);
+                yr[q] = gen_fast_act_f32(acc, act, lo, hi, alpha);
             }
         }
     }

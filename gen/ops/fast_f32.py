@@ -58,10 +58,13 @@ def conv_weights(w: np.ndarray) -> np.ndarray:
 
 
 def _act(node) -> tuple[int, str, str, str]:
+    """(act, lo, hi, alpha) of gen_fast_act_f32: 0 none, 1 Relu, 2 slope and clamp."""
     a = node.act
     if a is None:
         return 0, "0.0f", "0.0f", "1.0f"
-    return 1, c_float(a.lo), c_float(a.hi), c_float(a.alpha)
+    if a.kind == "relu":
+        return 1, "0.0f", "0.0f", "1.0f"
+    return 2, c_float(a.lo), c_float(a.hi), c_float(a.alpha)
 
 
 def emit(ctx, node, g, p) -> str:
