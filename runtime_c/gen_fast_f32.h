@@ -16,6 +16,15 @@
 
 #include "gen_fast.h"
 
+/* the 4x4 step in inline assembly (two VLDM, 16 VFMA) on a GNU C compiler for a Thumb-2 core with a
+ * single-precision FPU that has VFMA (Cortex-M4F, M7, M33, M55); plain C elsewhere (fmaf: the same bits) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4) && \
+    defined(__ARM_FEATURE_FMA)
+#define GEN_FAST_F32_ASM 1
+#else
+#define GEN_FAST_F32_ASM 0
+#endif
+
 /* the fused activation, `act` a literal: 0 none; 1 Relu (max(v, 0)); 2 slope alpha below zero, then the
  * clamp to [lo, hi] (LeakyRelu, Clip, Relu6) */
 GEN_FAST_INLINE float gen_fast_act_f32(float v, int32_t act, float lo, float hi, float alpha)
@@ -77,6 +86,13 @@ GEN_FAST_INLINE void gen_fast_patch_f32(const float *x, float *patch, int32_t sl
     }
 }
 
+/* the 4x4 block's step: accumulator aIJ (channel I, pixel J) += wI * tJ */
+#define GEN_FAST_F32_FMA16                                                                                   \
+    a00 = fmaf(w0, t0, a00), a01 = fmaf(w0, t1, a01), a02 = fmaf(w0, t2, a02), a03 = fmaf(w0, t3, a03);     \
+    a10 = fmaf(w1, t0, a10), a11 = fmaf(w1, t1, a11), a12 = fmaf(w1, t2, a12), a13 = fmaf(w1, t3, a13);     \
+    a20 = fmaf(w2, t0, a20), a21 = fmaf(w2, t1, a21), a22 = fmaf(w2, t2, a22), a23 = fmaf(w2, t3, a23);     \
+    a30 = fmaf(w3, t0, a30), a31 = fmaf(w3, t1, a31), a32 = fmaf(w3, t2, a32), a33 = fmaf(w3, t3, a33);
+
 /* y[mm][p] = act(bias[mm] + sum_kk w[mm][kk] * tap(p, kk)) for group-1 convolutions: four output
  * channels x four pixels per block (16 accumulators, 4 + 4 operand loads per 16 fmaf). `direct`: a 1x1,
  * stride-1, unpadded layer reads its taps from x itself (tap kk of pixel p is x[kk * n_pix + p]), the
@@ -112,29 +128,29 @@ GEN_FAST_INLINE void gen_fast_conv_f32(const float *x, float *y, const float *wt
             const float b2 = bias && mb + 2 < m ? bias[mb + 2] : 0.0f, b3 = bias && mb + 3 < m ? bias[mb + 3] : 0.0f;
             float a00 = b0, a01 = b0, a02 = b0, a03 = b0, a10 = b1, a11 = b1, a12 = b1, a13 = b1;
             float a20 = b2, a21 = b2, a22 = b2, a23 = b2, a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+#if GEN_FAST_F32_ASM
+            GEN_FAST_UNROLL
+            for (kk = 0; kk < k; kk++) {
+                /* four weights and four taps in two VLDM (consecutive registers, hence pinned) */
+                register float w0 __asm__("s16"), w1 __asm__("s17"), w2 __asm__("s18"), w3 __asm__("s19");
+                register float t0 __asm__("s20"), t1 __asm__("s21"), t2 __asm__("s22"), t3 __asm__("s23");
+                __asm__("vldmia %[w]!, {s16-s19}\n\t"
+                        "vldmia %[t], {s20-s23}"
+                        : "=t"(w0), "=t"(w1), "=t"(w2), "=t"(w3), "=t"(t0), "=t"(t1), "=t"(t2), "=t"(t3), [w] "+r"(wp)
+                        : [t] "r"(tp), "m"(*(const float(*)[4])wp), "m"(*(const float(*)[4])tp));
+                GEN_FAST_F32_FMA16
+                tp += ts;
+            }
+#else
             GEN_FAST_UNROLL
             for (kk = 0; kk < k; kk++) {
                 const float w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
                 const float t0 = tp[0], t1 = tp[1], t2 = tp[2], t3 = tp[3];
-                a00 = fmaf(w0, t0, a00);
-                a01 = fmaf(w0, t1, a01);
-                a02 = fmaf(w0, t2, a02);
-                a03 = fmaf(w0, t3, a03);
-                a10 = fmaf(w1, t0, a10);
-                a11 = fmaf(w1, t1, a11);
-                a12 = fmaf(w1, t2, a12);
-                a13 = fmaf(w1, t3, a13);
-                a20 = fmaf(w2, t0, a20);
-                a21 = fmaf(w2, t1, a21);
-                a22 = fmaf(w2, t2, a22);
-                a23 = fmaf(w2, t3, a23);
-                a30 = fmaf(w3, t0, a30);
-                a31 = fmaf(w3, t1, a31);
-                a32 = fmaf(w3, t2, a32);
-                a33 = fmaf(w3, t3, a33);
+                GEN_FAST_F32_FMA16
                 wp += 4;
                 tp += ts;
             }
+#endif
             gen_fast_store4_f32(y + mb * n_pix + p, np, a00, a01, a02, a03, act, lo, hi, alpha);
             if (mb + 1 < m) {
                 gen_fast_store4_f32(y + (mb + 1) * n_pix + p, np, a10, a11, a12, a13, act, lo, hi, alpha);
