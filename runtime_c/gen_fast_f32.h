@@ -225,4 +225,52 @@ GEN_FAST_INLINE void gen_fast_dw_f32(const float *x, float *y, const float *wt, 
     }
 }
 
+/* fully connected: y[r][j] = act(bias[j] + sum_kk a[r][kk] * w[j][kk]) for each of m rows, eight outputs
+ * per block (weights [n8 / 8][k][8], outputs past n zero and never stored): per tap one load of a, the
+ * eight weights in two VLDM (asm path) and eight fmaf */
+GEN_FAST_INLINE void gen_fast_fc_f32(const float *a, float *y, const float *wt, const float *bias, int32_t m,
+                                     int32_t k, int32_t n, int32_t act, float lo, float hi, float alpha)
+{
+    const int32_t n8 = (n + 7) / 8 * 8;
+    int32_t r, nb, kk, i;
+    for (r = 0; r < m; r++) {
+        const float *ar = a + r * k;
+        float *yr = y + r * n;
+        for (nb = 0; nb < n8; nb += 8) {
+            const float *wp = wt + nb * k;
+            float acc[8];
+            for (i = 0; i < 8; i++) {
+                acc[i] = bias && nb + i < n ? bias[nb + i] : 0.0f;
+            }
+            {
+                float c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3], c4 = acc[4], c5 = acc[5], c6 = acc[6];
+                float c7 = acc[7];
+                GEN_FAST_UNROLL
+                for (kk = 0; kk < k; kk++) {
+                    const float av = ar[kk];
+#if GEN_FAST_F32_ASM
+                    register float w0 __asm__("s16"), w1 __asm__("s17"), w2 __asm__("s18"), w3 __asm__("s19");
+                    register float w4 __asm__("s20"), w5 __asm__("s21"), w6 __asm__("s22"), w7 __asm__("s23");
+                    __asm__("vldmia %[w]!, {s16-s23}"
+                            : "=t"(w0), "=t"(w1), "=t"(w2), "=t"(w3), "=t"(w4), "=t"(w5), "=t"(w6), "=t"(w7),
+                              [w] "+r"(wp)
+                            : "m"(*(const float(*)[8])wp));
+#else
+                    const float w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
+                    const float w4 = wp[4], w5 = wp[5], w6 = wp[6], w7 = wp[7];
+                    wp += 8;
+#endif
+                    c0 = fmaf(w0, av, c0), c1 = fmaf(w1, av, c1), c2 = fmaf(w2, av, c2), c3 = fmaf(w3, av, c3);
+                    c4 = fmaf(w4, av, c4), c5 = fmaf(w5, av, c5), c6 = fmaf(w6, av, c6), c7 = fmaf(w7, av, c7);
+                }
+                acc[0] = c0, acc[1] = c1, acc[2] = c2, acc[3] = c3, acc[4] = c4, acc[5] = c5, acc[6] = c6;
+                acc[7] = c7;
+            }
+            for (i = 0; i < 8 && nb + i < n; i++) {
+                yr[nb + i] = gen_fast_act_f32(acc[i], act, lo, hi, alpha);
+            }
+        }
+    }
+}
+
 #endif /* GEN_FAST_F32_H */

@@ -99,3 +99,38 @@ def emit(ctx, node, g, p) -> str:
             "gen_fast_dw_f32(x, y, w, b, buf, {c}, {h}, {w}, {oh}, {ow}, {kh}, {kw}, {sh}, {sw}, {dh}, {dw}, {pt}, "
             f"{{pl}}, {{hp}}, {{wp}}, {{act}}, {lo}, {hi}, {alpha})")
     return f"{fn}({x}, {y}, {wname}, {b}, (float *){buf});"
+
+
+def fc_applies(node, g, p) -> bool:
+    """A float Gemm gen_fast_fc_f32 runs (GemmParams p): constant B, A not transposed, C absent or a
+    constant bias over the outputs (one row, broadcast down)."""
+    if not fast_s8.enabled(g) or p.ta or not g.t(node.inputs[1]).is_const:
+        return False
+    if len(node.inputs) > 2 and node.inputs[2] and p.beta != 0.0:
+        c = g.t(node.inputs[2])
+        return c.is_const and int(np.prod(c.shape)) == p.n and (len(c.shape) < 2 or c.shape[-2] == 1)
+    return True
+
+
+def fc_weights(b: np.ndarray) -> np.ndarray:
+    """float [n, k] rows of B' -> [n8 / 8][k][8]: per block of eight outputs, tap by tap, the eight
+    outputs' weights side by side (outputs past n zero)."""
+    n, k = b.shape
+    n8 = (n + 7) // 8 * 8
+    wp = np.zeros((n8, k), np.float32)
+    wp[:n] = b
+    return np.ascontiguousarray(wp.reshape(n8 // 8, 8, k).transpose(0, 2, 1))
+
+
+def fc(ctx, node, p, b_rows: np.ndarray, bias: np.ndarray | None) -> str:
+    """The call of gen_fast_fc_f32 for a float Gemm (fc_applies): b_rows [n, k] (alpha folded in), bias
+    [n] (beta folded in) or None."""
+    act, lo, hi, alpha = _act(node)
+    wname = ctx.array(fc_weights(b_rows), "w")
+    b = ctx.array(bias.astype(np.float32).reshape(-1), "b") if bias is not None else "NULL"
+    fn = fast_s8.wrapper(
+        ctx, "fc_f32", f"fully connected float32: {p.m} rows of {p.k} -> {p.n}",
+        [("m", p.m), ("k", p.k), ("n", p.n), ("act", act)],
+        "const float *a, float *y, const float *w, const float *b",
+        f"gen_fast_fc_f32(a, y, w, b, {{m}}, {{k}}, {{n}}, {{act}}, {lo}, {hi}, {alpha})")
+    return f"{fn}({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {wname}, {b});"
