@@ -93,6 +93,30 @@ GEN_FAST_INLINE void gen_fast_patch_f32(const float *x, float *patch, int32_t sl
     a20 = fmaf(w2, t0, a20), a21 = fmaf(w2, t1, a21), a22 = fmaf(w2, t2, a22), a23 = fmaf(w2, t3, a23);     \
     a30 = fmaf(w3, t0, a30), a31 = fmaf(w3, t1, a31), a32 = fmaf(w3, t2, a32), a33 = fmaf(w3, t3, a33);
 
+/* the patch of four pixels p..p+3 of one output row whose windows lie inside the input: no tests */
+GEN_FAST_INLINE void gen_fast_patch4_inside_f32(const float *x, float *patch, int32_t p, int32_t c, int32_t h,
+                                                int32_t w, int32_t ow, int32_t kh, int32_t kw, int32_t sh,
+                                                int32_t sw, int32_t dh, int32_t dw, int32_t pt, int32_t pl)
+{
+    const int32_t y0 = p / ow * sh - pt, x0 = p % ow * sw - pl;
+    int32_t ch, i, j;
+    float *d = patch;
+    for (ch = 0; ch < c; ch++) {
+        for (i = 0; i < kh; i++) {
+            const float *src = x + (ch * h + y0 + i * dh) * w + x0;
+            GEN_FAST_UNROLL
+            for (j = 0; j < kw; j++) {
+                const float *t = src + j * dw;
+                d[0] = t[0];
+                d[1] = t[sw];
+                d[2] = t[2 * sw];
+                d[3] = t[3 * sw];
+                d += 4;
+            }
+        }
+    }
+}
+
 /* y[mm][p] = act(bias[mm] + sum_kk w[mm][kk] * tap(p, kk)) for group-1 convolutions: four output
  * channels x four pixels per block (16 accumulators, 4 + 4 operand loads per 16 fmaf). `direct`: a 1x1,
  * stride-1, unpadded layer reads its taps from x itself (tap kk of pixel p is x[kk * n_pix + p]), the
@@ -110,7 +134,11 @@ GEN_FAST_INLINE void gen_fast_conv_f32(const float *x, float *y, const float *wt
         const int32_t from_x = direct && np == 4;            /* the taps straight from x, else the patch */
         const float *taps = from_x ? x + p : patch;
         const int32_t ts = from_x ? n_pix : 4;               /* from one tap to the next */
-        if (!from_x) {
+        const int32_t y0 = p / ow * sh - pt, x0 = p % ow * sw - pl;
+        if (!direct && np == 4 && p % ow + 3 < ow && y0 >= 0 && y0 + (kh - 1) * dh < h && x0 >= 0 &&
+            x0 + 3 * sw + (kw - 1) * dw < w) {
+            gen_fast_patch4_inside_f32(x, patch, p, c, h, w, ow, kh, kw, sh, sw, dh, dw, pt, pl);
+        } else if (!from_x) {
             for (i = 0; i < 4; i++) {
                 if (direct) {
                     for (kk = 0; kk < k; kk++) {

@@ -66,6 +66,15 @@ def test_conv_float_fast_kernels(case):
     assert res.summary["layers"][0]["kernel"] == want
 
 
+@pytest.mark.parametrize("case", [("conv", 3, 5, 10, 12, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), "Relu", True, 5),
+                                  ("conv", 2, 6, 11, 14, (3, 2), (1, 2), (0, 1, 2, 0), (2, 1), None, False, 6)])
+def test_conv_float_fast_kernel_windows_inside(case):
+    """Rows wide enough that blocks of four pixels have windows wholly inside the input (the patch
+    built without tests) beside border blocks (the tested patch)."""
+    model, x = conv_model(*case)
+    check(model, {"x": x})
+
+
 QEMU_CASES = [("pw", 5, 7, 5, 5, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), "Relu", True, 1),
               ("conv", 1, 6, 9, 6, (4, 3), (2, 1), (1, 1, 2, 1), (1, 1), None, True, 2),
               ("dw", 6, 6, 7, 5, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), "Clip", False, 3),
