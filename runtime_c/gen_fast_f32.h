@@ -30,7 +30,7 @@
 GEN_FAST_INLINE float gen_fast_act_f32(float v, int32_t act, float lo, float hi, float alpha)
 {
     if (act == 1) {
-        v = v > 0.0f ? v : 0.0f;
+        v = v < 0.0f ? 0.0f : v;       /* NaN stays NaN, as in the generic kernels */
     } else if (act == 2) {
         if (v < 0.0f) {
             v *= alpha;
@@ -298,6 +298,19 @@ GEN_FAST_INLINE void gen_fast_fc_f32(const float *a, float *y, const float *wt, 
                 yr[nb + i] = gen_fast_act_f32(acc[i], act, lo, hi, alpha);
             }
         }
+    }
+}
+
+/* y[i] = act(a[i * as] op b[i * bs]) for n elements, as and bs 0 (one value broadcast) or 1; op 0 add,
+ * 1 subtract, 2 multiply, 3 divide (GEN_ADD .. GEN_DIV), a literal */
+GEN_FAST_INLINE void gen_fast_binary_f32(const float *a, const float *b, float *y, int32_t n, int32_t as,
+                                         int32_t bs, int32_t op, int32_t act, float lo, float hi, float alpha)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        const float u = a[i * as], v = b[i * bs];
+        const float r = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v : u / v;
+        y[i] = gen_fast_act_f32(r, act, lo, hi, alpha);
     }
 }
 

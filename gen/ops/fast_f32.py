@@ -134,3 +134,24 @@ def fc(ctx, node, p, b_rows: np.ndarray, bias: np.ndarray | None) -> str:
         "const float *a, float *y, const float *w, const float *b",
         f"gen_fast_fc_f32(a, y, w, b, {{m}}, {{k}}, {{n}}, {{act}}, {lo}, {hi}, {alpha})")
     return f"{fn}({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.outputs[0])}, {wname}, {b});"
+
+
+BINARY_OPS = {"Add": 0, "Sub": 1, "Mul": 2, "Div": 3}     # gen_fast_binary_f32's op (gen_f32.h's GEN_ADD ..)
+
+
+def binary_applies(node, g, p) -> bool:
+    """A float Add/Sub/Mul/Div gen_fast_binary_f32 runs (BinaryParams p after coalescing): one run of
+    elements, each operand whole or one broadcast value."""
+    return (fast_s8.enabled(g) and node.op in BINARY_OPS and len(p.shape) == 1 and p.sa[0] in (0, 1)
+            and p.sb[0] in (0, 1))
+
+
+def binary(ctx, node, p) -> str:
+    """The call of gen_fast_binary_f32 (binary_applies)."""
+    act, lo, hi, alpha = _act(node)
+    fn = fast_s8.wrapper(
+        ctx, "binary_f32", f"{node.op} float32: {p.shape[0]} elements",
+        [("n", p.shape[0]), ("as", p.sa[0]), ("bs", p.sb[0]), ("op", BINARY_OPS[node.op]), ("act", act)],
+        "const float *a, const float *b, float *y",
+        f"gen_fast_binary_f32(a, b, y, {{n}}, {{as}}, {{bs}}, {{op}}, {{act}}, {lo}, {hi}, {alpha})")
+    return f"{fn}({ctx.ptr(node.inputs[0])}, {ctx.ptr(node.inputs[1])}, {ctx.ptr(node.outputs[0])});"
