@@ -117,6 +117,36 @@ GEN_FAST_INLINE void gen_fast_patch4_inside_f32(const float *x, float *patch, in
     }
 }
 
+/* one pixel of a direct (1x1, stride-1, unpadded) layer: tap kk is x[kk * n_pix], the outputs y[mm * n_pix],
+ * four output channels per block (the last pixels of a layer whose pixel count is not a multiple of 4) */
+GEN_FAST_INLINE void gen_fast_conv_pixel_f32(const float *x, float *y, const float *wt, const float *bias,
+                                             int32_t k, int32_t m, int32_t n_pix, int32_t act, float lo, float hi,
+                                             float alpha)
+{
+    const int32_t m4 = (m + 3) / 4 * 4;
+    int32_t mb, kk, i;
+    for (mb = 0; mb < m4; mb += 4) {
+        const float *wp = wt + mb * k;
+        float a[4];
+        for (i = 0; i < 4; i++) {
+            a[i] = bias && mb + i < m ? bias[mb + i] : 0.0f;
+        }
+        {
+            float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+            GEN_FAST_UNROLL
+            for (kk = 0; kk < k; kk++) {
+                const float t = x[kk * n_pix];
+                a0 = fmaf(wp[0], t, a0), a1 = fmaf(wp[1], t, a1), a2 = fmaf(wp[2], t, a2), a3 = fmaf(wp[3], t, a3);
+                wp += 4;
+            }
+            a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+        }
+        for (i = 0; i < 4 && mb + i < m; i++) {
+            y[(mb + i) * n_pix] = gen_fast_act_f32(a[i], act, lo, hi, alpha);
+        }
+    }
+}
+
 /* y[mm][p] = act(bias[mm] + sum_kk w[mm][kk] * tap(p, kk)) for group-1 convolutions: four output
  * channels x four pixels per block (16 accumulators, 4 + 4 operand loads per 16 fmaf). `direct`: a 1x1,
  * stride-1, unpadded layer reads its taps from x itself (tap kk of pixel p is x[kk * n_pix + p]), the
@@ -131,22 +161,23 @@ GEN_FAST_INLINE void gen_fast_conv_f32(const float *x, float *y, const float *wt
     int32_t p, mb, kk, i;
     for (p = 0; p < n_pix; p += 4) {
         const int32_t np = n_pix - p < 4 ? n_pix - p : 4;   /* pixels in this block */
-        const int32_t from_x = direct && np == 4;            /* the taps straight from x, else the patch */
-        const float *taps = from_x ? x + p : patch;
-        const int32_t ts = from_x ? n_pix : 4;               /* from one tap to the next */
+        if (direct && np < 4) {                              /* the last 1-3 pixels: no patch */
+            for (i = 0; i < np; i++) {
+                gen_fast_conv_pixel_f32(x + p + i, y + p + i, wt, bias, k, m, n_pix, act, lo, hi, alpha);
+            }
+            break;
+        }
+        const float *taps = direct ? x + p : patch;          /* a direct layer's taps are x itself */
+        const int32_t ts = direct ? n_pix : 4;               /* from one tap to the next */
         const int32_t y0 = p / ow * sh - pt, x0 = p % ow * sw - pl;
-        if (!direct && np == 4 && p % ow + 3 < ow && y0 >= 0 && y0 + (kh - 1) * dh < h && x0 >= 0 &&
+        if (direct) {
+            /* no patch */
+        } else if (np == 4 && p % ow + 3 < ow && y0 >= 0 && y0 + (kh - 1) * dh < h && x0 >= 0 &&
             x0 + 3 * sw + (kw - 1) * dw < w) {
             gen_fast_patch4_inside_f32(x, patch, p, c, h, w, ow, kh, kw, sh, sw, dh, dw, pt, pl);
-        } else if (!from_x) {
+        } else {
             for (i = 0; i < 4; i++) {
-                if (direct) {
-                    for (kk = 0; kk < k; kk++) {
-                        patch[kk * 4 + i] = i < np ? x[kk * n_pix + p + i] : 0.0f;
-                    }
-                } else {
-                    gen_fast_patch_f32(x, patch, i, i < np ? p + i : p, c, h, w, ow, kh, kw, sh, sw, dh, dw, pt, pl);
-                }
+                gen_fast_patch_f32(x, patch, i, i < np ? p + i : p, c, h, w, ow, kh, kw, sh, sw, dh, dw, pt, pl);
             }
         }
         for (mb = 0; mb < m4; mb += 4) {

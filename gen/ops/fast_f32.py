@@ -36,11 +36,11 @@ def direct(p) -> bool:
 
 
 def scratch(node, g, p) -> int:
-    """Bytes of the kernel's scratch: the four pixels' patch ([k][4] floats; a direct layer needs it only
-    for a last block of fewer than four pixels), or the depthwise layer's zero-bordered plane."""
+    """Bytes of the kernel's scratch: the four pixels' patch ([k][4] floats; none for a direct layer), or
+    the depthwise layer's zero-bordered plane."""
     k = kind(node, g, p)
     if k == "conv":
-        return 0 if direct(p) and p.oh * p.ow % 4 == 0 else 16 * p.c * p.kh * p.kw
+        return 0 if direct(p) else 16 * p.c * p.kh * p.kw
     if k == "dw":
         return 4 * (p.h + p.pt + p.pb) * (p.w + p.pl + p.pr)
     return 0
