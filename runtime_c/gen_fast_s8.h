@@ -20,20 +20,7 @@
 
 #include "gen_nn_math.h"
 
-#if defined(__GNUC__)
-#define GEN_FAST_INLINE static inline __attribute__((always_inline))
-#else
-#define GEN_FAST_INLINE static inline
-#endif
-
-/* unroll the next loop (its trip count is a literal after inlining): no counter, no branch */
-#if defined(__clang__)
-#define GEN_FAST_UNROLL _Pragma("unroll")
-#elif defined(__GNUC__) && __GNUC__ >= 8
-#define GEN_FAST_UNROLL _Pragma("GCC unroll 16")
-#else
-#define GEN_FAST_UNROLL
-#endif
+#include "gen_fast.h"
 
 /* one output channel: the accumulator's start and its requantization (shift < 0: right shift by
  * e = e1 + 1 through gen_nn_requant_rshift; a layer with a shift >= 0 keeps the shift in e1 and c0 = 0).

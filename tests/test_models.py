@@ -132,9 +132,10 @@ def test_ad_samples(compiled, models_dir):
 @pytest.mark.parametrize("stem", MODELS)
 def test_arena_size(stem, compiled):
     s = compiled(stem).summary
-    if stem in LOWER_BOUND_INT8:
-        assert s["arena_lower_bound"] == 4 * LOWER_BOUND_INT8[stem]
-        assert s["arena_size"] == 4 * LOWER_BOUND_INT8[stem]
+    if stem in LOWER_BOUND_INT8:      # float activations: four bytes where int8 has one, plus the kernels' scratch
+        bound = 4 * LOWER_BOUND_INT8[stem]
+        assert bound <= s["arena_lower_bound"] <= bound + s.get("scratch_bytes", 0)
+        assert s["arena_size"] == s["arena_lower_bound"]
     else:
         assert s["arena_size"] <= 4 * TFLM_ARENA_INT8[stem]
     assert s["arena_size"] >= s["arena_lower_bound"]

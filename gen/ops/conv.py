@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GenError
+from . import fast_f32
 from . import (OpFamily, as_2d, c_params, check_window, int8_weights, int32_bias, onnx_attrs, refuse_empty_window,
                register, shape_of, spatial)
 
@@ -121,11 +122,23 @@ class Conv(OpFamily):
         p = self.params(node, g)
         return p.n * p.m * p.oh * p.ow * (p.c // p.group) * p.kh * p.kw
 
+    def fast(self, node, g) -> str | None:
+        """gen's specialized kernel for this layer (gen/ops/fast_f32.py: 'conv', 'dw'), or None for gen_f32_conv."""
+        return fast_f32.kind(node, g, self.params(node, g))
+
+    def runtime_files(self, node, g):
+        return self.runtime + (fast_f32.RUNTIME if self.fast(node, g) else ())
+
+    def scratch(self, node, g):
+        return fast_f32.scratch(node, g, self.params(node, g))
+
     def kernel(self, node, g):
-        return "gen_f32_conv"
+        return {"conv": "gen_fast_conv_f32", "dw": "gen_fast_dw_f32"}.get(self.fast(node, g), "gen_f32_conv")
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
+        if self.fast(node, g):
+            return fast_f32.emit(ctx, node, g, p)
         # weights and bias in ONNX's layout: const arrays, or the arena when they arrive at run time
         w = ctx.array(g.const(node.inputs[1]).astype(np.float32), "w") if g.t(node.inputs[1]).is_const \
             else ctx.ptr(node.inputs[1])

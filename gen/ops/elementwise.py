@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import GenError
-from . import OpFamily, broadcast_strides, c_int32, dims6, register
+from . import OpFamily, broadcast_strides, c_int32, dims6, fast_f32, register
 
 BINARY_CODES = {"Add": "GEN_ADD", "Sub": "GEN_SUB", "Mul": "GEN_MUL", "Div": "GEN_DIV"}
 # the plain-integer form (gen_int_binary of runtime_c/gen_int.c: wraps; Div truncates toward zero)
@@ -89,18 +89,24 @@ class Binary(OpFamily):
         c_int32(y.size, "element count", node)
         self.params(node, g)
 
+    def _fast(self, node, g) -> bool:
+        return not _integer(node, g) and fast_f32.binary_applies(node, g, self.params(node, g))
+
     def runtime_files(self, node, g):
         from .dtypes import RUNTIME
-        return RUNTIME if _integer(node, g) else self.runtime
+        return RUNTIME if _integer(node, g) else self.runtime + (fast_f32.RUNTIME if self._fast(node, g) else ())
 
     def kernel(self, node, g):
-        return "gen_int_binary" if _integer(node, g) else "gen_f32_binary"
+        return "gen_int_binary" if _integer(node, g) else "gen_fast_binary_f32" if self._fast(node, g) \
+            else "gen_f32_binary"
 
     def emit(self, node, g, ctx):
         if _integer(node, g):
             from .compare import emit_binary
             return emit_binary(node, g, ctx, INT_BINARY_CODES[node.op], node.inputs[0], node.inputs[1],
                                node.outputs[0])
+        if self._fast(node, g):
+            return fast_f32.binary(ctx, node, self.params(node, g))
         y = g.t(node.outputs[0])
         a, b = (g.t(i) for i in node.inputs)
         p = self.params(node, g)

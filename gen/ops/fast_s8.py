@@ -12,7 +12,7 @@ import numpy as np
 
 from . import c_int32, c_int32s
 
-RUNTIME = ("gen_fast_s8.h", "gen_fast_mve_s8.h")
+RUNTIME = ("gen_fast.h", "gen_fast_s8.h", "gen_fast_mve_s8.h")
 KERNELS = ("gen", "cmsis-nn")
 
 
@@ -72,11 +72,11 @@ def wrapper(ctx, kind: str, what: str, args: list[tuple[str, int]], params: str,
     shape and constants: identical layers share it). `args` are (name, value) pairs; `params` the wrapper's
     parameter list; `call` the kernel call with {name} placeholders for the literals."""
     vals = {n: c_int32(v, f"{kind} {n}", ctx.node) for n, v in args}
-    key = f"fn:{kind}:{sorted(vals.items())}".encode()
+    text = call.format(**vals)
+    key = f"fn:{kind}:{text}".encode()      # the call holds every literal (also floats written into `call`)
     if key not in ctx._arrays:
         shape = "x".join(str(v).replace("-", "m") for v in (vals[n] for n, _ in args[:3]))
         name = ctx._name(kind, f"{kind}_{shape}")
-        text = call.format(**vals)
         ctx.decls.append(f"/* {what} */\nstatic void {name}({params})\n{{\n    {text};\n}}")
         ctx._arrays[key] = name
     return ctx._arrays[key]

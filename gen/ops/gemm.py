@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GenError
+from . import fast_f32
 from . import (OpFamily, broadcast_strides, c_int32, check_finite, dims6, int8_weights, int32_bias, register,
                shape_of)
 
@@ -107,8 +108,11 @@ class Gemm(OpFamily):
         p = self.params(node, g)
         return p.m * p.k * p.n
 
+    def runtime_files(self, node, g):
+        return self.runtime + (fast_f32.RUNTIME if fast_f32.fc_applies(node, g, self.params(node, g)) else ())
+
     def kernel(self, node, g):
-        return "gen_f32_gemm"
+        return "gen_fast_fc_f32" if fast_f32.fc_applies(node, g, self.params(node, g)) else "gen_f32_gemm"
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
@@ -117,7 +121,12 @@ class Gemm(OpFamily):
         if bdata is not None:   # constant B: fold alpha, store as [N, K] rows for contiguous dot products
             bmat = bdata.astype(np.float32)
             bmat = bmat if tb else bmat.T
-            b = ctx.array(np.ascontiguousarray(bmat * np.float32(alpha)) if alpha != 1.0 else bmat, "w")
+            bmat = np.ascontiguousarray(bmat * np.float32(alpha)) if alpha != 1.0 else bmat
+            if fast_f32.fc_applies(node, g, p):
+                has_c = len(node.inputs) > 2 and node.inputs[2] and beta != 0.0
+                bias = g.const(node.inputs[2]).astype(np.float32) * np.float32(beta) if has_c else None
+                return fast_f32.fc(ctx, node, p, bmat, bias)
+            b = ctx.array(bmat, "w")
             tb, alpha = 1, 1.0
         else:
             b = ctx.ptr(node.inputs[1])

@@ -240,7 +240,18 @@ class Pool(OpFamily):
             return "gen_f32_maxpool3_indices"
         if uses_pool3(node, g):
             return "gen_f32_pool3"
-        return "gen_f32_mean_inner" if node.op == "GlobalAveragePool" else "gen_f32_pool"
+        return "gen_f32_mean_inner" if self._plane_mean(node, g) else "gen_f32_pool"
+
+    def _plane_mean(self, node, g) -> bool:
+        """The layer is each channel's mean (GlobalAveragePool, or an AveragePool whose one window is the
+        whole unpadded input), no fused activation: gen_f32_mean_inner, not the windowed loop."""
+        if node.act is not None or node.op not in ("GlobalAveragePool", "AveragePool"):
+            return False
+        if node.op == "GlobalAveragePool":
+            return True
+        p = self.params(node, g)
+        return (isinstance(p, PoolParams) and (p.kh, p.kw, p.oh, p.ow) == (p.h, p.w, 1, 1)
+                and (p.pt, p.pl, p.pb, p.pr) == (0, 0, 0, 0))
 
     def emit(self, node, g, ctx):
         p = self.params(node, g)
@@ -255,7 +266,7 @@ class Pool(OpFamily):
                 col = 1 if int(node.attrs.get("storage_order", 0)) else 0
                 return f"gen_f32_maxpool3_indices({x}, {y}, {ctx.ptr(node.outputs[1])}, {prm}, {col});"
             return f"gen_f32_pool3({x}, {y}, {prm});"
-        if node.op == "GlobalAveragePool" and node.act is None:
+        if self._plane_mean(node, g):
             return f"gen_f32_mean_inner({x}, {y}, {p.nc}, {p.h * p.w});"
         is_max = int(node.op in ("MaxPool", "GlobalMaxPool"))
         cip = int(bool(node.attrs.get("count_include_pad", 0)))   # any non-zero value is true

@@ -1,0 +1,24 @@
+/* gen_fast.h - what gen's layer-specialized kernels (gen_fast_s8.h, gen_fast_f32.h) share (written for gen).
+ *
+ * The kernels are static inline functions called from one small wrapper per distinct layer shape with
+ * the shape as literal arguments: the compiler then folds the loop bounds and unrolls the inner loops.
+ */
+#ifndef GEN_FAST_H
+#define GEN_FAST_H
+
+#if defined(__GNUC__)
+#define GEN_FAST_INLINE static inline __attribute__((always_inline))
+#else
+#define GEN_FAST_INLINE static inline
+#endif
+
+/* unroll the next loop (its trip count is a literal after inlining): no counter, no branch */
+#if defined(__clang__)
+#define GEN_FAST_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__) && __GNUC__ >= 8
+#define GEN_FAST_UNROLL _Pragma("GCC unroll 16")
+#else
+#define GEN_FAST_UNROLL
+#endif
+
+#endif /* GEN_FAST_H */
