@@ -397,7 +397,7 @@ GEN_FAST_INLINE void gen_fast_dw_mve_store4(int8_t *y, uint32x4_t soffs, int32_t
                                             int32_t s3, int32_t bias, int32_t mult, int32_t e1, int32_t rshift,
                                             int32_t out_off, int32_t act_min, int32_t act_max)
 {
-    const int32x4_t r = gen_fast_mve_dw_requant(vaddq_n_s32(gen_fast_mve_dw_pack4(s0, s1, s2, s3), bias), mult, e1,
+    const int32x4_t r = gen_fast_mve_dw_requant(vaddq_n_s32(gen_fast_mve_lanes4(s0, s1, s2, s3), bias), mult, e1,
                                                 rshift, out_off);
     if (act_min == -128 && act_max == 127)
     {

@@ -34,7 +34,8 @@ GEN_FAST_INLINE int32_t gen_fast_mve_add(int32_t s, int32_t t)
 /* gen_fast_out of the four accumulators in r's lanes: the rounding high multiply is VQRDMULH
  * (floor((x * m + 2^30) / 2^31), saturating only for INT32_MIN squared, no valid quantization), then
  * right shifts floor((r - [r < 0] + 2^(e-1)) / 2^e) (gen_nn_requant_rshift's identity: the double
- * rounding of gen_nn_requantize) with VRSHL; left shifts (rshift 0, e1 = shift) before the multiply.
+ * rounding of gen_nn_requantize) with VRSHL; with rshift 0 (e1 = shift, either sign per channel) left
+ * shifts before the multiply and right shifts after it.
  * The lanes' gen_fast_rq entries are read by two word gathers at byte offsets q_offs from q (multiples
  * of 16: whole entries, any channel per lane). */
 GEN_FAST_INLINE int32x4_t gen_fast_mve_requant4(int32x4_t r, const gen_fast_rq *q, uint32x4_t q_offs, int32_t rshift,
@@ -49,15 +50,20 @@ GEN_FAST_INLINE int32x4_t gen_fast_mve_requant4(int32x4_t r, const gen_fast_rq *
         r = vrshlq_s32(r, vmvnq_s32(e1)); /* ~e1 = -(e1 + 1) = -e: a rounding right shift by e */
     }
     else
-    {
-        r = vqrdmulhq_s32(vshlq_s32(r, e1), mult);
+    {   /* a layer whose channels shift both ways: e1 is each lane's shift, a left shift before the
+         * multiply, a rounding right shift after it (the sign fix-up only in those lanes) */
+        const int32x4_t right = vminq_s32(e1, vdupq_n_s32(0));
+        r = vqrdmulhq_s32(vshlq_s32(r, vmaxq_s32(e1, vdupq_n_s32(0))), mult);
+        r = vaddq_m_s32(r, r, vshrq_n_s32(r, 31), vcmpltq_n_s32(right, 0));
+        r = vrshlq_s32(r, right);
     }
     r = vaddq_n_s32(r, out_off);
     r = vmaxq_s32(r, vdupq_n_s32(act_min));
     return vminq_s32(r, vdupq_n_s32(act_max));
 }
 
-/* the four accumulators a0..a3 as one vector's lanes */
+/* the four accumulators a0..a3 as one vector's lanes (GCC 12: one VDUP, three lane moves; the two-lane VMOV
+ * of an inline asm gave other lanes under QEMU than the Arm ARM's operand order, so it is left to the compiler) */
 GEN_FAST_INLINE int32x4_t gen_fast_mve_lanes4(int32_t a0, int32_t a1, int32_t a2, int32_t a3)
 {
     int32x4_t r = vdupq_n_s32(a0);
@@ -176,17 +182,6 @@ GEN_FAST_INLINE void gen_fast_pw_mve(const int8_t *in, int8_t *out, const int32_
 }
 
 /* ---- gen_fast_mve_dw_*: the depthwise kernel's helpers (gen_fast_dw_s8.h) ---------------------- */
-
-/* four accumulators as one vector (GCC 12: one VDUP, three lane moves; the two-lane VMOV of an inline asm
- * gave other lanes under QEMU than the Arm ARM's operand order, so it is left to the compiler) */
-GEN_FAST_INLINE int32x4_t gen_fast_mve_dw_pack4(int32_t a0, int32_t a1, int32_t a2, int32_t a3)
-{
-    int32x4_t r = vdupq_n_s32(a0);
-    r = vsetq_lane_s32(a1, r, 1);
-    r = vsetq_lane_s32(a2, r, 2);
-    r = vsetq_lane_s32(a3, r, 3);
-    return r;
-}
 
 /* gen_fast_out for four accumulators of one channel (its multiplier and e1 as scalars: VQRDMULH and
  * VRSHL by a register), before the clamp. rshift: every shift a right shift by e = e1 + 1 (the rounding

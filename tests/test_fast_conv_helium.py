@@ -79,3 +79,44 @@ def test_conv_fast_kernel_helium_on_m55(tmp_path, group):
         time.sleep(5 * (attempt + 1))
     assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
         (GROUPS[group], r["log"][-2000:])
+
+
+def _mixed_shift_model():
+    """Pointwise, 3x3 and depthwise int8 convolutions whose output channel 0 has weights 300x the others'
+    and a fixed output scale between: channel 0's requantization shift is a left shift, the others' right
+    shifts (rshift 0: a shift of either sign per channel in one layer)."""
+    nodes, inits, inputs = [], {}, {}
+    for i, (c, m, h, w, k) in enumerate([(8, 6, 5, 5, 1), (4, 6, 6, 5, 3)]):
+        n, ini = conv_layer(c, m, k, k, (1, 1), (k // 2,) * 4, (1, 1), None, True, 7 + i, tag=str(i))
+        ini[f"W{i}"][0] *= 300.0
+        nodes += n
+        inits.update(ini)
+        inputs[f"x{i}"] = (1, c, h, w)
+    rng = np.random.default_rng(3)
+    inits["W2"] = rng.normal(0, 0.5, (6, 1, 3, 3)).astype(np.float32)
+    inits["W2"][0] *= 300.0
+    inits["B2"] = rng.normal(0, 0.5, 6).astype(np.float32)
+    nodes.append(graphs.node("Conv", ["x2", "W2", "B2"], ["y2"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=6))
+    inputs["x2"] = (1, 6, 7, 5)
+    fm = graphs.float_model(nodes, inputs, ["y0", "y1", "y2"], inits)
+    return graphs.quantize_model(fm, feeds_for(inputs, np.random.default_rng(0)), style="tflite", per_channel=True,
+                                 fixed={f"y{k}": (0.05, 0) for k in range(3)})
+
+
+@pytest.mark.skipif(board.missing_tools(), reason="needs arm-none-eabi-gcc, qemu-system-arm and platformio")
+def test_conv_mixed_shift_requantization_on_m55_and_m4(tmp_path):
+    """Layers whose channels shift both ways (rshift 0): the Helium requantization shifted right before the
+    multiply (every output off by one LSB on the M55) until the left and right shifts were split per lane."""
+    board.ensure_pio_offline()
+    path, out = tmp_path / "mix.onnx", tmp_path / "mix"
+    graphs.onnx.save(_mixed_shift_model(), str(path))
+    proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "3",
+                           "--verify"], cwd=board.ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    src = (out / "mix.c").read_text()
+    for kernel in ("gen_fast_pw_s8", "gen_fast_conv_s8", "gen_fast_dw3x3_s8"):
+        assert kernel + "(" in src, kernel
+    for env in ("mps3-an547", "mps2-an386"):
+        r = board.run_on_qemu(str(out), env, build_dir=str(tmp_path / env), timeout=300)
+        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
+            (env, r["log"][-2000:])
