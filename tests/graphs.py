@@ -469,3 +469,27 @@ def assert_refused(tmp_path, model: onnx.ModelProto, *needles: str) -> str:
         assert n in lines[0], lines[0]
     assert not (tmp_path / "out").exists()
     return lines[0]
+
+
+def passes_on_board(model: onnx.ModelProto, out, env: str, kernels=(), vectors: int = 3, args=(), what=None,
+                    exact: bool = True) -> str:
+    """Saves `model` beside `out`, generates it into `out` with `vectors` test vectors (and `args`),
+    requires each of `kernels` to be called in its C, then builds and runs the firmware on the QEMU env:
+    every vector PASS (max_err 0 against the host build's outputs when `exact`). Returns the C source."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    from gen import board
+    out = Path(out)
+    path = out.with_suffix(".onnx")
+    onnx.save(model, str(path))
+    proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors",
+                           str(vectors), *args], cwd=board.ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    src = (out / f"{out.name}.c").read_text()
+    for k in kernels:
+        assert k + "(" in src, (k, what)
+    r = board.run_on_qemu(str(out), env, build_dir=str(out.parent / f"{out.name}_{env}"), timeout=300)
+    assert r["result"] == "PASS" and all(v["pass"] and (v["max_err"] == 0 or not exact) for v in r["results"]), \
+        (what, env, r["log"][-3000:])
+    return src

@@ -5,8 +5,6 @@ per layer) and the CMSIS-NN API path it replaces (`--kernels cmsis-nn`, exactly)
 board's outputs against the host's, bit for bit)."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -118,13 +116,5 @@ def test_conv_fast_kernel_on_m4(tmp_path):
     for k, (c, m, h, w, kh, kw, stride, pads, dil, batch, act) in enumerate(QEMU_SHAPES):
         fm, shape = _conv_model(c, m, h, w, kh, kw, stride, pads, dil, batch, act, True, k)
         qm = graphs.quantize_model(fm, feeds_for({"x": shape}, np.random.default_rng(k)), style="tflite")
-        out = tmp_path / f"s{k}"
-        path = tmp_path / f"s{k}.onnx"
-        graphs.onnx.save(qm, str(path))
-        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "2"],
-                              cwd=board.ROOT, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "gen_fast_conv_s8" in (out / f"s{k}.c").read_text()
-        r = board.run_on_qemu(str(out), "mps2-an386", build_dir=str(tmp_path / f"b{k}"), timeout=300)
-        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
-            (QEMU_SHAPES[k], r["log"][-2000:])
+        graphs.passes_on_board(qm, tmp_path / f"s{k}", "mps2-an386", ["gen_fast_conv_s8"], vectors=2,
+                                what=QEMU_SHAPES[k])

@@ -4,8 +4,6 @@ exactly): random shapes on the host (the portable C), and a sample of shapes on 
 (the DSP path: the firmware checks the board's outputs against the host's, bit for bit)."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -127,13 +125,5 @@ def test_conv_depthwise_fast_kernel_on_m4(tmp_path):
     for k, (c, h, w, stride, pads, act) in enumerate(QEMU_SHAPES):
         fm, shape = _depthwise_model(c, h, w, 3, stride, pads, 1, 1, act, True, k)
         qm = graphs.quantize_model(fm, feeds_for({"x": shape}, np.random.default_rng(k)), style="tflite")
-        out = tmp_path / f"s{k}"
-        path = tmp_path / f"s{k}.onnx"
-        graphs.onnx.save(qm, str(path))
-        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "2"],
-                              cwd=board.ROOT, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "gen_fast_dw3x3_s8" in (out / f"s{k}.c").read_text()
-        r = board.run_on_qemu(str(out), "mps2-an386", build_dir=str(tmp_path / f"b{k}"), timeout=300)
-        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
-            (QEMU_SHAPES[k], r["log"][-2000:])
+        graphs.passes_on_board(qm, tmp_path / f"s{k}", "mps2-an386", ["gen_fast_dw3x3_s8"], vectors=2,
+                                what=QEMU_SHAPES[k])

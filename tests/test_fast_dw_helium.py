@@ -87,17 +87,5 @@ def test_add_helium_on_m55(tmp_path):
     for k, (shape, act, const_b) in enumerate(ADD_SHAPES):
         fm, inputs = _eltwise_model("Add", shape, act, const_b)
         qm = graphs.quantize_model(fm, feeds_for(inputs, np.random.default_rng(k)), style="tflite")
-        out = tmp_path / f"a{k}"
-        path = tmp_path / f"a{k}.onnx"
-        graphs.onnx.save(qm, str(path))
-        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "3"],
-                              cwd=board.ROOT, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "gen_fast_add_s8(" in (out / f"a{k}.c").read_text()
-        r = None
-        for _ in range(2):
-            r = board.run_on_qemu(str(out), "mps3-an547", build_dir=str(tmp_path / f"b{k}"), timeout=300)
-            if r["result"] is not None:
-                break
-        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
-            (ADD_SHAPES[k], r["log"][-2000:])
+        graphs.passes_on_board(qm, tmp_path / f"a{k}", "mps3-an547", ["gen_fast_add_s8"],
+                                what=ADD_SHAPES[k])

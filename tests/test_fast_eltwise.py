@@ -123,16 +123,8 @@ def test_add_mul_pool_fast_kernel_on_m4(tmp_path):
     for k in range(len(QEMU_CASES) + len(POOL_CASES)):
         (fm, inputs), kernel = _qemu_case(k)
         qm = graphs.quantize_model(fm, feeds_for(inputs, np.random.default_rng(k)), style="tflite")
-        out = tmp_path / f"s{k}"
-        path = tmp_path / f"s{k}.onnx"
-        graphs.onnx.save(qm, str(path))
-        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "2"],
-                              cwd=board.ROOT, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert kernel in (out / f"s{k}.c").read_text(), kernel
-        r = board.run_on_qemu(str(out), "mps2-an386", build_dir=str(tmp_path / f"b{k}"), timeout=300)
-        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
-            (k, r["log"][-2000:])
+        graphs.passes_on_board(qm, tmp_path / f"s{k}", "mps2-an386", [kernel.rstrip("(")], vectors=2,
+                                what=k)
 
 
 # ----------------------------------------------------------------------------- --io-layout nhwc

@@ -5,8 +5,6 @@ the host (the portable C), and a sample on the emulated Cortex-M4 (the DSP path'
 Cortex-M55 (Helium), whose firmware checks its outputs against the host build's, bit for bit."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -107,13 +105,5 @@ def test_fully_connected_int16_weights_on_qemu(tmp_path, board_env):
         fm, shape = _fc_model(k, m, act, True, i)
         qm = graphs.quantize_model(fm, feeds_for({"x": shape}, np.random.default_rng(i)), style="tflite",
                                    per_channel=i % 2 == 0)
-        out = tmp_path / f"s{i}"
-        path = tmp_path / f"s{i}.onnx"
-        graphs.onnx.save(qm, str(path))
-        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "2"],
-                              cwd=board.ROOT, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "gen_fast_fc_s8(" in (out / f"s{i}.c").read_text()
-        r = board.run_on_qemu(str(out), board_env, build_dir=str(tmp_path / f"b{i}"), timeout=300)
-        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
-            (QEMU_SHAPES[i], r["log"][-2000:])
+        graphs.passes_on_board(qm, tmp_path / f"s{i}", board_env, ["gen_fast_fc_s8"], vectors=2,
+                                what=QEMU_SHAPES[i])

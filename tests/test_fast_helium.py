@@ -3,8 +3,6 @@
 build's (the portable C, itself checked against the numpy reference in test_fast_kernels.py), bit for bit."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -33,20 +31,8 @@ def test_conv_pointwise_helium_on_m55(tmp_path):
         per_channel = k % 2 == 0
         qm = graphs.quantize_model(fm, feeds_for({"x": shape}, np.random.default_rng(k)), style="tflite",
                                    per_channel=per_channel)
-        out = tmp_path / f"s{k}"
-        path = tmp_path / f"s{k}.onnx"
-        graphs.onnx.save(qm, str(path))
-        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "3"],
-                              cwd=board.ROOT, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "gen_fast_pw_s8" in (out / f"s{k}.c").read_text()
-        r = None
-        for _ in range(2):  # a platform install by a parallel build can fail one attempt
-            r = board.run_on_qemu(str(out), "mps3-an547", build_dir=str(tmp_path / f"b{k}"), timeout=300)
-            if r["result"] is not None:
-                break
-        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
-            (M55_SHAPES[k], r["log"][-2000:])
+        graphs.passes_on_board(qm, tmp_path / f"s{k}", "mps3-an547", ["gen_fast_pw_s8"],
+                                what=M55_SHAPES[k])
 
 
 def _depthwise_model(c, h, w, kh, kw, stride, pads, act, bias, seed):
@@ -82,21 +68,9 @@ def test_conv_depthwise_helium_on_m55(tmp_path):
         fm, shape = _depthwise_model(c, h, w, kh, kw, stride, pads, act, bias, 200 + k)
         qm = graphs.quantize_model(fm, feeds_for({"x": shape}, np.random.default_rng(k)), style="tflite",
                                    per_channel=k % 2 == 0)
-        out = tmp_path / f"d{k}"
-        path = tmp_path / f"d{k}.onnx"
-        graphs.onnx.save(qm, str(path))
         # the CMSIS-NN API's depthwise (its Helium code): gen's own 3x3 kernel takes these layers by default
-        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "3",
-                               "--kernels", "cmsis-nn"], cwd=board.ROOT, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "arm_depthwise_conv_wrapper_s8(" in (out / f"d{k}.c").read_text()
-        r = None
-        for _ in range(2):
-            r = board.run_on_qemu(str(out), "mps3-an547", build_dir=str(tmp_path / f"b{k}"), timeout=300)
-            if r["result"] is not None:
-                break
-        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
-            (DW_SHAPES[k], r["log"][-2000:])
+        graphs.passes_on_board(qm, tmp_path / f"d{k}", "mps3-an547", ["arm_depthwise_conv_wrapper_s8"],
+                                args=["--kernels", "cmsis-nn"], what=DW_SHAPES[k])
 
 
 def _conv_model(c, m, h, w, kh, kw, stride, pads, dil, act, bias, seed):
@@ -133,18 +107,6 @@ def test_conv_im2col_helium_on_m55(tmp_path):
         fm, shape = _conv_model(c, m, h, w, kh, kw, stride, pads, dil, act, bias, 300 + k)
         qm = graphs.quantize_model(fm, feeds_for({"x": shape}, np.random.default_rng(k)), style="tflite",
                                    per_channel=k % 2 == 0)
-        out = tmp_path / f"c{k}"
-        path = tmp_path / f"c{k}.onnx"
-        graphs.onnx.save(qm, str(path))
         # the CMSIS-NN API's convolution (its Helium code): gen's own im2col kernel takes these by default
-        proc = subprocess.run([sys.executable, "-m", "gen", str(path), "-o", str(out), "-q", "--test-vectors", "3",
-                               "--kernels", "cmsis-nn"], cwd=board.ROOT, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "arm_convolve_wrapper_s8(" in (out / f"c{k}.c").read_text()
-        r = None
-        for _ in range(2):
-            r = board.run_on_qemu(str(out), "mps3-an547", build_dir=str(tmp_path / f"b{k}"), timeout=300)
-            if r["result"] is not None:
-                break
-        assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
-            (CONV_SHAPES[k], r["log"][-2000:])
+        graphs.passes_on_board(qm, tmp_path / f"c{k}", "mps3-an547", ["arm_convolve_wrapper_s8"],
+                                args=["--kernels", "cmsis-nn"], what=CONV_SHAPES[k])
