@@ -5,6 +5,7 @@ import argparse
 import os
 import signal
 import sys
+import tempfile
 import warnings
 
 from .errors import GenError
@@ -23,6 +24,8 @@ examples:
   python -m gen model.onnx -o build/ --verify        also build on the host and compare with onnxruntime
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
   python -m gen --list-ops                           the supported operators: dtypes, opsets, limits
+  python -m gen float.onnx --quantize calib.npy --verify    int8 from a float model and calibration inputs
+  python -m gen model.onnx --verify-data x.npy --verify-labels y.npy   metrics of the C on your data
 
 limits: the model and its weight files must be regular files (not a FIFO or a device); each tensor
 and the arena fit 2^31 - 1 bytes; weights fit --flash-limit (default 64 MiB); constants computed at
@@ -68,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="build the library on the host and compare it with onnxruntime on random inputs "
                         "(before writing: a mismatch exits 1 and writes nothing)")
+    p.add_argument("--quantize", metavar="CALIB.npy",
+                   help="quantize the float model first, calibrated on these inputs (an .npy whose first axis is the "
+                        "sample axis; several inputs: an .npz keyed by input name), with onnxruntime's "
+                        "quantize_static (QDQ, per-channel symmetric int8 weights, int8 activations); writes "
+                        "DIR/NAME_int8.onnx, compiles it and shows the accuracy cost against the float model on "
+                        "the calibration inputs")
+    p.add_argument("--verify-data", metavar="INPUTS.npy",
+                   help="run the C (built on the host) and onnxruntime on these inputs (the --quantize format) and "
+                        "print per output: max abs error, RMSE, cosine similarity, L2r (relative L2 error) and "
+                        "top-1 agreement (Softmax outputs); with --quantize also against the float model")
+    p.add_argument("--verify-labels", metavar="LABELS.npy",
+                   help="with --verify-data: the class of each input ([N] indices or [N, classes] one-hot); "
+                        "prints the accuracy of the C and of onnxruntime")
     p.add_argument("--test-input", metavar="FILE.npy",
                    help="input for the first test vector written for the firmware (default: random)")
     p.add_argument("--test-vectors", type=int, default=1, metavar="N",
@@ -172,7 +188,7 @@ def run(args) -> int:
     directory, the compile, --verify, and the --board build (of the staged output); then the commit."""
     import numpy as np
 
-    from . import driver, outdir, report
+    from . import driver, outdir
     model = args.model or driver.EXAMPLE_MODEL
     shapes = dict(parse_shape(s) for s in args.input_shape)
     if args.test_vectors < 0:
@@ -193,14 +209,33 @@ def run(args) -> int:
             raise GenError(f"cannot read --test-input '{args.test_input}': not a .npy array ({e})") from None
     if args.verify and args.io_layout != "model":
         raise GenError("--verify compares with onnxruntime in the model's layout: use it with --io-layout model")
-    if args.verify:
+    if args.verify_labels and not args.verify_data:
+        raise GenError("--verify-labels needs --verify-data (the inputs the labels belong to)")
+    if (args.verify_data or args.quantize) and args.io_layout != "model":
+        raise GenError("--verify-data and --quantize compare in the model's layout: use them with --io-layout model")
+    if args.verify or args.verify_data or args.quantize:
         check_verify()
     if args.board:
         check_board(args.board)
-    target = outdir.check(args.output, protect=[model, args.test_input])
+    target = outdir.check(args.output, protect=[model, args.test_input, args.quantize, args.verify_data,
+                                                args.verify_labels])
+    with tempfile.TemporaryDirectory(prefix="gen-run-") as tmp:
+        quantized = None
+        if args.quantize:     # the int8 model is what gets compiled, verified and written
+            from . import calibrate
+            quantized = calibrate.Quantized(model, args.quantize, args.name, shapes, tmp)
+            model, args.name, shapes = quantized.path, quantized.name, {}
+        return _compile_and_write(args, model, shapes, test_inputs, target, quantized)
+
+
+def _compile_and_write(args, model, shapes, test_inputs, target, quantized) -> int:
+    from . import driver, outdir, report
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
                           args.kernels, args.io_layout)
+    if quantized or args.verify_data:
+        from . import validate
+        validate.run(res, model, quantized, args.verify_data, args.verify_labels)
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)
@@ -210,6 +245,8 @@ def run(args) -> int:
             print(f"gen: --verify: the generated C differs from onnxruntime (see the summary); nothing written "
                   f"to '{args.output}'", file=sys.stderr)
             return 1
+    if quantized:
+        res.files[quantized.file_name] = quantized.model_bytes     # DIR/NAME_int8.onnx, in the manifest
     with outdir.staged(target, res.files) as staged_dir:
         if args.board:
             from . import board

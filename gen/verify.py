@@ -151,6 +151,9 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
         w["extra"] = extra + ")"
     layers = lc.summary()
     layers["c_ok"] = ok
+    # what the C's outputs were compared with, and how closely (gen.report.tolerance_text)
+    layers["c_vs"] = "reference" if host.int8 else "onnxruntime"
+    layers["c_ref_lsb"], layers["c_rtol"] = (1 if has_float else 0), FLOAT_TOL
     layers["inputs"] = ("inside the input quantization range (uniform, edges, saturating)" if host.int8
                         else "standard normal")
     layers["trials"] = trials
