@@ -1,0 +1,281 @@
+"""--quantize, --verify-data/--verify-labels and --verify's verdict, as a user runs them.
+
+Oracles: onnxruntime running the float model (top-1 agreement, the metrics), onnxruntime running the quantized
+model's own nodes layer by layer (gen.layercheck, on the held-out inputs themselves), gen's numpy integer
+reference (the C bit for bit), the form of onnxruntime's own *_int8_qdq_ort.onnx models (the op mix), numpy
+formulas written here (the metrics the summary prints).
+
+Calibration and held-out inputs: tests/quant_data.py (how each set is built where no real data exist).
+The default run quantizes KWS; all four MLPerf models run in test_four_mlperf_models (marked slow).
+"""
+from __future__ import annotations
+
+import collections
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hostile_cases as hc  # noqa: E402
+import quant_data as qd  # noqa: E402
+
+EXAMPLE = hc.ROOT / "gen" / "examples" / "digits_cnn.onnx"
+EXAMPLE_INT8 = hc.ROOT / "gen" / "examples" / "digits_cnn_int8.onnx"
+have_models = all(Path(qd.float_model(s)).exists() for s in qd.STEMS)
+needs_models = pytest.mark.skipif(not have_models, reason="../shared/models not there")
+CLASSIFIERS = {"kws_dscnn", "vww_mobilenetv1_025", "ic_resnet8"}
+
+
+def _ort(path_or_bytes, quantized=False):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    if quantized:
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(path_or_bytes, so, providers=["CPUExecutionProvider"])
+
+
+def _ort_outputs(path, xs, shape):
+    s = _ort(str(path))
+    name = s.get_inputs()[0].name
+    return np.array([s.run(None, {name: x.reshape(shape)})[0].reshape(-1) for x in xs])
+
+
+def _quantize_cli(stem: str, tmp: Path, extra=()) -> tuple[Path, object]:
+    cal, held = tmp / "cal.npy", tmp / "held.npy"
+    np.save(cal, qd.inputs(stem, 100, qd.CALIB_SEED))
+    np.save(held, qd.inputs(stem, 100, qd.HELDOUT_SEED))
+    out = tmp / "out"
+    r = hc.run_gen([qd.float_model(stem), "--quantize", str(cal), "-o", str(out), *extra], tmp, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+    assert not r.stderr, r.stderr
+    return out, r
+
+
+def _check_form(qpath: Path, stem: str) -> None:
+    """The form gen's int8 kernels take, and the op mix of onnxruntime's own quantization of the model."""
+    q = onnx.load(str(qpath))
+    onnx.checker.check_model(q, full_check=True)
+    inits = {i.name: numpy_helper.to_array(i) for i in q.graph.initializer}
+    producer = {o: n for n in q.graph.node for o in n.output}
+    for n in q.graph.node:
+        if n.op_type in ("Conv", "Gemm"):
+            dq = producer[n.input[1]]
+            assert dq.op_type == "DequantizeLinear", n.name
+            w, scale, zp = (inits[i] for i in dq.input)
+            assert w.dtype == np.int8 and zp.dtype == np.int8 and not zp.any(), (n.name, "symmetric int8 weights")
+            if n.op_type == "Conv":
+                assert scale.shape == (w.shape[0],), (n.name, "per output channel")
+        if n.op_type == "QuantizeLinear":
+            scale, zp = inits[n.input[1]], inits[n.input[2]]
+            assert scale.ndim == 0 and zp.ndim == 0 and zp.dtype == np.int8, (n.name, "rank-0 int8 activations")
+    ref = onnx.load(str(Path(qd.MODELS) / f"{stem}_int8_qdq_ort.onnx"))
+    assert collections.Counter(n.op_type for n in q.graph.node) == \
+        collections.Counter(n.op_type for n in ref.graph.node)
+
+
+def _check_quantized(stem: str, out: Path) -> dict:
+    """Top-1 agreement with the float model on the 100 held-out inputs (classifiers) or the reconstruction's
+    error and anomaly scores (the autoencoder), and every layer within its tolerance of onnxruntime on those
+    inputs, the C equal to gen's numpy integer reference on each."""
+    from gen import driver, layercheck, refrun, verify
+    from gen.host import HostModel, read_dir
+    from gen.ops.layout import to_memory, to_model
+    qpath = next(out.glob("*_int8.onnx"))
+    assert f"  {qpath.name}\n" in (out / "gen_manifest.txt").read_text(), "NAME_int8.onnx is one of gen's files"
+    _check_form(qpath, stem)
+    host = HostModel(read_dir(str(out)))
+    t = host.inputs[0]
+    held = qd.inputs(stem, 100, qd.HELDOUT_SEED)
+    got = np.array([host.run(x.reshape(t["shape"]))[0].reshape(-1) for x in held])
+    want = _ort_outputs(qd.float_model(stem), held, t["shape"])
+    figures = {}
+    if stem in CLASSIFIERS:
+        figures["top1"] = int(np.sum(got.argmax(1) == want.argmax(1)))
+        assert figures["top1"] >= 95, figures
+    else:
+        l2r = float(np.linalg.norm(got - want) / np.linalg.norm(want))
+        score_c, score_f = ((held - got) ** 2).mean(1), ((held - want) ** 2).mean(1)
+        figures.update(l2r=l2r, score_corr=float(np.corrcoef(score_c, score_f)[0, 1]))
+        assert l2r < 0.02 and figures["score_corr"] > 0.98, figures
+    g = driver.generate(str(qpath), None, None, None, 0).graph
+    lc = layercheck.LayerCheck(str(qpath), g)
+    for x in held:
+        qin = verify.quantize(x.reshape(t["shape"]), t)
+        vals = refrun.run(g, [to_memory(g.t(g.inputs[0]), qin)], keep=True)
+        lc.run(vals)
+        ref = np.asarray(to_model(g.t(g.outputs[0]), vals[g.outputs[0]]))
+        c = host.run_s8(qin)[0]
+        assert np.array_equal(ref.reshape(c.shape), c), "the C equals gen's numpy integer reference"
+    assert lc.ok() and lc.layers, layercheck.failure_text(lc)
+    figures["layers"] = len(lc.layers)
+    return figures
+
+
+@needs_models
+@pytest.mark.models
+def test_quantize_kws(tmp_path):
+    """The default run's model: KWS from its float file with 100 calibration inputs. --verify passes (every layer
+    within 1 LSB of onnxruntime on the quantized model, the C bit-exact against the reference), the summary shows
+    the accuracy cost with the top-1 agreement, the held-out checks pass, the real MFCC sample keeps its class."""
+    out, r = _quantize_cli("kws_dscnn", tmp_path, ["--verify"])
+    lines = r.stdout.splitlines()
+    cost = [ln for ln in lines if "accuracy cost, int8 C vs the float model on the calibration inputs" in ln]
+    assert len(cost) == 1 and re.search(r"top-1 agreement (\d+)/100", cost[0]), r.stdout[-2000:]
+    verdict = [ln for ln in lines if ln.strip().startswith("verify:")]
+    assert verdict == [lines[-2]] and verdict[0].strip().startswith("verify: PASS (tolerance: 1 LSB per int8 layer"), \
+        lines[-4:]
+    assert "bit-exact against gen's numpy integer reference" in verdict[0]
+    _check_quantized("kws_dscnn", out)
+    # the real sample keeps its class: the float model's, through the C
+    from gen.host import HostModel, read_dir
+    host = HostModel(read_dir(str(out)))
+    x = qd.kws_sample()
+    assert int(np.argmax(host.run(x)[0])) == int(np.argmax(_ort(qd.float_model("kws_dscnn")).run(None, {"input": x})[0]))
+
+
+@needs_models
+@pytest.mark.models
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", qd.STEMS)
+def test_four_mlperf_models(stem, tmp_path):
+    """Each float MLPerf model quantized from 100 calibration inputs: the held-out checks of _check_quantized."""
+    out, _ = _quantize_cli(stem, tmp_path, ["-q", "--test-vectors", "0"])
+    print(stem, _check_quantized(stem, out))
+
+
+# ------------------------------------------------------------------------------ --verify-data
+
+def _num(text: str, key: str) -> float:
+    return float(re.search(rf"{key} ([-0-9.e+]+)", text).group(1))
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="no bundled example")
+def test_verify_data_metrics_and_accuracy(tmp_path):
+    """--verify-data on the bundled float example: the printed max abs, RMSE, cos, L2r and top-1 agreement are
+    the ones numpy computes here from the C (the host build of DIR) and onnxruntime; the accuracy counts the
+    labels the C's argmax matches."""
+    rng = np.random.default_rng(5)
+    xs = rng.uniform(0, 16, (20, 1, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "x.npy", xs)
+    want = _ort_outputs(EXAMPLE, xs, (1, 1, 8, 8))
+    labels = want.argmax(1).copy()
+    labels[:7] = (labels[:7] + 1) % 10          # 7 wrong labels: 13/20 right
+    np.save(tmp_path / "y.npy", labels)
+    out = tmp_path / "out"
+    r = hc.run_gen([str(EXAMPLE), "-o", str(out), "--verify-data", str(tmp_path / "x.npy"), "--verify-labels",
+                    str(tmp_path / "y.npy")], tmp_path)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    from gen.host import HostModel, read_dir
+    host = HostModel(read_dir(str(out)))
+    got = np.array([host.run(x[None])[0].reshape(-1) for x in xs]).astype(np.float64)
+    d = got - want
+    line = next(ln for ln in r.stdout.splitlines() if "C vs onnxruntime on 20 inputs" in ln)
+    assert _num(line, "max abs") == pytest.approx(np.abs(d).max(), rel=1e-2, abs=1e-9)
+    assert _num(line, "RMSE") == pytest.approx(np.sqrt((d ** 2).mean()), rel=1e-2, abs=1e-9)
+    assert _num(line, "L2r") == pytest.approx(np.linalg.norm(d) / np.linalg.norm(want), rel=1e-2, abs=1e-9)
+    cos = np.dot(got.ravel(), want.ravel()) / np.linalg.norm(got) / np.linalg.norm(want)
+    assert _num(line, "cos") == pytest.approx(cos, abs=2e-6)
+    assert f"top-1 agreement {int(np.sum(got.argmax(1) == want.argmax(1)))}/20" in line
+    acc = next(ln for ln in r.stdout.splitlines() if "verify-data accuracy on 20 labels" in ln)
+    assert f"the C {int(np.sum(got.argmax(1) == labels))}/20" in acc and "onnxruntime 13/20" in acc, acc
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="no bundled example")
+def test_quantize_example_against_float(tmp_path):
+    """--quantize on the bundled float example with --verify-data: the C is compared with onnxruntime on the
+    quantized model and with the float original, and the figures are numpy's on the C and the float model."""
+    rng = np.random.default_rng(6)
+    cal = rng.uniform(0, 16, (30, 1, 8, 8)).astype(np.float32)
+    xs = rng.uniform(0, 16, (10, 1, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "cal.npy", cal)
+    np.save(tmp_path / "x.npy", xs)
+    out = tmp_path / "out"
+    r = hc.run_gen([str(EXAMPLE), "-o", str(out), "--quantize", str(tmp_path / "cal.npy"), "--verify",
+                    "--verify-data", str(tmp_path / "x.npy")], tmp_path)
+    assert r.returncode == 0 and not r.stderr, r.stdout[-2000:] + r.stderr
+    assert (out / "digits_cnn_int8.onnx").exists() and (out / "digits_cnn.h").exists()
+    from gen.host import HostModel, read_dir
+    host = HostModel(read_dir(str(out)))
+    got = np.array([host.run(x[None])[0].reshape(-1) for x in xs]).astype(np.float64)
+    for who, path in (("onnxruntime", None), ("the float model", EXAMPLE)):
+        if path is None:
+            s = _ort(str(out / "digits_cnn_int8.onnx"), quantized=True)
+            want = np.array([s.run(None, {"input": x[None]})[0].reshape(-1) for x in xs])
+        else:
+            want = _ort_outputs(path, xs, (1, 1, 8, 8))
+        line = next(ln for ln in r.stdout.splitlines() if f"C vs {who} on 10 inputs" in ln)
+        assert _num(line, "max abs") == pytest.approx(np.abs(got - want).max(), rel=1e-2, abs=1e-9), (who, line)
+
+
+# ------------------------------------------------------------------------------ the verdict
+
+@needs_models
+@pytest.mark.models
+def test_verify_verdict_float(tmp_path):
+    """A float model's verdict names the relative tolerance; it is the last verify line, exit 0."""
+    r = hc.run_gen([qd.float_model("kws_dscnn"), "-o", str(tmp_path / "o"), "--verify"], tmp_path)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and lines[-2].strip() == ("verify: PASS (tolerance: relative 1e-05 per float layer "
+                                                       "against onnxruntime; the outputs within relative 1e-05 of "
+                                                       "onnxruntime)"), lines[-3:]
+
+
+# ------------------------------------------------------------------------------ bad input
+
+def _bad(tmp_path, argv, needle):
+    out = tmp_path / "never"
+    r = hc.run_gen([*argv, "-o", str(out)], tmp_path)
+    assert r.returncode == 2, (r.returncode, r.stdout[-500:], r.stderr)
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("gen: error") and needle in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="no bundled example")
+@pytest.mark.parametrize("case", ["nhwc", "int", "nan", "one", "empty", "npz_key", "text", "quantized"])
+def test_quantize_bad_input(tmp_path, case):
+    """One line, exit 2, no output directory: samples of the wrong shape (channels last), dtype, values, count
+    or file, an .npz without the input's key, and a model that is already quantized."""
+    p = tmp_path / "c.npy"
+    model = str(EXAMPLE)
+    good = np.zeros((4, 1, 8, 8), np.float32)
+    data, needle = {
+        "nhwc": (np.zeros((4, 8, 8, 1), np.float32), "channels last"),
+        "int": (good.astype(np.int32), "dtype int32"),
+        "nan": (np.full_like(good, np.nan), "NaN"),
+        "one": (np.zeros((1, 8, 8), np.float32), "has shape [1, 8, 8]"),
+        "empty": (np.zeros((0, 1, 8, 8), np.float32), "no samples"),
+        "npz_key": (None, "has no array 'input'"),
+        "text": (None, "not a .npy or .npz"),
+        "quantized": (good, "takes a float model"),
+    }[case]
+    if case == "npz_key":
+        p = tmp_path / "c.npz"
+        np.savez(p, x=good)
+    elif case == "text":
+        p.write_text("1 2 3\n")
+    else:
+        np.save(p, data)
+    if case == "quantized":
+        if not EXAMPLE_INT8.exists():
+            pytest.skip("no bundled int8 example")
+        model = str(EXAMPLE_INT8)
+    _bad(tmp_path, [model, "--quantize", str(p)], needle)
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="no bundled example")
+@pytest.mark.parametrize("case", ["count", "range", "shape", "no_data"])
+def test_verify_labels_bad_input(tmp_path, case):
+    np.save(tmp_path / "x.npy", np.zeros((5, 1, 8, 8), np.float32))
+    labels, needle = {"count": (np.zeros(4, np.int64), "has 4 labels, --verify-data has 5 samples"),
+                      "range": (np.array([0, 1, 2, 3, 10]), "label 10 is outside the model's 10 classes"),
+                      "shape": (np.zeros((5, 3)), "has shape [5, 3]"),
+                      "no_data": (np.zeros(5, np.int64), "--verify-labels needs --verify-data")}[case]
+    np.save(tmp_path / "y.npy", labels)
+    data = [] if case == "no_data" else ["--verify-data", str(tmp_path / "x.npy")]
+    _bad(tmp_path, [str(EXAMPLE), *data, "--verify-labels", str(tmp_path / "y.npy")], needle)
