@@ -143,8 +143,11 @@ def test_quantize_kws(tmp_path):
 @pytest.mark.models
 @pytest.mark.slow
 @pytest.mark.parametrize("stem", qd.STEMS)
-def test_four_mlperf_models(stem, tmp_path):
-    """Each float MLPerf model quantized from 100 calibration inputs: the held-out checks of _check_quantized."""
+def test_four_mlperf_models(stem, tmp_path, request):
+    """Each float MLPerf model quantized from 100 calibration inputs: the held-out checks of _check_quantized.
+    About 2 minutes for the four on this 2-core machine: only with `-m slow`."""
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("the four MLPerf models take about 2 minutes: python -m pytest -m slow tests/test_quantize.py")
     out, _ = _quantize_cli(stem, tmp_path, ["-q", "--test-vectors", "0"])
     print(stem, _check_quantized(stem, out))
 
