@@ -104,10 +104,6 @@ def check_float_model(model, path: str) -> None:
         if et != onnx.TensorProto.FLOAT:
             raise GenError(f"--quantize takes a float32 model; its input '{name}' is "
                            f"{onnx.TensorProto.DataType.Name(et).lower()}")
-    for name, shape, _ in model_inputs(model):
-        if not shape or 0 in shape:
-            raise GenError(f"--quantize needs static input shapes; '{name}' has {list(shape)} (pin it with "
-                           "--input-shape)")
 
 
 def quantize_static_qdq(float_path: str, samples: list[dict[str, np.ndarray]]):
@@ -167,22 +163,16 @@ def _quiet():
 
 
 def quantize_file(float_path: str, calib_path: str, input_shapes: dict | None = None):
-    """--quantize: (the int8 model as bytes, the calibration samples, the float model's input names)."""
+    """--quantize: (the int8 model's bytes, the calibration samples, the float model's bytes)."""
     import onnx
 
-    from .frontend import read_regular_file
+    from .frontend import _pin_inputs, load_model
     try:
         import onnxruntime.quantization  # noqa: F401
     except ImportError:
         raise GenError("--quantize needs onnxruntime: pip install onnxruntime") from None
-    try:
-        model = onnx.load_model_from_string(read_regular_file(float_path, "the model"))
-    except GenError:
-        raise
-    except Exception as e:
-        raise GenError(f"cannot read the model '{float_path}': {str(e).splitlines()[0][:200]}") from None
-    if input_shapes:
-        pin_shapes(model, input_shapes)
+    model = load_model(float_path)          # gen's reader: regular files, external data checked
+    _pin_inputs(model, input_shapes or {})  # --input-shape; refuses dynamic dimensions left open
     check_float_model(model, float_path)
     ins = [(n, s) for n, s, _ in model_inputs(model)]
     samples = load_samples(calib_path, "--quantize", ins)
@@ -198,18 +188,6 @@ def quantize_file(float_path: str, calib_path: str, input_shapes: dict | None = 
     q.doc_string = f"int8 QDQ of {os.path.basename(float_path)} (gen --quantize: onnxruntime quantize_static, " \
                    f"per-channel symmetric int8 weights, int8 activations, {len(samples)} calibration samples)"
     return q.SerializeToString(), samples, model.SerializeToString()
-
-
-def pin_shapes(model, shapes: dict[str, tuple[int, ...]]) -> None:
-    """--input-shape NAME=... on the float model before it is quantized."""
-    for vi in model.graph.input:
-        if vi.name in shapes:
-            dims = vi.type.tensor_type.shape.dim
-            if len(dims) != len(shapes[vi.name]):
-                raise GenError(f"--input-shape {vi.name}: rank {len(shapes[vi.name])}, the input has rank {len(dims)}")
-            for d, v in zip(dims, shapes[vi.name]):
-                d.ClearField("dim_param")
-                d.dim_value = v
 
 
 class Quantized:
