@@ -217,6 +217,10 @@ def run(args) -> int:
         check_verify()
     if args.board:
         check_board(args.board)
+    user_data = None
+    if args.verify_data:
+        from .validate import UserData
+        user_data = UserData(args.verify_data, args.verify_labels)
     target = outdir.check(args.output, protect=[model, args.test_input, args.quantize, args.verify_data,
                                                 args.verify_labels])
     with tempfile.TemporaryDirectory(prefix="gen-run-") as tmp:
@@ -225,17 +229,17 @@ def run(args) -> int:
             from . import calibrate
             quantized = calibrate.Quantized(model, args.quantize, args.name, shapes, tmp)
             model, args.name, shapes = quantized.path, quantized.name, {}
-        return _compile_and_write(args, model, shapes, test_inputs, target, quantized)
+        return _compile_and_write(args, model, shapes, test_inputs, target, quantized, user_data)
 
 
-def _compile_and_write(args, model, shapes, test_inputs, target, quantized) -> int:
+def _compile_and_write(args, model, shapes, test_inputs, target, quantized, user_data) -> int:
     from . import driver, outdir, report
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
                           args.kernels, args.io_layout)
-    if quantized or args.verify_data:
+    if quantized or user_data:
         from . import validate
-        validate.run(res, model, quantized, args.verify_data, args.verify_labels)
+        validate.run(res, model, quantized, user_data)
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)

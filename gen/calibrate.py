@@ -44,51 +44,70 @@ def model_inputs(model) -> list[tuple[str, tuple[int, ...], int]]:
     return out
 
 
-def load_samples(path: str, option: str, inputs: list[tuple[str, tuple[int, ...]]]) -> list[list[np.ndarray]]:
-    """The samples of `path` (.npy, or .npz keyed by input name) as one list per sample of float32 arrays
-    in each input's shape. inputs: (name, shape) of the model's inputs (shapes static)."""
-    from .frontend import read_regular_file
-    data = read_regular_file(path, option)
-    try:
-        loaded = np.load(io.BytesIO(data), allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-        raise GenError(f"cannot read {option} '{path}': not a .npy or .npz array ({str(e).splitlines()[0][:120]})") \
-            from None
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            keys = list(loaded.files)
-            missing = [n for n, _ in inputs if n not in keys]
+class SampleFile:
+    """A sample file read and checked on its own (before compiling): each array real numbers (float), at
+    least one sample on its first axis, finite, all with the same count. `for_inputs` then matches it with
+    the model's inputs (names, shapes)."""
+
+    def __init__(self, path: str, option: str):
+        from .frontend import read_regular_file
+        self.path, self.option = path, option
+        data = read_regular_file(path, option)
+        try:
+            loaded = np.load(io.BytesIO(data), allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise GenError(f"cannot read {option} '{path}': not a .npy or .npz array "
+                           f"({str(e).splitlines()[0][:120]})") from None
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                self.arrays: dict[str | None, np.ndarray] = {k: np.asarray(loaded[k]) for k in loaded.files}
+            if not self.arrays:
+                raise GenError(f"{option} '{path}' is an .npz without arrays")
+        else:
+            self.arrays = {None: np.asarray(loaded)}
+        for key, a in self.arrays.items():
+            what = f"{option} '{path}'" + (f" (array '{key}')" if key is not None else "")
+            if a.dtype.kind != "f":
+                raise GenError(f"{what} has dtype {a.dtype}: samples are float")
+            if a.ndim == 0 or a.shape[0] == 0:
+                raise GenError(f"{what} has no samples (shape {list(a.shape)}: samples go on the first axis)")
+            if not np.all(np.isfinite(a)):
+                raise GenError(f"{what} holds NaN or infinite values")
+        counts = sorted({a.shape[0] for a in self.arrays.values()})
+        if len(counts) > 1:
+            raise GenError(f"{option} '{path}': the arrays have different sample counts ({counts})")
+        self.count = counts[0]
+
+    def for_inputs(self, inputs: list[tuple[str, tuple[int, ...]]]) -> list[list[np.ndarray]]:
+        """One list per sample of float32 arrays in each input's shape. inputs: (name, static shape)."""
+        option, path = self.option, self.path
+        if None in self.arrays:
+            if len(inputs) != 1:
+                raise GenError(f"{option} '{path}' is one array, the model has {len(inputs)} inputs: give an .npz "
+                               f"keyed by input name ({', '.join(n for n, _ in inputs)})")
+            arrays = [self.arrays[None]]
+        else:
+            missing = [n for n, _ in inputs if n not in self.arrays]
             if missing:
                 raise GenError(f"{option} '{path}' has no array '{missing[0]}' (the model's inputs: "
-                               f"{', '.join(n for n, _ in inputs)}; the file has: {', '.join(keys) or 'none'})")
-            arrays = [loaded[n] for n, _ in inputs]
-    else:
-        if len(inputs) != 1:
-            raise GenError(f"{option} '{path}' is one array, the model has {len(inputs)} inputs: give an .npz "
-                           f"keyed by input name ({', '.join(n for n, _ in inputs)})")
-        arrays = [loaded]
-    counts = set()
-    samples: list[list[np.ndarray]] = []
-    for (name, shape), a in zip(inputs, arrays):
-        a = np.asarray(a)
-        if a.dtype.kind != "f":
-            raise GenError(f"{option} '{path}': input '{name}' has dtype {a.dtype}, it takes float samples")
-        per = tuple(a.shape[1:])
-        if a.ndim == 0 or (per != tuple(shape) and not (shape[:1] == (1,) and per == tuple(shape[1:]))):
-            hint = " (channels last? transpose to the model's layout)" if a.ndim >= 1 and \
-                sorted(per) in (sorted(shape), sorted(shape[1:])) else ""
-            raise GenError(f"{option} '{path}': input '{name}' has shape {list(a.shape)}; it needs "
-                           f"[N, {', '.join(map(str, shape[1:] if shape[:1] == (1,) else shape))}] (N samples "
-                           f"first, each the input's shape {list(shape)} without or with its batch axis){hint}")
-        if a.shape[0] == 0:
-            raise GenError(f"{option} '{path}': input '{name}' has no samples (first axis 0)")
-        if not np.all(np.isfinite(a)):
-            raise GenError(f"{option} '{path}': input '{name}' holds NaN or infinite values")
-        counts.add(a.shape[0])
-        samples.append([np.asarray(s, np.float32).reshape(shape) for s in a])
-    if len(counts) > 1:
-        raise GenError(f"{option} '{path}': the inputs have different sample counts ({sorted(counts)})")
-    return [list(s) for s in zip(*samples)]
+                               f"{', '.join(n for n, _ in inputs)}; the file has: {', '.join(self.arrays)})")
+            arrays = [self.arrays[n] for n, _ in inputs]
+        per_input = []
+        for (name, shape), a in zip(inputs, arrays):
+            per = tuple(a.shape[1:])
+            if per != tuple(shape) and not (shape[:1] == (1,) and per == tuple(shape[1:])):
+                hint = " (channels last? transpose to the model's layout)" if \
+                    sorted(per) in (sorted(shape), sorted(shape[1:])) else ""
+                raise GenError(f"{option} '{path}': input '{name}' has shape {list(a.shape)}; it needs "
+                               f"[N, {', '.join(map(str, shape[1:] if shape[:1] == (1,) else shape))}] (N samples "
+                               f"first, each the input's shape {list(shape)} without or with its batch axis){hint}")
+            per_input.append([np.asarray(x, np.float32).reshape(shape) for x in a])
+        return [list(s) for s in zip(*per_input)]
+
+
+def load_samples(path: str, option: str, inputs: list[tuple[str, tuple[int, ...]]]) -> list[list[np.ndarray]]:
+    """The samples of `path` (.npy, or .npz keyed by input name) matched with the model's inputs (SampleFile)."""
+    return SampleFile(path, option).for_inputs(inputs)
 
 
 # ------------------------------------------------------------------------------ quantization

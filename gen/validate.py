@@ -102,53 +102,71 @@ def quantization_cost(host, float_model: bytes, samples: list[list[np.ndarray]])
                    classifier_outputs(_model(float_model)))
 
 
-def load_labels(path: str, n: int, classes: int) -> np.ndarray:
-    """--verify-labels: n class indices ((n,) integers) or one-hot / scores ((n, classes)) -> (n,) int."""
-    import io
+class Labels:
+    """--verify-labels, read and checked against the sample count before compiling: [N] class indices, or
+    [N, C] one-hot rows / scores (their argmax); `for_classes` checks the range once the model's C is known."""
 
-    from .frontend import read_regular_file
-    try:
-        a = np.load(io.BytesIO(read_regular_file(path, "--verify-labels")), allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
-        raise GenError(f"cannot read --verify-labels '{path}': not a .npy array ({str(e).splitlines()[0][:120]})") \
-            from None
-    if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
-        raise GenError(f"--verify-labels '{path}' must be a .npy array of class indices or one-hot rows")
-    if a.ndim == 2 and a.shape[1] == classes and a.shape[1] > 1:
-        a = np.argmax(a, 1)
-    elif a.ndim == 2 and a.shape[1] == 1:
-        a = a[:, 0]
-    if a.ndim != 1:
-        raise GenError(f"--verify-labels '{path}' has shape {list(a.shape)}: give [N] class indices or [N, {classes}] "
-                       "one-hot rows")
-    if len(a) != n:
-        raise GenError(f"--verify-labels '{path}' has {len(a)} labels, --verify-data has {n} samples")
-    if a.dtype.kind == "f" and not np.all(a == np.round(a)):
-        raise GenError(f"--verify-labels '{path}': class indices must be whole numbers")
-    if len(a) and (a.min() < 0 or a.max() >= classes):
-        raise GenError(f"--verify-labels '{path}': label {int(a.min() if a.min() < 0 else a.max())} is outside the "
-                       f"model's {classes} classes")
-    return a.astype(np.int64)
+    def __init__(self, path: str, n: int):
+        import io
+
+        from .frontend import read_regular_file
+        self.path = path
+        try:
+            a = np.load(io.BytesIO(read_regular_file(path, "--verify-labels")), allow_pickle=False)
+        except (OSError, ValueError, EOFError) as e:
+            raise GenError(f"cannot read --verify-labels '{path}': not a .npy array "
+                           f"({str(e).splitlines()[0][:120]})") from None
+        if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf":
+            raise GenError(f"--verify-labels '{path}' must be a .npy array of class indices or one-hot rows")
+        if a.ndim == 2 and a.shape[1] == 1:
+            a = a[:, 0]
+        if a.ndim not in (1, 2):
+            raise GenError(f"--verify-labels '{path}' has shape {list(a.shape)}: give [N] class indices or "
+                           "[N, classes] one-hot rows")
+        if len(a) != n:
+            raise GenError(f"--verify-labels '{path}' has {len(a)} labels, --verify-data has {n} samples")
+        if a.ndim == 1 and a.dtype.kind == "f" and not np.all(a == np.round(a)):
+            raise GenError(f"--verify-labels '{path}': class indices must be whole numbers")
+        self.array = a
+
+    def for_classes(self, classes: int) -> np.ndarray:
+        a, path = self.array, self.path
+        if a.ndim == 2:
+            if a.shape[1] != classes:
+                raise GenError(f"--verify-labels '{path}' has shape {list(a.shape)}: the model has {classes} "
+                               f"classes (give [N] indices or [N, {classes}] one-hot rows)")
+            return np.argmax(a, 1).astype(np.int64)
+        if len(a) and (a.min() < 0 or a.max() >= classes):
+            raise GenError(f"--verify-labels '{path}': label {int(a.min() if a.min() < 0 else a.max())} is outside "
+                           f"the model's {classes} classes")
+        return a.astype(np.int64)
 
 
-def verify_data(host, model_path: str, data_path: str, labels_path: str | None = None,
-                float_model: bytes | None = None, quantized: bool = False) -> dict:
+class UserData:
+    """--verify-data and --verify-labels, read and checked as far as they can be before compiling."""
+
+    def __init__(self, data_path: str, labels_path: str | None):
+        from .calibrate import SampleFile
+        self.samples = SampleFile(data_path, "--verify-data")
+        self.labels = Labels(labels_path, self.samples.count) if labels_path else None
+
+
+def verify_data(host, model_path: str, data: UserData, float_model: bytes | None = None,
+                quantized: bool = False) -> dict:
     """--verify-data: the summary's "verify_data" entry. model_path: the model compiled (the int8 one of
     --quantize); float_model: the float original of a --quantize run."""
-    from .calibrate import load_samples
     check_float_io(host, "--verify-data")
-    samples = load_samples(data_path, "--verify-data", [(t["name"], tuple(t["shape"])) for t in host.inputs])
-    model = _model(model_path)
-    classifiers = classifier_outputs(_model(float_model) if float_model else model)
+    samples = data.samples.for_inputs([(t["name"], tuple(t["shape"])) for t in host.inputs])
+    classifiers = classifier_outputs(_model(float_model if float_model else model_path))
     got = run_c(host, samples)
     refs = {"onnxruntime": run_ort(model_path, samples, quantized)}
     if float_model is not None:
         refs["the float model"] = run_ort(float_model, samples, False)
     out = dict(samples=len(samples), against=[(who, compare(host, got, ref, classifiers)) for who, ref in refs.items()])
-    if labels_path:
+    if data.labels is not None:
         k = min(classifiers, default=0)
         t = host.outputs[k]
-        labels = load_labels(labels_path, len(samples), int(np.prod(t["shape"])))
+        labels = data.labels.for_classes(int(np.prod(t["shape"])))
         acc = {"the C": _accuracy([g[k] for g in got], labels)}
         acc.update({name: _accuracy([r[k] for r in ref], labels) for name, ref in refs.items()})
         out["accuracy"] = dict(output=t["name"], n=len(labels), correct=acc)
@@ -159,16 +177,16 @@ def _accuracy(outs: list[np.ndarray], labels: np.ndarray) -> int:
     return int(sum(int(np.argmax(o.reshape(-1)) == y) for o, y in zip(outs, labels)))
 
 
-def run(res, model_path: str, quantized, data_path: str | None, labels_path: str | None) -> None:
+def run(res, model_path: str, quantized, data: UserData | None) -> None:
     """The --quantize cost and --verify-data metrics into res.summary (gen.driver.Result)."""
     from .host import HostModel
     host = HostModel(res.files)
     if quantized is not None:
         res.summary["quantize"] = dict(file=quantized.file_name, samples=len(quantized.samples),
                                        cost=quantization_cost(host, quantized.float_bytes, quantized.samples))
-    if data_path:
+    if data is not None:
         res.summary["verify_data"] = verify_data(
-            host, model_path, data_path, labels_path, quantized.float_bytes if quantized is not None else None,
+            host, model_path, data, quantized.float_bytes if quantized is not None else None,
             quantized=host.int8 or bool(res.graph.options.get("int8")))
 
 

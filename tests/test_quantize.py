@@ -218,15 +218,19 @@ def test_quantize_example_against_float(tmp_path):
 
 # ------------------------------------------------------------------------------ the verdict
 
-@needs_models
-@pytest.mark.models
-def test_verify_verdict_float(tmp_path):
-    """A float model's verdict names the relative tolerance; it is the last verify line, exit 0."""
-    r = hc.run_gen([qd.float_model("kws_dscnn"), "-o", str(tmp_path / "o"), "--verify"], tmp_path)
+@pytest.mark.skipif(not EXAMPLE_INT8.exists(), reason="no bundled example")
+@pytest.mark.parametrize("which", ["float", "int8"])
+def test_verify_verdict(tmp_path, which):
+    """--verify's last line is the verdict and names what it judged by; exit 0 on PASS."""
+    model = EXAMPLE if which == "float" else EXAMPLE_INT8
+    r = hc.run_gen([str(model), "-o", str(tmp_path / "o"), "--verify"], tmp_path)
     lines = r.stdout.splitlines()
-    assert r.returncode == 0 and lines[-2].strip() == ("verify: PASS (tolerance: relative 1e-05 per float layer "
-                                                       "against onnxruntime; the outputs within relative 1e-05 of "
-                                                       "onnxruntime)"), lines[-3:]
+    want = {"float": "verify: PASS (tolerance: relative 1e-05 per float layer against onnxruntime; the outputs "
+                     "within relative 1e-05 of onnxruntime)",
+            "int8": "verify: PASS (tolerance: 1 LSB per int8 layer against onnxruntime (0 where the ops only move "
+                    "bytes); the C bit-exact against gen's numpy integer reference)"}[which]
+    assert r.returncode == 0 and lines[-2].strip() == want, lines[-3:]
+    assert [ln for ln in lines if ln.strip().startswith("verify:")] == [lines[-2]]
 
 
 # ------------------------------------------------------------------------------ bad input
