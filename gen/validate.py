@@ -156,8 +156,12 @@ def verify_data(host, model_path: str, data: UserData, float_model: bytes | None
     """--verify-data: the summary's "verify_data" entry. model_path: the model compiled (the int8 one of
     --quantize); float_model: the float original of a --quantize run."""
     check_float_io(host, "--verify-data")
-    samples = data.samples.for_inputs([(t["name"], tuple(t["shape"])) for t in host.inputs])
-    classifiers = classifier_outputs(_model(float_model if float_model else model_path))
+    from .calibrate import model_inputs
+    model = _model(model_path)
+    # the model's input names (gen's may follow a QuantizeLinear), in the order gen keeps them
+    names = [n for n, _, _ in model_inputs(model)]
+    samples = data.samples.for_inputs([(n, tuple(t["shape"])) for n, t in zip(names, host.inputs)])
+    classifiers = classifier_outputs(_model(float_model) if float_model else model)
     got = run_c(host, samples)
     refs = {"onnxruntime": run_ort(model_path, samples, quantized)}
     if float_model is not None:

@@ -286,3 +286,39 @@ def test_verify_labels_bad_input(tmp_path, case):
     np.save(tmp_path / "y.npy", labels)
     data = [] if case == "no_data" else ["--verify-data", str(tmp_path / "x.npy")]
     _bad(tmp_path, [str(EXAMPLE), *data, "--verify-labels", str(tmp_path / "y.npy")], needle)
+
+
+def test_quantize_two_inputs_npz(tmp_path):
+    """A model with two inputs takes an .npz keyed by input name; its int8 C passes --verify and --verify-data
+    (the .npz format too) compares it with the float model."""
+    from onnx import TensorProto, helper
+    rng = np.random.default_rng(7)
+    w1, w2 = (rng.normal(size=(6, 4)).astype(np.float32) for _ in range(2))
+    nodes = [helper.make_node("Gemm", ["a", "w1"], ["ga"], name="ga"),
+             helper.make_node("Gemm", ["b", "w2"], ["gb"], name="gb"),
+             helper.make_node("Add", ["ga", "gb"], ["s"], name="add"),
+             helper.make_node("Relu", ["s"], ["y"], name="relu")]
+    g = helper.make_graph(nodes, "two", [helper.make_tensor_value_info("a", TensorProto.FLOAT, [1, 6]),
+                                         helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 6])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+                          [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    model = tmp_path / "two.onnx"
+    onnx.save(m, str(model))
+    np.savez(tmp_path / "cal.npz", a=rng.normal(size=(40, 6)).astype(np.float32),
+             b=rng.normal(size=(40, 6)).astype(np.float32))
+    xa, xb = rng.normal(size=(10, 6)).astype(np.float32), rng.normal(size=(10, 6)).astype(np.float32)
+    np.savez(tmp_path / "x.npz", b=xb, a=xa)
+    out = tmp_path / "out"
+    r = hc.run_gen([str(model), "-o", str(out), "--quantize", str(tmp_path / "cal.npz"), "--verify",
+                    "--verify-data", str(tmp_path / "x.npz")], tmp_path)
+    assert r.returncode == 0 and not r.stderr, r.stdout[-2000:] + r.stderr
+    assert "verify: PASS" in r.stdout and (out / "two_int8.onnx").exists()
+    from gen.host import HostModel, read_dir
+    host = HostModel(read_dir(str(out)))
+    got = np.array([host.run(a[None], b[None])[0].reshape(-1) for a, b in zip(xa, xb)])
+    want = np.maximum(xa @ w1 + xb @ w2, 0)
+    line = next(ln for ln in r.stdout.splitlines() if "C vs the float model on 10 inputs" in ln)
+    assert _num(line, "max abs") == pytest.approx(np.abs(got - want).max(), rel=1e-2)
+    assert np.abs(got - want).max() < 0.05 * np.abs(want).max()      # int8: within a few LSB of the float model
