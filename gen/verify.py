@@ -145,7 +145,7 @@ def against_onnxruntime(model_path: str, result, trials: int = 5):
         extra = f"(argmax agrees {w.pop('argmax')}/{trials}"
         lsb, ref_lsb = w.pop("lsb"), w.pop("ref_lsb")
         if host.int8 or g.options.get("int8"):
-            extra += f", {lsb} LSB end to end; C " + (
+            extra += f", {lsb} LSB end to end (information: 1 LSB per layer adds up); C " + (
                 "equals the numpy integer reference" if ref_lsb == 0 else
                 f"within {ref_lsb} LSB of the numpy integer reference (float layers)")
         w["extra"] = extra + ")"
