@@ -8,7 +8,7 @@ its basic optimizations, which fold BatchNormalization into the Conv before it).
 scales and zero points become rank 0 (the form the MLPerf *_int8_qdq_ort.onnx models have) and the
 opset imports keep only the domains the nodes use.
 
-Sample files (`load_samples`): an .npy whose first axis is the sample axis, each sample the model's input
+Sample files (`SampleFile`): an .npy whose first axis is the sample axis, each sample the model's input
 shape (with or without its leading batch dimension of 1); for a model with several inputs an .npz keyed by
 input name, all with the same number of samples. The same reader takes --verify-data (gen/validate.py).
 """

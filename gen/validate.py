@@ -89,17 +89,24 @@ def check_float_io(host, option: str) -> None:
                        f"'{bad[0]['name']}' is {bad[0]['dtype']}")
 
 
-def compare(host, got, ref, classifiers: set[int]) -> list[dict]:
-    """Per output: metrics of the C's outputs `got` against the reference's `ref` (one list per sample)."""
-    return [dict(output=t["name"], **metrics([r[k] for r in ref], [g[k] for g in got], k in classifiers))
-            for k, t in enumerate(host.outputs)]
+def compare(outputs: list[str], got, ref, classifiers: set[int]) -> list[dict]:
+    """Per output (the model's names, in gen's order): metrics of the C's outputs `got` against the
+    reference's `ref` (one list per sample)."""
+    return [dict(output=name, **metrics([r[k] for r in ref], [g[k] for g in got], k in classifiers))
+            for k, name in enumerate(outputs)]
+
+
+def output_names(model) -> list[str]:
+    """The model's output names (gen's own may follow a QuantizeLinear's output)."""
+    return [o.name for o in model.graph.output]
 
 
 def quantization_cost(host, float_model: bytes, samples: list[list[np.ndarray]]) -> list[dict]:
     """--quantize: the int8 C against the float model on the calibration inputs, per output."""
     check_float_io(host, "--quantize")
-    return compare(host, run_c(host, samples), run_ort(float_model, samples, False),
-                   classifier_outputs(_model(float_model)))
+    fm = _model(float_model)
+    return compare(output_names(fm), run_c(host, samples), run_ort(float_model, samples, False),
+                   classifier_outputs(fm))
 
 
 class Labels:
@@ -166,14 +173,14 @@ def verify_data(host, model_path: str, data: UserData, float_model: bytes | None
     refs = {"onnxruntime": run_ort(model_path, samples, quantized)}
     if float_model is not None:
         refs["the float model"] = run_ort(float_model, samples, False)
-    out = dict(samples=len(samples), against=[(who, compare(host, got, ref, classifiers)) for who, ref in refs.items()])
+    out = dict(samples=len(samples), against=[(who, compare(output_names(model), got, ref, classifiers))
+                                               for who, ref in refs.items()])
     if data.labels is not None:
         k = min(classifiers, default=0)
-        t = host.outputs[k]
-        labels = data.labels.for_classes(int(np.prod(t["shape"])))
+        labels = data.labels.for_classes(int(np.prod(host.outputs[k]["shape"])))
         acc = {"the C": _accuracy([g[k] for g in got], labels)}
         acc.update({name: _accuracy([r[k] for r in ref], labels) for name, ref in refs.items()})
-        out["accuracy"] = dict(output=t["name"], n=len(labels), correct=acc)
+        out["accuracy"] = dict(output=output_names(model)[k], n=len(labels), correct=acc)
     return out
 
 
@@ -204,15 +211,15 @@ def summary_lines(s: dict) -> list[str]:
                      f"int8 weights, int8 activations), calibrated on {q['samples']} inputs")
         for m in q["cost"]:
             lines.append(f"    accuracy cost, int8 C vs the float model on the calibration inputs, "
-                         f"{printable(m['output'])}: {metrics_text(m)}")
+                         f"'{printable(m['output'])}': {metrics_text(m)}")
     v = s.get("verify_data")
     if v:
         for against, ms in v["against"]:
             for m in ms:
-                lines.append(f"  verify-data {printable(m['output'])}, C vs {against} on {v['samples']} inputs: "
+                lines.append(f"  verify-data '{printable(m['output'])}', C vs {against} on {v['samples']} inputs: "
                              f"{metrics_text(m)}")
         a = v.get("accuracy")
         if a:
-            lines.append(f"  verify-data accuracy on {a['n']} labels ({printable(a['output'])}): " +
+            lines.append(f"  verify-data accuracy on {a['n']} labels ('{printable(a['output'])}'): " +
                          ", ".join(f"{who} {c}/{a['n']} ({100 * c / a['n']:.1f}%)" for who, c in a["correct"].items()))
     return lines
