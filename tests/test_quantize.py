@@ -233,6 +233,25 @@ def test_verify_verdict(tmp_path, which):
     assert [ln for ln in lines if ln.strip().startswith("verify:")] == [lines[-2]]
 
 
+@pytest.mark.skipif(not EXAMPLE_INT8.exists(), reason="no bundled example")
+def test_verify_fail_verdict_names_tolerance(tmp_path):
+    """Judged against a model whose second Conv has negated weights, the compiled example fails: the verdict is
+    FAIL, names that Conv and the tolerance it was judged by."""
+    from gen import driver, report, verify
+    res = driver.generate(str(EXAMPLE_INT8), None, None, None, 0)
+    m = onnx.load(str(EXAMPLE_INT8))
+    w = next(i for i in m.graph.initializer if i.name == "conv2.weight_quantized")
+    w.CopyFrom(numpy_helper.from_array(-numpy_helper.to_array(w), w.name))
+    wrong = tmp_path / "wrong.onnx"
+    onnx.save(m, str(wrong))
+    _, ok = verify.against_onnxruntime(str(wrong), res)
+    last = report.verify_lines(res.summary["verify_layers"])[-1].strip()
+    assert not ok and last.startswith("verify: FAIL ('"), last
+    assert "Conv" in last and last.endswith("; tolerance: 1 LSB per int8 layer against onnxruntime (0 where the ops "
+                                             "only move bytes); the C bit-exact against gen's numpy integer "
+                                             "reference)"), last
+
+
 # ------------------------------------------------------------------------------ bad input
 
 def _bad(tmp_path, argv, needle):
