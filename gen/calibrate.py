@@ -171,9 +171,11 @@ def quantize_static_qdq(float_path: str, samples: list[dict[str, np.ndarray]]):
 @contextlib.contextmanager
 def _quiet():
     """onnxruntime's quantization tools log and print progress: keep the user's stdout/stderr to gen's lines."""
+    import onnxruntime as ort
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
+    ort.set_default_logger_severity(3)       # the calibration sessions' warnings (errors still raise)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             yield
@@ -193,6 +195,7 @@ def quantize_file(float_path: str, calib_path: str, input_shapes: dict | None = 
     model = load_model(float_path)          # gen's reader: regular files, external data checked
     _pin_inputs(model, input_shapes or {})  # --input-shape; refuses dynamic dimensions left open
     check_float_model(model, float_path)
+    model = _per_channel_ready(model)
     ins = [(n, s) for n, s, _ in model_inputs(model)]
     samples = load_samples(calib_path, "--quantize", ins)
     feeds = [dict(zip([n for n, _ in ins], s)) for s in samples]
@@ -207,6 +210,26 @@ def quantize_file(float_path: str, calib_path: str, input_shapes: dict | None = 
     q.doc_string = f"int8 QDQ of {os.path.basename(float_path)} (gen --quantize: onnxruntime quantize_static, " \
                    f"per-channel symmetric int8 weights, int8 activations, {len(samples)} calibration samples)"
     return q.SerializeToString(), samples, model.SerializeToString()
+
+
+PER_CHANNEL_OPSET = 13      # DequantizeLinear's axis (per-channel weights)
+PER_CHANNEL_IR = 7          # the IR of opset 13; below 4, every initializer had to be a graph input too
+
+
+def _per_channel_ready(model):
+    """The float model at an opset and IR version whose QDQ form can hold per-channel weights: older models
+    (opset 7-12 exporters) go through onnx's version converter first."""
+    import onnx
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), PER_CHANNEL_OPSET)
+    if opset < PER_CHANNEL_OPSET:
+        try:
+            model = onnx.version_converter.convert_version(model, PER_CHANNEL_OPSET)
+        except Exception as e:      # the converter's own refusals: an op it has no adapter for
+            raise GenError(f"--quantize: per-channel int8 weights need opset {PER_CHANNEL_OPSET}; onnx's version "
+                           f"converter cannot bring this opset {opset} model there: "
+                           f"{' '.join(str(e).split())[:200]}") from None
+    model.ir_version = max(model.ir_version, PER_CHANNEL_IR)
+    return model
 
 
 class Quantized:

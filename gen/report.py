@@ -89,6 +89,8 @@ def tolerance_text(v: dict) -> str:
         ref = v.get("c_ref_lsb", 0)
         parts.append("the C bit-exact against gen's numpy integer reference" if ref == 0 else
                      f"the C within {ref} LSB of gen's numpy integer reference (layers computed in float)")
+        if v.get("c_float_outputs"):
+            parts.append(f"its float outputs within relative {v['c_rtol']:.0e} of the reference")
     elif v.get("c_vs") == "onnxruntime":
         parts.append(f"the outputs within relative {v['c_rtol']:.0e} of onnxruntime")
     return "; ".join(parts) or "no layer to check"
