@@ -67,33 +67,37 @@ class SampleFile:
             self.arrays = {None: np.asarray(loaded)}
         for key, a in self.arrays.items():
             what = f"{option} '{path}'" + (f" (array '{key}')" if key is not None else "")
-            if a.dtype.kind != "f":
-                raise GenError(f"{what} has dtype {a.dtype}: samples are float")
+            if a.dtype.kind not in "biuf":
+                raise GenError(f"{what} has dtype {a.dtype}: samples are numbers")
             if a.ndim == 0 or a.shape[0] == 0:
                 raise GenError(f"{what} has no samples (shape {list(a.shape)}: samples go on the first axis)")
-            if not np.all(np.isfinite(a)):
+            if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
                 raise GenError(f"{what} holds NaN or infinite values")
         counts = sorted({a.shape[0] for a in self.arrays.values()})
         if len(counts) > 1:
             raise GenError(f"{option} '{path}': the arrays have different sample counts ({counts})")
         self.count = counts[0]
 
-    def for_inputs(self, inputs: list[tuple[str, tuple[int, ...]]]) -> list[list[np.ndarray]]:
-        """One list per sample of float32 arrays in each input's shape. inputs: (name, static shape)."""
+    def for_inputs(self, inputs: list[tuple[str, tuple[int, ...], np.dtype]]) -> list[list[np.ndarray]]:
+        """One list per sample of arrays in each input's shape and dtype. inputs: (name, static shape, dtype):
+        float inputs take float samples, integer ones (a sample rate, indices) integer samples."""
         option, path = self.option, self.path
         if None in self.arrays:
             if len(inputs) != 1:
                 raise GenError(f"{option} '{path}' is one array, the model has {len(inputs)} inputs: give an .npz "
-                               f"keyed by input name ({', '.join(n for n, _ in inputs)})")
+                               f"keyed by input name ({', '.join(n for n, _, _ in inputs)})")
             arrays = [self.arrays[None]]
         else:
-            missing = [n for n, _ in inputs if n not in self.arrays]
+            missing = [n for n, _, _ in inputs if n not in self.arrays]
             if missing:
                 raise GenError(f"{option} '{path}' has no array '{missing[0]}' (the model's inputs: "
-                               f"{', '.join(n for n, _ in inputs)}; the file has: {', '.join(self.arrays)})")
-            arrays = [self.arrays[n] for n, _ in inputs]
+                               f"{', '.join(n for n, _, _ in inputs)}; the file has: {', '.join(self.arrays)})")
+            arrays = [self.arrays[n] for n, _, _ in inputs]
         per_input = []
-        for (name, shape), a in zip(inputs, arrays):
+        for (name, shape, dtype), a in zip(inputs, arrays):
+            dtype = np.dtype(dtype)
+            if (dtype.kind == "f") != (a.dtype.kind == "f"):
+                raise GenError(f"{option} '{path}': input '{name}' is {dtype.name}, the samples are {a.dtype.name}")
             per = tuple(a.shape[1:])
             if per != tuple(shape) and not (shape[:1] == (1,) and per == tuple(shape[1:])):
                 hint = " (channels last? transpose to the model's layout)" if \
@@ -101,11 +105,11 @@ class SampleFile:
                 raise GenError(f"{option} '{path}': input '{name}' has shape {list(a.shape)}; it needs "
                                f"[N, {', '.join(map(str, shape[1:] if shape[:1] == (1,) else shape))}] (N samples "
                                f"first, each the input's shape {list(shape)} without or with its batch axis){hint}")
-            per_input.append([np.asarray(x, np.float32).reshape(shape) for x in a])
+            per_input.append([np.asarray(x, dtype).reshape(shape) for x in a])
         return [list(s) for s in zip(*per_input)]
 
 
-def load_samples(path: str, option: str, inputs: list[tuple[str, tuple[int, ...]]]) -> list[list[np.ndarray]]:
+def load_samples(path: str, option: str, inputs: list[tuple[str, tuple[int, ...], np.dtype]]) -> list[list[np.ndarray]]:
     """The samples of `path` (.npy, or .npz keyed by input name) matched with the model's inputs (SampleFile)."""
     return SampleFile(path, option).for_inputs(inputs)
 
@@ -119,10 +123,13 @@ def check_float_model(model, path: str) -> None:
         if n.op_type in QDQ_OPS or n.op_type.startswith("QLinear"):
             raise GenError(f"--quantize takes a float model; '{os.path.basename(path)}' is already quantized "
                            f"(it has a {n.op_type} node)", node=n.name)
-    for name, _, et in model_inputs(model):
-        if et != onnx.TensorProto.FLOAT:
-            raise GenError(f"--quantize takes a float32 model; its input '{name}' is "
-                           f"{onnx.TensorProto.DataType.Name(et).lower()}")
+    ins = model_inputs(model)
+    for name, _, et in ins:
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(et)
+        if dtype.kind == "f" and et != onnx.TensorProto.FLOAT:
+            raise GenError(f"--quantize takes a float32 model; its input '{name}' is {dtype.name}")
+    if not any(et == onnx.TensorProto.FLOAT for _, _, et in ins):
+        raise GenError("--quantize takes a float32 model; this one has no float32 input")
 
 
 def quantize_static_qdq(float_path: str, samples: list[dict[str, np.ndarray]]):
@@ -196,9 +203,9 @@ def quantize_file(float_path: str, calib_path: str, input_shapes: dict | None = 
     _pin_inputs(model, input_shapes or {})  # --input-shape; refuses dynamic dimensions left open
     check_float_model(model, float_path)
     model = _per_channel_ready(model)
-    ins = [(n, s) for n, s, _ in model_inputs(model)]
+    ins = [(n, s, onnx.helper.tensor_dtype_to_np_dtype(et)) for n, s, et in model_inputs(model)]
     samples = load_samples(calib_path, "--quantize", ins)
-    feeds = [dict(zip([n for n, _ in ins], s)) for s in samples]
+    feeds = [dict(zip([n for n, _, _ in ins], s)) for s in samples]
     with tempfile.TemporaryDirectory(prefix="gen-quant-") as tmp:
         src = os.path.join(tmp, "float.onnx")
         onnx.save(model, src)

@@ -82,11 +82,10 @@ def run_ort(model_bytes_or_path, samples: list[list[np.ndarray]], quantized: boo
     return [[np.asarray(o, np.float32) for o in sess.run(None, dict(zip(names, s)))] for s in samples]
 
 
-def check_float_io(host, option: str) -> None:
-    bad = [t for t in host.inputs + host.outputs if t["dtype"] not in ("float32", "int8")]
+def check_float_outputs(host, option: str) -> None:
+    bad = [t for t in host.outputs if t["dtype"] not in ("float32", "int8")]
     if bad:
-        raise GenError(f"{option} compares float values: the model's {'input' if bad[0] in host.inputs else 'output'} "
-                       f"'{bad[0]['name']}' is {bad[0]['dtype']}")
+        raise GenError(f"{option} compares float values: the model's output '{bad[0]['name']}' is {bad[0]['dtype']}")
 
 
 def compare(outputs: list[str], got, ref, classifiers: set[int]) -> list[dict]:
@@ -103,7 +102,7 @@ def output_names(model) -> list[str]:
 
 def quantization_cost(host, float_model: bytes, samples: list[list[np.ndarray]]) -> list[dict]:
     """--quantize: the int8 C against the float model on the calibration inputs, per output."""
-    check_float_io(host, "--quantize")
+    check_float_outputs(host, "--quantize")
     fm = _model(float_model)
     return compare(output_names(fm), run_c(host, samples), run_ort(float_model, samples, False),
                    classifier_outputs(fm))
@@ -162,12 +161,12 @@ def verify_data(host, model_path: str, data: UserData, float_model: bytes | None
                 quantized: bool = False) -> dict:
     """--verify-data: the summary's "verify_data" entry. model_path: the model compiled (the int8 one of
     --quantize); float_model: the float original of a --quantize run."""
-    check_float_io(host, "--verify-data")
+    check_float_outputs(host, "--verify-data")
     from .calibrate import model_inputs
     model = _model(model_path)
     # the model's input names (gen's may follow a QuantizeLinear), in the order gen keeps them
     names = [n for n, _, _ in model_inputs(model)]
-    samples = data.samples.for_inputs([(n, tuple(t["shape"])) for n, t in zip(names, host.inputs)])
+    samples = data.samples.for_inputs([(n, tuple(t["shape"]), host.entry_dtype(t)) for n, t in zip(names, host.inputs)])
     classifiers = classifier_outputs(_model(float_model) if float_model else model)
     got = run_c(host, samples)
     refs = {"onnxruntime": run_ort(model_path, samples, quantized)}

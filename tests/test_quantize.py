@@ -272,7 +272,7 @@ def test_quantize_bad_input(tmp_path, case):
     good = np.zeros((4, 1, 8, 8), np.float32)
     data, needle = {
         "nhwc": (np.zeros((4, 8, 8, 1), np.float32), "channels last"),
-        "int": (good.astype(np.int32), "dtype int32"),
+        "int": (good.astype(np.int32), "is float32, the samples are int32"),
         "nan": (np.full_like(good, np.nan), "NaN"),
         "one": (np.zeros((1, 8, 8), np.float32), "has shape [1, 8, 8]"),
         "empty": (np.zeros((0, 1, 8, 8), np.float32), "no samples"),
@@ -362,3 +362,47 @@ def test_quantize_exporter_forms(tmp_path, name):
     assert r.stdout.splitlines()[-2].strip().startswith("verify: PASS (tolerance:"), r.stdout[-800:]
     q = onnx.load(str(next(out.glob("*_int8.onnx"))))
     assert next(o.version for o in q.opset_import if o.domain in ("", "ai.onnx")) >= 13
+
+
+def _gather_model(tmp_path) -> Path:
+    """y = Gather(Gemm(x), idx, axis 1): a float input and an int64 one (indices, as a sample rate or a
+    position would be)."""
+    from onnx import TensorProto, helper
+    w = np.random.default_rng(8).normal(size=(6, 4)).astype(np.float32)
+    g = helper.make_graph([helper.make_node("Gemm", ["x", "w"], ["g"], name="fc"),
+                           helper.make_node("Gather", ["g", "idx"], ["y"], name="pick", axis=1)], "gather",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6]),
+                           helper.make_tensor_value_info("idx", TensorProto.INT64, [2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])],
+                          [numpy_helper.from_array(w, "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "gather.onnx"))
+    return tmp_path / "gather.onnx"
+
+
+def test_integer_inputs_take_integer_samples(tmp_path):
+    """An int64 input takes integer samples (float ones are refused for it, one line): --verify-data compares the
+    float C with onnxruntime on them, and --quantize calibrates with them (quantize_static's model, run by
+    onnxruntime, within a few LSB of the float model)."""
+    from gen import calibrate
+    model = _gather_model(tmp_path)
+    rng = np.random.default_rng(9)
+    x, idx = rng.normal(size=(12, 6)).astype(np.float32), rng.integers(0, 4, (12, 2)).astype(np.int64)
+    np.savez(tmp_path / "d.npz", x=x, idx=idx)
+    # --test-vectors 0: the default random test vector draws indices in +-1000, which the C refuses (-1)
+    r = hc.run_gen([str(model), "-o", str(tmp_path / "out"), "--test-vectors", "0", "--verify-data",
+                    str(tmp_path / "d.npz")], tmp_path)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if "C vs onnxruntime on 12 inputs" in ln)
+    assert _num(line, "max abs") < 1e-5, line
+    np.savez(tmp_path / "bad.npz", x=x, idx=idx.astype(np.float32))
+    _bad(tmp_path, [str(model), "--test-vectors", "0", "--verify-data", str(tmp_path / "bad.npz")],
+         "input 'idx' is int64, the samples are float32")
+    qbytes, samples, _ = calibrate.quantize_file(str(model), str(tmp_path / "d.npz"))
+    assert samples[0][1].dtype == np.int64 and len(samples) == 12
+    s = _ort(qbytes, quantized=True)
+    got = np.array([s.run(None, {"x": a[None], "idx": i})[0] for a, i in zip(x, idx)]).reshape(12, 2)
+    w = numpy_helper.to_array(onnx.load(str(model)).graph.initializer[0])
+    want = np.take_along_axis(x @ w, idx, 1)
+    assert np.abs(got - want).max() < 0.05 * np.abs(want).max()
