@@ -399,6 +399,16 @@ def test_integer_inputs_take_integer_samples(tmp_path):
     np.savez(tmp_path / "bad.npz", x=x, idx=idx.astype(np.float32))
     _bad(tmp_path, [str(model), "--test-vectors", "0", "--verify-data", str(tmp_path / "bad.npz")],
          "input 'idx' is int64, the samples are float32")
+    # quantized, the Gather reads an int8 tensor with run-time indices into a float one (quantize_static leaves
+    # its output's Q unfolded): it computes in float after a dequantize, and the C equals onnxruntime
+    out = tmp_path / "q"
+    r = hc.run_gen([str(model), "-o", str(out), "--test-vectors", "0", "--quantize", str(tmp_path / "d.npz"),
+                    "--verify-data", str(tmp_path / "d.npz")], tmp_path)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if "C vs onnxruntime on 12 inputs" in ln)
+    q = onnx.load(str(out / "gather_int8.onnx"))
+    y_scale = float(next(numpy_helper.to_array(i) for i in q.graph.initializer if i.name == "g_scale"))
+    assert _num(line, "max abs") <= y_scale * 1.001, (line, y_scale)      # 1 LSB (the Gemm's rounding)
     qbytes, samples, _ = calibrate.quantize_file(str(model), str(tmp_path / "d.npz"))
     assert samples[0][1].dtype == np.int64 and len(samples) == 12
     s = _ort(qbytes, quantized=True)
