@@ -22,6 +22,7 @@ def float_reference(node, g: Graph, ins: list[np.ndarray]) -> list[np.ndarray]:
 
     names = [f"i{k}" if i else "" for k, i in enumerate(node.inputs)]
     outs = [f"y{k}" if o else "" for k, o in enumerate(node.outputs)]
+    ins = [np.asarray(v) if v is not None else v for v in ins]    # a rank-0 value may come as a numpy scalar
     proto = helper.make_node(node.op, names, outs, **{k: v for k, v in node.attrs.items()})
     vis = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
            for n, v in zip(names, ins) if n]

@@ -343,21 +343,21 @@ def test_quantize_two_inputs_npz(tmp_path):
     assert np.abs(got - want).max() < 0.05 * np.abs(want).max()      # int8: within a few LSB of the float model
 
 
-@pytest.mark.parametrize("name", ["mnist_cntk", "mlp_tf2onnx", "face_head"])
+@pytest.mark.parametrize("name", ["mnist_cntk", "mlp_tf2onnx", "face_head", "denoiser"])
 def test_quantize_exporter_forms(tmp_path, name):
     """Float models as exporters write them (tests/models_zoo.py), quantized from 20 standard-normal inputs and
     passing --verify: CNTK's opset 7/8 with IR 3 and tf2onnx's opset 10 (brought to opset 13 first: per-channel
     weights need DequantizeLinear's axis), and a detector head whose 'boxes' output is computed in float after
-    int8 layers (judged against gen's reference on the same integers, and per layer against onnxruntime)."""
+    int8 layers (judged against gen's reference on the same integers, and per layer against onnxruntime), and a
+    GRU denoiser with a state input (an .npz; onnxruntime computes the GRU in float between DQ and Q)."""
     import models_zoo as zoo
     m = zoo.build(name)
     model = tmp_path / f"{name}.onnx"
     onnx.save(m, str(model))
-    ins = zoo.graph_inputs(m)
-    assert len(ins) == 1
-    np.save(tmp_path / "cal.npy", np.stack([zoo.feeds(m, k)[ins[0].name] for k in range(20)]))
+    feeds = [zoo.feeds(m, k) for k in range(20)]
+    np.savez(tmp_path / "cal.npz", **{n: np.stack([f[n] for f in feeds]) for n in feeds[0]})
     out = tmp_path / "out"
-    r = hc.run_gen([str(model), "-o", str(out), "--quantize", str(tmp_path / "cal.npy"), "--verify"], tmp_path)
+    r = hc.run_gen([str(model), "-o", str(out), "--quantize", str(tmp_path / "cal.npz"), "--verify"], tmp_path)
     assert r.returncode == 0 and not r.stderr, r.stdout[-2500:] + r.stderr
     assert r.stdout.splitlines()[-2].strip().startswith("verify: PASS (tolerance:"), r.stdout[-800:]
     q = onnx.load(str(next(out.glob("*_int8.onnx"))))
