@@ -343,13 +343,15 @@ def test_quantize_two_inputs_npz(tmp_path):
     assert np.abs(got - want).max() < 0.05 * np.abs(want).max()      # int8: within a few LSB of the float model
 
 
-@pytest.mark.parametrize("name", ["mnist_cntk", "mlp_tf2onnx", "face_head", "denoiser"])
+@pytest.mark.parametrize("name", ["mnist_cntk", "mlp_tf2onnx", "face_head", "denoiser", "vad_silero"])
 def test_quantize_exporter_forms(tmp_path, name):
     """Float models as exporters write them (tests/models_zoo.py), quantized from 20 standard-normal inputs and
     passing --verify: CNTK's opset 7/8 with IR 3 and tf2onnx's opset 10 (brought to opset 13 first: per-channel
     weights need DequantizeLinear's axis), and a detector head whose 'boxes' output is computed in float after
     int8 layers (judged against gen's reference on the same integers, and per layer against onnxruntime), and a
-    GRU denoiser with a state input (an .npz; onnxruntime computes the GRU in float between DQ and Q)."""
+    GRU denoiser with a state input (an .npz; onnxruntime computes the GRU in float between DQ and Q), and a
+    Silero-like LSTM VAD whose int64 sample-rate input goes through Greater and Cast (integer samples; gen's
+    reference runs such plain ops as the ONNX op)."""
     import models_zoo as zoo
     m = zoo.build(name)
     model = tmp_path / f"{name}.onnx"
