@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import sys
+import tempfile
 import warnings
 
 from . import __version__
@@ -30,6 +31,8 @@ examples:
   python -m gen model.onnx --board mps2-an386        also build the firmware and run it in QEMU: PASS/FAIL
   python -m gen model.onnx --pio-project fw/ --board mps2-an386
                                                      a PlatformIO project: cd fw && pio run -t upload
+  python -m gen float.onnx --quantize calib.npy --verify    int8 from a float model and calibration inputs
+  python -m gen model.onnx --verify-data x.npy --verify-labels y.npy   metrics of the C on your data
 
 limits: the model and its weight files must be regular files (not a FIFO or a device); each tensor
 and the arena fit 2^31 - 1 bytes; weights fit --flash-limit (default 64 MiB); constants computed at
@@ -76,6 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="build the library on the host and compare it with onnxruntime on random inputs "
                         "(before writing: a mismatch exits 1 and writes nothing)")
+    p.add_argument("--quantize", metavar="CALIB.npy",
+                   help="quantize the float model first, calibrated on these inputs (an .npy whose first axis is the "
+                        "sample axis; several inputs: an .npz keyed by input name), with onnxruntime's "
+                        "quantize_static (QDQ, per-channel symmetric int8 weights, int8 activations); writes "
+                        "DIR/NAME_int8.onnx, compiles it and shows the accuracy cost against the float model on "
+                        "the calibration inputs")
+    p.add_argument("--verify-data", metavar="INPUTS.npy",
+                   help="run the C (built on the host) and onnxruntime on these inputs (the --quantize format) and "
+                        "print per output: max abs error, RMSE, cosine similarity, L2r (relative L2 error) and "
+                        "top-1 agreement (Softmax outputs); with --quantize also against the float model")
+    p.add_argument("--verify-labels", metavar="LABELS.npy",
+                   help="with --verify-data: the class of each input ([N] indices or [N, classes] one-hot); "
+                        "prints the accuracy of the C and of onnxruntime")
     p.add_argument("--test-input", metavar="FILE.npy",
                    help="input for the first test vector written for the firmware (default: random)")
     p.add_argument("--test-vectors", type=int, default=None, metavar="N",
@@ -195,7 +211,7 @@ def run(args) -> int:
     directory, the compile, --verify, and the --board build (of the staged output); then the commit."""
     import numpy as np
 
-    from . import driver, outdir, report
+    from . import driver, outdir
     model = args.model or driver.EXAMPLE_MODEL
     shapes = dict(parse_shape(s) for s in args.input_shape)
     if args.test_vectors is None:     # the firmware (--board), a given sample and --verify's host build come with
@@ -218,7 +234,11 @@ def run(args) -> int:
             raise GenError(f"cannot read --test-input '{args.test_input}': not a .npy array ({e})") from None
     if args.verify and args.io_layout != "model":
         raise GenError("--verify compares with onnxruntime in the model's layout: use it with --io-layout model")
-    if args.verify:
+    if args.verify_labels and not args.verify_data:
+        raise GenError("--verify-labels needs --verify-data (the inputs the labels belong to)")
+    if (args.verify_data or args.quantize) and args.io_layout != "model":
+        raise GenError("--verify-data and --quantize compare in the model's layout: use them with --io-layout model")
+    if args.verify or args.verify_data or args.quantize:
         check_verify()
     if args.board:
         check_board(args.board)
@@ -230,15 +250,33 @@ def run(args) -> int:
             raise GenError(f"--profile measures the layers in QEMU: give --board one of {', '.join(QEMU_BOARDS)}")
     if args.output is None and not args.pio_project:
         args.output = "build"
-    protect = [model, args.test_input]
+    user_data = None
+    if args.verify_data:
+        from .validate import UserData
+        user_data = UserData(args.verify_data, args.verify_labels)
+    protect = [model, args.test_input, args.quantize, args.verify_data, args.verify_labels]
     if args.output and args.pio_project and os.path.abspath(args.output) == os.path.abspath(args.pio_project):
         raise GenError(f"-o and --pio-project name the same directory '{args.output}' (the project keeps the "
                        "library in its lib/ folder: give one of them)")
     target = outdir.check(args.output, protect=protect) if args.output else None
     project = outdir.check(args.pio_project, protect=protect, keep=PIO_OWNED) if args.pio_project else None
+    with tempfile.TemporaryDirectory(prefix="gen-run-") as tmp:
+        quantized = None
+        if args.quantize:     # the int8 model is what gets compiled, verified and written
+            from . import calibrate
+            quantized = calibrate.Quantized(model, args.quantize, args.name, shapes, tmp)
+            model, args.name, shapes = quantized.path, quantized.name, {}
+        return _compile_and_write(args, model, shapes, test_inputs, target, project, quantized, user_data)
+
+
+def _compile_and_write(args, model, shapes, test_inputs, target, project, quantized, user_data) -> int:
+    from . import driver, outdir, report
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
                           args.kernels, args.io_layout, args.fc_weights)
+    if quantized or user_data:
+        from . import validate
+        validate.run(res, model, quantized, user_data)
     if args.verify:
         from . import verify
         res.summary["verify"], ok = verify.against_onnxruntime(model, res)
@@ -249,6 +287,8 @@ def run(args) -> int:
             print(f"gen: --verify: the generated C differs from onnxruntime (see the summary); nothing written "
                   f"to '{args.output or args.pio_project}'", file=sys.stderr)
             return 1
+    if quantized:
+        res.files[quantized.file_name] = quantized.model_bytes     # DIR/NAME_int8.onnx, in the manifest
     try:
         with outdir.staged(target, res.files) if target else contextlib.nullcontext() as staged_dir:
             board_line = _board_run(args.board, staged_dir or res.files, res.summary,

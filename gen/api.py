@@ -26,9 +26,10 @@ class Verification:
 
     @property
     def verdict(self) -> str:
-        """The CLI's last line: `verify: PASS` or `verify: FAIL (<worst layer> <n> LSB, tolerance <t> LSB)`."""
-        from .report import verify_lines
-        return verify_lines(self.layers)[-1].strip()
+        """The CLI's last line: `verify: PASS (tolerance: ...)` or `verify: FAIL (<worst layer> <n> LSB; tolerance:
+        ...)`."""
+        from .report import verdict_line
+        return verdict_line(self.layers).strip()
 
 
 class VerificationFailed(GenError):

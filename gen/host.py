@@ -112,7 +112,7 @@ class HostModel:
             raise RuntimeError(f"{self.name}_run returned {rc}")
         return [o.reshape(t["shape"]) for o, t in zip(outs, self.outputs)]
 
-    def _float_entry(self, t: dict):
+    def entry_dtype(self, t: dict):
         """The numpy dtype of `t` at NAME_run: float for the int8 and float32 tensors of an int8 model."""
         return np.float32 if self.int8 and t["dtype"] in ("int8", "float32") else NP[t["dtype"]]
 
@@ -120,8 +120,8 @@ class HostModel:
         """The model's own dtypes for float models; for int8 models the float boundary entry point (int8
         tensors as float, quantized at the boundary; other dtypes as they are)."""
         fn = 0 if self.sanitize else getattr(self.lib, f"{self.name}_run")
-        return self._call(fn, inputs, [self._float_entry(t) for t in self.inputs],
-                          [self._float_entry(t) for t in self.outputs])
+        return self._call(fn, inputs, [self.entry_dtype(t) for t in self.inputs],
+                          [self.entry_dtype(t) for t in self.outputs])
 
     def run_s8(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """int8 in and out (tensors a quantized model keeps in float stay float)."""

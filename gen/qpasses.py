@@ -380,10 +380,18 @@ def propagate_through_byte_ops(g: Graph) -> None:
                 node.op = form
 
 
+def _moves_int8_to_float(node: Node, g: Graph) -> bool:
+    """A byte-moving op (keeps_quant) left between an int8 tensor and a float one: its Q was not folded (a
+    Gather with run-time indices, a Transpose before a Relu that onnxruntime's quantize_static did not
+    quantize). It computes in float after a dequantize (float_fallback), not as an int8 move."""
+    return any(i and not g.t(i).is_const and g.t(i).dtype == "int8" for i in node.inputs) and \
+        any(o and g.t(o).dtype == "float32" for o in node.outputs)
+
+
 def requantize_where_needed(g: Graph) -> None:
     """Ops that move bytes keep scale and zero point; where the model changes them, requantize after."""
     for node in list(g.nodes):
-        if not has(node, "keeps_quant"):
+        if not has(node, "keeps_quant") or _moves_int8_to_float(node, g):
             continue
         every = has(node, "requant_inputs")
         ins = [i for i in node.inputs if i and not g.t(i).is_const][:1] if not every else \
@@ -415,7 +423,8 @@ def requantize_where_needed(g: Graph) -> None:
 def float_fallback(g: Graph) -> None:
     """Nodes left with int8 inputs but no integer kernel compute in float between DQ and Q nodes."""
     for node in list(g.nodes):
-        if is_int8_kernel(node.op) or has(node, "is_qdq") or has(node, "keeps_quant"):
+        if is_int8_kernel(node.op) or has(node, "is_qdq") or (has(node, "keeps_quant") and
+                                                               not _moves_int8_to_float(node, g)):
             continue
         changed = False
         for k, name in enumerate(node.inputs):

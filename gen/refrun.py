@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import GenError
-from .ir import Graph
+from .ir import NP_DTYPE, Graph
 from .ops import family, has
 from .ops.layout import mem_shape, to_memory, to_model
 
@@ -22,6 +22,7 @@ def float_reference(node, g: Graph, ins: list[np.ndarray]) -> list[np.ndarray]:
 
     names = [f"i{k}" if i else "" for k, i in enumerate(node.inputs)]
     outs = [f"y{k}" if o else "" for k, o in enumerate(node.outputs)]
+    ins = [np.asarray(v) if v is not None else v for v in ins]    # a rank-0 value may come as a numpy scalar
     proto = helper.make_node(node.op, names, outs, **{k: v for k, v in node.attrs.items()})
     vis = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
            for n, v in zip(names, ins) if n]
@@ -31,7 +32,9 @@ def float_reference(node, g: Graph, ins: list[np.ndarray]) -> list[np.ndarray]:
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    ys = [y.astype(np.float32) for y in sess.run(None, {n: v for n, v in zip(names, ins) if n})]
+    # each output in gen's dtype of it: float32, or a plain integer / bool (a comparison, a Cast of one)
+    dts = [NP_DTYPE.get(g.t(o).dtype, np.float32) for o in node.outputs if o]
+    ys = [y.astype(dt) for y, dt in zip(sess.run(None, {n: v for n, v in zip(names, ins) if n}), dts)]
     a = node.act
     if a is not None:
         ys[0] = np.where(ys[0] < 0, ys[0] * np.float32(a.alpha), ys[0])
@@ -52,7 +55,8 @@ def run(g: Graph, inputs: list[np.ndarray], keep: bool = False) -> list[np.ndarr
             fam = family(node)
             ref = getattr(fam, "reference", None)
             first = next(o for o in node.outputs if o)      # an optional output may be absent ('')
-            if ref is None and g.t(first).dtype == "float32":
+            if ref is None and (g.t(first).dtype == "float32" or g.t(first).quant is None):
+                # a float op, or one on plain integers / bools (no int8 kernel): the ONNX op itself
                 # the ONNX op sees tensors in the model's order (NHWC ones are only ever trivially so here)
                 outs = float_reference(node, g, [to_model(g.t(i), vals[i]) if i in vals else
                                                  g.t(i).data if i else None for i in node.inputs])

@@ -44,6 +44,8 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
                    f"+ other {f['other_ram']:,} (static; stack on top)")
     for note in s.get("notes", []):
         out.append(f"  note: {printable(note)}")
+    from .validate import summary_lines
+    out.extend(summary_lines(s))      # --quantize's accuracy cost, --verify-data's metrics
     out.extend(verify_output_lines(s))
     if s.get("verify_layers"):
         out.extend(verify_lines(s["verify_layers"]))
@@ -67,10 +69,6 @@ def verify_lines(v: dict) -> list[str]:
     lines = [f"  verify layers: {what} against onnxruntime running the model's own nodes on gen's inputs to "
              f"each layer, {counted(v['trials'], 'input')} {v['inputs']}" +
              (f"; worst {w['label']} {w['err']} (tolerance {w['tol']})" if w else "")]
-    tol = (["1 LSB per int8 layer (0 where the ops only move bytes)"] if n8 else []) + \
-        ([f"relative {v['float_rtol']:.0e} per float layer"] if v["layers"] > n8 else [])
-    if tol:
-        lines.append("  verify tolerance: " + ", ".join(tol))
     for e in v.get("exceptions", []):
         lines.append(f"    wider by construction: {e}")
     for f in v.get("failing", [])[:5]:
@@ -82,10 +80,28 @@ def verify_lines(v: dict) -> list[str]:
 
 
 def verdict_line(v: dict) -> str:
-    """The last line of --verify: `verify: PASS` or `verify: FAIL (...)`."""
+    """The last line of --verify: `verify: PASS (tolerance: ...)` or `verify: FAIL (...; tolerance: ...)`."""
     w = v.get("worst")
+    tol = tolerance_text(v)
     if not v.get("c_ok", True):
-        return "  verify: FAIL (the C differs from gen's numpy integer reference or from onnxruntime)"
+        return ("  verify: FAIL (the C differs from gen's numpy integer reference or from onnxruntime; "
+                f"tolerance: {tol})")
     if not v["ok"]:
-        return f"  verify: FAIL ({w['label']} {w['err']}, tolerance {w['tol']})"
-    return "  verify: PASS"
+        return f"  verify: FAIL ({w['label']} {w['err']}; tolerance: {tol})"
+    return f"  verify: PASS (tolerance: {tol})"
+
+
+def tolerance_text(v: dict) -> str:
+    """What --verify's verdict was judged by (gen.verify.against_onnxruntime, gen.layercheck)."""
+    n8 = v["int8_layers"]
+    parts = (["1 LSB per int8 layer against onnxruntime (0 where the ops only move bytes)"] if n8 else []) + \
+        ([f"relative {v['float_rtol']:.0e} per float layer against onnxruntime"] if v["layers"] > n8 else [])
+    if v.get("c_vs") == "reference":
+        ref = v.get("c_ref_lsb", 0)
+        parts.append("the C bit-exact against gen's numpy integer reference" if ref == 0 else
+                     f"the C within {ref} LSB of gen's numpy integer reference (layers computed in float)")
+        if v.get("c_float_outputs"):
+            parts.append(f"its float outputs within relative {v['c_rtol']:.0e} of the reference")
+    elif v.get("c_vs") == "onnxruntime":
+        parts.append(f"the outputs within relative {v['c_rtol']:.0e} of onnxruntime")
+    return "; ".join(parts) or "no layer to check"

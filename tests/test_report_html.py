@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile_cases as hc  # noqa: E402
 
 from gen import board, report_html  # noqa: E402
+from gen import report as gen_report  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
@@ -218,7 +219,8 @@ def test_failed_verification_shows_fail(tmp_path):
     assert p["verdict"] == "FAIL"
     dom = chromium(["--dump-dom", report.as_uri()], tmp_path).stdout
     worst = res.summary["verify_layers"]["worst"]
-    assert html.escape(f"verify: FAIL ({worst['label']} {worst['err']}, tolerance {worst['tol']})", quote=False) in dom
+    assert f"{worst['label']} {worst['err']}" in gen_report.verdict_line(res.summary["verify_layers"])
+    assert html.escape(gen_report.verdict_line(res.summary["verify_layers"]).strip(), quote=False) in dom
 
 
 @settings(max_examples=200, deadline=None)

@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # gen itself
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 20240601
@@ -212,45 +213,12 @@ def to_onnx(p, bn) -> onnx.ModelProto:
     return model
 
 
-def quantize(float_path: str, out_path: str, calib: np.ndarray) -> onnx.ModelProto:
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.it = iter([{"input": calib[i:i + 1]} for i in range(len(calib))])
-
-        def get_next(self):
-            return next(self.it, None)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        # the recommended pre-processing: shape inference and onnxruntime's basic graph
-        # optimizations, which fold BatchNormalization into the Conv before it is quantized
-        pre = os.path.join(tmp, "pre.onnx")
-        quant_pre_process(float_path, pre)
-        tmp_out = os.path.join(tmp, "q.onnx")
-        quantize_static(pre, tmp_out, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
-        q = onnx.load(tmp_out)
-    # per-tensor scales and zero points must be scalars (rank 0)
-    consumers = {}
-    for n in q.graph.node:
-        if n.op_type in ("QuantizeLinear", "DequantizeLinear"):
-            for i in n.input[1:]:
-                consumers.setdefault(i, []).append(n)
-    for init in q.graph.initializer:
-        if init.name in consumers:
-            arr = numpy_helper.to_array(init)
-            if arr.size == 1 and arr.ndim != 0:
-                init.CopyFrom(numpy_helper.from_array(arr.reshape(()), init.name))
+def quantize(float_path: str, calib: np.ndarray) -> onnx.ModelProto:
+    # gen --quantize's own quantization (gen/calibrate.py): onnxruntime's pre-processing and quantize_static,
+    # per-channel symmetric int8 weights, int8 activations, rank-0 per-tensor scales
+    from gen.calibrate import quantize_static_qdq
+    q = quantize_static_qdq(float_path, [{"input": calib[i:i + 1]} for i in range(len(calib))])
     q.producer_name, q.producer_version = "gen-examples", ""
-    # the pre-processing imports every onnxruntime domain; keep the ones nodes use
-    used = {n.domain for n in q.graph.node} | {""}
-    keep = [o for o in q.opset_import if o.domain in used or (o.domain == "ai.onnx" and "" in used)]
-    del q.opset_import[:]
-    q.opset_import.extend(keep)
-    del q.graph.value_info[:]
     q.doc_string = "int8 QDQ of digits_cnn.onnx (onnxruntime quantize_static, per-channel QInt8)"
     onnx.checker.check_model(q, full_check=True)
     for n in q.graph.node:
@@ -283,7 +251,7 @@ def main() -> int:
     acc_f = float((probs.argmax(-1) == yte).mean())
     # calibration: a fixed subset of the training digits
     calib = xtr[np.random.default_rng(SEED + 1).choice(len(xtr), 200, replace=False)]
-    q = quantize(fpath, qpath, calib)
+    q = quantize(fpath, calib)
     onnx.save(q, qpath)
     qprobs = ort_predict(q.SerializeToString(), xte)
     acc_q = float((qprobs.argmax(-1) == yte).mean())
