@@ -14,6 +14,7 @@ parameter computed from constants only (int8 weights through DequantizeLinear) i
 from __future__ import annotations
 
 from .errors import GenError
+from . import op_dtypes
 from .ir import Graph
 from .ops import REGISTRY, traits
 
@@ -40,6 +41,7 @@ def refuse_graph_input_params(graph) -> None:
 
 
 def run(g: Graph) -> Graph:
+    op_dtypes.check(g)      # a dtype --list-ops does not list for the op: refused here, with one line
     # a parameter may be computed from constants only (a DequantizeLinear of int8 weights, folded by
     # the passes), not from the graph's inputs at run time
     fixed = {name for name, t in g.tensors.items() if t.is_const}
