@@ -166,6 +166,45 @@ def retyped(case, dtype: str, variant: str, same: str = "param") -> tuple[onnx.M
     return m, feeds
 
 
+def qdq_wrapped(case) -> onnx.ModelProto | None:
+    """The case's float32 model with its one activation input arriving as int8 through a DequantizeLinear and
+    its first output leaving through a QuantizeLinear (scale 0.05, zero point 0), its other inputs made
+    initializers (None when it has float initializers then, e.g. weights: those need quantizing too)."""
+    m, _ = retyped(case, "float32", "const", "param")
+    g, node = m.graph, m.graph.node[0]
+    if any(t.data_type == onnx.TensorProto.FLOAT for t in g.initializer) or len(node.output) != 1:
+        return None
+    x, y = g.input[0].name, g.output[0].name
+    node.input[list(node.input).index(x)] = "x_dequantized"
+    node.output[0] = "y_float"
+    g.initializer.extend([numpy_helper.from_array(np.array(0.05, np.float32), "qdq_scale"),
+                          numpy_helper.from_array(np.array(0, np.int8), "qdq_zero_point")])
+    nodes = [helper.make_node("DequantizeLinear", [x, "qdq_scale", "qdq_zero_point"], ["x_dequantized"]), node,
+             helper.make_node("QuantizeLinear", ["y_float", "qdq_scale", "qdq_zero_point"], [y])]
+    del g.node[:]
+    g.node.extend(nodes)
+    y_float = onnx.ValueInfoProto()
+    y_float.CopyFrom(g.output[0])           # the shape the case declares (Compress: data-dependent)
+    y_float.name = "y_float"
+    g.value_info.append(y_float)
+    g.input[0].type.tensor_type.elem_type = g.output[0].type.tensor_type.elem_type = onnx.TensorProto.INT8
+    for o in m.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            o.version = max(o.version, 13)     # per-tensor int8 QDQ as every opset from 13 reads it
+    return m
+
+
+def compiled_ops(model: onnx.ModelProto) -> list[str]:
+    """The ops of the graph gen compiles `model` into (GenError when it refuses)."""
+    from gen import driver, frontend
+    from gen.ops import supported_onnx_ops
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.onnx")
+        onnx.save(model, path)
+        res = driver.compile_graph(frontend.load(path, name="m", supported=supported_onnx_ops()), "m", path)
+    return [n.op for n in res.graph.nodes]
+
+
 def compile_outcome(model: onnx.ModelProto) -> tuple[str, str]:
     """('ok', '') when gen compiles the model (frontend, passes, checks, C emission), ('refused', the
     GenError's line) or ('crashed', what)."""

@@ -17,8 +17,8 @@ import onnx
 import pytest
 from onnx import helper
 
-from dtype_probe import probe, retyped
-from gen.op_dtypes import has_own_dtype, listed
+from dtype_probe import compiled_ops, probe, qdq_wrapped, retyped, seeds
+from gen.op_dtypes import has_own_dtype, int8_forms, listed
 from gen.ops import op_info, supported_onnx_ops
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,6 +64,33 @@ def test_list_ops_sample_runs_like_onnxruntime(op, dtype):
             np.testing.assert_allclose(g_.astype(np.float64), w.astype(np.float64), rtol=1e-3, atol=1e-3)
         else:
             np.testing.assert_array_equal(g_, w)
+
+
+QDQ_OPS = [op for op in OPS if int8_forms(op).startswith("QDQ") and "boundary" not in int8_forms(op)]
+
+
+@pytest.mark.parametrize("op", QDQ_OPS)
+def test_list_ops_int8_form_computes_in_int8(op):
+    """An op listed with a QDQ int8 form has one: between DequantizeLinear and QuantizeLinear, one of onnx's
+    cases of it compiles with no float left, into int8 kernels ('QDQ: LutS8') or on the int8 values as
+    they are ('QDQ'). Ops with weights or several activations (whose every operand needs quantizing) are
+    tests/test_ops_int8.py's."""
+    from gen.errors import GenError
+    models = [m for m in (qdq_wrapped(c) for c in seeds(op)) if m is not None]
+    if not models:
+        pytest.skip(f"{op}: onnx's cases have weights or several activations")
+    tried = []
+    for m in models:
+        try:
+            ops = compiled_ops(m)
+        except GenError as e:
+            tried.append(str(e))
+            continue
+        tried.append(ops)
+        in_int8 = any(o.endswith("S8") for o in ops) if ": " in int8_forms(op) else op in ops
+        if in_int8 and not {"DequantizeLinear", "QuantizeLinear"} & set(ops):
+            return
+    pytest.fail(f"{op} ({int8_forms(op)}): no case computes in int8: {tried}")
 
 
 def test_list_ops_unlisted_dtype_refused_by_the_cli(tmp_path):
