@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="list the supported ONNX operators, one a line, and exit: the plain dtypes gen compiles each "
                         "for (int8/16 = int8, int16; float16, bfloat16, float64 compute in float32; a model with any "
                         "other is refused), the opsets, the int8 form ('QDQ: ConvS8': between DequantizeLinear and "
-                        "QuantizeLinear it runs that int8 kernel; 'QDQ': on the int8 values as they are) and the limits")
+                        "QuantizeLinear it runs that int8 kernel; 'QDQ': on the int8 values as they are) and the "
+                        "limits")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="with --list-ops: 'json' prints a list of {op, dtypes, int8, opsets, limits}")
     return p

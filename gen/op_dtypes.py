@@ -4,10 +4,11 @@ line, and one it lists is compiled: tests/test_list_ops.py probes every pair).
 
 An op's dtype is the element type of its *typed operand*: the first input (else output) whose ONNX type
 constraint allows more than one type (X of Relu, data of Gather, X of Where, input of Cast, ...; else the
-first input, of the one type ONNX allows), unless the family names it in `dtype_operand`. The table is the family's `dtypes` declaration for the op (default:
-float32). float16, bfloat16 and float64 are float32 inside the graph (converted at the API:
-ir.BOUNDARY_DTYPES), so an op listed for float32 is listed, and compiled, for them too (unless its family's
-`float_boundary` says otherwise). A family whose ops move element bytes (`moves_any_dtype`) lists every dtype.
+first input, of the one type ONNX allows), unless the family names it in `dtype_operand`. The table is
+the family's `dtypes` declaration for the op (default: float32), narrowed to what ONNX allows. float16,
+bfloat16 and float64 are float32 inside the graph (converted at the API: ir.BOUNDARY_DTYPES), so an op
+listed for float32 is listed, and compiled, for them too (unless its family's `float_boundary` says
+otherwise). A family whose ops move element bytes (`moves_any_dtype`) lists every dtype.
 
 Quantized int8 operands (QDQ, QOperator) are the op's int8 form (`int8_forms`), not a plain dtype: a
 tensor with quantization parameters is not checked against the table.
@@ -19,17 +20,16 @@ import functools
 from .errors import GenError
 from .ir import BOUNDARY_DTYPES, Graph, Node
 from .ops import REGISTRY, has, is_int8_kernel, traits_of
-
 from .ops.dtypes import ALL_DTYPES
 
-QOPERATOR_DTYPES = ("int8", "uint8")
-ONNX_TYPE_STR = {"float32": "tensor(float)", "float64": "tensor(double)"}   # the others: tensor(<dtype>)     # the QLinear ops' (QOperator) quantized operands
+QOPERATOR_DTYPES = ("int8", "uint8")     # the QLinear ops' (QOperator) quantized operands
+ONNX_TYPE_STR = {"float32": "tensor(float)", "float64": "tensor(double)"}   # the others: tensor(<dtype>)
 
 
 @functools.lru_cache(maxsize=None)
 def typed_operand(op: str, opset: int) -> tuple[str, int, str] | None:
     """('input' or 'output', index, ONNX type parameter) of op's typed operand at `opset` (None: no ONNX
-    schema, or no operand with a choice of types)."""
+    schema at that opset, or the family says the op has none)."""
     import onnx.defs
     try:
         schema = onnx.defs.get_schema(op, opset)
@@ -117,7 +117,7 @@ def quantized_integers(g: Graph) -> set[str]:
     out: set[str] = set()
     for node in g.nodes:
         if has(node.op, "quantizes") or node.op.startswith("QLinear") or \
-                any(i in out for i in node.inputs if i) and not has(node.op, "dequantizes"):
+                (any(i in out for i in node.inputs if i) and not has(node.op, "dequantizes")):
             out.update(o for o in node.outputs if o in g.tensors and g.tensors[o].dtype in ("int8", "uint8", "int16"))
     return out
 
@@ -153,11 +153,8 @@ def refuse(node: Node, kind: str, k: int, name: str, dtype: str) -> None:
 def compact(dtypes) -> str:
     """dtypes as --list-ops prints them: 'float32/16/64 bfloat16 int8/16/32/64 uint8/16/32/64 bool' style."""
     words = []
-    for base in ("float", "bfloat", "int", "uint", "bool"):
-        if base == "bool":
-            bits = ["bool"] if "bool" in dtypes else []
-        else:
-            bits = [d[len(base):] for d in dtypes if d.startswith(base) and d[len(base):].isdigit()]
+    for base in ("float", "bfloat", "int", "uint"):
+        bits = [d[len(base):] for d in dtypes if d.startswith(base) and d[len(base):].isdigit()]
         if bits:
-            words.append(base + "/".join(bits) if base != "bool" else "bool")
-    return " ".join(words)
+            words.append(base + "/".join(bits))
+    return " ".join(words + ["bool"] * ("bool" in dtypes))

@@ -107,7 +107,8 @@ def test_list_ops_unlisted_dtype_refused_by_the_cli(tmp_path):
     r = _gen(str(path), "-o", str(tmp_path / "out"))
     assert r.returncode == 2, r
     lines = r.stderr.splitlines()
-    assert len(lines) == 1 and "Relu on plain int32" in lines[0] and "'act'" in lines[0] and "--list-ops" in lines[0], lines
+    assert len(lines) == 1, lines
+    assert "Relu on plain int32" in lines[0] and "'act'" in lines[0] and "--list-ops" in lines[0], lines
     assert "float32, float16" in lines[0]
     assert not (tmp_path / "out").exists()
 
