@@ -1,5 +1,5 @@
 """The element types each ONNX op compiles for: one table, which `python -m gen --list-ops` shows and
-`check` enforces on the graph the frontend built (so a dtype the table does not list is refused with one
+`check_node` enforces on the graph the frontend built (gen/legalize.py) (so a dtype the table does not list is refused with one
 line, and one it lists is compiled: tests/test_list_ops.py probes every pair).
 
 An op's dtype is the element type of its *typed operand*: the first input (else output) whose ONNX type
@@ -122,32 +122,30 @@ def quantized_integers(g: Graph) -> set[str]:
     return out
 
 
-def check(g: Graph) -> None:
-    """Refuse the first node whose typed operand is a plain tensor of a dtype `listed` does not name (a
-    quantized one is the op's int8 form: gen.qpasses decides)."""
-    quantized = quantized_integers(g)
-    for node in g.nodes:
-        if node.op not in REGISTRY or is_int8_kernel(node.op) or has(node.op, "is_internal"):
-            continue
-        operand = typed_operand(node.op, g.opset)
-        if operand is None:
-            continue
-        kind, k, _ = operand
-        names = node.inputs if kind == "input" else node.outputs
-        if k >= len(names) or not names[k] or names[k] not in g.tensors:
-            continue
-        t = g.tensors[names[k]]
-        if t.quant is not None or names[k] in quantized:
-            continue
-        dtype = g.io_dtypes.get(names[k], t.dtype)
-        if dtype not in listed(node.op):
-            refuse(node, kind, k, names[k], dtype)
+def check_node(node: Node, g: Graph, quantized: set[str]) -> None:
+    """Refuse the node if its typed operand is a plain tensor of a dtype `listed` does not name (one in
+    `quantized`, quantized_integers(g), is the op's int8 form: gen.qpasses decides)."""
+    if node.op not in REGISTRY or is_int8_kernel(node.op) or has(node.op, "is_internal"):
+        return
+    operand = typed_operand(node.op, g.opset)
+    if operand is None:
+        return
+    kind, k, _ = operand
+    names = node.inputs if kind == "input" else node.outputs
+    if k >= len(names) or not names[k] or names[k] not in g.tensors:
+        return
+    t = g.tensors[names[k]]
+    if t.quant is not None or names[k] in quantized:
+        return
+    dtype = g.io_dtypes.get(names[k], t.dtype)
+    if dtype not in listed(node.op):
+        refuse(node, kind, k, names[k], dtype)
 
 
 def refuse(node: Node, kind: str, k: int, name: str, dtype: str) -> None:
     plain = "" if dtype.startswith(("float", "bfloat")) else "plain "     # no quantization parameters
-    raise GenError(f"{node.op} on {plain}{dtype} ({kind} {k} '{name}') is not supported: gen compiles it for "
-                   f"{', '.join(listed(node.op))} (python -m gen --list-ops)", node.name, node.op)
+    raise GenError(f"{node.op} on {plain}{dtype} ({kind} {k} '{name}') is not supported: the dtypes gen compiles "
+                   f"it for are {', '.join(listed(node.op))} (python -m gen --list-ops)", node.name, node.op)
 
 
 def compact(dtypes) -> str:
