@@ -41,14 +41,16 @@ def refuse_graph_input_params(graph) -> None:
 
 
 def run(g: Graph) -> Graph:
-    quantized = op_dtypes.quantized_integers(g)
     # a parameter may be computed from constants only (a DequantizeLinear of int8 weights, folded by
     # the passes), not from the graph's inputs at run time
     fixed = {name for name, t in g.tensors.items() if t.is_const}
     for node in g.nodes:
         check_const_inputs(node.op, node.name, node.inputs, lambda name: name in fixed)
-        op_dtypes.check_node(node, g, quantized)    # a dtype --list-ops does not list for the op
         if all(i in fixed for i in node.inputs if i):
             fixed.update(node.outputs)
         traits(node).legalize(node, g)
+    # then a dtype --list-ops does not list for its op (after the refusals above, which say what to change)
+    quantized = op_dtypes.quantized_integers(g)
+    for node in g.nodes:
+        op_dtypes.check_node(node, g, quantized)
     return g
