@@ -27,7 +27,7 @@ examples:
   python -m gen model.onnx -o build/ --verify        also build on the host and compare with onnxruntime
   python -m gen model.onnx -o build/ --test-vectors 1   also write gen_testvec.c/.h for the board firmware
   python -m gen model.onnx --input-shape input=1,3,32,32   pin a symbolic batch dimension
-  python -m gen --list-ops                           the supported operators: dtypes, opsets, limits
+  python -m gen --list-ops                           the supported operators: dtypes, opsets, int8 forms, limits
   python -m gen model.onnx --board mps2-an386        also build the firmware and run it in QEMU: PASS/FAIL
   python -m gen model.onnx --pio-project fw/ --board mps2-an386
                                                      a PlatformIO project: cd fw && pio run -t upload
@@ -137,24 +137,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print no summary")
     p.add_argument("--version", action="version", version=f"gen {__version__}", help="print gen's version and exit")
     p.add_argument("--list-ops", action="store_true",
-                   help="list the supported ONNX operators with their element types, opsets and limits, and exit")
+                   help="list the supported ONNX operators, one a line, and exit: the plain dtypes gen compiles each "
+                        "for (int8/16 = int8, int16; float16, bfloat16, float64 compute in float32; a model with any "
+                        "other is refused), the opsets, the int8 form ('QDQ: ConvS8': between DequantizeLinear and "
+                        "QuantizeLinear it runs that int8 kernel; 'QDQ': on the int8 values as they are) and the "
+                        "limits")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="with --list-ops: 'json' prints a list of {op, dtypes, int8, opsets, limits}")
     return p
 
 
-def list_ops() -> str:
-    """--list-ops: one line per supported ONNX op (its name first), after a '#' header."""
+def list_ops(fmt: str = "text") -> str:
+    """--list-ops: one line per supported ONNX op (its name first), after a '#' header; or a JSON list."""
+    import json
+    from .op_dtypes import compact
     from .ops import op_info, supported_onnx_ops
-    rows = [(op, *op_info(op)) for op in sorted(supported_onnx_ops())]
-    w = [max(len(r[k]) for r in rows) for k in range(3)]
-    head = ("# op", "dtypes", "opsets", "limits")
-    return "\n".join(f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d}".rstrip() for a, b, c, d in [head, *rows])
+    infos = [op_info(op) for op in sorted(supported_onnx_ops())]
+    if fmt == "json":
+        return json.dumps(infos, indent=1)
+    rows = [(i["op"], compact(i["dtypes"]) if i["dtypes"] is not None else "its body's",
+             "-".join(map(str, i["opsets"] or ["-"])), i["int8"] or "-", i["limits"]) for i in infos]
+    head = ("# op", "dtypes", "opsets", "int8", "limits")
+    w = [max(len(r[k]) for r in [head, *rows]) for k in range(4)]
+    return "\n".join(f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:<{w[3]}}  {e}".rstrip()
+                     for a, b, c, d, e in [head, *rows])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_ops:
-        print(list_ops())
+        print(list_ops(args.format))
         return 0
+    if args.format != "text":
+        print("gen: --format applies to --list-ops only", file=sys.stderr)
+        return 2
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:      # not the main thread

@@ -14,6 +14,7 @@ parameter computed from constants only (int8 weights through DequantizeLinear) i
 from __future__ import annotations
 
 from .errors import GenError
+from . import op_dtypes
 from .ir import Graph
 from .ops import REGISTRY, traits
 
@@ -48,4 +49,8 @@ def run(g: Graph) -> Graph:
         if all(i in fixed for i in node.inputs if i):
             fixed.update(node.outputs)
         traits(node).legalize(node, g)
+    # then a dtype --list-ops does not list for its op (after the refusals above, which say what to change)
+    quantized = op_dtypes.quantized_integers(g)
+    for node in g.nodes:
+        op_dtypes.check_node(node, g, quantized)
     return g

@@ -32,11 +32,11 @@ def test_list_ops(tmp_path):
     r = hc.run_gen(["--list-ops"], tmp_path)
     assert r.returncode == 0 and not r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split() == ["#", "op", "dtypes", "opsets", "limits"]
+    assert lines[0].split() == ["#", "op", "dtypes", "opsets", "int8", "limits"]
     ops = [ln.split()[0] for ln in lines[1:]]
     assert ops == sorted(ops)
     conv = next(ln for ln in lines if ln.startswith("Conv "))
-    assert "float32, int8" in conv and f"7-{onnx.defs.onnx_opset_version()}" in conv, conv
+    assert "float32/16/64 bfloat16 " in conv and "QDQ: ConvS8" in conv and f"7-{onnx.defs.onnx_opset_version()}" in conv, conv
     for op in ("Conv", "Gemm", "MatMul", "Relu", "Softmax", "AveragePool", "MaxPool", "Add", "Reshape"):
         assert op in ops
 

@@ -349,18 +349,22 @@ def test_opsets_list_ops_shows_dtypes_opsets_limits():
     version table) and its family's limits; --help says so."""
     import subprocess
     import sys
+    import json
     r = subprocess.run([sys.executable, "-m", "gen", "--list-ops"], capture_output=True, text=True, check=True)
     rows = {ln.split()[0]: ln for ln in r.stdout.splitlines()[1:]}
     assert sorted(rows) == sorted(supported_onnx_ops())
     for op, ln in rows.items():
         first, last = opsets.opsets_of(op)
         assert f"  {first}-{last}" in ln and first >= opsets.MIN_OPSET and last <= opsets.MAX_OPSET, ln
-        dts = ln.split(f"  {first}-{last}")[0].split(None, 1)[1].replace(",", " ").split()
-        assert dts and set(dts) <= frontend.ACTIVATION_DTYPES, ln      # gen's dtypes (BitShift: integers only)
+    r = subprocess.run([sys.executable, "-m", "gen", "--list-ops", "--format", "json"], capture_output=True,
+                       text=True, check=True)
+    for row in json.loads(r.stdout):
+        dts = row["dtypes"]     # gen's dtypes (BitShift: integers only; If/Loop/Scan: None, their bodies')
+        assert dts is None or dts and set(dts) <= frontend.ACTIVATION_DTYPES, row
     assert f"7-{opsets.MAX_OPSET}" in rows["Conv"] and "1-D and 2-D" in rows["Conv"]
     assert "7-10" in rows["Upsample"] and "read as Resize" in rows["Upsample"]
     h = subprocess.run([sys.executable, "-m", "gen", "--help"], capture_output=True, text=True, check=True).stdout
-    assert "--list-ops" in h and "dtypes, opsets, limits" in h
+    assert "--list-ops" in h and "dtypes, opsets, int8 forms, limits" in h
 
 
 # ------------------------------------------------------------------------------------------ QOperator at 10-12

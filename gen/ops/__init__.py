@@ -89,12 +89,20 @@ class OpFamily:
         """The ONNX node's input k as the shapes determine it: a gen.rtparams.Determined, or None."""
         return None
 
-    # ---- what `python -m gen --list-ops` shows (gen.ops.op_info): op -> its element types (default:
-    # float32, plus int8 where the op has an int8 form or moves quantized int8 bytes) and op -> one
+    # ---- what `python -m gen --list-ops` shows (gen.ops.op_info): op -> the plain element types it
+    # compiles for (default: float32; gen/op_dtypes.py refuses the others and adds float16, bfloat16 and
+    # float64 to float32; int8 with quantization parameters is the int8 form: int8_kernels) and op -> one
     # line of what it does not take (default: nothing beyond what ONNX says). The opsets come from
     # gen/opsets.py.
     dtypes: dict[str, tuple[str, ...]] = {}
     limits: dict[str, str] = {}
+    # op -> ('input' or 'output', index): the operand whose dtype `dtypes` lists, where it is not the first
+    # one with a choice of ONNX types (gen/op_dtypes.py, which also enforces the list)
+    dtype_operand: dict[str, tuple[str, int]] = {}
+    float_boundary = True              # float16, bfloat16, float64 compile where float32 does (float32 inside
+    #                                    the graph, converted at the API: ir.BOUNDARY_DTYPES)
+    moves_any_dtype = False            # moves element bytes (views, copies, gathers, scatters, pads): compiles
+    #                                    for every plain dtype (its `dtypes` need not list them)
 
     def float_inputs(self, node: Node, g: Graph) -> tuple[int, ...]:
         """The inputs whose plain integers this node computes as float32 (plain_int_as_float)."""
@@ -315,21 +323,18 @@ def supported_onnx_ops() -> set[str]:
     return ops | {old for old, (new, _) in RENAMED.items() if new in ops}
 
 
-def op_info(op: str) -> tuple[str, str, str]:
-    """(dtypes, opsets, limits) of a supported ONNX op, as --list-ops shows them."""
+def op_info(op: str) -> dict:
+    """What --list-ops shows of a supported ONNX op: its plain dtypes and int8 forms (gen/op_dtypes.py,
+    which also enforces them), the opsets gen reads it at (gen/opsets.py) and its family's limits."""
+    from ..op_dtypes import has_own_dtype, int8_forms, listed
     from ..opsets import RENAMED, opsets_of
     as_op = RENAMED[op][0] if op in RENAMED else op
-    fam = REGISTRY.get(as_op, _NO_FAMILY)
-    if op in QUANTIZED_ONNX_OPS:
-        dt = ("float32", "int8")
-    else:
-        dt = fam.dtypes.get(as_op) or (("float32", "int8") if as_op in fam.int8_kernels else ("float32",))
-    first_last = opsets_of(op)
-    opsets = f"{first_last[0]}-{first_last[1]}" if first_last else "-"
-    limits = fam.limits.get(as_op, "")
+    limits = REGISTRY.get(as_op, _NO_FAMILY).limits.get(as_op, "")
     if op in RENAMED:
         limits = f"read as {RENAMED[op][0]}" + (f"; {limits}" if limits else "")
-    return ", ".join(dt), opsets, limits
+    first_last = opsets_of(op)
+    return {"op": op, "dtypes": list(listed(op)) if has_own_dtype(op) else None, "int8": int8_forms(op),
+            "opsets": list(first_last) if first_last else None, "limits": limits}
 
 
 # ---------------------------------------------------------------- values gen writes into C

@@ -23,13 +23,13 @@ def _axes(attrs: dict, rank):
 
 @register
 class CenterCropPad(OpFamily):
+    moves_any_dtype = True
     ops = ("CenterCropPad",)
     runtime = RUNTIME
     plain_integers = True
     rearranges = False
     const_inputs = {"CenterCropPad": (1,)}
     shape_determined_inputs = {"CenterCropPad": (1,)}
-    dtypes = {"CenterCropPad": ("float32", "float16", "int8", "uint8", "int16", "int32", "int64", "bool")}
     limits = {"CenterCropPad": "rank <= 6; a run-time shape must give the declared output (checked: -1 otherwise)"}
 
     def determined_input(self, node, k, shapes, types):

@@ -10,7 +10,7 @@ from . import OpFamily, register
 @register
 class ControlFlow(OpFamily):
     ops = ("If", "Loop", "Scan")
-    dtypes = {op: ("float32", "int8") for op in ops}
+    dtype_operand = {op: () for op in ops}     # no dtype of their own: their bodies' ops are checked
     limits = {"If": "condition constant once shapes are pinned and constants folded (the branch is inlined)",
               "Loop": "constant trip count, condition absent/constant or folding per iteration (unrolled, "
                       "at most 4096 nodes)",

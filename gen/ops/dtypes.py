@@ -13,6 +13,10 @@ DT_CODE = {"float32": "GEN_DT_F32", "int8": "GEN_DT_I8", "uint8": "GEN_DT_U8", "
            "int32": "GEN_DT_I32", "int64": "GEN_DT_I64", "bool": "GEN_DT_BOOL",
            "uint16": "GEN_DT_U16", "uint32": "GEN_DT_U32", "uint64": "GEN_DT_U64"}
 INT_DTYPES = ("int8", "uint8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
+# every plain dtype gen takes (float16, bfloat16, float64: float32 inside the graph, ir.BOUNDARY_DTYPES),
+# in --list-ops' order
+ALL_DTYPES = ("float32", "float16", "bfloat16", "float64") + INT_DTYPES[:2] + ("int16", "int32", "int64") \
+    + ("uint16", "uint32", "uint64", "bool")
 RUNTIME = ("gen_int.h", "gen_int.c")
 
 # ONNX element types Cast may target, as gen's dtypes (float16 computes as float32 rounded to float16)

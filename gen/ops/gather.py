@@ -408,6 +408,7 @@ class Trilu(Take):
 # ------------------------------------------------------------------------------------ scatters
 
 class Scatter(OpFamily):
+    moves_any_dtype = True
     runtime = RUNTIME
     plain_integers = True
 

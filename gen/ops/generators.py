@@ -18,12 +18,12 @@ import onnx
 
 from ..errors import GenError
 from . import OpFamily, c_int32, onnx_attrs, register
-from .dtypes import ONNX_TO
+from .dtypes import ALL_DTYPES, ONNX_TO
 
 RUNTIME = ("gen_generate.h", "gen_generate.c")
 OPS = ("Shape", "Size", "Constant", "ConstantOfShape", "EyeLike", "Range")
 RANGE_DTYPES = ("float32", "int16", "int32", "int64")
-ALL = ("float32", "float16", "int8", "uint8", "int16", "int32", "int64", "bool")
+ALL = ALL_DTYPES
 
 
 def _np_dtype(dt: str):

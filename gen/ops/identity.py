@@ -12,6 +12,7 @@ from . import OpFamily, register
 
 @register
 class Identity(OpFamily):
+    moves_any_dtype = True
     ops = ("Identity", "Dropout")
     limits = {"Dropout": "inference (identity; the mask output unused)"}
     is_cleanup = True

@@ -94,6 +94,7 @@ def _inputs_of(node, g, acts, layout):
 
 @register
 class View(OpFamily):
+    moves_any_dtype = True
     ops = VIEW_OPS
     const_inputs = {"Reshape": (1,), "Squeeze": (1,), "Unsqueeze": (1,)}
     shape_determined_inputs = const_inputs      # the output shape fixes the shape/axes (gen/rtparams.py)
@@ -144,6 +145,7 @@ class View(OpFamily):
 @register
 class Copy(OpFamily):
     """A copy that passes keep where a graph output is a graph input or another output (Identity)."""
+    moves_any_dtype = True
     ops = ("Copy",)
     layout = "any"
     keeps_quant = True      # moves the bytes: no float fallback around it
@@ -160,6 +162,7 @@ class Copy(OpFamily):
 
 @register
 class Concat(OpFamily):
+    moves_any_dtype = True
     ops = ("Concat",)
     int8_kernels = {"Concat": "Concat"}
     layout = "any"
@@ -212,6 +215,7 @@ class Concat(OpFamily):
 
 @register
 class Transpose(OpFamily):
+    moves_any_dtype = True
     ops = ("Transpose",)
     int8_kernels = {"Transpose": "Transpose"}
     keeps_quant = True
@@ -256,6 +260,7 @@ class Transpose(OpFamily):
 
 @register
 class Pad(OpFamily):
+    moves_any_dtype = True
     ops = ("Pad",)
     limits = {"Pad": "modes constant, reflect, edge, wrap; up to 6 dims; a run-time constant_value not on int8"}
     int8_kernels = {"Pad": "Pad"}

@@ -39,6 +39,7 @@ class QuantizeLinear(OpFamily):
     # a scale or zero point read at run time: the node becomes its run-time form (quantize_rt.py)
     limits = {"QuantizeLinear": "a run-time scale (float model): to int8, uint8, int16",
               "DequantizeLinear": "a run-time scale (float model): from int8, uint8, int16, int32"}
+    dtypes = {"QuantizeLinear": ("float32",), "DequantizeLinear": ("int8", "uint8", "int16", "int32")}
     is_qdq = True
     quantizes = ("QuantizeLinear",)
     dequantizes = ("DequantizeLinear",)

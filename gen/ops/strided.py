@@ -142,6 +142,7 @@ def check_shape(node, g, name, want) -> None:
 
 class ByteMover(OpFamily):
     """Families that only move bytes: float32, int8 (keeping the quantization) and integers alike."""
+    moves_any_dtype = True
     runtime = RUNTIME
     keeps_quant = True
     plain_integers = True
