@@ -126,6 +126,15 @@ class ConvS8(OpFamily):
             return "gen_fast_dw3x3_s8"
         return "arm_depthwise_conv_wrapper_s8" if self.params(node, g).depthwise else "arm_convolve_wrapper_s8"
 
+    def overlap(self, node, g):
+        fast = self.fast(node, g)
+        p = self.params(node, g)
+        if fast == "pw":
+            return (fast_s8.pointwise_overlap(p.n * p.oh * p.ow, p.c, p.m, "gen_fast_pw_s8: rows in order, "
+                                              "three widened into scratch (DSP), two or one read as they are"),)
+        rule = fast_conv.overlap(p) if fast == "conv" else fast_dw.overlap(p) if fast == "dw" else None
+        return (rule,) if rule else ()
+
     def scratch(self, node, g):
         if self.fast(node, g) == "pw":
             return 0    # gen_fast_pw_s8 widens its rows into output rows it has not written yet

@@ -68,3 +68,18 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
         "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
         "{rshift}, {out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
+
+
+def overlap(p):
+    """The OverlapRule of gen_fast_dw3x3_s8 over its input, or None: exact (the output at the input's offset).
+    Its loop `for (ch = 0; ch < c; ch++)` reads and writes channel ch only, and writes output row oy of the
+    channel (pixels oy * ow .. oy * ow + ow - 1, each over the input byte of the same pixel index and channel)
+    once the channel's padded input rows up to oy * sh + 2 are widened (with `plane`, all of them first): safe
+    when the input row of each such pixel index is among those rows (then no later step reads it)."""
+    from ..overlap import OverlapRule
+    if not plane(p):
+        oy = np.arange(p.oh, dtype=np.int64)
+        last = np.minimum(oy * p.ow + p.ow - 1, p.h * p.w - 1)
+        if np.any(last // p.w > oy * p.sh + 2 - p.pt):
+            return None
+    return OverlapRule(0, None, 0, "gen_fast_dw3x3_s8: channel by channel, each row once widened")

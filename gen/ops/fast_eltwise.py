@@ -130,3 +130,12 @@ def layout_emit(ctx, p, x: str, y: str) -> str:
                          [("n", n), ("c", c), ("hw", hw), ("to_last", int(to_last))], "const int8_t *x, int8_t *y",
                          "gen_fast_chlast_s8(x, y, {n}, {c}, {hw}, {to_last})")
     return f"{fn}({x}, {y});"
+
+
+def overlap():
+    """The OverlapRules of gen_fast_add_s8 / gen_fast_mul_s8 over either input: their loops read x1[i..i+3] and
+    x2[i..i+3] (DSP; one element on other cores) before writing y[i..i+3], walking forward: W = R after each
+    step, a lead of 0 (in place, or the output lower)."""
+    from ..overlap import OverlapRule
+    return tuple(OverlapRule(k, 0, 0, "gen_fast_add_s8 / gen_fast_mul_s8: y[i..i+3] after x1, x2[i..i+3]")
+                 for k in range(2))
