@@ -28,6 +28,9 @@ MAX_BYTES = 2**31 - 1
 # overlapping buffer pairs the greedy placement examines; past this (a graph where thousands of
 # buffers are alive at once) every buffer gets its own bytes, which such a graph nearly needs anyway
 MAX_PAIRS = 2_000_000
+# the overlap plan tries cutting each of at most PRUNE_LINKS links, for at most PRUNE_ROUNDS rounds
+PRUNE_LINKS = 256
+PRUNE_ROUNDS = 3
 
 
 @dataclass
@@ -51,6 +54,9 @@ class Plan:
     scratch: dict[str, Buffer]        # node name -> scratch buffer
     lower_bound: int                  # largest sum of simultaneously live buffers
     overlaps: list["Overlap"] = field(default_factory=list)   # the overlap plan's linked outputs
+
+    def overlap_of(self, node: str) -> "Overlap | None":
+        return next((o for o in self.overlaps if o.node == node), None)
 
 
 @dataclass(frozen=True)
@@ -189,8 +195,8 @@ ORDERS = [
 ]
 
 
-def _best(live: list[Buffer], pieces=None) -> tuple[int, list[Buffer]]:
-    near = _overlap_pairs(live, MAX_PAIRS)
+def _best(live: list[Buffer], pieces=None, near=None) -> tuple[int, list[Buffer]]:
+    near = near if near is not None else _overlap_pairs(live, MAX_PAIRS)
     if near is None:
         bufs = [replace(b) for b in live]
         return _place_apart(bufs), bufs
@@ -218,9 +224,8 @@ def _links(g: Graph, live: list[Buffer], rules: dict[str, tuple[OverlapRule, ...
             if not name or g.t(name).is_const:
                 continue
             b = by_name.get(bases[name])
-            if b is not None and b is not o and b.end == i and b.start < i and o.start == i:
+            if b is not None and b is not o and b.end == i and o.start == i:
                 out.append((node.name, o.name, b.name, rule, name))
-                break
     return out
 
 
@@ -229,8 +234,7 @@ def _pieces(live: list[Buffer], links) -> list[list[tuple[int, int]]]:
     index = {b.name: k for k, b in enumerate(live) if b.scratch_of is None}
     parent: dict[int, tuple[int, int]] = {}          # output -> (input, output offset - input offset)
     for _, o, i, rule, _ in links:
-        lead = 0 if rule.exact else -(-rule.lead // ALIGN) * ALIGN     # rounded up: the output a little lower
-        parent[index[o]] = (index[i], -lead)
+        parent[index[o]] = (index[i], rule.delta(ALIGN))
     rel: dict[int, int] = {}        # offset relative to the chain's first input
     head: dict[int, int] = {}       # the chain's first input
     for k in sorted(parent, key=lambda k: live[k].start):     # a link's input is written before its output
@@ -256,15 +260,39 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int],
     links = []
     if rules:
         links = _links(g, live, rules)
-        extra = {n: max(scratch_sizes.get(n, 0), r.scratch) for n, _, _, r, _ in links if r.scratch}
+        # every rule that applies, the family's preferred first; the node's scratch is its first rule's, so the
+        # others tried are those that need the same
+        firsts = [x for k, x in enumerate(links) if k == 0 or links[k - 1][0] != x[0]]
+        first_of = {x[0]: x[3] for x in firsts}
+        options = [x for x in links if x[3].scratch == first_of[x[0]].scratch]
+        extra = {n: r.scratch for n, _, _, r, _ in firsts if r.scratch is not None}
         live2 = liveness(g, {**scratch_sizes, **extra}) if extra else live
-        links = _links(g, live2, rules)
-        if links:
-            size2, bufs2 = _best(live2, _pieces(live2, links))
+        links = firsts
+        near = _overlap_pairs(live2, MAX_PAIRS)
+        if links and near is not None:
+            best = _best(live2, _pieces(live2, links), near), links
+            # a chain is placed rigidly: its leads add up along it, so a chain may span more than any of its
+            # layers needs; each link tried cut, or by another rule of its node, where that lowers the arena
+            for _ in range(PRUNE_ROUNDS if len(options) <= PRUNE_LINKS else 0):
+                improved = False
+                for link in list(best[1]):
+                    if link not in best[1]:
+                        continue
+                    rest = [x for x in best[1] if x is not link]
+                    for trial in [rest] + [rest + [x] for x in options if x[0] == link[0] and x is not link]:
+                        got = _best(live2, _pieces(live2, trial), near)
+                        if got[0] < best[0][0]:
+                            best, improved = (got, trial), True
+                            break
+                if not improved:
+                    break
+            (size2, bufs2), links = best
             if size2 < size:
                 size, bufs = size2, bufs2
             else:
                 links = []
+        else:
+            links = []
     if size > MAX_BYTES:
         raise GenError(f"the arena needs {size:,} bytes: more than the 2^31 - 1 bytes a 32-bit target "
                        "(and the int32 offsets of the generated C) can address")
@@ -274,7 +302,7 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int],
         if t.view_of is not None and not t.is_const:
             offsets[name] = offsets[bases[name]]
     scratch = {b.scratch_of: b for b in bufs if b.scratch_of is not None}
-    lower = _lower_bound(bufs, len(g.nodes))
+    lower = _lower_bound(live, len(g.nodes))     # whole tensors, the simple plan's buffers
     by_name = {b.name: b for b in bufs if b.scratch_of is None}
     overlaps = []
     for n, o, i, rule, tensor in links:

@@ -65,7 +65,7 @@ def summary(g: Graph, plan: Plan, name: str, source: str, weight_bytes: int, nod
                     for b in plan.buffers if b.scratch_of is not None},
         "overlaps": [{"node": o.node, "output": o.output, "input": o.input, "shared_bytes": o.shared,
                       "output_offset": plan.offsets[o.output], "input_offset": plan.offsets[o.input],
-                      "rule": "exact" if o.rule.exact else f"output start <= input start - {o.rule.lead}",
+                      "rule": o.rule.text(),
                       "loop": o.rule.loop} for o in plan.overlaps],
         "notes": list(g.notes),
     }

@@ -504,4 +504,30 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
     }
 }
 
+/* gen_fast_pw_s8 over the rows last to first, three at a time (the last group the first n_pix % 3 rows), each
+ * group by gen_fast_pw_s8: for an output that starts at or after its input (the overlap plan, gen/ops/fast_s8.py
+ * derives how far after from this loop). wide: as gen_fast_pw_s8's (the overlap plan always gives it). */
+GEN_FAST_INLINE void gen_fast_pw_s8_reverse(const int8_t *in,
+                                            int8_t *out,
+                                            const int32_t *w,
+                                            const gen_fast_rq *rq,
+                                            int32_t *wide,
+                                            int32_t n_pix,
+                                            int32_t k,
+                                            int32_t out_c,
+                                            int32_t rshift,
+                                            int32_t out_off,
+                                            int32_t act_min,
+                                            int32_t act_max)
+{
+    int32_t p = n_pix;
+    while (p > 0)
+    {
+        const int32_t rows = p < 3 ? p : 3;
+        p -= rows;
+        gen_fast_pw_s8(in + (size_t)p * (size_t)k, out + (size_t)p * (size_t)out_c, w, rq, wide, rows, k, out_c, rshift,
+                       out_off, act_min, act_max);
+    }
+}
+
 #endif /* GEN_FAST_S8_H */

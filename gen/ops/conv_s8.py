@@ -129,11 +129,16 @@ class ConvS8(OpFamily):
     def overlap(self, node, g):
         fast = self.fast(node, g)
         p = self.params(node, g)
-        if fast == "pw":
-            return (fast_s8.pointwise_overlap(p.n * p.oh * p.ow, p.c, p.m, "gen_fast_pw_s8: rows in order, "
-                                              "three widened into scratch (DSP), two or one read as they are"),)
-        rule = fast_conv.overlap(p) if fast == "conv" else fast_dw.overlap(p) if fast == "dw" else None
-        return (rule,) if rule else ()
+        if fast == "pw":    # the input at the end of the output range (rows in order), or at its start
+            n_pix = p.n * p.oh * p.ow
+            rules = (fast_s8.pointwise_overlap(n_pix, p.c, p.m, "gen_fast_pw_s8: rows in order, three widened "
+                                               "into scratch (DSP), two or one read as they are"),
+                     fast_s8.pointwise_overlap_reverse(n_pix, p.c, p.m, "gen_fast_pw_s8_reverse: groups of three "
+                                                       "rows, last first"))
+            return rules if p.m < p.c else rules[::-1]
+        if fast == "dw":
+            return fast_dw.overlap(p)
+        return (fast_conv.overlap(p),) if fast == "conv" else ()
 
     def scratch(self, node, g):
         if self.fast(node, g) == "pw":

@@ -68,5 +68,5 @@ def overlap(p):
     pair_first = np.minimum(first[0::2], np.append(first[1::2], first[-1])[: (n_pix + 1) // 2])
     starts = np.arange(0, n_pix, 2, dtype=np.int64)
     unread = suffix_min(pair_first, p.n * p.h * p.w * p.c)
-    return OverlapRule(0, lead_of(np.minimum(starts + 2, n_pix) * p.m, unread), 0,
+    return OverlapRule(0, lead_of(np.minimum(starts + 2, n_pix) * p.m, unread), None,
                        "gen_fast_conv_s8: two pixels' im2col rows gathered, then their outputs written")

@@ -39,10 +39,10 @@ def plane(p) -> int:
     return int(plane_rows(p) * row_width(p) * 2 <= PLANE_BYTES)
 
 
-def scratch(p) -> int:
-    """Bytes of one channel's widened rows: the whole plane, or the ring of three rows written twice
-    ([6][wb] int16)."""
-    return (plane_rows(p) if plane(p) else 6) * row_width(p) * 2
+def scratch(p, ring: bool = False) -> int:
+    """Bytes of one channel's widened rows: the whole plane, or (or with `ring`) the ring of three rows
+    written twice ([6][wb] int16)."""
+    return (plane_rows(p) if plane(p) and not ring else 6) * row_width(p) * 2
 
 
 def channel_weights(filt: np.ndarray) -> np.ndarray:
@@ -59,10 +59,11 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
                                          node)
     wname = ctx.array(channel_weights(p.filter), "w")
     rq = fast_s8.rq_array(ctx, rows)
+    whole = int(plane(p) and ctx.scratch_size(node) >= scratch(p))   # the overlap plan may give the ring only
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
-         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("rshift", rshift), ("out_off", p.out_offset),
+         ("pl", p.pl), ("zp", -p.in_offset), ("plane", whole), ("rshift", rshift), ("out_off", p.out_offset),
          ("act_min", p.act[0]), ("act_max", p.act[1])],
         "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
         "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
@@ -71,15 +72,18 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
 
 
 def overlap(p):
-    """The OverlapRule of gen_fast_dw3x3_s8 over its input, or None: exact (the output at the input's offset).
+    """The OverlapRules of gen_fast_dw3x3_s8 over its input: exact (the output at the input's offset).
     Its loop `for (ch = 0; ch < c; ch++)` reads and writes channel ch only, and writes output row oy of the
     channel (pixels oy * ow .. oy * ow + ow - 1, each over the input byte of the same pixel index and channel)
     once the channel's padded input rows up to oy * sh + 2 are widened (with `plane`, all of them first): safe
     when the input row of each such pixel index is among those rows (then no later step reads it)."""
     from ..overlap import OverlapRule
-    if not plane(p):
-        oy = np.arange(p.oh, dtype=np.int64)
-        last = np.minimum(oy * p.ow + p.ow - 1, p.h * p.w - 1)
-        if np.any(last // p.w > oy * p.sh + 2 - p.pt):
-            return None
-    return OverlapRule(0, None, 0, "gen_fast_dw3x3_s8: channel by channel, each row once widened")
+    rules = []
+    oy = np.arange(p.oh, dtype=np.int64)
+    last = np.minimum(oy * p.ow + p.ow - 1, p.h * p.w - 1)
+    if not np.any(last // p.w > oy * p.sh + 2 - p.pt):     # the ring (the smaller scratch) first
+        rules.append(OverlapRule(0, None, scratch(p, ring=True), "gen_fast_dw3x3_s8: channel by channel, "
+                                 "rows widened into a ring of three as the output rows need them"))
+    if plane(p):
+        rules.append(OverlapRule(0, None, None, "gen_fast_dw3x3_s8: channel by channel, the plane widened first"))
+    return tuple(rules)

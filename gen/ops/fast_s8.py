@@ -89,14 +89,16 @@ def pointwise(ctx, node, x: str, y: str, w: np.ndarray, bias: np.ndarray, in_off
     wname = ctx.array(interleave_pairs(w), "w")
     rq = rq_array(ctx, rows)
     wide = ctx.scratch_size(node) >= wide_bytes(k)
+    shared = ctx.plan.overlap_of(node.name)
+    reverse = shared is not None and shared.rule.reverse
     fn = wrapper(ctx, "pw_s8", f"pointwise int8: {n_pix} rows of {k} -> {m} channels" +
-                 (", rows widened in scratch" if wide else ""),
+                 (", rows widened in scratch" if wide else "") + (", last rows first" if reverse else ""),
                  [("n_pix", n_pix), ("k", k), ("m", m), ("rshift", rshift), ("out_off", out_off),
-                  ("act_min", act[0]), ("act_max", act[1]), ("wide", int(wide))],
+                  ("act_min", act[0]), ("act_max", act[1]), ("wide", int(wide)), ("reverse", int(reverse))],
                  "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq" +
                  (", int32_t *wide" if wide else ""),
-                 "gen_fast_pw_s8(in, out, w, rq, " + ("wide" if wide else "NULL") +
-                 ", {n_pix}, {k}, {m}, {rshift}, {out_off}, {act_min}, {act_max})")
+                 ("gen_fast_pw_s8_reverse" if reverse else "gen_fast_pw_s8") + "(in, out, w, rq, " +
+                 ("wide" if wide else "NULL") + ", {n_pix}, {k}, {m}, {rshift}, {out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}" + (f", (int32_t *){ctx.scratch(node)});" if wide else ");")
 
 
@@ -125,3 +127,17 @@ def pointwise_overlap(n_pix: int, k: int, m: int, loop: str):
     lead = max(pairs(0), lead_of((p3 + 3) * m, (p3 + 3) * k), pairs(n_pix // 3 * 3),
                lead_of((one + 1) * m, one * k))
     return OverlapRule(0, lead, wide_bytes(k), loop)
+
+
+def pointwise_overlap_reverse(n_pix: int, k: int, m: int, loop: str):
+    """The OverlapRule of gen_fast_pw_s8_reverse: groups of three rows [p, p + 3) from the last (the first group
+    n_pix % 3 rows), each by gen_fast_pw_s8, whose every path reads only the group's rows and writes only its
+    output rows: while group p runs, the lowest byte written is p m and the group's rows are still read, so
+    R = (p + rows) k, W = p m: out >= in + max((p + rows) k - p m)."""
+    from ..overlap import OverlapRule, lead_of
+    p = np.arange(0, n_pix, 3, dtype=np.int64)
+    p = p[p + 3 <= n_pix] + n_pix % 3
+    starts = np.concatenate([[0], p]) if n_pix % 3 else p
+    rows = np.minimum(np.append(starts[1:], n_pix) - starts, 3)
+    trail = lead_of((starts + rows) * k, starts * m)
+    return OverlapRule(0, None, wide_bytes(k), loop, trail=trail)
