@@ -38,6 +38,7 @@ class OverlapRule:
     scratch: int | None = None  # the node's scratch bytes when the output overlaps (None: the family's)
     loop: str = ""              # the C loop the rule relies on (plan JSON, summary)
     trail: int | None = None    # instead of lead: output start >= input start + trail (a kernel walking backward)
+    slower: bool = False        # the kernel runs slower this way: kept only where it lowers the arena
 
     @property
     def exact(self) -> bool:

@@ -251,6 +251,42 @@ def _pieces(live: list[Buffer], links) -> list[list[tuple[int, int]]]:
     return pieces
 
 
+def _evaluate(g: Graph, scratch_sizes: dict[str, int], links):
+    """(arena, buffers, links, slower links) of one set of links, each node's scratch its rule's."""
+    extra = {n: r.scratch for n, _, _, r, _ in links if r.scratch is not None}
+    live = liveness(g, {**scratch_sizes, **extra})
+    near = _overlap_pairs(live, MAX_PAIRS)
+    if near is None:
+        return None
+    size, bufs = _best(live, _pieces(live, links), near)
+    return size, bufs, links, sum(r.slower for _, _, _, r, _ in links)
+
+
+def _search(g: Graph, scratch_sizes: dict[str, int], options):
+    """The links of the overlap plan: each node's preferred rule, then each link tried cut or by another rule of
+    its node, kept where that lowers the arena (or keeps it with fewer slower kernels). A chain is placed rigidly:
+    its leads add up along it, so a whole chain may span more than any of its layers needs."""
+    links = [x for k, x in enumerate(options) if k == 0 or options[k - 1][0] != x[0]]
+    best = _evaluate(g, scratch_sizes, links)
+    if best is None:
+        return None
+    for _ in range(PRUNE_ROUNDS if len(options) <= PRUNE_LINKS else 0):
+        improved = False
+        for link in list(best[2]):
+            if link not in best[2]:
+                continue
+            rest = [x for x in best[2] if x is not link]
+            for trial in [rest] + [sorted(rest + [x], key=options.index)
+                                   for x in options if x[0] == link[0] and x is not link]:
+                got = _evaluate(g, scratch_sizes, trial)
+                if got is not None and (got[0], got[3]) < (best[0], best[3]):
+                    best, improved = got, True
+                    break
+        if not improved:
+            break
+    return best
+
+
 def make_plan(g: Graph, scratch_sizes: dict[str, int],
               rules: dict[str, tuple[OverlapRule, ...]] | None = None) -> Plan:
     """The simple plan (every buffer its own bytes while it is alive), or with `rules` (node name -> the
@@ -258,41 +294,10 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int],
     live = liveness(g, scratch_sizes)
     size, bufs = _best(live)
     links = []
-    if rules:
-        links = _links(g, live, rules)
-        # every rule that applies, the family's preferred first; the node's scratch is its first rule's, so the
-        # others tried are those that need the same
-        firsts = [x for k, x in enumerate(links) if k == 0 or links[k - 1][0] != x[0]]
-        first_of = {x[0]: x[3] for x in firsts}
-        options = [x for x in links if x[3].scratch == first_of[x[0]].scratch]
-        extra = {n: r.scratch for n, _, _, r, _ in firsts if r.scratch is not None}
-        live2 = liveness(g, {**scratch_sizes, **extra}) if extra else live
-        links = firsts
-        near = _overlap_pairs(live2, MAX_PAIRS)
-        if links and near is not None:
-            best = _best(live2, _pieces(live2, links), near), links
-            # a chain is placed rigidly: its leads add up along it, so a chain may span more than any of its
-            # layers needs; each link tried cut, or by another rule of its node, where that lowers the arena
-            for _ in range(PRUNE_ROUNDS if len(options) <= PRUNE_LINKS else 0):
-                improved = False
-                for link in list(best[1]):
-                    if link not in best[1]:
-                        continue
-                    rest = [x for x in best[1] if x is not link]
-                    for trial in [rest] + [rest + [x] for x in options if x[0] == link[0] and x is not link]:
-                        got = _best(live2, _pieces(live2, trial), near)
-                        if got[0] < best[0][0]:
-                            best, improved = (got, trial), True
-                            break
-                if not improved:
-                    break
-            (size2, bufs2), links = best
-            if size2 < size:
-                size, bufs = size2, bufs2
-            else:
-                links = []
-        else:
-            links = []
+    options = _links(g, live, rules) if rules else []     # every rule that applies, the family's preferred first
+    found = _search(g, scratch_sizes, options) if options else None
+    if found is not None and found[0] < size:
+        size, bufs, links, _ = found
     if size > MAX_BYTES:
         raise GenError(f"the arena needs {size:,} bytes: more than the 2^31 - 1 bytes a 32-bit target "
                        "(and the int32 offsets of the generated C) can address")

@@ -135,7 +135,7 @@ class ConvS8(OpFamily):
                                                "into scratch (DSP), two or one read as they are"),
                      fast_s8.pointwise_overlap_reverse(n_pix, p.c, p.m, "gen_fast_pw_s8_reverse: groups of three "
                                                        "rows, last first"))
-            return rules if p.m < p.c else rules[::-1]
+            return rules if p.m <= p.c else rules[::-1]
         if fast == "dw":
             return fast_dw.overlap(p)
         return (fast_conv.overlap(p),) if fast == "conv" else ()

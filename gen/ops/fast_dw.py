@@ -79,11 +79,11 @@ def overlap(p):
     when the input row of each such pixel index is among those rows (then no later step reads it)."""
     from ..overlap import OverlapRule
     rules = []
-    oy = np.arange(p.oh, dtype=np.int64)
-    last = np.minimum(oy * p.ow + p.ow - 1, p.h * p.w - 1)
-    if not np.any(last // p.w > oy * p.sh + 2 - p.pt):     # the ring (the smaller scratch) first
-        rules.append(OverlapRule(0, None, scratch(p, ring=True), "gen_fast_dw3x3_s8: channel by channel, "
-                                 "rows widened into a ring of three as the output rows need them"))
     if plane(p):
         rules.append(OverlapRule(0, None, None, "gen_fast_dw3x3_s8: channel by channel, the plane widened first"))
+    oy = np.arange(p.oh, dtype=np.int64)
+    last = np.minimum(oy * p.ow + p.ow - 1, p.h * p.w - 1)
+    if not np.any(last // p.w > oy * p.sh + 2 - p.pt):     # the ring: less scratch, a little slower than the plane
+        rules.append(OverlapRule(0, None, scratch(p, ring=True), "gen_fast_dw3x3_s8: channel by channel, "
+                                 "rows widened into a ring of three as the output rows need them", slower=plane(p)))
     return tuple(rules)

@@ -162,4 +162,5 @@ def layout_overlap(p):
     gen_fast_inplace_s8.h), whose loop follows the permutation's cycles and writes each element once, after
     reading the one it replaces (any pair of buffers moves nothing in place: they are never aliased)."""
     from ..overlap import OverlapRule
-    return OverlapRule(0, None, layout_seen_bytes(p), "gen_fast_chlast_inplace_s8: the permutation's cycles")
+    return OverlapRule(0, None, layout_seen_bytes(p), "gen_fast_chlast_inplace_s8: the permutation's cycles",
+                       slower=True)
