@@ -40,7 +40,27 @@ GEN_FAST_INLINE void gen_fast_chlast_inplace_s8(const int8_t *in, int8_t *out, u
             v = x[i];
             do /* the element at pos moves to next, the one there is carried on */
             {
-                const int32_t next = to_last ? (pos % hw) * c + pos / hw : (pos % c) * hw + pos / c;
+                /* to_last: (k, p) at k * hw + p goes to p * c + k = pos * c mod (size - 1) (the last one stays) */
+                int32_t next = pos;
+                if (to_last && pos != size - 1)
+                {
+                    next = pos * c;
+                    if (c <= 8) /* c - 1 subtractions at most (c is a literal: one branch remains) */
+                    {
+                        while (next >= size - 1)
+                        {
+                            next -= size - 1;
+                        }
+                    }
+                    else
+                    {
+                        next %= size - 1;
+                    }
+                }
+                else if (!to_last)
+                {
+                    next = (pos % c) * hw + pos / c;
+                }
                 const int8_t t = x[next];
                 x[next] = v;
                 v = t;

@@ -206,3 +206,34 @@ def test_random_int8_graphs_with_overlaps_are_safe(seed, data):
         got = checked.run_s8(xq)[0].reshape(-1)
         np.testing.assert_array_equal(got, plain.run_s8(xq)[0].reshape(-1))
         np.testing.assert_array_equal(got, reference(res, xq))
+
+
+@pytest.mark.parametrize("n,c,hw", [(1, 3, 9216), (2, 3, 7), (1, 1, 5), (1, 9, 13), (1, 16, 1), (1, 16, 30), (2, 5, 4)])
+@pytest.mark.parametrize("to_last", [1, 0])
+def test_inplace_layout_change_equals_numpy(tmp_path, n, c, hw, to_last):
+    """gen_fast_chlast_inplace_s8 with out == in permutes each image as numpy's transpose does."""
+    from gen.emit import runtime_closure
+    for f, data in runtime_closure(["gen_fast_inplace_s8.h"]).items():
+        (tmp_path / f).write_bytes(data)
+    size = n * c * hw
+    (tmp_path / "t.c").write_text(f"""
+#include <stdio.h>
+#include "gen_fast_inplace_s8.h"
+static int8_t x[{size}];
+static uint32_t seen[{(c * hw + 31) // 32}];
+int main(void)
+{{
+    int i;
+    for (i = 0; i < {size}; i++) {{ x[i] = (int8_t)(i * 37 % 251 - 125); }}
+    gen_fast_chlast_inplace_s8(x, x, seen, {n}, {c}, {hw}, {to_last});
+    for (i = 0; i < {size}; i++) {{ printf("%d\\n", x[i]); }}
+    return 0;
+}}
+""")
+    exe = tmp_path / "t"
+    subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-I", str(tmp_path),
+                    str(tmp_path / "t.c"), "-o", str(exe)], check=True, capture_output=True)
+    got = np.array(subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split(), np.int64)
+    x = (np.arange(size) * 37 % 251 - 125)
+    want = (x.reshape(n, c, hw).transpose(0, 2, 1) if to_last else x.reshape(n, hw, c).transpose(0, 2, 1)).reshape(-1)
+    np.testing.assert_array_equal(got, want)

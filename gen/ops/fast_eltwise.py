@@ -162,5 +162,8 @@ def layout_overlap(p):
     gen_fast_inplace_s8.h), whose loop follows the permutation's cycles and writes each element once, after
     reading the one it replaces (any pair of buffers moves nothing in place: they are never aliased)."""
     from ..overlap import OverlapRule
+    c = p.shape[-1] if p.dst is not None else p.shape[1]
+    if layout_seen_bytes(p) * 8 * max(c, 1) >= 2**31:      # pos * c in int32
+        return None
     return OverlapRule(0, None, layout_seen_bytes(p), "gen_fast_chlast_inplace_s8: the permutation's cycles",
                        slower=True)

@@ -140,4 +140,4 @@ def pointwise_overlap_reverse(n_pix: int, k: int, m: int, loop: str):
     starts = np.concatenate([[0], p]) if n_pix % 3 else p
     rows = np.minimum(np.append(starts[1:], n_pix) - starts, 3)
     trail = lead_of((starts + rows) * k, starts * m)
-    return OverlapRule(0, None, wide_bytes(k), loop, trail=trail)
+    return OverlapRule(0, None, wide_bytes(k), loop, trail=trail, slower=True)   # groups of three: more loop setup

@@ -312,7 +312,8 @@ class LayoutS8(OpFamily):
 
     def overlap(self, node, g):
         from . import fast_eltwise
-        return (fast_eltwise.layout_overlap(self.params(node, g)),) if self.fast(node, g) else ()
+        rule = fast_eltwise.layout_overlap(self.params(node, g)) if self.fast(node, g) else None
+        return (rule,) if rule else ()
 
     def reference(self, node, g, x):
         t = g.t(node.inputs[0])
