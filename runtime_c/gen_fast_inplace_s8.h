@@ -44,18 +44,7 @@ GEN_FAST_INLINE void gen_fast_chlast_inplace_s8(const int8_t *in, int8_t *out, u
                 int32_t next = pos;
                 if (to_last && pos != size - 1)
                 {
-                    next = pos * c;
-                    if (c <= 8) /* c - 1 subtractions at most (c is a literal: one branch remains) */
-                    {
-                        while (next >= size - 1)
-                        {
-                            next -= size - 1;
-                        }
-                    }
-                    else
-                    {
-                        next %= size - 1;
-                    }
+                    next = pos * c % (size - 1);
                 }
                 else if (!to_last)
                 {
