@@ -23,8 +23,7 @@ def guard(name: str, plan) -> list[str]:
                            "consume, as gen's kernels", "allow (gen/overlap.py); CMSIS-NN promises no overlap: "
                            "to link it, generate with --plan simple"])
     lines += ["#ifdef GEN_USE_CMSIS_NN",
-              f'#error "{name} has an overlapping memory plan: generate it with --plan simple (or --kernels '
-              'cmsis-nn) to link the real CMSIS-NN"',
+              '#error "overlapping memory plan: generate with --plan simple to link the real CMSIS-NN"',
               "#endif",
               "#ifdef GEN_CHECK_OVERLAP /* test builds: each overlapped layer also runs from a private copy */",
               f"static union {{ double align; uint8_t bytes[{ins}]; }} {name}_check_in;",
@@ -37,8 +36,10 @@ def checked(name: str, ctx, overlap, run, private_run) -> list[str]:
     """The layer's lines in the check build: the private run, the planned run, the comparison."""
     up_in = ctx.tensor_offset[overlap.input_tensor]
     up_out = ctx.tensor_offset[overlap.output]
-    return ([f"/* '{comment(overlap.output)}' shares {overlap.shared} bytes with '{comment(overlap.input)}' */",
-             "#ifdef GEN_CHECK_OVERLAP",
+    # indented by 4 in the body: cut to fit there
+    note = [line[4:] for line in block_comment([f"'{comment(overlap.output)}' shares {overlap.shared} bytes with "
+                                                f"'{comment(overlap.input)}'"], "    ")]
+    return (note + ["#ifdef GEN_CHECK_OVERLAP",
              f"memcpy({name}_check_in.bytes, ARENA + {up_in}, {overlap.input_bytes});"]
             + private_run.splitlines() + ["#endif"] + run.splitlines()
             + ["#ifdef GEN_CHECK_OVERLAP",
