@@ -469,3 +469,10 @@ def assert_refused(tmp_path, model: onnx.ModelProto, *needles: str) -> str:
         assert n in lines[0], lines[0]
     assert not (tmp_path / "out").exists()
     return lines[0]
+
+
+def without_overlap_check(c: str) -> str:
+    """Generated C without its GEN_CHECK_OVERLAP blocks (the test build's second call of each overlapped layer,
+    gen/overlap_c.py): what a count of the calls in the C should read."""
+    import re
+    return re.sub(r"#ifdef GEN_CHECK_OVERLAP.*?#endif", "", c, flags=re.S)

@@ -5,7 +5,6 @@ Cortex-M4 (the DSP path: the firmware checks the board's outputs against the hos
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graphs
-from graphs import float_model, node
+from graphs import float_model, node, without_overlap_check
 from test_ops_int8 import SETTINGS, STYLES, check, feeds_for
 
 from gen import board, driver, frontend
@@ -67,11 +66,6 @@ def test_conv_pointwise_fast_kernel(c, m, h, w, batch, act, bias, per_channel, s
     want = HostModel(cm.files).run_s8(x)
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
-
-
-def without_overlap_check(c: str) -> str:
-    """The C without its GEN_CHECK_OVERLAP blocks (the test build's second call of each overlapped layer)."""
-    return re.sub(r"#ifdef GEN_CHECK_OVERLAP.*?#endif", "", c, flags=re.S)
 
 
 def test_kernels_option_selects_the_path():
