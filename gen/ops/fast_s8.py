@@ -112,8 +112,9 @@ def pointwise_overlap(n_pix: int, k: int, m: int, loop: str):
     scratch (`wide`), the worst of its three loop orders:
       - portable, and the DSP tail: blocks of two rows p, p + 1, read by every channel pair and written after
         each pair: after the block W = (p + 2) m, R = p k (the block's rows are still read until its end);
-      - DSP: blocks of three rows widened into the scratch first, then written: W = (p + 3) m, R = (p + 3) k,
-        then the tail in pairs from 3 * floor(n / 3);
+      - DSP: blocks of three rows widened into the scratch first, then written: W = (p + 3) m, R = (p + 3) k, but
+        R = p k when m is odd (gen_fast_pw_channel reads the odd last channel's rows from the input after the
+        pairs have written theirs); then the tail in pairs from 3 * floor(n / 3);
       - Helium (gen_fast_pw_mve): one row at a time: W = (p + 1) m, R = p k.
     (Without the scratch the DSP blocks write 6 * k4 + 3 bytes past their rows: a lead of ~6 k4 more.)"""
     from ..overlap import OverlapRule, lead_of
@@ -124,7 +125,7 @@ def pointwise_overlap(n_pix: int, k: int, m: int, loop: str):
 
     p3 = np.arange(0, n_pix - 2, 3, dtype=np.int64)
     one = np.arange(n_pix, dtype=np.int64)
-    lead = max(pairs(0), lead_of((p3 + 3) * m, (p3 + 3) * k), pairs(n_pix // 3 * 3),
+    lead = max(pairs(0), lead_of((p3 + 3) * m, (p3 + 3 * (1 - m % 2)) * k), pairs(n_pix // 3 * 3),
                lead_of((one + 1) * m, one * k))
     return OverlapRule(0, lead, wide_bytes(k), loop)
 
