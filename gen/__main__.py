@@ -118,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="int8 models: 'model' (default) keeps inputs and outputs in the model's layout (NCHW); "
                         "'nhwc' passes the 3-D and 4-D ones gen computes channels last in TFLite's NHWC order, "
                         "without a transpose at the boundary (NAME.h gives each one's layout and dimensions)")
+    p.add_argument("--plan", choices=("overlap", "simple"), default="overlap",
+                   help="memory plan: 'overlap' (default) lets a gen kernel write its output over the bytes of an "
+                        "input that dies there, as far as its loop order allows (Add and depthwise in place, "
+                        "convolutions a few rows below their input), where that makes the arena smaller; 'simple' "
+                        "gives every tensor bytes of its own while it is alive (implied by --kernels cmsis-nn; "
+                        "an overlapping plan #errors when built with the real CMSIS-NN, GEN_USE_CMSIS_NN)")
     p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
@@ -289,7 +295,7 @@ def _compile_and_write(args, model, shapes, test_inputs, target, project, quanti
     from . import driver, outdir, report
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
-                          args.kernels, args.io_layout, args.fc_weights)
+                          args.kernels, args.io_layout, args.fc_weights, args.plan)
     if quantized or user_data:
         from . import validate
         validate.run(res, model, quantized, user_data)

@@ -290,12 +290,14 @@ def main(argv=None) -> int:
         for b in board_list:
             jobs.append((name, gen_dir, b, os.path.join(work_root, name, b), macs, None))
             if args.cmsis_nn and os.path.isfile(os.path.join(gen_dir, "gen_nn.h")):
-                cmsis_dir = gen_dir
-                if b in HELIUM_BOARDS:   # the real library's Helium kernels need their own scratch plan
-                    cmsis_dir = os.path.join(work_root, name, "gen-helium")
-                    if cmsis_dir not in helium_done:
-                        generate(os.path.abspath(model) if model else None, cmsis_dir, ["--scratch", "helium"])
-                        helium_done.add(cmsis_dir)
+                # the real library gets the simple plan (an overlapping one refuses to build against it), its
+                # Helium kernels their own scratch plan
+                helium = b in HELIUM_BOARDS
+                cmsis_dir = os.path.join(work_root, name, "gen-helium" if helium else "gen-simple")
+                if cmsis_dir not in helium_done:
+                    generate(os.path.abspath(model) if model else None, cmsis_dir,
+                             ["--plan", "simple"] + (["--scratch", "helium"] if helium else []))
+                    helium_done.add(cmsis_dir)
                 jobs.append((name, cmsis_dir, b, os.path.join(work_root, name, b + "-cmsis-nn"), macs,
                              os.path.abspath(args.cmsis_nn)))
 

@@ -10,7 +10,7 @@ from string import Template
 
 import numpy as np
 
-from . import __version__
+from . import __version__, overlap_c
 from .c_arena import arena_given, arena_lines, in_place_lines, own_identifiers
 from .c_format import block_comment, designated, layout
 from .c_header import proto
@@ -72,6 +72,7 @@ class EmitContext:
         self._arrays: dict[bytes, str] = {}
         self.weight_bytes = 0
         self.node = None
+        self.redirect: dict[str, str] = {}  # tensor -> a buffer outside the arena for this emission
         self.node_ids = node_identifiers([n.name for n in g.nodes] + list(plan.scratch))
         # gen's own identifiers after the prefix: no constant takes one
         self._taken = {f"{prefix}_{s}" for s in ("arena", "invoke", "guard_set", "guard_fill", "guard_ok", "run",
@@ -101,6 +102,8 @@ class EmitContext:
 
     def ptr(self, tensor: str) -> str:
         t = self.g.t(tensor)
+        if tensor in self.redirect:     # the GEN_CHECK_OVERLAP build's private copies (gen/overlap_c.py)
+            return f"(({t.ctype} *)({self.redirect[tensor]}))"
         if t.is_const:
             hint = "c"
             if self.node is not None and tensor in self.node.inputs:
@@ -271,6 +274,7 @@ def source(name: str, ctx: EmitContext, body: list[str], runtime: list[str], io:
     lines += PROFILE.splitlines() + [""]
     if int8_kernels and scratch_plan != "helium":
         lines += NOT_HELIUM.substitute(name=name).splitlines() + [""]
+    lines += overlap_c.guard(name, ctx.plan)
     lines += ctx.decls
     lines += [""] + INVOKE.substitute(name=name, body="\n".join(body)).splitlines() + [""]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import emit, frontend, layout_pass, legalize, outdir, passes, qpasses
+from . import emit, frontend, layout_pass, legalize, outdir, overlap, passes, qpasses
 from .errors import GenError
 from .ir import Graph
 from .ops import family, freeze, supported_onnx_ops
@@ -51,7 +51,7 @@ def check_limits(g: Graph, arena: int | None, ram_limit: int | None, flash_limit
 
 def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_limit: int | None = None,
                   flash_limit: int | None = None, kernels: str = "gen", io_layout: str = "model",
-                  fc_weights: str = "int16") -> Result:
+                  fc_weights: str = "int16", plan: str = "overlap") -> Result:
     """scratch: 'dsp' plans CMSIS-NN's DSP-build scratch (Cortex-M4/M7/M33, and all gen needs);
     'helium' plans enough for the real CMSIS-NN's Helium build too (Cortex-M55). ram_limit and
     flash_limit (bytes) refuse a model before its C is written (writing 200 MB of weights as C text
@@ -60,7 +60,12 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     inputs and outputs in the model's layout; 'nhwc' (int8 models) passes those of rank >= 3 that gen computes
     channels last (TFLite's NHWC) as they are, without the transposes at the boundary. fc_weights: 'int16'
     widens the weights of gen's batch-of-one fully connected kernel at generation time (gen/ops/fast_fc.py),
-    'int8' keeps them int8."""
+    'int8' keeps them int8. plan: 'overlap' lets outputs share the bytes of inputs that die at their node
+    where the kernels allow it (gen/overlap.py), 'simple' (implied by kernels 'cmsis-nn') gives every
+    tensor its own bytes."""
+    if plan not in overlap.PLANS:
+        raise GenError(f"--plan must be one of {', '.join(overlap.PLANS)}")
+    g.options["plan"] = plan
     g.options["scratch"] = scratch
     g.options["fc_weights"] = fc_weights
     g.options["kernels"] = kernels
@@ -81,9 +86,10 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     for node in g.nodes:
         family(node).check(node, g)
     scratch = {n.name: int(family(n).scratch(n, g)) for n in g.nodes}
-    plan = make_plan(g, scratch)
-    check_limits(g, plan.arena_size, ram_limit, None)
-    files, summary = emit.render(g, plan, name, source)
+    rules = {n.name: family(n).overlap(n, g) for n in g.nodes} if overlap.enabled(g) else None
+    mem = make_plan(g, scratch, rules)
+    check_limits(g, mem.arena_size, ram_limit, None)
+    files, summary = emit.render(g, mem, name, source)
     check_limits(g, summary["arena_size"], ram_limit, flash_limit, summary["weight_bytes"])
     return Result(g, files, summary)
 
@@ -109,7 +115,7 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
              input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
              test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None,
              scratch: str = "dsp", flash_limit: int | None = DEFAULT_FLASH_LIMIT, kernels: str = "gen",
-             io_layout: str = "model", fc_weights: str = "int16") -> Result:
+             io_layout: str = "model", fc_weights: str = "int16", plan: str = "overlap") -> Result:
     """Compiles model_path; with out_dir, checks it before compiling and writes it (see gen/outdir.py).
     ram_limit, flash_limit: refuse a model whose arena or weights are larger (bytes), before any C is
     written or built; flash_limit also bounds what constant folding may compute."""
@@ -121,7 +127,8 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
     target = outdir.check(out_dir, protect=[model_path]) if out_dir else None
     g = frontend.load(model_path, input_shapes, name, supported_onnx_ops(),
                       fold_limit=flash_limit if flash_limit is not None else frontend.DEFAULT_FOLD_BYTES)
-    res = compile_graph(g, name, model_path, scratch, ram_limit, flash_limit, kernels, io_layout, fc_weights)
+    res = compile_graph(g, name, model_path, scratch, ram_limit, flash_limit, kernels, io_layout, fc_weights,
+                        plan)
     if test_vectors > 0:
         from . import testvec
         res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))

@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 
+from . import overlap_c
 from .c_header import header
 from .c_literals import (C_HEADERS, C_KEYWORDS, COMMENT_MAX, COMMENT_SAFE, MAX_PREFIX,  # noqa: F401
                          RESERVED_NAMESPACES, _clash, _sanitize, c_float, c_identifier, c_values, comment,
@@ -29,6 +30,7 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
     """All files of the library, as bytes by file name, and the plan/summary dict."""
     ctx = EmitContext(g, plan, name)
     body, runtime, node_weights = [], [], {}
+    overlapped = {o.node: o for o in plan.overlaps}
     for index, node in enumerate(g.nodes):
         fam = family(node)
         ctx.node = node
@@ -37,7 +39,13 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
                 runtime.append(f)
         body += node_comment(g, node, index, fam.kernel(node, g))
         before = ctx.weight_bytes
-        body.extend("    " + line for line in fam.emit(node, g, ctx).splitlines())
+        text = fam.emit(node, g, ctx)
+        if node.name in overlapped:     # the GEN_CHECK_OVERLAP build also runs it from private copies
+            o = overlapped[node.name]
+            ctx.redirect = {o.input_tensor: f"{name}_check_in.bytes", o.output: f"{name}_check_out.bytes"}
+            text = "\n".join(overlap_c.checked(name, ctx, o, text, fam.emit(node, g, ctx)))
+            ctx.redirect = {}
+        body.extend("    " + line for line in text.splitlines())
         body.append(f"    GEN_PROFILE_LAYER({index});")
         node_weights[node.name] = ctx.weight_bytes - before
     summary = make_summary(g, plan, name, source_path, ctx.weight_bytes, node_weights)

@@ -4,14 +4,23 @@ Every tensor that is not a constant or a view gets a buffer alive from the node 
 the last node that reads it (or a view of it); graph inputs are alive from the start and graph
 outputs to the end; a kernel's scratch is alive during its node only. Offsets are placed greedily
 (the best of a few orders, largest-first among them, as TFLM's GreedyMemoryPlanner does).
+
+The overlap plan (--plan overlap, the default with gen's kernels; gen/overlap.py): where a node's family
+declares an OverlapRule and the input it names dies at that node, the output is linked to the input at the
+offset the rule allows (output start = input start - lead, or the input's offset for an exact rule). Linked
+buffers form chains (a residual Add over its operand, a depthwise layer in place, a pointwise layer a few
+rows below its input) placed as one piece: the same greedy placement, each piece at the lowest offset where
+none of its buffers meets a buffer alive at the same time. The overlap plan is kept when its arena is
+smaller than the simple plan's.
 """
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .errors import GenError
 from .ir import Graph
+from .overlap import OverlapRule
 
 ALIGN = 4
 # the generated C (and a 32-bit microcontroller) holds sizes and offsets in int32 / uint32
@@ -19,6 +28,9 @@ MAX_BYTES = 2**31 - 1
 # overlapping buffer pairs the greedy placement examines; past this (a graph where thousands of
 # buffers are alive at once) every buffer gets its own bytes, which such a graph nearly needs anyway
 MAX_PAIRS = 2_000_000
+# the overlap plan tries cutting each of at most PRUNE_LINKS links, for at most PRUNE_ROUNDS rounds
+PRUNE_LINKS = 256
+PRUNE_ROUNDS = 3
 
 
 @dataclass
@@ -41,6 +53,23 @@ class Plan:
     offsets: dict[str, int]           # every non-constant tensor (views: their base's offset)
     scratch: dict[str, Buffer]        # node name -> scratch buffer
     lower_bound: int                  # largest sum of simultaneously live buffers
+    overlaps: list["Overlap"] = field(default_factory=list)   # the overlap plan's linked outputs
+
+    def overlap_of(self, node: str) -> "Overlap | None":
+        return next((o for o in self.overlaps if o.node == node), None)
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Node `node` writes `output` over `shared` bytes of `input` (which dies at the node), by `rule`."""
+    node: str
+    output: str
+    input: str              # the buffer (a view's base)
+    shared: int
+    rule: OverlapRule
+    input_tensor: str       # the node's input (the buffer or a view of it)
+    input_bytes: int
+    output_bytes: int
 
 
 def _align(n: int) -> int:
@@ -103,20 +132,36 @@ def _overlap_pairs(bufs: list[Buffer], budget: int) -> list[list[int]] | None:
     return near
 
 
-def _place(bufs: list[Buffer], order, near: list[list[int]]) -> int:
+def _place(bufs: list[Buffer], order, near: list[list[int]], pieces: list[list[tuple[int, int]]] | None = None) -> int:
+    """Greedy placement in `order`, each piece (buffer indices with offsets relative to the piece's start;
+    default: every buffer alone) at the lowest offset where none of its buffers meets a placed buffer alive at
+    the same time."""
+    if pieces is None:
+        pieces = [[(k, 0)] for k in range(len(bufs))]
     placed = [False] * len(bufs)
     top = 0
-    for k in sorted(range(len(bufs)), key=lambda k: order(bufs[k])):
-        b = bufs[k]
-        conflicts = sorted((bufs[j] for j in near[k] if placed[j]), key=lambda p: p.offset)
+
+    def key(piece):
+        if len(piece) == 1:
+            return order(bufs[piece[0][0]])
+        members = [bufs[k] for k, _ in piece]
+        return order(Buffer(members[0].name, max(rel + _align(bufs[k].size) for k, rel in piece),
+                            min(b.start for b in members), max(b.end for b in members)))
+
+    for piece in sorted(pieces, key=key):
+        own = {k for k, _ in piece}
+        # the offsets the piece may not start in: (lo, hi) open intervals, one per member and placed neighbour
+        banned = sorted((p.offset - rel - _align(bufs[k].size), p.offset + _align(p.size) - rel)
+                        for k, rel in piece for p in (bufs[j] for j in near[k] if placed[j] and j not in own))
         off = 0
-        for p in conflicts:
-            if off + _align(b.size) <= p.offset:
+        for lo, hi in banned:
+            if off <= lo:
                 break
-            off = max(off, p.offset + _align(p.size))
-        b.offset = off
-        placed[k] = True
-        top = max(top, off + _align(b.size))
+            off = max(off, hi)
+        for k, rel in piece:
+            bufs[k].offset = off + rel
+            placed[k] = True
+            top = max(top, off + rel + _align(bufs[k].size))
     return top
 
 
@@ -142,26 +187,117 @@ def _lower_bound(bufs: list[Buffer], steps: int) -> int:
     return best
 
 
-def make_plan(g: Graph, scratch_sizes: dict[str, int]) -> Plan:
-    orders = [
-        lambda b: (-b.size, b.start, b.name),                    # TFLM: largest first
-        lambda b: (-(b.end - b.start), -b.size, b.name),         # longest-lived first
-        lambda b: (b.start, -b.size, b.name),                    # schedule order
-        lambda b: (-b.size * (b.end - b.start + 1), b.name),     # largest area first
-    ]
-    live = liveness(g, scratch_sizes)
-    near = _overlap_pairs(live, MAX_PAIRS)
-    best = None
+ORDERS = [
+    lambda b: (-b.size, b.start, b.name),                    # TFLM: largest first
+    lambda b: (-(b.end - b.start), -b.size, b.name),         # longest-lived first
+    lambda b: (b.start, -b.size, b.name),                    # schedule order
+    lambda b: (-b.size * (b.end - b.start + 1), b.name),     # largest area first
+]
+
+
+def _best(live: list[Buffer], pieces=None, near=None) -> tuple[int, list[Buffer]]:
+    near = near if near is not None else _overlap_pairs(live, MAX_PAIRS)
     if near is None:
         bufs = [replace(b) for b in live]
-        best = (_place_apart(bufs), bufs)
-    else:
-        for order in orders:
-            bufs = [replace(b) for b in live]     # each order places its own copies
-            size = _place(bufs, order, near)
-            if best is None or size < best[0]:
-                best = (size, bufs)
-    size, bufs = best
+        return _place_apart(bufs), bufs
+    best = None
+    for order in ORDERS:
+        bufs = [replace(b) for b in live]     # each order places its own copies
+        size = _place(bufs, order, near, pieces)
+        if best is None or size < best[0]:
+            best = (size, bufs)
+    return best
+
+
+def _links(g: Graph, live: list[Buffer], rules: dict[str, tuple[OverlapRule, ...]]):
+    """(node, output, input, rule) for each node whose rule names an input that dies at the node."""
+    by_name = {b.name: b for b in live if b.scratch_of is None}
+    bases = g.bases()
+    out = []
+    for i, node in enumerate(g.nodes):
+        outs = [o for o in node.outputs if o]
+        if not rules.get(node.name) or len(outs) != 1 or outs[0] not in by_name:
+            continue
+        o = by_name[outs[0]]
+        for rule in rules[node.name]:
+            name = node.inputs[rule.input] if rule.input < len(node.inputs) else ""
+            if not name or g.t(name).is_const:
+                continue
+            b = by_name.get(bases[name])
+            if b is not None and b is not o and b.end == i and o.start == i:
+                out.append((node.name, o.name, b.name, rule, name))
+    return out
+
+
+def _pieces(live: list[Buffer], links) -> list[list[tuple[int, int]]]:
+    """The chains of linked buffers with their offsets relative to the chain's lowest byte."""
+    index = {b.name: k for k, b in enumerate(live) if b.scratch_of is None}
+    parent: dict[int, tuple[int, int]] = {}          # output -> (input, output offset - input offset)
+    for _, o, i, rule, _ in links:
+        parent[index[o]] = (index[i], rule.delta(ALIGN))
+    rel: dict[int, int] = {}        # offset relative to the chain's first input
+    head: dict[int, int] = {}       # the chain's first input
+    for k in sorted(parent, key=lambda k: live[k].start):     # a link's input is written before its output
+        i, delta = parent[k]
+        rel[k] = rel.get(i, 0) + delta
+        head[k] = head.get(i, i)
+    chains: dict[int, list[int]] = {}
+    for k in range(len(live)):
+        chains.setdefault(head.get(k, k), []).append(k)
+    pieces = []
+    for members in chains.values():
+        low = min(rel.get(k, 0) for k in members)
+        pieces.append([(k, rel.get(k, 0) - low) for k in members])
+    return pieces
+
+
+def _evaluate(g: Graph, scratch_sizes: dict[str, int], links):
+    """(arena, buffers, links, slower links) of one set of links, each node's scratch its rule's."""
+    extra = {n: r.scratch for n, _, _, r, _ in links if r.scratch is not None}
+    live = liveness(g, {**scratch_sizes, **extra})
+    near = _overlap_pairs(live, MAX_PAIRS)
+    if near is None:
+        return None
+    size, bufs = _best(live, _pieces(live, links), near)
+    return size, bufs, links, sum(r.slower for _, _, _, r, _ in links)
+
+
+def _search(g: Graph, scratch_sizes: dict[str, int], options):
+    """The links of the overlap plan: each node's preferred rule, then each link tried cut or by another rule of
+    its node, kept where that lowers the arena (or keeps it with fewer slower kernels). A chain is placed rigidly:
+    its leads add up along it, so a whole chain may span more than any of its layers needs."""
+    links = [x for k, x in enumerate(options) if k == 0 or options[k - 1][0] != x[0]]
+    best = _evaluate(g, scratch_sizes, links)
+    if best is None:
+        return None
+    for _ in range(PRUNE_ROUNDS if len(options) <= PRUNE_LINKS else 0):
+        improved = False
+        for link in list(best[2]):
+            if link not in best[2]:
+                continue
+            rest = [x for x in best[2] if x is not link]
+            for trial in [rest] + [sorted(rest + [x], key=options.index)
+                                   for x in options if x[0] == link[0] and x is not link]:
+                got = _evaluate(g, scratch_sizes, trial)
+                if got is not None and (got[0], got[3]) < (best[0], best[3]):
+                    best, improved = got, True
+                    break
+        if not improved:
+            break
+    return best
+
+
+def make_plan(g: Graph, scratch_sizes: dict[str, int],
+              rules: dict[str, tuple[OverlapRule, ...]] | None = None) -> Plan:
+    """The simple plan (every buffer its own bytes while it is alive), or with `rules` (node name -> the
+    family's OverlapRules) the overlap plan where that one is smaller."""
+    live = liveness(g, scratch_sizes)
+    size, bufs = _best(live)
+    links = []
+    options = _links(g, live, rules) if rules else []     # every rule that applies, the family's preferred first
+    found = _search(g, scratch_sizes, options) if options else None
+    if found is not None and found[0] < size:
+        size, bufs, links, _ = found
     if size > MAX_BYTES:
         raise GenError(f"the arena needs {size:,} bytes: more than the 2^31 - 1 bytes a 32-bit target "
                        "(and the int32 offsets of the generated C) can address")
@@ -171,5 +307,12 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int]) -> Plan:
         if t.view_of is not None and not t.is_const:
             offsets[name] = offsets[bases[name]]
     scratch = {b.scratch_of: b for b in bufs if b.scratch_of is not None}
-    lower = _lower_bound(bufs, len(g.nodes))
-    return Plan(size, bufs, offsets, scratch, lower)
+    lower = _lower_bound(live, len(g.nodes))     # whole tensors, the simple plan's buffers
+    by_name = {b.name: b for b in bufs if b.scratch_of is None}
+    overlaps = []
+    for n, o, i, rule, tensor in links:
+        bo, bi = by_name[o], by_name[i]
+        shared = min(bo.offset + bo.size, bi.offset + bi.size) - max(bo.offset, bi.offset)
+        if shared > 0:
+            overlaps.append(Overlap(n, o, i, shared, rule, tensor, g.t(tensor).nbytes, bo.size))
+    return Plan(size, bufs, offsets, scratch, lower, overlaps)

@@ -12,6 +12,7 @@ from .plan import Plan
 
 
 def layer_table(g: Graph, plan: Plan, node_weights: dict[str, int]) -> list[dict]:
+    shares = {o.node: o.shared for o in plan.overlaps}
     rows = []
     for node in g.nodes:
         fam = family(node)
@@ -25,7 +26,7 @@ def layer_table(g: Graph, plan: Plan, node_weights: dict[str, int]) -> list[dict
             "macs": int(fam.macs(node, g)), "weight_bytes": node_weights[node.name],
             "offset": plan.offsets.get(out, 0), "bytes": g.t(out).nbytes,
             "scratch_offset": sb.offset if sb else None, "scratch_bytes": sb.size if sb else 0,
-            "view": g.t(out).view_of is not None,
+            "view": g.t(out).view_of is not None, "shares_input_bytes": shares.get(node.name, 0),
         })
     return rows
 
@@ -62,6 +63,10 @@ def summary(g: Graph, plan: Plan, name: str, source: str, weight_bytes: int, nod
                     for b in plan.buffers if b.scratch_of is None},
         "scratch": {b.scratch_of: {"offset": b.offset, "size": b.size, "node_index": b.start}
                     for b in plan.buffers if b.scratch_of is not None},
+        "overlaps": [{"node": o.node, "output": o.output, "input": o.input, "shared_bytes": o.shared,
+                      "output_offset": plan.offsets[o.output], "input_offset": plan.offsets[o.input],
+                      "rule": o.rule.text(),
+                      "loop": o.rule.loop} for o in plan.overlaps],
         "notes": list(g.notes),
     }
 

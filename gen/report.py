@@ -5,6 +5,14 @@ from .errors import _printable as printable   # model names hold anything: one l
 from .errors import counted
 
 
+# TFLite Micro's arena for the int8 MLPerf Tiny models (issue 12), by the model file's name
+TFLM_ARENA = {"kws_dscnn": 22_824, "vww_mobilenetv1_025": 100_712, "ic_resnet8": 55_000, "ad_fc_autoencoder": 3_012}
+
+
+def tflm_arena(model: str) -> int | None:
+    return next((v for k, v in TFLM_ARENA.items() if model.startswith(k) and "int8" in model), None)
+
+
 def _kb(n: int) -> str:
     return f"{n:,} B" if n < 10 * 1024 else f"{n:,} B ({n / 1024:.1f} KiB)"
 
@@ -24,6 +32,8 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
         mem = "view" if r["view"] else f"{r['offset']}+{r['bytes']}"
         if r["scratch_bytes"]:
             mem += f" (scratch {r['scratch_offset']}+{r['scratch_bytes']})"
+        if r.get("shares_input_bytes"):
+            mem += f" over {r['shares_input_bytes']} B of its input"
         rows.append([printable(r["node"])[:28], r["op"], r["kernel"], shapes, f"{r['macs']:,}", f"{r['weight_bytes']:,}", mem])
     out = [table(rows, ["node", "op", "kernel", "shapes", "MACs", "weights B", "arena offset+bytes"], {4, 5})]
     out.append("")
@@ -34,7 +44,12 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
           f"{s['arena_lower_bound']:,} B"
     if s.get("scratch_bytes"):
         ram += f", largest scratch {s['scratch_bytes']:,} B"
-    out.append(ram + ")")
+    tflm = tflm_arena(s["model"])
+    out.append(ram + (f"; TFLM's arena {tflm:,} B" if tflm else "") + ")")
+    for o in s.get("overlaps", []):
+        out.append(f"  overlap: node {printable(o['node'])} writes {printable(o['output'])} "
+                   f"({o['output_offset']}+) over {o['shared_bytes']:,} B of {printable(o['input'])} "
+                   f"({o['input_offset']}+), {o['rule']}")
     if s.get("stack_bytes") is not None:
         out.append(f"  stack: {s['stack_bytes']:,} B on the deepest call chain of one inference "
                    f"({s.get('stack_target')}, -fstack-usage)")

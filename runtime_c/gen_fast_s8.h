@@ -348,14 +348,16 @@ GEN_FAST_INLINE void gen_fast_pw_channel(const int8_t *x0, int8_t *y0, const int
  * w: int8 weights packed four to a word, k padded with zeros to k4 (a multiple of 4): for each
  * channel pair the words alternate (channel 2i's four weights, then 2i+1's: [out_c / 2][k4 / 4][2]),
  * then the odd last channel's k4 / 4 words. rq: out_c entries.
- * DSP cores: three rows at a time are widened to int16 once, into the output rows not written yet
- * (no scratch: the arena stays what the tensors need), then read by every channel pair (20
- * instructions per 24 multiply-accumulates); the last rows, where no such room is left, in pairs and
- * alone, widened as they are read. */
+ * DSP cores: three rows at a time are widened to int16 once, into `wide` (6 * k4 bytes of scratch,
+ * word-aligned: a layer whose output overlaps its input, gen/ops/fast_s8.py) or when `wide` is NULL into
+ * the output rows not written yet (no scratch: the arena stays what the tensors need), then read by every
+ * channel pair (20 instructions per 24 multiply-accumulates); the last rows, where no such room is left,
+ * in pairs and alone, widened as they are read. */
 GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
                                     int8_t *out,
                                     const int32_t *w,
                                     const gen_fast_rq *rq,
+                                    int32_t *wide,
                                     int32_t n_pix,
                                     int32_t k,
                                     int32_t out_c,
@@ -367,6 +369,7 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
     const int32_t k4 = (k + 3) & ~3;
     int32_t p = 0;
     (void)k4;   /* read by the DSP paths only */
+    (void)wide;
 #ifdef GEN_FAST_MVE
     if (k == k4) /* Helium: gen_fast_mve_s8.h */
     {
@@ -375,13 +378,14 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
     }
 #endif
 #ifdef GEN_NN_DSP
-    for (; p + 3 <= n_pix && (n_pix - p - 3) * out_c >= 6 * k4 + 3; p += 3)
+    for (; p + 3 <= n_pix && (wide != NULL || (n_pix - p - 3) * out_c >= 6 * k4 + 3); p += 3)
     {
         const int8_t *x0 = in + (size_t)p * (size_t)k;
         int8_t *y0 = out + (size_t)p * (size_t)out_c;
-        /* the widened rows: word-aligned in the output rows after these three */
+        /* the widened rows: the scratch, or word-aligned in the output rows after these three */
         const uintptr_t free_at = (uintptr_t)(y0 + 3 * (size_t)out_c);
-        int32_t *buf = (int32_t *)(void *)(y0 + 3 * (size_t)out_c + ((4u - (free_at & 3u)) & 3u));
+        int32_t *buf = wide != NULL ? wide
+                                    : (int32_t *)(void *)(y0 + 3 * (size_t)out_c + ((4u - (free_at & 3u)) & 3u));
         int32_t oc;
         gen_fast_widen_3(x0, x0 + k, x0 + 2 * k, k, buf);
         for (oc = 0; oc + 2 <= out_c; oc += 2)
@@ -518,6 +522,32 @@ GEN_FAST_INLINE void gen_fast_pw_s8(const int8_t *in,
         {
             gen_fast_pw_channel(x0, y0, w, rq, rows, k, out_c, oc, rshift, out_off, act_min, act_max);
         }
+    }
+}
+
+/* gen_fast_pw_s8 over the rows last to first, three at a time (the last group the first n_pix % 3 rows), each
+ * group by gen_fast_pw_s8: for an output that starts at or after its input (the overlap plan, gen/ops/fast_s8.py
+ * derives how far after from this loop). wide: as gen_fast_pw_s8's (the overlap plan always gives it). */
+GEN_FAST_INLINE void gen_fast_pw_s8_reverse(const int8_t *in,
+                                            int8_t *out,
+                                            const int32_t *w,
+                                            const gen_fast_rq *rq,
+                                            int32_t *wide,
+                                            int32_t n_pix,
+                                            int32_t k,
+                                            int32_t out_c,
+                                            int32_t rshift,
+                                            int32_t out_off,
+                                            int32_t act_min,
+                                            int32_t act_max)
+{
+    int32_t p = n_pix;
+    while (p > 0)
+    {
+        const int32_t rows = p < 3 ? p : 3;
+        p -= rows;
+        gen_fast_pw_s8(in + (size_t)p * (size_t)k, out + (size_t)p * (size_t)out_c, w, rq, wide, rows, k, out_c, rshift,
+                       out_off, act_min, act_max);
     }
 }
 

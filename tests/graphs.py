@@ -493,3 +493,10 @@ def passes_on_board(model: onnx.ModelProto, out, env: str, kernels=(), vectors: 
     assert r["result"] == "PASS" and all(v["pass"] and (v["max_err"] == 0 or not exact) for v in r["results"]), \
         (what, env, r["log"][-3000:])
     return src
+
+
+def without_overlap_check(c: str) -> str:
+    """Generated C without its GEN_CHECK_OVERLAP blocks (the test build's second call of each overlapped layer,
+    gen/overlap_c.py): what a count of the calls in the C should read."""
+    import re
+    return re.sub(r"#ifdef GEN_CHECK_OVERLAP.*?#endif", "", c, flags=re.S)

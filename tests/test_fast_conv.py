@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graphs
-from graphs import float_model, node
+from graphs import float_model, node, without_overlap_check
 from test_fast_kernels import _compile
 from test_ops_int8 import SETTINGS, STYLES, check, feeds_for
 
@@ -89,7 +89,7 @@ def test_conv_fast_kernel_shares_wrappers():
     fm = float_model(nodes, {"x": (1, 8, 6, 6)}, ["y"], inits)
     qm = graphs.quantize_model(fm, feeds_for({"x": (1, 8, 6, 6)}, rng), style="tflite")
     res = _compile(qm, "gen")
-    c = res.files["m.c"].decode()
+    c = without_overlap_check(res.files["m.c"].decode())
     assert c.count("gen_fast_conv_s8(") == c.count("static void m_conv_s8_") <= 2
     assert c.count("m_conv_s8_") == 2 * c.count("static void m_conv_s8_")
     convs = [layer for layer in res.summary["layers"] if layer["kernel"] == "gen_fast_conv_s8"]

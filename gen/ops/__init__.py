@@ -205,6 +205,12 @@ class OpFamily:
         """The C function called (shown in the summary)."""
         return ""
 
+    def overlap(self, node: Node, g: Graph) -> tuple:
+        """The OverlapRules of the node's kernel (gen/overlap.py): where its output may share bytes with an
+        input that dies at the node, derived from the kernel's loop order; () for none (every CMSIS-NN call:
+        the output gets bytes of its own)."""
+        return ()
+
     def emit(self, node: Node, g: Graph, ctx) -> str:
         raise NotImplementedError
 

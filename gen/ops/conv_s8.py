@@ -126,6 +126,20 @@ class ConvS8(OpFamily):
             return "gen_fast_dw3x3_s8"
         return "arm_depthwise_conv_wrapper_s8" if self.params(node, g).depthwise else "arm_convolve_wrapper_s8"
 
+    def overlap(self, node, g):
+        fast = self.fast(node, g)
+        p = self.params(node, g)
+        if fast == "pw":    # the input at the end of the output range (rows in order), or at its start
+            n_pix = p.n * p.oh * p.ow
+            rules = (fast_s8.pointwise_overlap(n_pix, p.c, p.m, "gen_fast_pw_s8: rows in order, three widened "
+                                               "into scratch (DSP), two or one read as they are"),
+                     fast_s8.pointwise_overlap_reverse(n_pix, p.c, p.m, "gen_fast_pw_s8_reverse: groups of three "
+                                                       "rows, last first"))
+            return rules if p.m <= p.c else rules[::-1]
+        if fast == "dw":
+            return fast_dw.overlap(p)
+        return (fast_conv.overlap(p),) if fast == "conv" else ()
+
     def scratch(self, node, g):
         if self.fast(node, g) == "pw":
             return 0    # gen_fast_pw_s8 widens its rows into output rows it has not written yet

@@ -104,6 +104,12 @@ class ElementwiseS8(OpFamily):
             return f"gen_fast_{self.fast(node, g)}_s8"
         return "arm_elementwise_add_s8" if node.op == "AddS8" else "arm_elementwise_mul_s8"
 
+    def overlap(self, node, g):
+        if not self.fast(node, g):
+            return ()
+        size = g.t(node.outputs[0]).nbytes
+        return tuple(r for r in fast_eltwise.overlap() if g.t(node.inputs[r.input]).nbytes == size)
+
     def reference(self, node, g, *acts):
         y = g.t(node.outputs[0])
         it = iter(acts)

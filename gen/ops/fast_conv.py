@@ -5,6 +5,8 @@ The same C has a DSP path (rows widened to int16, SMLAD) and a Helium one (int8 
 word gathers, VMLADAVA.S8); the preprocessor picks, the weight layout is one."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import fast_s8
 
 RUNTIME = fast_s8.RUNTIME + ("gen_fast_conv_s8.h",)
@@ -40,3 +42,33 @@ def conv(ctx, node, p, x: str, y: str) -> str:
         "gen_fast_conv_s8(in, out, w, rq, scratch, {n}, {h}, {w}, {c}, {oh}, {ow}, {m}, {kh}, {kw}, {sh}, {sw}, "
         "{pt}, {pl}, {dh}, {dw}, {in_off}, {rshift}, {out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}, {ctx.scratch(node)});"
+
+
+def first_reads(p) -> np.ndarray:
+    """Per output pixel (b, oy, ox in order), the lowest input byte its im2col row reads (NHWC; the input's
+    size for a window of padding only): gen_fast_conv_gather's first tap inside the input."""
+    def first_inside(o, size, k, s, pad, d):
+        start = np.arange(o, dtype=np.int64) * s - pad
+        t = np.where(start < 0, (-start + d - 1) // d, 0)    # the first tap at >= 0
+        pos = start + t * d
+        return np.where((t < k) & (pos < size), pos, -1)
+    iy = first_inside(p.oh, p.h, p.kh, p.sh, p.pt, p.dh)
+    ix = first_inside(p.ow, p.w, p.kw, p.sw, p.pl, p.dw)
+    b = np.arange(p.n, dtype=np.int64)[:, None, None]
+    byte = ((b * p.h + iy[None, :, None]) * p.w + ix[None, None, :]) * p.c
+    none = (iy[None, :, None] < 0) | (ix[None, None, :] < 0)
+    return np.where(none, p.n * p.h * p.w * p.c, byte).reshape(-1)
+
+
+def overlap(p):
+    """The OverlapRule of gen_fast_conv_s8 over its input: its loop `for (p = 0; p < n_pix; p += 2)` gathers
+    the im2col rows of pixels p, p + 1 into the scratch, then writes both pixels' outputs: after pair p,
+    W = (p + 2) m and R = the lowest byte any later pixel reads (first_reads). No Helium path."""
+    from ..overlap import OverlapRule, lead_of, suffix_min
+    n_pix = p.n * p.oh * p.ow
+    first = first_reads(p)
+    pair_first = np.minimum(first[0::2], np.append(first[1::2], first[-1])[: (n_pix + 1) // 2])
+    starts = np.arange(0, n_pix, 2, dtype=np.int64)
+    unread = suffix_min(pair_first, p.n * p.h * p.w * p.c)
+    return OverlapRule(0, lead_of(np.minimum(starts + 2, n_pix) * p.m, unread), None,
+                       "gen_fast_conv_s8: two pixels' im2col rows gathered, then their outputs written")

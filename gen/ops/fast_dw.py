@@ -51,24 +51,25 @@ def mve_fits(p) -> bool:
     return 2 * mve_row(p) + 2 + 3 * p.sw <= 255
 
 
-def mve_planes(p) -> int:
+def mve_planes(p, ring: bool = False) -> int:
     """The padded planes the Helium path keeps at once (the buffer at most PLANE_BYTES): 4 (four channels
-    copied together), 1, or 0 for its ring of three rows."""
+    copied together), 1, or 0 for its ring of three rows (also with `ring`: the overlap plan's choice)."""
     size = plane_rows(p) * mve_row(p)
-    return 4 if 4 * size <= PLANE_BYTES else 1 if size <= PLANE_BYTES else 0
+    return 0 if ring else 4 if 4 * size <= PLANE_BYTES else 1 if size <= PLANE_BYTES else 0
 
 
-def mve_scratch(p) -> int:
+def mve_scratch(p, ring: bool = False) -> int:
     """Bytes of the Helium path's padded int8 rows: its planes, or the ring of three rows written twice."""
     if not mve_fits(p):
         return 0
-    return (mve_planes(p) * plane_rows(p) if mve_planes(p) else 6) * mve_row(p)
+    return (mve_planes(p, ring) * plane_rows(p) if mve_planes(p, ring) else 6) * mve_row(p)
 
 
-def scratch(p) -> int:
-    """Bytes of the scratch of either path: one channel's widened rows (the whole plane, or the ring of three
-    rows written twice, [6][wb] int16), or the Helium ring."""
-    return max((plane_rows(p) if plane(p) else 6) * row_width(p) * 2, mve_scratch(p))
+def scratch(p, ring: bool = False) -> int:
+    """Bytes of the scratch of either path (the generated C serves both): one channel's widened rows (the
+    whole plane, or (or with `ring`) the ring of three rows written twice, [6][wb] int16), or the Helium
+    path's padded planes or ring."""
+    return max((plane_rows(p) if plane(p) and not ring else 6) * row_width(p) * 2, mve_scratch(p, ring))
 
 
 def channel_weights(filt: np.ndarray) -> np.ndarray:
@@ -85,12 +86,32 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
                                          node)
     wname = ctx.array(channel_weights(p.filter), "w")
     rq = fast_s8.rq_array(ctx, rows)
+    ring = ctx.scratch_size(node) < scratch(p)      # the overlap plan gave the ring's scratch only (both paths)
+    whole = int(plane(p) and not ring)
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
         [("h", p.h), ("w", p.w), ("c", p.c), ("oh", p.oh), ("ow", p.ow), ("sh", p.sh), ("sw", p.sw), ("pt", p.pt),
-         ("pl", p.pl), ("zp", -p.in_offset), ("plane", plane(p)), ("mve_planes", mve_planes(p)), ("rshift", rshift),
-         ("out_off", p.out_offset), ("act_min", p.act[0]), ("act_max", p.act[1])],
+         ("pl", p.pl), ("zp", -p.in_offset), ("plane", whole), ("mve_planes", mve_planes(p, ring)),
+         ("rshift", rshift), ("out_off", p.out_offset), ("act_min", p.act[0]), ("act_max", p.act[1])],
         "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq, int32_t *buf",
         "gen_fast_dw3x3_s8(in, out, w, rq, buf, {h}, {w}, {c}, {oh}, {ow}, {sh}, {sw}, {pt}, {pl}, {zp}, {plane}, "
         "{mve_planes}, {rshift}, {out_off}, {act_min}, {act_max})")
     return f"{fn}({x}, {y}, {wname}, {rq}, (int32_t *){ctx.scratch(node)});"
+
+
+def overlap(p):
+    """The OverlapRules of gen_fast_dw3x3_s8 over its input: exact (the output at the input's offset).
+    Its loop `for (ch = 0; ch < c; ch++)` reads and writes channel ch only, and writes output row oy of the
+    channel (pixels oy * ow .. oy * ow + ow - 1, each over the input byte of the same pixel index and channel)
+    once the channel's padded input rows up to oy * sh + 2 are widened (with `plane`, all of them first): safe
+    when the input row of each such pixel index is among those rows (then no later step reads it)."""
+    from ..overlap import OverlapRule
+    rules = []
+    if plane(p):
+        rules.append(OverlapRule(0, None, None, "gen_fast_dw3x3_s8: channel by channel, the plane widened first"))
+    oy = np.arange(p.oh, dtype=np.int64)
+    last = np.minimum(oy * p.ow + p.ow - 1, p.h * p.w - 1)
+    if not np.any(last // p.w > oy * p.sh + 2 - p.pt):     # the ring: less scratch, a little slower than the plane
+        rules.append(OverlapRule(0, None, scratch(p, ring=True), "gen_fast_dw3x3_s8: channel by channel, "
+                                 "rows widened into a ring of three as the output rows need them", slower=plane(p)))
+    return tuple(rules)

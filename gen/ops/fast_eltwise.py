@@ -125,8 +125,45 @@ def layout_emit(ctx, p, x: str, y: str) -> str:
     n, c, hw = p.shape[0], p.shape[-1] if to_last else p.shape[1], 1
     for d in (p.shape[1:-1] if to_last else p.shape[2:]):
         hw *= d
-    fn = fast_s8.wrapper(ctx, "chlast_s8", f"int8 channels {'first -> last' if to_last else 'last -> first'}: "
-                                         f"{n} x {c} channels x {hw} positions",
-                         [("n", n), ("c", c), ("hw", hw), ("to_last", int(to_last))], "const int8_t *x, int8_t *y",
+    what = f"int8 channels {'first -> last' if to_last else 'last -> first'}: {n} x {c} channels x {hw} positions"
+    args = [("n", n), ("c", c), ("hw", hw), ("to_last", int(to_last))]
+    if ctx.scratch_size(ctx.node) >= layout_seen_bytes(p):     # the overlap plan: maybe in place
+        fn = fast_s8.wrapper(ctx, "chlast_inplace_s8", what + ", in place when y == x", args,
+                             "const int8_t *x, int8_t *y, uint32_t *seen",
+                             "gen_fast_chlast_inplace_s8(x, y, seen, {n}, {c}, {hw}, {to_last})")
+        return f"{fn}({x}, {y}, (uint32_t *){ctx.scratch(ctx.node)});"
+    fn = fast_s8.wrapper(ctx, "chlast_s8", what, args, "const int8_t *x, int8_t *y",
                          "gen_fast_chlast_s8(x, y, {n}, {c}, {hw}, {to_last})")
     return f"{fn}({x}, {y});"
+
+
+def overlap():
+    """The OverlapRules of gen_fast_add_s8 / gen_fast_mul_s8 over either input: their loops read x1[i..i+3] and
+    x2[i..i+3] (DSP; one element on other cores) before writing y[i..i+3], walking forward: W = R after each
+    step, a lead of 0 (in place, or the output lower)."""
+    from ..overlap import OverlapRule
+    return tuple(OverlapRule(k, 0, None, "gen_fast_add_s8 / gen_fast_mul_s8: y[i..i+3] after x1, x2[i..i+3]")
+                 for k in range(2))
+
+
+INPLACE_RUNTIME = RUNTIME + ("gen_fast_inplace_s8.h",)
+
+
+def layout_seen_bytes(p) -> int:
+    """gen_fast_chlast_inplace_s8's scratch: one bit per element of an image, in words."""
+    n, size = p.shape[0], 1
+    for d in p.shape[1:]:
+        size *= d
+    return 4 * ((size + 31) // 32)
+
+
+def layout_overlap(p):
+    """The OverlapRule of the layout change: exact, with gen_fast_chlast_inplace_s8 (runtime_c/
+    gen_fast_inplace_s8.h), whose loop follows the permutation's cycles and writes each element once, after
+    reading the one it replaces (any pair of buffers moves nothing in place: they are never aliased)."""
+    from ..overlap import OverlapRule
+    c = p.shape[-1] if p.dst is not None else p.shape[1]
+    if layout_seen_bytes(p) * 8 * max(c, 1) >= 2**31:      # pos * c in int32
+        return None
+    return OverlapRule(0, None, layout_seen_bytes(p), "gen_fast_chlast_inplace_s8: the permutation's cycles",
+                       slower=True)

@@ -85,14 +85,63 @@ def wrapper(ctx, kind: str, what: str, args: list[tuple[str, int]], params: str,
 def pointwise(ctx, node, x: str, y: str, w: np.ndarray, bias: np.ndarray, in_off: int, mult, shift, out_off: int,
               act: tuple[int, int], n_pix: int) -> str:
     """The call of the specialized pointwise kernel: y[p][m] = requant(bias[m] + sum_k (x[p][k] + in_off) w[m][k])
-    for n_pix rows of k = w.shape[1]."""
+    for n_pix rows of k = w.shape[1]. With a planned scratch (the overlap plan gave the layer
+    pointwise_overlap's), the kernel widens its rows there instead of in the output rows not written yet."""
     m, k = w.shape
     rows, rshift = requant_table(folded_bias(bias, in_off, w, node), mult, shift, node)
     wname = ctx.array(interleave_pairs(w), "w")
     rq = rq_array(ctx, rows)
-    fn = wrapper(ctx, "pw_s8", f"pointwise int8: {n_pix} rows of {k} -> {m} channels",
+    wide = ctx.scratch_size(node) >= wide_bytes(k)
+    shared = ctx.plan.overlap_of(node.name)
+    reverse = shared is not None and shared.rule.reverse
+    fn = wrapper(ctx, "pw_s8", f"pointwise int8: {n_pix} rows of {k} -> {m} channels" +
+                 (", rows widened in scratch" if wide else "") + (", last rows first" if reverse else ""),
                  [("n_pix", n_pix), ("k", k), ("m", m), ("rshift", rshift), ("out_off", out_off),
-                  ("act_min", act[0]), ("act_max", act[1])],
-                 "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq",
-                 "gen_fast_pw_s8(in, out, w, rq, {n_pix}, {k}, {m}, {rshift}, {out_off}, {act_min}, {act_max})")
-    return f"{fn}({x}, {y}, {wname}, {rq});"
+                  ("act_min", act[0]), ("act_max", act[1]), ("wide", int(wide)), ("reverse", int(reverse))],
+                 "const int8_t *in, int8_t *out, const int32_t *w, const gen_fast_rq *rq" +
+                 (", int32_t *wide" if wide else ""),
+                 ("gen_fast_pw_s8_reverse" if reverse else "gen_fast_pw_s8") + "(in, out, w, rq, " +
+                 ("wide" if wide else "NULL") + ", {n_pix}, {k}, {m}, {rshift}, {out_off}, {act_min}, {act_max})")
+    return f"{fn}({x}, {y}, {wname}, {rq}" + (f", (int32_t *){ctx.scratch(node)});" if wide else ");")
+
+
+def wide_bytes(k: int) -> int:
+    """gen_fast_pw_s8's widened rows: three rows of k4 int16 pairs (6 * k4 bytes)."""
+    return 6 * ((k + 3) // 4 * 4)
+
+
+def pointwise_overlap(n_pix: int, k: int, m: int, loop: str):
+    """The OverlapRule of gen_fast_pw_s8 (runtime_c/gen_fast_s8.h) over its input, with its widened rows in
+    scratch (`wide`), the worst of its three loop orders:
+      - portable, and the DSP tail: blocks of two rows p, p + 1, read by every channel pair and written after
+        each pair: after the block W = (p + 2) m, R = p k (the block's rows are still read until its end);
+      - DSP: blocks of three rows widened into the scratch first, then written: W = (p + 3) m, R = (p + 3) k, but
+        R = p k when m is odd (gen_fast_pw_channel reads the odd last channel's rows from the input after the
+        pairs have written theirs); then the tail in pairs from 3 * floor(n / 3);
+      - Helium (gen_fast_pw_mve): one row at a time: W = (p + 1) m, R = p k.
+    (Without the scratch the DSP blocks write 6 * k4 + 3 bytes past their rows: a lead of ~6 k4 more.)"""
+    from ..overlap import OverlapRule, lead_of
+
+    def pairs(first):
+        p = np.arange(first, n_pix, 2, dtype=np.int64)
+        return lead_of(np.minimum(p + 2, n_pix) * m, p * k)
+
+    p3 = np.arange(0, n_pix - 2, 3, dtype=np.int64)
+    one = np.arange(n_pix, dtype=np.int64)
+    lead = max(pairs(0), lead_of((p3 + 3) * m, (p3 + 3 * (1 - m % 2)) * k), pairs(n_pix // 3 * 3),
+               lead_of((one + 1) * m, one * k))
+    return OverlapRule(0, lead, wide_bytes(k), loop)
+
+
+def pointwise_overlap_reverse(n_pix: int, k: int, m: int, loop: str):
+    """The OverlapRule of gen_fast_pw_s8_reverse: groups of three rows [p, p + 3) from the last (the first group
+    n_pix % 3 rows), each by gen_fast_pw_s8, whose every path reads only the group's rows and writes only its
+    output rows: while group p runs, the lowest byte written is p m and the group's rows are still read, so
+    R = (p + rows) k, W = p m: out >= in + max((p + rows) k - p m)."""
+    from ..overlap import OverlapRule, lead_of
+    p = np.arange(0, n_pix, 3, dtype=np.int64)
+    p = p[p + 3 <= n_pix] + n_pix % 3
+    starts = np.concatenate([[0], p]) if n_pix % 3 else p
+    rows = np.minimum(np.append(starts[1:], n_pix) - starts, 3)
+    trail = lead_of((starts + rows) * k, starts * m)
+    return OverlapRule(0, None, wide_bytes(k), loop, trail=trail, slower=True)   # groups of three: more loop setup

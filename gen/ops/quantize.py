@@ -306,10 +306,15 @@ class LayoutS8(OpFamily):
 
     def runtime_files(self, node, g):
         from . import fast_eltwise
-        return fast_eltwise.RUNTIME if self.fast(node, g) else self.runtime
+        return fast_eltwise.INPLACE_RUNTIME if self.fast(node, g) else self.runtime
 
     def kernel(self, node, g):
         return "gen_fast_chlast_s8" if self.fast(node, g) else "gen_transpose"
+
+    def overlap(self, node, g):
+        from . import fast_eltwise
+        rule = fast_eltwise.layout_overlap(self.params(node, g)) if self.fast(node, g) else None
+        return (rule,) if rule else ()
 
     def reference(self, node, g, x):
         t = g.t(node.inputs[0])
