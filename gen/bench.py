@@ -1,18 +1,28 @@
 """Benchmark gen's output on the QEMU boards.
 
-    python -m gen.bench [MODEL.onnx ...] [--boards mps2-an386,mps3-an547] [--out DIR | --update]
+    python -m gen.bench [MODEL.onnx ...] [--boards mps2-an386,mps3-an547] [--kernels gen,cmsis-nn]
+                        [--cmsis-nn DIR] [--out DIR | --update]
 
-For every model: ``python -m gen MODEL`` into a scratch folder; for every board: build the
-firmware around it and run it in QEMU (``pio run -e BOARD -t upload``, offline), with progress
-(N/M done, seconds elapsed) on stderr, then print one table and write it as results.md and
-results.json into a new scratch folder (printed), --out DIR, or with --update the checkout's
-committed bench/. The header names what was linked: gen's own library, and with --cmsis-nn
-the CMSIS-NN checkout (its path and version).
+For every model and --kernels variant: ``python -m gen MODEL --kernels K`` into a scratch
+folder; for every board: build the firmware around it and run it in QEMU (``pio run -e BOARD
+-t upload``, offline), with progress (N/M done, seconds elapsed) on stderr. With --cmsis-nn DIR
+one more variant links the real CMSIS-NN (DIR) to the `--kernels cmsis-nn` output (to the
+`gen` one if cmsis-nn is not asked for; on the Helium board planned with --scratch helium).
+Float models have one variant per library: --kernels only changes int8 layers.
 
-Columns: instructions per inference (QEMU -icount shift=0: exact to the SysTick
+Then it prints a comparison table, one row per (model, board): each variant's instructions and
+instructions/MAC, and TFLM + CMSIS-NN's figures for the official *_int8_qdq_tflite models on
+the M4 and M55 (TFLM_CMSIS_NN: issue 11) with the first variant's ratio to them; results.md
+has it and below it one row per run; results.json keeps every figure. They go into a new
+scratch folder (printed), --out DIR, or with --update the checkout's committed bench/. The
+header names what each variant linked: gen's own library, or the CMSIS-NN checkout (its path
+and version).
+
+Columns of the per-run table: instructions per inference (QEMU -icount shift=0: exact to the SysTick
 resolution, 31-50 instructions), MACs (from NAME_plan.json), instructions per MAC, arena
-bytes, flash bytes (text + data of the firmware ELF, including the ~40 KB test firmware
-and newlib printf), RAM bytes (data + bss: arena, buffers, libc), stack bytes (high-water
+bytes, weights bytes (the model's const data), model code bytes (the kernels and the
+generated graph code), flash bytes (text + data of the firmware ELF, including the ~40 KB
+test firmware and newlib printf), RAM bytes (data + bss: arena, buffers, libc), stack bytes (high-water
 mark of gen_tv_run on the painted stack).
 
 Default models: the 4 float32 + 8 int8 MLPerf Tiny models in ../shared/models (relative
@@ -38,10 +48,61 @@ from gen import board as boards
 SHARED_MODELS = os.path.join(os.path.dirname(boards.ROOT), "shared", "models")
 MLPERF_TINY = ("kws_dscnn", "vww_mobilenetv1_025", "ic_resnet8", "ad_fc_autoencoder")
 COLUMNS = (
-    ("model", "model"), ("board", "board"), ("kernels", "kernels"), ("result", "result"),
+    ("model", "model"), ("board", "board"), ("variant", "kernels"), ("result", "result"),
     ("instructions", "instructions"), ("macs", "MACs"), ("instr_per_mac", "instr/MAC"),
-    ("arena", "arena B"), ("flash", "flash B"), ("ram", "RAM B"), ("stack", "stack B"),
+    ("weights", "weights B"), ("model_code", "model code B"), ("flash", "flash B"), ("ram", "RAM B"),
+    ("arena", "arena B"), ("stack", "stack B"),
 )
+KERNELS = ("gen", "cmsis-nn")       # python -m gen --kernels
+
+# TFLM + CMSIS-NN's executed instructions per inference on the same QEMU boards, same counting
+# (-icount shift=0), on the official MLPerf Tiny int8 models (the TFLite files of
+# ../shared/models/*_int8_qdq_tflite.onnx). Source: issue 11, "Acceptance" (Cortex-M4: TFLM with
+# CMSIS-NN's DSP build; Cortex-M55: its Helium build). The reference column of the table.
+TFLM_CMSIS_NN_SOURCE = "issue 11 (TFLM + CMSIS-NN on the same QEMU boards, same counting)"
+TFLM_CMSIS_NN = {
+    "mps2-an386": {"kws_dscnn": 7_699_867, "vww_mobilenetv1_025": 24_101_895, "ic_resnet8": 29_864_101,
+                   "ad_fc_autoencoder": 582_937},
+    "mps3-an547": {"kws_dscnn": 1_815_773, "vww_mobilenetv1_025": 6_558_259, "ic_resnet8": 4_912_137,
+                   "ad_fc_autoencoder": 149_970},
+}
+TFLM_MODEL_SUFFIX = "_int8_qdq_tflite"     # only these models are the ones TFLM ran
+
+
+def tflm_reference(model: str, board: str) -> int | None:
+    """TFLM + CMSIS-NN's instructions for this model (by its file name) and board, or None."""
+    if not model.endswith(TFLM_MODEL_SUFFIX):
+        return None
+    return TFLM_CMSIS_NN.get(board, {}).get(model[:-len(TFLM_MODEL_SUFFIX)])
+
+
+def parse_kernels(values) -> list:
+    """--kernels gen,cmsis-nn (comma or space separated, repeatable) as a list in order, default ['gen']."""
+    out = []
+    for v in values or []:
+        out += [k for k in v.replace(",", " ").split() if k and k not in out]
+    bad = [k for k in out if k not in KERNELS]
+    if bad:
+        raise ValueError("unknown --kernels %s; choose from %s" % (", ".join(bad), ", ".join(KERNELS)))
+    return out or ["gen"]
+
+
+def variants(kernels: list, cmsis_nn) -> list:
+    """The columns of the table: (kernels, library) for each --kernels with gen's portable library, and
+    with --cmsis-nn the real library linked to the cmsis-nn output (the first one's if it is not asked)."""
+    out = [(k, "portable") for k in kernels]
+    if cmsis_nn:
+        out.append(("cmsis-nn" if "cmsis-nn" in kernels else kernels[0], "CMSIS-NN"))
+    return out
+
+
+def suffix(value: str, default: str = "gen") -> str:
+    """A scratch folder's name part for a non-default option value: '' or '-value'."""
+    return "" if value == default else "-" + value
+
+
+def variant_label(kernels: str, library: str) -> str:
+    return kernels if library == "portable" else kernels + " + CMSIS-NN"
 
 
 def default_models() -> list:
@@ -74,15 +135,20 @@ def cmsis_nn_version(path: str) -> str:
 
 
 def linked_text(rows: list, cmsis_nn) -> str:
-    """What the rows' firmware linked, as the header says it."""
-    kinds = {r.get("kernels") for r in rows}
-    parts = []
-    if "portable" in kinds:
-        parts.append("rows `portable`: gen's own library only (its kernels and its portable CMSIS-NN subset, "
-                     "`runtime_c/`)")
-    if "CMSIS-NN" in kinds and cmsis_nn:
-        parts.append(f"rows `CMSIS-NN`: Arm's CMSIS-NN from `{cmsis_nn}` ({cmsis_nn_version(cmsis_nn)}; "
-                     "on the Helium board planned with `--scratch helium`)")
+    """What each variant's firmware linked (rows' `kernels` and `library`), as the header says it."""
+    parts, seen = [], set()
+    for r in rows:
+        key = (r.get("kernels"), r.get("library"))
+        if None in key or key in seen:
+            continue
+        seen.add(key)
+        label = variant_label(*key)
+        if key[1] == "portable":
+            parts.append(f"`{label}`: `--kernels {key[0]}`, gen's own library only (its kernels and its portable "
+                         "CMSIS-NN subset, `runtime_c/`)")
+        elif cmsis_nn:
+            parts.append(f"`{label}`: `--kernels {key[0]}`, Arm's CMSIS-NN from `{cmsis_nn}` "
+                         f"({cmsis_nn_version(cmsis_nn)}; on the Helium board planned with `--scratch helium`)")
     return "; ".join(parts) or "nothing (no firmware was built)"
 
 
@@ -100,12 +166,15 @@ def generate(model, out_dir: str, extra=()) -> dict:
             "log": proc.stdout + proc.stderr, "plan": plan}
 
 
-def bench_one(name: str, gen_dir: str, board: str, work: str, macs, timeout: float,
-              cmsis_nn=None) -> dict:
+def bench_one(name: str, gen_dir: str, board: str, work: str, plan: dict, timeout: float,
+              kernels: str = "gen", cmsis_nn=None) -> dict:
     t0 = time.time()
     res = boards.run_on_qemu(gen_dir, board, build_dir=os.path.join(work, "pio"), timeout=timeout,
                              cmsis_nn_dir=cmsis_nn)
-    row = {"model": name, "board": board, "kernels": "CMSIS-NN" if cmsis_nn else "portable"}
+    library = "CMSIS-NN" if cmsis_nn else "portable"
+    row = {"model": name, "board": board, "kernels": kernels, "library": library,
+           "variant": variant_label(kernels, library)}
+    macs = plan.get("macs")
     if res["result"] is not None:
         row["result"] = res["result"]
     elif res["fault"]:
@@ -121,6 +190,10 @@ def bench_one(name: str, gen_dir: str, board: str, work: str, macs, timeout: flo
     else:
         row["instr_per_mac"] = None
     row["arena"] = res.get("arena")
+    split = boards.firmware_breakdown(res["elf"], plan["name"]) if res["elf"] and plan.get("name") else {}
+    row["weights"] = split.get("weights")
+    row["model_code"] = split.get("model_code")
+    row["flash_split"] = split or None
     size = res.get("size") or {}
     row["flash"] = size.get("flash")
     row["ram"] = size.get("ram")
@@ -129,10 +202,12 @@ def bench_one(name: str, gen_dir: str, board: str, work: str, macs, timeout: flo
     row["vectors"] = res.get("results")
     row["status"] = res.get("status")
     row["timer_check"] = res.get("timer_check")
+    row["tflm_cmsis_nn"] = tflm_reference(name, board)
     row["seconds"] = round(time.time() - t0, 1)
     row["_elf"] = res["elf"]        # for the report (write_report); not a column
     if row["result"] != "PASS":
         log_path = os.path.join(work, "%s.log" % board)
+        row["log_tail"] = res["log"][-2000:]
         with open(log_path, "w", encoding="utf-8") as fp:
             fp.write(res["log"])
         row["log"] = log_path
@@ -154,7 +229,7 @@ def write_report(plan: dict, row: dict, work: str) -> str:
     summary = dict(plan, stack_bytes=row.get("stack"), stack_target=f"measured on {row['board']}")
     if row.get("_elf"):
         summary["firmware"] = {row["board"]: boards.firmware_breakdown(row["_elf"], plan["name"])}
-    profile = {"board": f"{row['board']} ({row['kernels']} kernels)", "unit": "instructions",
+    profile = {"board": f"{row['board']} ({row['variant']} kernels)", "unit": "instructions",
                "layers": row["layer_instructions"]}
     path = os.path.join(work, f"{plan['name']}_report.html")
     with open(path, "wb") as fp:
@@ -170,7 +245,7 @@ def layer_rows(row: dict, plan: dict) -> list:
     for k, layer in enumerate(plan.get("layers", [])):
         t = times.get(k)
         macs = layer.get("macs") or 0
-        out.append({"model": row["model"], "board": row["board"], "kernels": row["kernels"], "layer": k,
+        out.append({"model": row["model"], "board": row["board"], "variant": row["variant"], "layer": k,
                     "node": layer["node"], "op": layer["op"], "kernel": layer.get("kernel") or "",
                     "macs": macs or None, "instructions": t,
                     "instr_per_mac": round(t / macs, 2) if t and macs else None,
@@ -178,7 +253,7 @@ def layer_rows(row: dict, plan: dict) -> list:
     return out
 
 
-LAYER_COLUMNS = [("model", "model"), ("board", "board"), ("kernels", "kernels"), ("layer", "layer"),
+LAYER_COLUMNS = [("model", "model"), ("board", "board"), ("variant", "kernels"), ("layer", "layer"),
                  ("node", "node"), ("op", "op"), ("kernel", "kernel"), ("macs", "MACs"),
                  ("instructions", "instructions"), ("instr_per_mac", "instr/MAC"), ("share", "% of layers")]
 
@@ -193,24 +268,60 @@ def _fmt(v) -> str:
     return str(v)
 
 
-TEXT_COLUMNS = ("model", "board", "kernels", "result", "node", "op", "kernel")
+TEXT_COLUMNS = ("model", "board", "variant", "result", "node", "op", "kernel")
+
+
+def summary(rows: list, labels: list) -> tuple[list, list]:
+    """The comparison table: one row per (model, board) in the rows' order, each variant's instructions
+    and instructions/MAC (its result instead when it did not PASS), TFLM + CMSIS-NN's figure where there is
+    one, the first variant's instructions over it, and its flash: weights and model code. Returns
+    (columns, rows)."""
+    first = labels[0]
+    columns = [("model", "model"), ("board", "board")]
+    for label in labels:
+        columns += [(label + ":instructions", label), (label + ":instr_per_mac", "instr/MAC")]
+    columns += [("tflm_cmsis_nn", "TFLM + CMSIS-NN"), ("ratio", f"{first} / TFLM"),
+                ("weights", f"{first} weights B"), ("model_code", f"{first} model code B")]
+    out, index = [], {}
+    for r in rows:
+        key = (r["model"], r["board"])
+        if key not in index:
+            index[key] = {"model": r["model"], "board": r["board"],
+                          "tflm_cmsis_nn": tflm_reference(r["model"], r["board"])}
+            out.append(index[key])
+        s = index[key]
+        label = r.get("variant") or first
+        passed = r.get("result") == "PASS"
+        s[label + ":instructions"] = r.get("instructions") if passed else r.get("result")
+        s[label + ":instr_per_mac"] = r.get("instr_per_mac") if passed else None
+        if label == first:
+            s["weights"], s["model_code"] = r.get("weights"), r.get("model_code")
+    for s in out:
+        gen_n, ref = s.get(first + ":instructions"), s["tflm_cmsis_nn"]
+        s["ratio"] = round(gen_n / ref, 2) if isinstance(gen_n, int) and ref else None
+    return columns, out
+
+
+def _is_text(key: str) -> bool:
+    return key in TEXT_COLUMNS
 
 
 def markdown(rows: list, columns=None) -> str:
     columns = columns or COLUMNS
     head = "| " + " | ".join(title for _, title in columns) + " |"
-    sep = "|" + "|".join("---" if k in TEXT_COLUMNS else "---:" for k, _ in columns) + "|"
+    sep = "|" + "|".join("---" if _is_text(k) else "---:" for k, _ in columns) + "|"
     body = ["| " + " | ".join(_fmt(r.get(k)) for k, _ in columns) + " |" for r in rows]
     return "\n".join([head, sep] + body) + "\n"
 
 
-def text_table(rows: list) -> str:
-    cells = [[title for _, title in COLUMNS]] + [[_fmt(r.get(k)) for k, _ in COLUMNS] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
+def text_table(rows: list, columns=None) -> str:
+    columns = columns or COLUMNS
+    cells = [[title for _, title in columns]] + [[_fmt(r.get(k)) for k, _ in columns] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     lines = []
     for n, row in enumerate(cells):
-        lines.append("  ".join(c.ljust(w) if i < 4 else c.rjust(w)
-                               for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+        lines.append("  ".join(c.ljust(w) if _is_text(k) else c.rjust(w)
+                               for (k, _), c, w in zip(columns, row, widths)).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
@@ -224,7 +335,7 @@ def parse_boards(values) -> list:
         return list(boards.QEMU_BOARDS)
     bad = [b for b in out if b not in boards.QEMU_BOARDS]
     if bad:
-        raise SystemExit("gen.bench: unknown board(s) %s; QEMU boards: %s"
+        raise ValueError("unknown board(s) %s; QEMU boards: %s"
                          % (", ".join(bad), ", ".join(boards.QEMU_BOARDS)))
     return out
 
@@ -249,13 +360,22 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", action="store_true",
                     help="also build each firmware with GEN_PROFILE and write each layer's instructions "
                          "to layers.md / layers.json beside results.md, and into a report per run "
-                         "(work/MODEL/BOARD/NAME_report.html)")
+                         "(work/MODEL/BOARD[-cmsis-nn][-CMSIS-NN]/NAME_report.html)")
+    ap.add_argument("--kernels", action="append", metavar="K[,K]",
+                    help="the `python -m gen --kernels` variants to run, comma separated, each model generated "
+                         "once per variant: gen, cmsis-nn (default: gen)")
     ap.add_argument("--cmsis-nn", metavar="DIR",
-                    help="also link the real CMSIS-NN (a v7.0.0 checkout) instead of gen's "
-                         "portable int8 kernels (GEN_USE_CMSIS_NN)")
+                    help="one more variant: the --kernels cmsis-nn output (gen's if cmsis-nn is not asked for) "
+                         "linked with the real CMSIS-NN (a v7.0.0 checkout) instead of gen's portable "
+                         "subset (GEN_USE_CMSIS_NN)")
     args = ap.parse_args(argv)
 
-    board_list = parse_boards(args.boards)
+    try:
+        board_list = parse_boards(args.boards)
+        kernel_list = parse_kernels(args.kernels)
+    except ValueError as e:
+        print("gen.bench: %s" % e, file=sys.stderr)
+        return 2
     missing = boards.missing_tools()
     if missing:
         print("gen.bench: missing tools: %s" % ", ".join(missing), file=sys.stderr)
@@ -273,50 +393,70 @@ def main(argv=None) -> int:
     work_root = tempfile.mkdtemp(prefix="gen-bench-work-") if args.update else os.path.join(out, "work")
     t_start = time.time()
 
-    jobs, rows, helium_done, plans = [], [], set(), {}
+    cmsis_nn = os.path.abspath(args.cmsis_nn) if args.cmsis_nn else None
+    variant_list = variants(kernel_list, cmsis_nn)
+    labels = [variant_label(*v) for v in variant_list]
+    jobs, rows, plans = [], [], {}
     for model in models:
         name = model_name(model)
-        gen_dir = os.path.join(work_root, name, "gen")
-        print("gen.bench: generating %s (%.0f s)" % (name, time.time() - t_start), file=sys.stderr, flush=True)
-        g = generate(os.path.abspath(model) if model else None, gen_dir)
-        if not g["ok"]:
-            print(g["log"].strip(), file=sys.stderr)
+        source = os.path.abspath(model) if model else None
+        outputs = {}        # (kernels, scratch) -> gen's output folder, each generated once
+
+        def output(kernels, scratch="dsp", plan="overlap", name=name, source=source, outputs=outputs):
+            key = (kernels, scratch, plan)
+            if key not in outputs:
+                gen_dir = os.path.join(work_root, name, "gen" + suffix(kernels) + suffix(scratch, "dsp")
+                                       + suffix(plan, "overlap"))
+                print("gen.bench: generating %s --kernels %s%s%s (%.0f s)" % (
+                    name, kernels, "" if scratch == "dsp" else " --scratch " + scratch,
+                    "" if plan == "overlap" else " --plan " + plan, time.time() - t_start), file=sys.stderr, flush=True)
+                outputs[key] = (gen_dir, generate(source, gen_dir, ["--kernels", kernels, "--scratch", scratch,
+                                                                    "--plan", plan]))
+            return outputs[key]
+
+        for kernels, library in variant_list:
+            gen_dir, g = output(kernels)
+            label = variant_label(kernels, library)
+            if not g["ok"]:
+                print(g["log"].strip(), file=sys.stderr)
+                for b in board_list:
+                    rows.append({"model": name, "board": b, "kernels": kernels, "library": library,
+                                 "variant": label, "result": "GEN FAILED",
+                                 "error": (g["log"].strip().splitlines() or [""])[-1]})
+                continue
+            plan = plans[(name, kernels)] = g["plan"] or {}
+            if not os.path.isfile(os.path.join(gen_dir, "gen_nn.h")) and (kernels, library) != variant_list[0]:
+                continue    # a float model: --kernels and the CMSIS-NN library change nothing, one run is enough
             for b in board_list:
-                rows.append({"model": name, "board": b, "kernels": "", "result": "GEN FAILED",
-                             "error": (g["log"].strip().splitlines() or [""])[-1]})
-            continue
-        macs = (g["plan"] or {}).get("macs")
-        plans[name] = g["plan"] or {}
-        for b in board_list:
-            jobs.append((name, gen_dir, b, os.path.join(work_root, name, b), macs, None))
-            if args.cmsis_nn and os.path.isfile(os.path.join(gen_dir, "gen_nn.h")):
-                # the real library gets the simple plan (an overlapping one refuses to build against it), its
-                # Helium kernels their own scratch plan
-                helium = b in HELIUM_BOARDS
-                cmsis_dir = os.path.join(work_root, name, "gen-helium" if helium else "gen-simple")
-                if cmsis_dir not in helium_done:
-                    generate(os.path.abspath(model) if model else None, cmsis_dir,
-                             ["--plan", "simple"] + (["--scratch", "helium"] if helium else []))
-                    helium_done.add(cmsis_dir)
-                jobs.append((name, cmsis_dir, b, os.path.join(work_root, name, b + "-cmsis-nn"), macs,
-                             os.path.abspath(args.cmsis_nn)))
+                run_dir = gen_dir
+                if library == "CMSIS-NN":
+                    # the real library: the simple plan (an overlapping one refuses to build against it), its
+                    # Helium kernels their own scratch plan
+                    run_dir, linked = output(kernels, "helium" if b in HELIUM_BOARDS else "dsp", "simple")
+                    if not linked["ok"]:
+                        rows.append({"model": name, "board": b, "kernels": kernels, "library": library,
+                                     "variant": label, "result": "GEN FAILED",
+                                     "error": (linked["log"].strip().splitlines() or [""])[-1]})
+                        continue
+                work = os.path.join(work_root, name, b + suffix(kernels) + suffix(library, "portable"))
+                jobs.append((name, run_dir, b, work, plan, kernels, cmsis_nn if library == "CMSIS-NN" else None))
 
     done = []
     lock = threading.Lock()
 
     def _run(job):
-        name, gen_dir, b, work, macs, cmsis_nn = job
+        name, gen_dir, b, work, plan, kernels, cmsis_dir = job
         os.makedirs(work, exist_ok=True)
-        row = bench_one(name, gen_dir, b, work, macs, args.timeout, cmsis_nn)
+        row = bench_one(name, gen_dir, b, work, plan, args.timeout, kernels, cmsis_dir)
         if args.profile and row["result"] == "PASS":
-            row["layer_instructions"] = profile_one(gen_dir, b, work, args.timeout, cmsis_nn)
+            row["layer_instructions"] = profile_one(gen_dir, b, work, args.timeout, cmsis_dir)
             if row["layer_instructions"]:
-                write_report(plans[name], row, work)
+                write_report(plan, row, work)
         row.pop("_elf", None)
         with lock:
             done.append(row)
-            print("gen.bench: [%d/%d, %.0f s] %-34s %-11s %-8s %-7s %s instructions" % (
-                len(done), len(jobs), time.time() - t_start, name, b, row["kernels"], row["result"],
+            print("gen.bench: [%d/%d, %.0f s] %-34s %-11s %-19s %-7s %s instructions" % (
+                len(done), len(jobs), time.time() - t_start, name, b, row["variant"], row["result"],
                 _fmt(row["instructions"])), file=sys.stderr, flush=True)
         return row
 
@@ -325,28 +465,34 @@ def main(argv=None) -> int:
         rows += list(pool.map(_run, jobs))
 
     order = {m: i for i, m in enumerate(model_name(m) for m in models)}
-    rows.sort(key=lambda r: (order.get(r["model"], 0), board_list.index(r["board"]),
-                             r.get("kernels") == "CMSIS-NN"))
-    table = text_table(rows)
+    rows.sort(key=lambda r: (order.get(r["model"], 0), board_list.index(r["board"]), labels.index(r["variant"])))
+    summary_columns, summary_rows = summary(rows, labels)
     print()
-    print(table, end="")
+    print(text_table(summary_rows, summary_columns), end="")
     with open(os.path.join(out, "results.md"), "w", encoding="utf-8") as fp:
         fp.write("# gen on QEMU boards\n\nGenerated by `python -m gen.bench " + " ".join(
                      os.path.basename(a) if a.endswith(".onnx") else a for a in (argv if argv is not None
                                                                                   else sys.argv[1:]))
-                 + "`. Linked: " + linked_text(rows, args.cmsis_nn and os.path.abspath(args.cmsis_nn))
-                 + ". Instructions per "
+                 + "`. Linked: " + linked_text(rows, cmsis_nn) + ". Instructions per "
                  "inference under `qemu-system-arm -icount shift=0` (1 instruction = 1 ns of "
-                 "virtual time); flash = text + data of the whole firmware ELF; RAM = data + bss; "
-                 "stack = high-water mark of one inference.\n\n")
+                 "virtual time). TFLM + CMSIS-NN: " + TFLM_CMSIS_NN_SOURCE + ", for the official "
+                 "`*" + TFLM_MODEL_SUFFIX + "` models on the M4 and M55.\n\n")
+        fp.write(markdown(summary_rows, summary_columns))
+        fp.write("\n## Every run\n\nweights = the model's const data, model code = the kernels and the generated "
+                 "graph code (`board.firmware_breakdown`); flash = text + data of the whole firmware ELF (with "
+                 "the test firmware, newlib and the test vectors); RAM = data + bss; stack = high-water mark of "
+                 "one inference.\n\n")
         fp.write(markdown(rows))
     with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as fp:
-        json.dump({"columns": [k for k, _ in COLUMNS], "rows": rows}, fp, indent=1, sort_keys=True)
+        json.dump({"columns": [k for k, _ in COLUMNS], "rows": rows,
+                   "summary_columns": [k for k, _ in summary_columns], "summary": summary_rows,
+                   "tflm_cmsis_nn": {"source": TFLM_CMSIS_NN_SOURCE, "instructions": TFLM_CMSIS_NN}},
+                  fp, indent=1, sort_keys=True)
         fp.write("\n")
     print("gen.bench: wrote %s and %s" % (os.path.join(out, "results.md"),
                                            os.path.join(out, "results.json")))
     if args.profile:
-        layers = [lr for r in rows if r.get("layer_instructions") for lr in layer_rows(r, plans.get(r["model"], {}))]
+        layers = [lr for r in rows if r.get("layer_instructions") for lr in layer_rows(r, plans.get((r["model"], r["kernels"]), {}))]
         with open(os.path.join(out, "layers.md"), "w", encoding="utf-8") as fp:
             fp.write("# gen per layer on QEMU boards\n\nEach layer's executed instructions in the first vector's "
                      "inference, from a firmware built with GEN_PROFILE (`python -m gen.bench --profile`): the "
