@@ -251,6 +251,13 @@ def _pieces(live: list[Buffer], links) -> list[list[tuple[int, int]]]:
     return pieces
 
 
+def slower_cost(simple_size: int) -> int:
+    """The bytes a slower kernel variant (OverlapRule.slower: a depthwise ring instead of the plane, the layout
+    change in place, a pointwise layer run backward) must save to be chosen: 1/32 of the simple plan's arena,
+    at least 256 (KWS's depthwise ring saved 128 B for 2% of its instructions on the M4, 8% on the M55)."""
+    return max(256, simple_size // 32)
+
+
 def _evaluate(g: Graph, scratch_sizes: dict[str, int], links):
     """(arena, buffers, links, slower links) of one set of links, each node's scratch its rule's."""
     extra = {n: r.scratch for n, _, _, r, _ in links if r.scratch is not None}
@@ -262,10 +269,12 @@ def _evaluate(g: Graph, scratch_sizes: dict[str, int], links):
     return size, bufs, links, sum(r.slower for _, _, _, r, _ in links)
 
 
-def _search(g: Graph, scratch_sizes: dict[str, int], options):
+def _search(g: Graph, scratch_sizes: dict[str, int], options, slow: int):
     """The links of the overlap plan: each node's preferred rule, then each link tried cut or by another rule of
-    its node, kept where that lowers the arena (or keeps it with fewer slower kernels). A chain is placed rigidly:
-    its leads add up along it, so a whole chain may span more than any of its layers needs."""
+    its node, kept where that lowers the arena plus `slow` bytes per slower kernel (slower_cost). A chain is
+    placed rigidly: its leads add up along it, so a whole chain may span more than any of its layers needs."""
+    def cost(found):
+        return found[0] + slow * found[3], found[3]
     links = [x for k, x in enumerate(options) if k == 0 or options[k - 1][0] != x[0]]
     best = _evaluate(g, scratch_sizes, links)
     if best is None:
@@ -279,7 +288,7 @@ def _search(g: Graph, scratch_sizes: dict[str, int], options):
             for trial in [rest] + [sorted(rest + [x], key=options.index)
                                    for x in options if x[0] == link[0] and x is not link]:
                 got = _evaluate(g, scratch_sizes, trial)
-                if got is not None and (got[0], got[3]) < (best[0], best[3]):
+                if got is not None and cost(got) < cost(best):
                     best, improved = got, True
                     break
         if not improved:
@@ -295,8 +304,9 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int],
     size, bufs = _best(live)
     links = []
     options = _links(g, live, rules) if rules else []     # every rule that applies, the family's preferred first
-    found = _search(g, scratch_sizes, options) if options else None
-    if found is not None and found[0] < size:
+    slow = slower_cost(size)
+    found = _search(g, scratch_sizes, options, slow) if options else None
+    if found is not None and found[0] + slow * found[3] < size:
         size, bufs, links, _ = found
     if size > MAX_BYTES:
         raise GenError(f"the arena needs {size:,} bytes: more than the 2^31 - 1 bytes a 32-bit target "
