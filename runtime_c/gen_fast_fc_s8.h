@@ -67,6 +67,34 @@ GEN_FAST_INLINE void gen_fast_fc_widen(const int8_t *x, int32_t k, int32_t *buf)
 }
 
 #if defined(GEN_NN_DSP) && defined(__GNUC__) && !defined(GEN_FAST_MVE)
+/* the 16 SMLAD and 8 LDRD of four channels' eight int16 weights (W) against eight widened inputs in a0 a1
+ * (x0..x3) and b0 b1 (x4..x7); the load at W's own address comes last, post-indexed */
+#define GEN_FAST_FC_MACS_ASM                                                                                \
+    "ldrd %[u0], %[u1], [%[wq], #16]\n\t"                                                       \
+    "smlad %[s1], %[a0], %[u0], %[s1]\n\t"                                                      \
+    "smlad %[s1], %[a1], %[u1], %[s1]\n\t"                                                      \
+    "ldrd %[u0], %[u1], [%[wq], #32]\n\t"                                                       \
+    "smlad %[s2], %[a0], %[u0], %[s2]\n\t"                                                      \
+    "smlad %[s2], %[a1], %[u1], %[s2]\n\t"                                                      \
+    "ldrd %[u0], %[u1], [%[wq], #48]\n\t"                                                       \
+    "smlad %[s3], %[a0], %[u0], %[s3]\n\t"                                                      \
+    "smlad %[s3], %[a1], %[u1], %[s3]\n\t"                                                      \
+    "ldrd %[u0], %[u1], [%[wq], #8]\n\t"                                                        \
+    "smlad %[s0], %[b0], %[u0], %[s0]\n\t"                                                      \
+    "smlad %[s0], %[b1], %[u1], %[s0]\n\t"                                                      \
+    "ldrd %[u0], %[u1], [%[wq], #24]\n\t"                                                       \
+    "smlad %[s1], %[b0], %[u0], %[s1]\n\t"                                                      \
+    "smlad %[s1], %[b1], %[u1], %[s1]\n\t"                                                      \
+    "ldrd %[u0], %[u1], [%[wq], #40]\n\t"                                                       \
+    "smlad %[s2], %[b0], %[u0], %[s2]\n\t"                                                      \
+    "smlad %[s2], %[b1], %[u1], %[s2]\n\t"                                                      \
+    "ldrd %[u0], %[u1], [%[wq], #56]\n\t"                                                       \
+    "smlad %[s3], %[b0], %[u0], %[s3]\n\t"                                                      \
+    "smlad %[s3], %[b1], %[u1], %[s3]\n\t"                                                      \
+    "ldrd %[u0], %[u1], [%[wq]], #64\n\t"                                                       \
+    "smlad %[s0], %[a0], %[u0], %[s0]\n\t"                                                      \
+    "smlad %[s0], %[a1], %[u1], %[s0]"
+
 /* eight widened inputs (B, advanced by 16 bytes) times four channels' eight int16 weights (W, advanced
  * by 64): 32 multiply-accumulates in 26 instructions (2 + 8 LDRD, 16 SMLAD). The load at W's own
  * address comes last, post-indexed, so no instruction advances W. */
@@ -76,30 +104,7 @@ GEN_FAST_INLINE void gen_fast_fc_widen(const int8_t *x, int32_t k, int32_t *buf)
         int32_t a0_, a1_, b0_, b1_, u0_, u1_;                                                               \
         __asm__("ldrd %[a0], %[a1], [%[bq]], #8\n\t"                                                        \
                 "ldrd %[b0], %[b1], [%[bq]], #8\n\t"                                                        \
-                "ldrd %[u0], %[u1], [%[wq], #16]\n\t"                                                       \
-                "smlad %[s1], %[a0], %[u0], %[s1]\n\t"                                                      \
-                "smlad %[s1], %[a1], %[u1], %[s1]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #32]\n\t"                                                       \
-                "smlad %[s2], %[a0], %[u0], %[s2]\n\t"                                                      \
-                "smlad %[s2], %[a1], %[u1], %[s2]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #48]\n\t"                                                       \
-                "smlad %[s3], %[a0], %[u0], %[s3]\n\t"                                                      \
-                "smlad %[s3], %[a1], %[u1], %[s3]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #8]\n\t"                                                        \
-                "smlad %[s0], %[b0], %[u0], %[s0]\n\t"                                                      \
-                "smlad %[s0], %[b1], %[u1], %[s0]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #24]\n\t"                                                       \
-                "smlad %[s1], %[b0], %[u0], %[s1]\n\t"                                                      \
-                "smlad %[s1], %[b1], %[u1], %[s1]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #40]\n\t"                                                       \
-                "smlad %[s2], %[b0], %[u0], %[s2]\n\t"                                                      \
-                "smlad %[s2], %[b1], %[u1], %[s2]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #56]\n\t"                                                       \
-                "smlad %[s3], %[b0], %[u0], %[s3]\n\t"                                                      \
-                "smlad %[s3], %[b1], %[u1], %[s3]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq]], #64\n\t"                                                       \
-                "smlad %[s0], %[a0], %[u0], %[s0]\n\t"                                                      \
-                "smlad %[s0], %[a1], %[u1], %[s0]"                                                          \
+                GEN_FAST_FC_MACS_ASM                                                                        \
                 : [a0] "=&r"(a0_), [a1] "=&r"(a1_), [b0] "=&r"(b0_), [b1] "=&r"(b1_), [u0] "=&r"(u0_),          \
                   [u1] "=&r"(u1_), [s0] "+r"(S0), [s1] "+r"(S1), [s2] "+r"(S2), [s3] "+r"(S3), [wq] "+r"(W),   \
                   [bq] "+r"(B)                                                                              \
@@ -119,30 +124,7 @@ GEN_FAST_INLINE void gen_fast_fc_widen(const int8_t *x, int32_t k, int32_t *buf)
                 "sxtb16 %[a1], %[a1], ror #8\n\t"                                                           \
                 "sxtb16 %[b0], %[b1]\n\t"                                                                   \
                 "sxtb16 %[b1], %[b1], ror #8\n\t"                                                           \
-                "ldrd %[u0], %[u1], [%[wq], #16]\n\t"                                                       \
-                "smlad %[s1], %[a0], %[u0], %[s1]\n\t"                                                      \
-                "smlad %[s1], %[a1], %[u1], %[s1]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #32]\n\t"                                                       \
-                "smlad %[s2], %[a0], %[u0], %[s2]\n\t"                                                      \
-                "smlad %[s2], %[a1], %[u1], %[s2]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #48]\n\t"                                                       \
-                "smlad %[s3], %[a0], %[u0], %[s3]\n\t"                                                      \
-                "smlad %[s3], %[a1], %[u1], %[s3]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #8]\n\t"                                                        \
-                "smlad %[s0], %[b0], %[u0], %[s0]\n\t"                                                      \
-                "smlad %[s0], %[b1], %[u1], %[s0]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #24]\n\t"                                                       \
-                "smlad %[s1], %[b0], %[u0], %[s1]\n\t"                                                      \
-                "smlad %[s1], %[b1], %[u1], %[s1]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #40]\n\t"                                                       \
-                "smlad %[s2], %[b0], %[u0], %[s2]\n\t"                                                      \
-                "smlad %[s2], %[b1], %[u1], %[s2]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq], #56]\n\t"                                                       \
-                "smlad %[s3], %[b0], %[u0], %[s3]\n\t"                                                      \
-                "smlad %[s3], %[b1], %[u1], %[s3]\n\t"                                                      \
-                "ldrd %[u0], %[u1], [%[wq]], #64\n\t"                                                       \
-                "smlad %[s0], %[a0], %[u0], %[s0]\n\t"                                                      \
-                "smlad %[s0], %[a1], %[u1], %[s0]"                                                          \
+                GEN_FAST_FC_MACS_ASM                                                                        \
                 : [a0] "=&r"(a0_), [a1] "=&r"(a1_), [b0] "=&r"(b0_), [b1] "=&r"(b1_), [u0] "=&r"(u0_),          \
                   [u1] "=&r"(u1_), [s0] "+r"(S0), [s1] "+r"(S1), [s2] "+r"(S2), [s3] "+r"(S3), [wq] "+r"(W),   \
                   [xq] "+r"(X)                                                                              \
