@@ -151,7 +151,7 @@ INPLACE_RUNTIME = RUNTIME + ("gen_fast_inplace_s8.h",)
 
 def layout_seen_bytes(p) -> int:
     """gen_fast_chlast_inplace_s8's scratch: one bit per element of an image, in words."""
-    n, size = p.shape[0], 1
+    size = 1
     for d in p.shape[1:]:
         size *= d
     return 4 * ((size + 31) // 32)
