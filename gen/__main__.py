@@ -280,7 +280,7 @@ def run(args) -> int:
     if args.output and args.pio_project and os.path.abspath(args.output) == os.path.abspath(args.pio_project):
         raise GenError(f"-o and --pio-project name the same directory '{args.output}' (the project keeps the "
                        "library in its lib/ folder: give one of them)")
-    target = outdir.check(args.output, protect=protect) if args.output else None
+    target = outdir.check(args.output, protect=protect) if args.output is not None else None
     project = outdir.check(args.pio_project, protect=protect, keep=PIO_OWNED) if args.pio_project else None
     with tempfile.TemporaryDirectory(prefix="gen-run-") as tmp:
         quantized = None
