@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
 
@@ -82,3 +83,37 @@ def test_verify_good_model(tmp_path):
     r = hc.run_gen([model, "-o", str(tmp_path / "out"), "--verify"], tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert not r.stderr
+
+
+def _gather_model(path: Path) -> np.ndarray:
+    """A float Gather whose indices are a run-time int64 input (the C returns -1 for an index out of range)."""
+    from onnx import TensorProto, helper, numpy_helper
+    data = np.arange(20, dtype=np.float32).reshape(5, 4)
+    g = helper.make_graph([helper.make_node("Gather", ["data", "idx"], ["y"], axis=0)], "g",
+                          [helper.make_tensor_value_info("idx", TensorProto.INT64, [3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4])],
+                          [numpy_helper.from_array(data, "data")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    return data
+
+
+def test_test_vectors_for_index_inputs(tmp_path):
+    """Drawn integers (+-1000) are out of range as indices: the vector falls back to zeros (valid for any
+    non-empty axis) instead of an internal error; each written vector's outputs are numpy's gather of its
+    inputs. A --test-input out of range is refused with one line, exit 2, nothing written."""
+    from gen.host import HostModel
+    model = tmp_path / "g.onnx"
+    data = _gather_model(model)
+    r = hc.run_gen([str(model), "-o", str(tmp_path / "o"), "--test-vectors", "2", "-q"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    files = _files(tmp_path / "o")
+    host = HostModel({n: b for n, b in files.items() if not n.startswith("gen_testvec")})
+    idx = np.zeros(3, np.int64)
+    np.testing.assert_array_equal(host.run(idx)[0], np.take(data, idx, axis=0))
+    assert b"gen_tv_check" in files["gen_testvec.c"]
+    np.save(tmp_path / "bad.npy", np.array([7, 9, 100], np.int64))
+    r = hc.run_gen([str(model), "-o", str(tmp_path / "o2"), "--test-input", str(tmp_path / "bad.npy"), "-q"], tmp_path)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--test-input" in r.stderr, r.stderr
+    assert not (tmp_path / "o2").exists()
