@@ -210,22 +210,33 @@ def test_random_int8_graphs_with_overlaps_are_safe(seed, data):
 
 @pytest.mark.parametrize("n,c,hw", [(1, 3, 9216), (2, 3, 7), (1, 1, 5), (1, 9, 13), (1, 16, 1), (1, 16, 30), (2, 5, 4)])
 @pytest.mark.parametrize("to_last", [1, 0])
-def test_inplace_layout_change_equals_numpy(tmp_path, n, c, hw, to_last):
-    """gen_fast_chlast_inplace_s8 with out == in permutes each image as numpy's transpose does."""
+@pytest.mark.parametrize("kernel", ["bitmap", "cycles"])
+def test_inplace_layout_change_equals_numpy(tmp_path, n, c, hw, to_last, kernel):
+    """gen_fast_chlast_inplace_s8 (a bitmap of the elements moved) and gen_fast_chlast_cycles_s8 (each cycle
+    from its leader, fast_eltwise.cycle_leaders) with out == in permute each image as numpy's transpose does."""
     from gen.emit import runtime_closure
+    from gen.ops.fast_eltwise import cycle_leaders
+    leaders = cycle_leaders(c, hw)
+    if kernel == "cycles" and leaders is None:
+        pytest.skip("no cycle table for this shape (the bitmap kernel takes it)")
     for f, data in runtime_closure(["gen_fast_inplace_s8.h"]).items():
         (tmp_path / f).write_bytes(data)
     size = n * c * hw
+    call = (f"gen_fast_chlast_inplace_s8(x, x, seen, {n}, {c}, {hw}, {to_last});" if kernel == "bitmap" else
+            f"gen_fast_chlast_cycles_s8(x, x, leaders, {len(leaders)}, {n}, {c}, {hw}, {to_last});")
+    table = "" if kernel == "bitmap" else f"static const int32_t leaders[] = {{{', '.join(map(str, leaders))}}};"
     (tmp_path / "t.c").write_text(f"""
 #include <stdio.h>
 #include "gen_fast_inplace_s8.h"
 static int8_t x[{size}];
 static uint32_t seen[{(c * hw + 31) // 32}];
+{table}
 int main(void)
 {{
     int i;
+    (void)seen;
     for (i = 0; i < {size}; i++) {{ x[i] = (int8_t)(i * 37 % 251 - 125); }}
-    gen_fast_chlast_inplace_s8(x, x, seen, {n}, {c}, {hw}, {to_last});
+    {call}
     for (i = 0; i < {size}; i++) {{ printf("%d\\n", x[i]); }}
     return 0;
 }}

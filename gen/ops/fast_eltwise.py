@@ -122,11 +122,16 @@ def layout_ok(p) -> bool:
 def layout_emit(ctx, p, x: str, y: str) -> str:
     """The call of the layout change's wrapper (n images, c channels, hw positions as literals)."""
     to_last = p.dst is not None
-    n, c, hw = p.shape[0], p.shape[-1] if to_last else p.shape[1], 1
-    for d in (p.shape[1:-1] if to_last else p.shape[2:]):
-        hw *= d
+    n, (c, hw) = p.shape[0], layout_dims(p)
     what = f"int8 channels {'first -> last' if to_last else 'last -> first'}: {n} x {c} channels x {hw} positions"
     args = [("n", n), ("c", c), ("hw", hw), ("to_last", int(to_last))]
+    leaders = cycle_leaders(c, hw)
+    if leaders is not None and any(o.node == ctx.node.name for o in ctx.plan.overlaps):    # in place
+        fn = fast_s8.wrapper(ctx, "chlast_cycles_s8", what + ", in place by its cycles when y == x",
+                             args + [("n_leaders", len(leaders))],
+                             "const int8_t *x, int8_t *y, const int32_t *leaders",
+                             "gen_fast_chlast_cycles_s8(x, y, leaders, {n_leaders}, {n}, {c}, {hw}, {to_last})")
+        return f"{fn}({x}, {y}, {ctx.array(np.asarray(leaders, np.int32), 'cycles')});"
     if ctx.scratch_size(ctx.node) >= layout_seen_bytes(p):     # the overlap plan: maybe in place
         fn = fast_s8.wrapper(ctx, "chlast_inplace_s8", what + ", in place when y == x", args,
                              "const int8_t *x, int8_t *y, uint32_t *seen",
@@ -157,11 +162,47 @@ def layout_seen_bytes(p) -> int:
     return 4 * ((size + 31) // 32)
 
 
+MAX_LEADERS = 256      # cycles of an in-place layout change whose leaders gen tabulates (else the bitmap)
+
+
+def cycle_leaders(c: int, hw: int) -> list[int] | None:
+    """The smallest element of each cycle of the in-place layout change of one c x hw image (pos -> pos * c
+    mod (c * hw - 1); the change back follows the same cycles the other way), 0 and the last excluded; None
+    when there are more than MAX_LEADERS, or pos * max(c, hw) could pass 2^32."""
+    size = c * hw
+    if size < 3 or c < 2 or hw < 2 or size * max(c, hw) >= 2**32:
+        return None
+    m, seen, leaders = size - 1, bytearray(size), []
+    for i in range(1, m):
+        if seen[i]:
+            continue
+        leaders.append(i)
+        if len(leaders) > MAX_LEADERS:
+            return None
+        pos = i
+        while not seen[pos]:
+            seen[pos] = 1
+            pos = pos * c % m
+    return leaders
+
+
+def layout_dims(p) -> tuple[int, int]:
+    """(c, hw) of a LayoutS8 node's images."""
+    to_last = p.dst is not None
+    c, hw = p.shape[-1] if to_last else p.shape[1], 1
+    for d in (p.shape[1:-1] if to_last else p.shape[2:]):
+        hw *= d
+    return c, hw
+
+
 def layout_overlap(p):
     """The OverlapRule of the layout change: exact, with gen_fast_chlast_inplace_s8 (runtime_c/
     gen_fast_inplace_s8.h), whose loop follows the permutation's cycles and writes each element once, after
     reading the one it replaces (any pair of buffers moves nothing in place: they are never aliased)."""
     from ..overlap import OverlapRule
+    if cycle_leaders(*layout_dims(p)) is not None:
+        return OverlapRule(0, None, 0, "gen_fast_chlast_cycles_s8: the permutation's cycles from their leaders",
+                           slower=True)
     c = p.shape[-1] if p.dst is not None else p.shape[1]
     if layout_seen_bytes(p) * 8 * max(c, 1) >= 2**31:      # pos * c in int32
         return None
