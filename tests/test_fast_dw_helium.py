@@ -54,12 +54,9 @@ def _run_shape(tmp_path, k, c, h, w, stride, pads, act, bias, ring):
                            "--test-vectors", "3"], cwd=board.ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     src = (out / f"d{k}.c").read_text()
-    assert "gen_fast_dw3x3_s8(" in src and "gen_fast_chlast_s8(" in src
-    r = None
-    for _ in range(2):  # a platform install by a parallel build can fail one attempt
-        r = board.run_on_qemu(str(out), "mps3-an547", build_dir=str(tmp_path / f"b{k}"), timeout=300)
-        if r["result"] is not None:
-            break
+    # the layout changes at the boundary: copies, or (the overlap plan) in place along their cycles
+    assert "gen_fast_dw3x3_s8(" in src and ("gen_fast_chlast_s8(" in src or "gen_fast_chlast_cycles_s8(" in src)
+    r = board.run_on_qemu(str(out), "mps3-an547", build_dir=str(tmp_path / f"b{k}"), timeout=300)
     assert r["result"] == "PASS" and all(v["pass"] and v["max_err"] == 0 for v in r["results"]), \
         (DW_SHAPES[k], r["log"][-2000:])
 
