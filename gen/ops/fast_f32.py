@@ -1,6 +1,7 @@
-"""gen's layer-specialized float32 convolutions (runtime_c/gen_fast_f32.h): what the float Conv emits
-under `--kernels gen` (the default) for a 2-D (or 1-D) convolution of batch 1 with constant weights,
-group 1 or depthwise; other convolutions keep gen_f32_conv.
+"""gen's layer-specialized float32 kernels (runtime_c/gen_fast_f32.h): what the float Conv emits for a 2-D
+(or 1-D) convolution of batch 1 with constant weights, group 1 or depthwise (other convolutions keep
+gen_f32_conv), the float Gemm with a constant B, and Add/Sub/Mul/Div over one run of elements. `--kernels`
+chooses int8 kernels only: a float model has no CMSIS-NN call to link.
 
 Generation time lays the weights out for the kernel's loads: four output channels' weights of one tap
 side by side ([m4 / 4][k][4], zero channels past m); the depthwise weights stay [c][kh][kw]. The layer's
@@ -19,7 +20,7 @@ RUNTIME = ("gen_fast.h", "gen_fast_f32.h")
 def kind(node, g, p) -> str | None:
     """'conv' (group 1), 'dw' (one output channel per input channel) or None (gen_f32_conv) for a float
     Conv's ConvParams p."""
-    if not fast_s8.enabled(g) or p.n != 1 or not g.t(node.inputs[1]).is_const:
+    if p.n != 1 or not g.t(node.inputs[1]).is_const:
         return None
     if len(node.inputs) > 2 and node.inputs[2] and not g.t(node.inputs[2]).is_const:
         return None
@@ -104,7 +105,7 @@ def emit(ctx, node, g, p) -> str:
 def fc_applies(node, g, p) -> bool:
     """A float Gemm gen_fast_fc_f32 runs (GemmParams p): constant B, A not transposed, C absent or a
     constant bias over the outputs (one row, broadcast down)."""
-    if not fast_s8.enabled(g) or p.ta or not g.t(node.inputs[1]).is_const:
+    if p.ta or not g.t(node.inputs[1]).is_const:
         return False
     if len(node.inputs) > 2 and node.inputs[2] and p.beta != 0.0:
         c = g.t(node.inputs[2])
@@ -142,7 +143,7 @@ BINARY_OPS = {"Add": 0, "Sub": 1, "Mul": 2, "Div": 3}     # gen_fast_binary_f32'
 def binary_applies(node, g, p) -> bool:
     """A float Add/Sub/Mul/Div gen_fast_binary_f32 runs (BinaryParams p after coalescing): one run of
     elements, each operand whole or one broadcast value."""
-    return (fast_s8.enabled(g) and node.op in BINARY_OPS and len(p.shape) == 1 and p.sa[0] in (0, 1)
+    return (node.op in BINARY_OPS and len(p.shape) == 1 and p.sa[0] in (0, 1)
             and p.sb[0] in (0, 1))
 
 
