@@ -37,3 +37,26 @@ def gen_run_native(model: onnx.ModelProto, feeds: dict):
     host = HostModel(res.files)
     ins = [feeds[t["name"]] for t in host.inputs]
     return (host.run_s8(*ins) if host.int8 else host.run(*ins)), res
+
+
+def check_test_vectors_on_host(res, tmp_path, count: int = 3) -> None:
+    """gen_testvec.c of a compiled model (`count` vectors: inputs and the outputs the C computed), built with a
+    main that runs every vector through gen_tv_check (-Werror): each one matches."""
+    import os
+    import subprocess
+
+    from gen import testvec
+    files = {**res.files, **testvec.render(res.files, res.summary, count)}
+    for f, data in files.items():
+        (tmp_path / f).write_bytes(data)
+    (tmp_path / "main.c").write_text('#include "gen_testvec.h"\nint main(void)\n{\n'
+                                     '    unsigned i;\n    int bad = 0;\n    double e;\n'
+                                     '    for (i = 0; i < gen_tv_count; i++) {\n        gen_tv_run(i);\n'
+                                     '        bad |= gen_tv_check(i, &e);\n    }\n    return bad;\n}\n')
+    srcs = sorted(str(p) for p in tmp_path.glob("*.c"))
+    exe = str(tmp_path / "tv")
+    r = subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", str(tmp_path), *srcs,
+                        "-o", exe, "-lm"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert subprocess.run([exe]).returncode == 0
+    assert os.path.getsize(exe) > 0

@@ -4,8 +4,6 @@ their unread pointer), against onnxruntime, or onnx.reference where onnxruntime 
 no numpy bfloat16)."""
 from __future__ import annotations
 
-import os
-import subprocess
 
 import ml_dtypes
 import numpy as np
@@ -16,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
 
+from dtype_util import check_test_vectors_on_host
 from graphs import gen_compile, ort_run
 
 BF16 = ml_dtypes.bfloat16
@@ -220,7 +219,6 @@ def test_slice_empty_output():
 def test_cast_boundary_dtypes_testvec_firmware_check(tmp_path):
     """gen_testvec.c of a model with float64, bfloat16 and empty inputs and outputs builds with the library
     (-Werror -pedantic, gcc) and its check passes on the host."""
-    from gen import testvec
     x = np.zeros((2, 3), np.float64)
     b = np.zeros((3,), BF16)
     e = np.zeros((0, 3), np.float32)
@@ -231,17 +229,4 @@ def test_cast_boundary_dtypes_testvec_firmware_check(tmp_path):
     m = model(nodes, {"x": x, "b": b, "e": e}, {"xb": (BF16, (2, 3)), "s": (np.float64, (2, 3)),
                                                  "f": (np.float32, (2, 3))})
     res = gen_compile(m)
-    files = {**res.files, **testvec.render(res.files, res.summary, 3)}
-    for f, data in files.items():
-        (tmp_path / f).write_bytes(data)
-    (tmp_path / "main.c").write_text('#include "gen_testvec.h"\nint main(void)\n{\n'
-                                     '    unsigned i;\n    int bad = 0;\n    double e;\n'
-                                     '    for (i = 0; i < gen_tv_count; i++) {\n        gen_tv_run(i);\n'
-                                     '        bad |= gen_tv_check(i, &e);\n    }\n    return bad;\n}\n')
-    srcs = sorted(str(p) for p in tmp_path.glob("*.c"))
-    exe = str(tmp_path / "tv")
-    r = subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", str(tmp_path), *srcs,
-                        "-o", exe, "-lm"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert subprocess.run([exe]).returncode == 0
-    assert os.path.getsize(exe) > 0
+    check_test_vectors_on_host(res, tmp_path)

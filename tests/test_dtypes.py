@@ -3,8 +3,6 @@ of a compiled model, and Cast / CastLike between every pair, against onnxruntime
 the output dtype; float16 as its bits)."""
 from __future__ import annotations
 
-import os
-import subprocess
 
 import numpy as np
 import pytest
@@ -13,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from onnx import TensorProto, helper
 
-from dtype_util import DTYPES, gen_run_native, typed_model
+from dtype_util import DTYPES, check_test_vectors_on_host, gen_run_native, typed_model
 from graphs import ort_run
 
 ONNX_OF = {np.float32: TensorProto.FLOAT, np.float16: TensorProto.FLOAT16, np.int8: TensorProto.INT8,
@@ -126,7 +124,6 @@ def test_dtypes_float16_compute_in_float32():
 def test_dtypes_testvec_firmware_check(tmp_path):
     """gen_testvec.c of a model with int64, bool and float16 inputs/outputs builds with the library
     (-Werror -pedantic) and its check passes on the host."""
-    from gen import testvec
     x = np.zeros((2, 3), np.float16)
     k = np.zeros((3,), np.int64)
     b = np.zeros((3,), np.bool_)
@@ -137,20 +134,7 @@ def test_dtypes_testvec_firmware_check(tmp_path):
     m = typed_model(nodes, {"x": x, "k": k, "b": b}, ["s", "nb", "h"])
     from graphs import gen_compile
     res = gen_compile(m)
-    files = {**res.files, **testvec.render(res.files, res.summary, 3)}
-    for f, data in files.items():
-        (tmp_path / f).write_bytes(data)
-    (tmp_path / "main.c").write_text('#include "gen_testvec.h"\n#include <stdio.h>\nint main(void)\n{\n'
-                                     '    unsigned i;\n    int bad = 0;\n    double e;\n'
-                                     '    for (i = 0; i < gen_tv_count; i++) {\n        gen_tv_run(i);\n'
-                                     '        bad |= gen_tv_check(i, &e);\n    }\n    return bad;\n}\n')
-    srcs = sorted(str(p) for p in tmp_path.glob("*.c"))
-    exe = str(tmp_path / "tv")
-    r = subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", str(tmp_path), *srcs,
-                        "-o", exe, "-lm"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert subprocess.run([exe]).returncode == 0
-    assert os.path.getsize(exe) > 0
+    check_test_vectors_on_host(res, tmp_path)
 
 
 @pytest.mark.parametrize("op", ["Concat", "Pad", "Trilu"])
