@@ -9,6 +9,8 @@ an overflow of the rounding term, a right shift of 0 or a left shift) keeps the 
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import int8ref
@@ -165,10 +167,12 @@ def layout_seen_bytes(p) -> int:
 MAX_LEADERS = 256      # cycles of an in-place layout change whose leaders gen tabulates (else the bitmap)
 
 
-def cycle_leaders(c: int, hw: int) -> list[int] | None:
+@functools.lru_cache(maxsize=64)
+def cycle_leaders(c: int, hw: int) -> tuple[int, ...] | None:
     """The smallest element of each cycle of the in-place layout change of one c x hw image (pos -> pos * c
     mod (c * hw - 1); the change back follows the same cycles the other way), 0 and the last excluded; None
-    when there are more than MAX_LEADERS, or pos * max(c, hw) could pass 2^32."""
+    when there are more than MAX_LEADERS, or pos * max(c, hw) could pass 2^32. Cached: the overlap rule and
+    the emitted call both ask, and an image's pass over its elements is linear in its size."""
     size = c * hw
     if size < 3 or c < 2 or hw < 2 or size * max(c, hw) >= 2**32:
         return None
@@ -183,7 +187,7 @@ def cycle_leaders(c: int, hw: int) -> list[int] | None:
         while not seen[pos]:
             seen[pos] = 1
             pos = pos * c % m
-    return leaders
+    return tuple(leaders)
 
 
 def layout_dims(p) -> tuple[int, int]:
