@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "convolutions a few rows below their input), where that makes the arena smaller; 'simple' "
                         "gives every tensor bytes of its own while it is alive (implied by --kernels cmsis-nn; "
                         "an overlapping plan #errors when built with the real CMSIS-NN, GEN_USE_CMSIS_NN)")
+    p.add_argument("--ram", choices=("default", "min"), default="default",
+                   help="'min' also runs the first layers band by band of output rows (MCUNetV2's patches, along "
+                        "rows) where that lowers the arena: rows two bands need are computed twice (the summary "
+                        "gives the extra MACs) and the C has one call per band and layer; bit-exact with the "
+                        "default")
     p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")
@@ -295,7 +300,7 @@ def _compile_and_write(args, model, shapes, test_inputs, target, project, quanti
     from . import driver, outdir, report
     res = driver.generate(model, None, args.name, shapes, args.test_vectors, test_inputs, args.ram_limit,
                           args.scratch, driver.DEFAULT_FLASH_LIMIT if args.flash_limit is None else args.flash_limit,
-                          args.kernels, args.io_layout, args.fc_weights, args.plan)
+                          args.kernels, args.io_layout, args.fc_weights, args.plan, args.ram)
     if quantized or user_data:
         from . import validate
         validate.run(res, model, quantized, user_data)

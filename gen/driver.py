@@ -51,7 +51,7 @@ def check_limits(g: Graph, arena: int | None, ram_limit: int | None, flash_limit
 
 def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_limit: int | None = None,
                   flash_limit: int | None = None, kernels: str = "gen", io_layout: str = "model",
-                  fc_weights: str = "int16", plan: str = "overlap") -> Result:
+                  fc_weights: str = "int16", plan: str = "overlap", ram: str = "default") -> Result:
     """scratch: 'dsp' plans CMSIS-NN's DSP-build scratch (Cortex-M4/M7/M33, and all gen needs);
     'helium' plans enough for the real CMSIS-NN's Helium build too (Cortex-M55). ram_limit and
     flash_limit (bytes) refuse a model before its C is written (writing 200 MB of weights as C text
@@ -62,9 +62,13 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     widens the weights of gen's batch-of-one fully connected kernel at generation time (gen/ops/fast_fc.py),
     'int8' keeps them int8. plan: 'overlap' lets outputs share the bytes of inputs that die at their node
     where the kernels allow it (gen/overlap.py), 'simple' (implied by kernels 'cmsis-nn') gives every
-    tensor its own bytes."""
+    tensor its own bytes. ram: 'min' also cuts the first layers into row bands where that lowers the arena
+    (gen/bands.py): the C runs the banded graph, and Result.graph stays the uncut one, which the banded C
+    must equal bit for bit (the oracle of --verify and of the tests)."""
     if plan not in overlap.PLANS:
         raise GenError(f"--plan must be one of {', '.join(overlap.PLANS)}")
+    if ram not in RAM_MODES:
+        raise GenError(f"--ram must be one of {', '.join(RAM_MODES)}")
     g.options["plan"] = plan
     g.options["scratch"] = scratch
     g.options["fc_weights"] = fc_weights
@@ -83,15 +87,29 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     unique_node_names(g)
     freeze(g)       # the graph is final: families' params (OpFamily.params) are computed from here on
     check_limits(g, None, None, flash_limit)
+    mem = plan_graph(g)
+    emitted = g
+    if ram == "min":
+        from . import bands
+        found = bands.smallest(g, plan_graph, mem.arena_size, ram_limit)
+        if found is not None:
+            emitted, mem = found
+    check_limits(g, mem.arena_size, ram_limit, None)
+    files, summary = emit.render(emitted, mem, name, source)
+    check_limits(g, summary["arena_size"], ram_limit, flash_limit, summary["weight_bytes"])
+    return Result(g, files, summary)
+
+
+RAM_MODES = ("default", "min")
+
+
+def plan_graph(g: Graph, stage_links=(), prune: bool = True):
+    """The memory plan of a graph whose passes are done: each node's scratch and overlap rules, then make_plan."""
     for node in g.nodes:
         family(node).check(node, g)
     scratch = {n.name: int(family(n).scratch(n, g)) for n in g.nodes}
     rules = {n.name: family(n).overlap(n, g) for n in g.nodes} if overlap.enabled(g) else None
-    mem = make_plan(g, scratch, rules)
-    check_limits(g, mem.arena_size, ram_limit, None)
-    files, summary = emit.render(g, mem, name, source)
-    check_limits(g, summary["arena_size"], ram_limit, flash_limit, summary["weight_bytes"])
-    return Result(g, files, summary)
+    return make_plan(g, scratch, rules, stage_links, prune)
 
 
 def unique_node_names(g: Graph) -> None:
@@ -115,7 +133,8 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
              input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int = 1,
              test_inputs: list[np.ndarray] | None = None, ram_limit: int | None = None,
              scratch: str = "dsp", flash_limit: int | None = DEFAULT_FLASH_LIMIT, kernels: str = "gen",
-             io_layout: str = "model", fc_weights: str = "int16", plan: str = "overlap") -> Result:
+             io_layout: str = "model", fc_weights: str = "int16", plan: str = "overlap",
+             ram: str = "default") -> Result:
     """Compiles model_path; with out_dir, checks it before compiling and writes it (see gen/outdir.py).
     ram_limit, flash_limit: refuse a model whose arena or weights are larger (bytes), before any C is
     written or built; flash_limit also bounds what constant folding may compute."""
@@ -128,7 +147,7 @@ def generate(model_path: str, out_dir: str | None = None, name: str | None = Non
     g = frontend.load(model_path, input_shapes, name, supported_onnx_ops(),
                       fold_limit=flash_limit if flash_limit is not None else frontend.DEFAULT_FOLD_BYTES)
     res = compile_graph(g, name, model_path, scratch, ram_limit, flash_limit, kernels, io_layout, fc_weights,
-                        plan)
+                        plan, ram)
     if test_vectors > 0:
         from . import testvec
         res.files.update(testvec.render(res.files, res.summary, test_vectors, test_inputs))

@@ -30,7 +30,7 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
     """All files of the library, as bytes by file name, and the plan/summary dict."""
     ctx = EmitContext(g, plan, name)
     body, runtime, node_weights = [], [], {}
-    overlapped = {o.node: o for o in plan.overlaps}
+    overlapped = {o.node: o for o in plan.overlaps if not o.stage}
     for index, node in enumerate(g.nodes):
         fam = family(node)
         ctx.node = node

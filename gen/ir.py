@@ -92,6 +92,7 @@ class Tensor:
     quant: Quant | None = None
     layout: str | None = None           # None (model order) or 'NHWC' (channels last, rank >= 3): gen.ops.layout
     view_of: str | None = None          # tensors that are views share their base's memory
+    view_offset: int | None = None      # a window of the base (rows of a band, gen/bands.py): its first byte
 
     @property
     def is_const(self) -> bool:

@@ -15,11 +15,12 @@ CHECK_STATUS = -3
 
 def guard(name: str, plan) -> list[str]:
     """The lines after the offsets: the #error for GEN_USE_CMSIS_NN and the check build's buffers."""
-    if not plan.overlaps:
+    layers = [o for o in plan.overlaps if not o.stage]    # a row-band stage's link is between layers
+    if not layers:
         return []
-    ins = max(o.input_bytes for o in plan.overlaps)
-    outs = max(o.output_bytes for o in plan.overlaps)
-    lines = block_comment([f"the memory plan lets {len(plan.overlaps)} layers write their outputs over inputs they "
+    ins = max(o.input_bytes for o in layers)
+    outs = max(o.output_bytes for o in layers)
+    lines = block_comment([f"the memory plan lets {len(layers)} layers write their outputs over inputs they "
                            "consume, as gen's kernels", "allow (gen/overlap.py); CMSIS-NN promises no overlap: "
                            "to link it, generate with --plan simple"])
     lines += ["#ifdef GEN_USE_CMSIS_NN",

@@ -70,10 +70,20 @@ class Overlap:
     input_tensor: str       # the node's input (the buffer or a view of it)
     input_bytes: int
     output_bytes: int
+    stage: bool = False     # `node` names a row-band stage (gen/bands.py): Y over the rows of X no band reads again
 
 
 def _align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+def view_offset(g: Graph, name: str) -> int:
+    """The bytes from the start of `name`'s base to `name` (0 but for row windows, gen/bands.py)."""
+    off, t = 0, g.t(name)
+    while t.view_of is not None:
+        off += t.view_offset or 0
+        t = g.t(t.view_of)
+    return off
 
 
 def liveness(g: Graph, scratch_sizes: dict[str, int]) -> list[Buffer]:
@@ -91,7 +101,11 @@ def liveness(g: Graph, scratch_sizes: dict[str, int]) -> list[Buffer]:
             if base in live:
                 live[base].end = max(live[base].end, i)
         for name in node.outputs:
-            if not name or g.t(name).view_of is not None:
+            if not name:
+                continue
+            if g.t(name).view_of is not None:       # a node writing a window of its base (a row band)
+                if g.t(name).view_offset is not None and bases[name] not in live:
+                    live[bases[name]] = Buffer(bases[name], g.t(bases[name]).nbytes, i, i)
                 continue
             if name not in live:
                 live[name] = Buffer(name, g.t(name).nbytes, i, i)
@@ -221,7 +235,7 @@ def _links(g: Graph, live: list[Buffer], rules: dict[str, tuple[OverlapRule, ...
         o = by_name[outs[0]]
         for rule in rules[node.name]:
             name = node.inputs[rule.input] if rule.input < len(node.inputs) else ""
-            if not name or g.t(name).is_const:
+            if not name or g.t(name).is_const or view_offset(g, name):    # a rule is relative to its base's start
                 continue
             b = by_name.get(bases[name])
             if b is not None and b is not o and b.end == i and o.start == i:
@@ -269,7 +283,7 @@ def _evaluate(g: Graph, scratch_sizes: dict[str, int], links):
     return size, bufs, links, sum(r.slower for _, _, _, r, _ in links)
 
 
-def _search(g: Graph, scratch_sizes: dict[str, int], options, slow: int):
+def _search(g: Graph, scratch_sizes: dict[str, int], options, slow: int, prune: bool = True):
     """The links of the overlap plan: each node's preferred rule, then each link tried cut or by another rule of
     its node, kept where that lowers the arena plus `slow` bytes per slower kernel (slower_cost). A chain is
     placed rigidly: its leads add up along it, so a whole chain may span more than any of its layers needs."""
@@ -279,7 +293,7 @@ def _search(g: Graph, scratch_sizes: dict[str, int], options, slow: int):
     best = _evaluate(g, scratch_sizes, links)
     if best is None:
         return None
-    for _ in range(PRUNE_ROUNDS if len(options) <= PRUNE_LINKS else 0):
+    for _ in range(PRUNE_ROUNDS if prune and len(options) <= PRUNE_LINKS else 0):
         improved = False
         for link in list(best[2]):
             if link not in best[2]:
@@ -297,15 +311,17 @@ def _search(g: Graph, scratch_sizes: dict[str, int], options, slow: int):
 
 
 def make_plan(g: Graph, scratch_sizes: dict[str, int],
-              rules: dict[str, tuple[OverlapRule, ...]] | None = None) -> Plan:
+              rules: dict[str, tuple[OverlapRule, ...]] | None = None, stage_links=(), prune: bool = True) -> Plan:
     """The simple plan (every buffer its own bytes while it is alive), or with `rules` (node name -> the
-    family's OverlapRules) the overlap plan where that one is smaller."""
+    family's OverlapRules) the overlap plan where that one is smaller. `stage_links`: links (label, output,
+    input, rule, input) between two buffers of a row-band stage (gen/bands.stage_link), tried as the nodes' are.
+    `prune` False: each node's preferred rule only, without trying links cut (a quick estimate, gen/bands.py)."""
     live = liveness(g, scratch_sizes)
     size, bufs = _best(live)
     links = []
-    options = _links(g, live, rules) if rules else []     # every rule that applies, the family's preferred first
+    options = (_links(g, live, rules) if rules else []) + list(stage_links)   # the family's preferred rule first
     slow = slower_cost(size)
-    found = _search(g, scratch_sizes, options, slow) if options else None
+    found = _search(g, scratch_sizes, options, slow, prune) if options else None
     if found is not None and found[0] + slow * found[3] < size:
         size, bufs, links, _ = found
     if size > MAX_BYTES:
@@ -315,7 +331,7 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int],
     bases = g.bases()
     for name, t in g.tensors.items():
         if t.view_of is not None and not t.is_const:
-            offsets[name] = offsets[bases[name]]
+            offsets[name] = offsets[bases[name]] + view_offset(g, name)
     scratch = {b.scratch_of: b for b in bufs if b.scratch_of is not None}
     lower = _lower_bound(live, len(g.nodes))     # whole tensors, the simple plan's buffers
     by_name = {b.name: b for b in bufs if b.scratch_of is None}
@@ -324,5 +340,6 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int],
         bo, bi = by_name[o], by_name[i]
         shared = min(bo.offset + bo.size, bi.offset + bi.size) - max(bo.offset, bi.offset)
         if shared > 0:
-            overlaps.append(Overlap(n, o, i, shared, rule, tensor, g.t(tensor).nbytes, bo.size))
+            overlaps.append(Overlap(n, o, i, shared, rule, tensor, g.t(tensor).nbytes, bo.size,
+                                    stage=any(n == x[0] for x in stage_links)))
     return Plan(size, bufs, offsets, scratch, lower, overlaps)

@@ -26,7 +26,8 @@ def layer_table(g: Graph, plan: Plan, node_weights: dict[str, int]) -> list[dict
             "macs": int(fam.macs(node, g)), "weight_bytes": node_weights[node.name],
             "offset": plan.offsets.get(out, 0), "bytes": g.t(out).nbytes,
             "scratch_offset": sb.offset if sb else None, "scratch_bytes": sb.size if sb else 0,
-            "view": g.t(out).view_of is not None, "shares_input_bytes": shares.get(node.name, 0),
+            "view": g.t(out).view_of is not None and g.t(out).view_offset is None,   # a row band's output is not
+            "shares_input_bytes": shares.get(node.name, 0),
         })
     return rows
 
@@ -68,6 +69,7 @@ def summary(g: Graph, plan: Plan, name: str, source: str, weight_bytes: int, nod
                       "rule": o.rule.text(),
                       "loop": o.rule.loop} for o in plan.overlaps],
         "notes": list(g.notes),
+        **({"bands": g.options["bands"]} if g.options.get("bands") else {}),    # --ram min's row bands (gen/bands.py)
     }
 
 

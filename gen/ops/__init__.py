@@ -211,6 +211,11 @@ class OpFamily:
         the output gets bytes of its own)."""
         return ()
 
+    def row_window(self, node: Node, g: Graph):
+        """How the node's output rows read the rows of its activation inputs (gen/bands.RowWindow), for
+        --ram min's row bands; None (the default): the node cannot be cut into row bands."""
+        return None
+
     def emit(self, node: Node, g: Graph, ctx) -> str:
         raise NotImplementedError
 

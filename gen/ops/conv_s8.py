@@ -140,6 +140,11 @@ class ConvS8(OpFamily):
             return fast_dw.overlap(p)
         return (fast_conv.overlap(p),) if fast == "conv" else ()
 
+    def row_window(self, node, g):
+        from ..bands import RowWindow
+        p = self.params(node, g)
+        return RowWindow(p.kh, p.sh, p.dh, p.pt, p.pb, (p.pl, p.pr)) if p.n == 1 else None
+
     def scratch(self, node, g):
         if self.fast(node, g) == "pw":
             return 0    # gen_fast_pw_s8 widens its rows into output rows it has not written yet

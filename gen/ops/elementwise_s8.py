@@ -110,6 +110,13 @@ class ElementwiseS8(OpFamily):
         size = g.t(node.outputs[0]).nbytes
         return tuple(r for r in fast_eltwise.overlap() if g.t(node.inputs[r.input]).nbytes == size)
 
+    def row_window(self, node, g):
+        """Pixel by pixel: a band of rows reads the same rows of every input, when no input broadcasts."""
+        from ..bands import RowWindow
+        shape = g.t(node.outputs[0]).shape
+        ok = all(i and not g.t(i).is_const and g.t(i).shape == shape for i in node.inputs[:2])
+        return RowWindow() if ok else None
+
     def reference(self, node, g, *acts):
         y = g.t(node.outputs[0])
         it = iter(acts)

@@ -75,6 +75,13 @@ class PoolS8(OpFamily):
             return "gen_fast_pool_s8"
         return "arm_max_pool_s8" if node.op == "MaxPoolS8" else "arm_avgpool_s8"
 
+    def row_window(self, node, g):
+        from ..bands import RowWindow
+        p = self.params(node, g)
+        if node.info.get("onnx_op") == "GlobalAveragePool" or p.oh == 1:
+            return None         # a global pool reads every row for its one output row
+        return RowWindow(p.kh, p.sh, p.dh, p.pt, p.pb, (p.pl, p.pr))
+
     def scratch(self, node, g):
         if node.op != "AvgPoolS8" or self.fast(node, g):
             return 0
