@@ -245,19 +245,18 @@ def _occupied(bufs: list[Buffer], steps: int) -> list[int]:
 class StepBytes:
     """Per schedule step (node): `live`, the arena bytes the plan's buffers alive then occupy as placed (shared
     bytes once, sizes aligned); `whole_tensor`, the sum of the aligned sizes of the simple plan's buffers alive
-    then (whole tensors, each family's scratch): the per-step bound whose maximum is Plan.lower_bound."""
+    then (whole tensors, each family's scratch): the per-step bound whose maximum is Plan.lower_bound; `peak`, the
+    first step where `live` is largest (None without steps)."""
     live: list[int]
     whole_tensor: list[int]
-
-    @property
-    def peak(self) -> int | None:
-        """The first step where `live` is largest (None without steps)."""
-        return max(range(len(self.live)), key=lambda k: (self.live[k], -k)) if self.live else None
+    peak: int | None
 
 
 def step_bytes(plan: Plan, steps: int) -> StepBytes:
     """The live bytes and the whole-tensor bound at each of the `steps` nodes of the plan's schedule."""
-    return StepBytes(_occupied(plan.buffers, steps), _alive_sums(plan.bound_buffers or plan.buffers, steps))
+    live = _occupied(plan.buffers, steps)
+    peak = max(range(steps), key=lambda k: (live[k], -k)) if steps else None
+    return StepBytes(live, _alive_sums(plan.bound_buffers or plan.buffers, steps), peak)
 
 
 ORDERS = [
