@@ -5,14 +5,18 @@ at the layer occupy, shared bytes once) and `whole_tensor_bytes` (the sum of the
 then, whose maximum is the whole-tensor lower bound). They are checked against an independent recomputation:
 a byte x layer occupancy grid built from the plan JSON's offsets, sizes and lifetimes (and, for the bound, from
 the `--plan simple` plan JSON of the same model). Also: the kernel the summary names is the one the C calls
-(the layout change in place is gen_fast_chlast_cycles_s8 / gen_fast_chlast_inplace_s8, not gen_fast_chlast_s8).
+(the layout change in place is gen_fast_chlast_cycles_s8 / gen_fast_chlast_inplace_s8, not gen_fast_chlast_s8),
+and the op modules learn the plan's choice for a node only from EmitContext.overlap_rule (Plan.rules), whose
+record agrees with the plan's overlaps and scratch.
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from graphs import float_model, node, quantize_model  # noqa: E402
 
 from gen import driver, frontend  # noqa: E402
-from gen.ops import supported_onnx_ops  # noqa: E402
-from gen.plan import ALIGN, Buffer, Plan, step_bytes  # noqa: E402
+from gen.ops import family, supported_onnx_ops  # noqa: E402
+from gen.plan import ALIGN, Buffer, Plan, make_plan, step_bytes  # noqa: E402
 from gen.report import summary_text  # noqa: E402
 
 MODELS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared",
@@ -227,3 +231,38 @@ def test_step_bytes_against_a_byte_grid(spec, steps):
     assert got.live == [int(v) for v in grid.sum(axis=1)]
     assert got.whole_tensor == [sum(aligned(b.size) for b in bufs if b.start <= i <= b.end) for i in range(steps)]
     assert got.peak == (int(np.argmax(grid.sum(axis=1))) if steps else None)
+
+
+# ---- emit's one lookup of the overlap plan's choice ----
+
+def test_op_modules_ask_the_plan_only_through_overlap_rule():
+    """No op module reads the plan (its overlaps, rules, scratch) itself, nor infers the choice from the scratch
+    size it was given (ctx.scratch_size only gives a CMSIS-NN context its buffer's size, s8common.cmsis_ctx);
+    EmitContext.overlap_rule is the one way in."""
+    found = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "gen" / "ops").glob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        found += [(path.name, n.lineno, n.attr) for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                  and (n.attr in ("plan", "overlaps", "overlap_of", "rules", "rule_of") or
+                       n.attr == "scratch_size" and path.name != "s8common.py")]
+    assert not found, found
+
+
+@pytest.mark.parametrize("stem", ["kws_dscnn", "vww_mobilenetv1_025", "ic_resnet8"])
+def test_the_plans_record_of_its_rules(stem):
+    """Plan.rules (what ctx.overlap_rule returns) holds the rule of every overlap the plan declares, one of the
+    node's family's rules, with the rule's scratch planned for the node; VWW int8 uses every variant the
+    MLPerf models have (the depthwise ring, the layout change by its cycles, a pointwise layer backward)."""
+    g = generated(stem, "overlap").graph
+    nodes = {n.name: n for n in g.nodes}
+    plan = make_plan(g, {n.name: int(family(n).scratch(n, g)) for n in g.nodes},
+                     {n.name: family(n).overlap(n, g) for n in g.nodes})
+    assert {o.node: o.rule for o in plan.overlaps}.items() <= plan.rules.items()
+    for name, rule in plan.rules.items():
+        assert rule in family(nodes[name]).overlap(nodes[name], g)
+        if rule.scratch:
+            assert plan.scratch[name].size == rule.scratch
+    if stem == "vww_mobilenetv1_025":
+        assert {r.variant for r in plan.rules.values()} == {"", "ring", "cycles"}
+        assert any(r.reverse for r in plan.rules.values())
+    assert not make_plan(g, {n.name: int(family(n).scratch(n, g)) for n in g.nodes}).rules    # the simple plan
