@@ -59,6 +59,8 @@ PROBE = """<script>
              imgs: document.getElementsByTagName('img').length, scripts: document.scripts.length,
              title: document.title, verdict: v ? v.textContent : null,
              overlaps: svg.querySelectorAll('rect.overlap').length, peak: peak,
+             live: svg.querySelector('polyline.live').points.length ? Array.prototype.map.call(
+               svg.querySelector('polyline.live').points, function (q) { return q.y; }) : [],
              external: document.querySelectorAll('[src],link[href]').length};
   var pre = document.createElement('pre');
   pre.id = 'probe';
@@ -115,6 +117,9 @@ def check_page(p: dict, plan: dict) -> None:
         assert row[5] == f"{layer['macs']:,}" and row[6] == f"{layer['weight_bytes']:,}"
         assert row[7] == ("view" if layer["view"] else f"{layer['offset']:,}") and row[8] == f"{layer['bytes']:,}"
         assert row[10:12] == [f"{layer['live_bytes']:,}", f"{layer['whole_tensor_bytes']:,}"]
+    # the black steps: two points per layer at the height of its live bytes
+    assert p["live"] == pytest.approx([box["y"] + box["h"] * (1 - layer["live_bytes"] / arena)
+                                       for layer in plan["layers"] for _ in range(2)], abs=0.05)
     # the peak layer's row is the one marked (the largest live bytes, the first of equal ones)
     assert p["peak"] == ([] if plan["peak_layer"] is None else [plan["peak_layer"]])
 
