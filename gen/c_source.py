@@ -152,6 +152,12 @@ class EmitContext:
         b = self.plan.scratch.get(node.name)
         return f"(void *)(ARENA + {self.scratch_offset[node.name]})" if b else "NULL"
 
+    def overlap_rule(self, node):
+        """The OverlapRule the memory plan chose for the node (gen/overlap.py), or None: the one place emit learns
+        how the plan lets the node's kernel run (a depthwise ring, a layout change in place, a pointwise layer
+        backward)."""
+        return self.plan.rule_of(node.name)
+
     def scratch_size(self, node) -> int:
         b = self.plan.scratch.get(node.name)
         return b.size if b else 0

@@ -19,7 +19,7 @@ from .c_source import EmitContext, node_comment, source  # noqa: F401
 from .ir import BOUNDARY_DTYPES, Graph
 from .ops import family
 from .plan import Plan
-from .plan_json import io_info, layer_table, plan_json, summary as make_summary  # noqa: F401
+from .plan_json import io_info, kernel_called, layer_table, plan_json, summary as make_summary  # noqa: F401
 
 RUNTIME_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime_c")
 if not os.path.isdir(RUNTIME_DIR):   # installed as a package: runtime shipped inside gen/
@@ -37,7 +37,7 @@ def render(g: Graph, plan: Plan, name: str, source_path: str) -> tuple[dict[str,
         for f in fam.runtime_files(node, g):
             if f not in runtime:
                 runtime.append(f)
-        body += node_comment(g, node, index, fam.kernel(node, g))
+        body += node_comment(g, node, index, kernel_called(node, g, plan))
         before = ctx.weight_bytes
         text = fam.emit(node, g, ctx)
         if node.name in overlapped:     # the GEN_CHECK_OVERLAP build also runs it from private copies

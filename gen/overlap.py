@@ -16,6 +16,8 @@ Three kinds:
     out >= in + max(R - W), with W the lowest output byte written and R the highest unread input byte + 1;
   - exact: the output only at the input's own offset (a kernel that walks channel by channel, writing
     each byte over the input byte of the same pixel and channel once that one is consumed).
+`variant` and `kernel`: the way the kernel runs under the rule (its ring of rows, the permutation's cycles) and the
+function it calls then; emit asks the plan for the node's rule (EmitContext.overlap_rule), never infers it.
 `scratch`: the node's scratch bytes when its output overlaps, instead of the family's (the pointwise kernel's
 widened rows, otherwise kept in output rows not written yet; the depthwise kernel's ring instead of its plane).
 
@@ -39,6 +41,9 @@ class OverlapRule:
     loop: str = ""              # the C loop the rule relies on (plan JSON, summary)
     trail: int | None = None    # instead of lead: output start >= input start + trail (a kernel walking backward)
     slower: bool = False        # the kernel runs slower this way: kept only where it lowers the arena
+    variant: str = ""           # the kernel's way of running that the rule relies on, which the family's emit reads
+    #                             back through EmitContext.overlap_rule ('ring', 'cycles', 'bitmap'; '': its usual one)
+    kernel: str = ""            # the C function the node calls under this rule ('': the family's kernel())
 
     @property
     def exact(self) -> bool:

@@ -54,9 +54,17 @@ class Plan:
     scratch: dict[str, Buffer]        # node name -> scratch buffer
     lower_bound: int                  # largest sum of simultaneously live buffers
     overlaps: list["Overlap"] = field(default_factory=list)   # the overlap plan's linked outputs
+    # node -> the OverlapRule the overlap plan chose for it: its scratch is planned and its kernel runs that way
+    # (a link whose placement shares no bytes, absent from `overlaps`, keeps its rule's scratch all the same)
+    rules: dict[str, OverlapRule] = field(default_factory=dict)
+    # the simple plan's buffers (whole tensors, each family's own scratch): what lower_bound counts
+    bound_buffers: list[Buffer] = field(default_factory=list)
 
     def overlap_of(self, node: str) -> "Overlap | None":
         return next((o for o in self.overlaps if o.node == node), None)
+
+    def rule_of(self, node: str) -> OverlapRule | None:
+        return self.rules.get(node)
 
 
 @dataclass(frozen=True)
@@ -188,17 +196,81 @@ def _place_apart(bufs: list[Buffer]) -> int:
     return top
 
 
-def _lower_bound(bufs: list[Buffer], steps: int) -> int:
-    """The largest sum of simultaneously live (aligned) buffers, by a sweep over the steps."""
-    delta = [0] * (steps + 3)
+def _alive_sums(bufs: list[Buffer], steps: int) -> list[int]:
+    """At each step 0 .. steps - 1: the sum of the aligned sizes of the buffers alive then (a sweep)."""
+    delta = [0] * (steps + 1)
     for b in bufs:
-        delta[b.start + 1] += _align(b.size)
-        delta[b.end + 2] -= _align(b.size)
-    best = cur = 0
-    for d in delta:
+        if b.start < steps:
+            delta[b.start] += _align(b.size)
+            delta[min(b.end, steps - 1) + 1] -= _align(b.size)
+    out, cur = [], 0
+    for d in delta[:steps]:
         cur += d
-        best = max(best, cur)
-    return best
+        out.append(cur)
+    return out
+
+
+def _lower_bound(bufs: list[Buffer], steps: int) -> int:
+    """The largest sum of simultaneously live (aligned) buffers, over the steps and the end (the outputs)."""
+    return max(_alive_sums(bufs, steps + 1), default=0)
+
+
+def _occupied(bufs: list[Buffer], steps: int) -> list[int]:
+    """At each step 0 .. steps - 1: the bytes of the union of the aligned ranges [offset, offset + size) of the
+    placed buffers alive then (bytes two of them share counted once). A sweep over the steps with a segment tree
+    over the ranges' ends (covered length), O(buffers log buffers)."""
+    ranges = [(b.start, b.end, b.offset, b.offset + _align(b.size)) for b in bufs if b.size > 0 and b.start < steps]
+    ends = sorted({v for _, _, lo, hi in ranges for v in (lo, hi)})
+    if len(ends) < 2:
+        return [0] * steps
+    at = {v: k for k, v in enumerate(ends)}
+    cover = [0] * (4 * len(ends))     # ranges covering a tree node's whole span
+    length = [0] * (4 * len(ends))    # bytes of the node's span that some range covers
+
+    def update(node: int, left: int, right: int, lo: int, hi: int, d: int) -> None:
+        if hi <= left or right <= lo:
+            return
+        if lo <= left and right <= hi:
+            cover[node] += d
+        else:
+            mid = (left + right) // 2
+            update(2 * node, left, mid, lo, hi, d)
+            update(2 * node + 1, mid, right, lo, hi, d)
+        length[node] = ends[right] - ends[left] if cover[node] else \
+            0 if right - left == 1 else length[2 * node] + length[2 * node + 1]
+
+    born: list[list[tuple[int, int]]] = [[] for _ in range(steps)]
+    dies: list[list[tuple[int, int]]] = [[] for _ in range(steps)]
+    for start, end, lo, hi in ranges:
+        born[start].append((at[lo], at[hi]))
+        if end < steps:
+            dies[end].append((at[lo], at[hi]))
+    out = []
+    for step in range(steps):
+        for lo, hi in born[step]:
+            update(1, 0, len(ends) - 1, lo, hi, 1)
+        out.append(length[1])
+        for lo, hi in dies[step]:
+            update(1, 0, len(ends) - 1, lo, hi, -1)
+    return out
+
+
+@dataclass(frozen=True)
+class StepBytes:
+    """Per schedule step (node): `live`, the arena bytes the plan's buffers alive then occupy as placed (shared
+    bytes once, sizes aligned); `whole_tensor`, the sum of the aligned sizes of the simple plan's buffers alive
+    then (whole tensors, each family's scratch): the per-step bound whose maximum is Plan.lower_bound; `peak`, the
+    first step where `live` is largest (None without steps)."""
+    live: list[int]
+    whole_tensor: list[int]
+    peak: int | None
+
+
+def step_bytes(plan: Plan, steps: int) -> StepBytes:
+    """The live bytes and the whole-tensor bound at each of the `steps` nodes of the plan's schedule."""
+    live = _occupied(plan.buffers, steps)
+    peak = max(range(steps), key=lambda k: (live[k], -k)) if steps else None
+    return StepBytes(live, _alive_sums(plan.bound_buffers or plan.buffers, steps), peak)
 
 
 ORDERS = [
@@ -342,4 +414,5 @@ def make_plan(g: Graph, scratch_sizes: dict[str, int],
         if shared > 0:
             overlaps.append(Overlap(n, o, i, shared, rule, tensor, g.t(tensor).nbytes, bo.size,
                                     stage=any(n == x[0] for x in stage_links)))
-    return Plan(size, bufs, offsets, scratch, lower, overlaps)
+    node_rules = {n: rule for n, _, _, rule, _ in links if not any(n == x[0] for x in stage_links)}
+    return Plan(size, bufs, offsets, scratch, lower, overlaps, node_rules, live)

@@ -8,26 +8,36 @@ from . import __version__
 from .ir import Graph
 from .ops import family
 from .ops.layout import mem_shape
-from .plan import Plan
+from .plan import Plan, step_bytes
+
+
+def kernel_called(node, g: Graph, plan: Plan) -> str:
+    """The kernel the node's C calls: the one of the overlap rule the plan chose (a layout change in place, a
+    pointwise layer backward), else the family's."""
+    rule = plan.rule_of(node.name)
+    return rule.kernel if rule is not None and rule.kernel else family(node).kernel(node, g)
 
 
 def layer_table(g: Graph, plan: Plan, node_weights: dict[str, int]) -> list[dict]:
     shares = {o.node: o.shared for o in plan.overlaps}
+    steps = step_bytes(plan, len(g.nodes))
     rows = []
-    for node in g.nodes:
+    for k, node in enumerate(g.nodes):
         fam = family(node)
         out = next(o for o in node.outputs if o)     # an optional output may be absent ('')
         sb = plan.scratch.get(node.name)
         rows.append({
             "node": node.name, "op": node.op + (f"+{node.act.kind}" if node.act else ""),
-            "kernel": fam.kernel(node, g),
+            "kernel": kernel_called(node, g, plan),
             "inputs": [list(g.t(i).shape) for i in node.inputs if i and not g.t(i).is_const],
             "output": list(g.t(out).shape), "dtype": g.t(out).dtype,
             "macs": int(fam.macs(node, g)), "weight_bytes": node_weights[node.name],
             "offset": plan.offsets.get(out, 0), "bytes": g.t(out).nbytes,
             "scratch_offset": sb.offset if sb else None, "scratch_bytes": sb.size if sb else 0,
-            "view": g.t(out).view_of is not None and g.t(out).view_offset is None,   # a row band's output is not
+            # a view computes nothing (its input's bytes); a row band's window of its stage's output is written
+            "view": g.t(out).view_of is not None and g.t(out).view_offset is None,
             "shares_input_bytes": shares.get(node.name, 0),
+            "live_bytes": steps.live[k], "whole_tensor_bytes": steps.whole_tensor[k], "peak": k == steps.peak,
         })
     return rows
 
@@ -57,6 +67,7 @@ def summary(g: Graph, plan: Plan, name: str, source: str, weight_bytes: int, nod
     return {
         "model": os.path.basename(source), "name": name, "generator": f"gen {__version__}",
         "arena_size": plan.arena_size, "arena_lower_bound": plan.lower_bound,
+        "peak_layer": next((k for k, r in enumerate(table) if r["peak"]), None),
         "weight_bytes": weight_bytes, "macs": sum(r["macs"] for r in table),
         "scratch_bytes": max((b.size for b in plan.scratch.values()), default=0),
         **io, "layers": table,

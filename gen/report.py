@@ -34,8 +34,11 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
             mem += f" (scratch {r['scratch_offset']}+{r['scratch_bytes']})"
         if r.get("shares_input_bytes"):
             mem += f" over {r['shares_input_bytes']} B of its input"
-        rows.append([printable(r["node"])[:28], r["op"], r["kernel"], shapes, f"{r['macs']:,}", f"{r['weight_bytes']:,}", mem])
-    out = [table(rows, ["node", "op", "kernel", "shapes", "MACs", "weights B", "arena offset+bytes"], {4, 5})]
+        live = "" if r.get("live_bytes") is None else ("* " if r.get("peak") else "") + f"{r['live_bytes']:,}"
+        rows.append([printable(r["node"])[:28], r["op"], r["kernel"], shapes, f"{r['macs']:,}",
+                     f"{r['weight_bytes']:,}", live, mem])
+    out = [table(rows, ["node", "op", "kernel", "shapes", "MACs", "weights B", "live B", "arena offset+bytes"],
+                 {4, 5, 6})]
     out.append("")
     out.append(f"model {printable(s['model'])} -> {s['name']}: {counted(len(s['layers']), 'layer')}, "
                f"{counted(s['macs'], 'MAC')}")
@@ -46,6 +49,11 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
         ram += f", largest scratch {s['scratch_bytes']:,} B"
     tflm = tflm_arena(s["model"])
     out.append(ram + (f"; TFLM's arena {tflm:,} B" if tflm else "") + ")")
+    if s.get("peak_layer") is not None:
+        peak = s["layers"][s["peak_layer"]]
+        out.append(f"  live:  {peak['live_bytes']:,} B of the arena in use at the peak layer "
+                   f"{s['peak_layer']} ({printable(peak['node'])}, * in the table; whole tensors there "
+                   f"{peak['whole_tensor_bytes']:,} B)")
     for o in s.get("overlaps", []):
         out.append(f"  overlap: node {printable(o['node'])} writes {printable(o['output'])} "
                    f"({o['output_offset']}+) over {o['shared_bytes']:,} B of {printable(o['input'])} "

@@ -53,6 +53,7 @@ table{border-collapse:collapse;font-size:12.5px;background:#fff;width:100%}
 th,td{border:1px solid #dde1e8;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#eef1f5;position:sticky;top:0}td.r,th.r{text-align:right;white-space:nowrap}
 td.name{max-width:220px;overflow-wrap:anywhere}tbody tr:nth-child(even){background:#f6f8fa}
+tbody tr.peak{background:#fde2dd;font-weight:600}
 .mb{display:block;height:4px;background:#5b8def;margin-top:2px}
 .pb{display:block;height:4px;background:#e07b39;margin-top:2px}
 svg text{font-size:11px;fill:#3a4150}svg .buf{stroke:#1d2330;stroke-width:.4}svg .buf:hover{stroke-width:2}
@@ -145,20 +146,6 @@ def plan_buffers(s: dict) -> list[dict]:
     return bufs
 
 
-def live_bytes(bufs: list[dict], cols: int) -> list[int]:
-    """The bytes of the buffers alive at each layer (their sum; the plan's lower bound is its maximum
-    with sizes aligned)."""
-    delta = [0] * (cols + 1)
-    for b in bufs:
-        delta[min(b["first"], cols - 1)] += b["size"]
-        delta[min(b["last"], cols - 1) + 1] -= b["size"]
-    out, cur = [], 0
-    for d in delta[:cols]:
-        cur += d
-        out.append(cur)
-    return out
-
-
 def overlaps(bufs: list[dict]) -> list[tuple[int, int]] | None:
     """Index pairs of buffers alive at one layer that share bytes (the plan puts an output over its input
     where the kernel allows it); None past OVERLAP_PAIRS pairs of simultaneously live buffers."""
@@ -203,7 +190,8 @@ def _memory_plan(s: dict) -> str:
     out = ["<h2>Memory plan</h2>",
            f'<p class="sub">{counted(len(bufs), "planned buffer")} in one arena of {s["arena_size"]:,} B: each '
            "rectangle is a buffer over the layers it is alive (x) and its bytes in the arena (y); hatched orange: "
-           "a kernel's scratch, red: bytes two live buffers share; the black steps: bytes alive at each layer. "
+           "a kernel's scratch, red: bytes two live buffers share; the black steps: the arena bytes in use at each "
+           "layer (live B in the table below). "
            "Hover for names.</p>",
            f'<svg id="memory" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
            'style="max-width:100%;height:auto">',
@@ -242,10 +230,10 @@ def _memory_plan(s: dict) -> str:
             label = b["name"] if len(b["name"]) <= room else b["name"][:room - 1] + "\u2026"
             out.append(f'<text class="label" x="{x(b["first"]) + 3:.2f}" y="{y(b["offset"] + b["size"]) + 12:.2f}" '
                        f'pointer-events="none">{text(label)}</text>')
-    live = live_bytes(bufs, cols)
+    live = [layer.get("live_bytes", 0) for layer in s["layers"]]
     steps = " ".join(f"{x(i):.2f},{y(v):.2f} {x(i) + cw:.2f},{y(v):.2f}" for i, v in enumerate(live))
     out.append(f'<polyline class="live" points="{steps}" fill="none" stroke="#1d2330" stroke-width="1.2">'
-               "<title>bytes alive at each layer</title></polyline>")
+               "<title>arena bytes in use at each layer (shared bytes once)</title></polyline>")
     pairs = overlaps(bufs)
     for j, k in pairs or []:
         a, b = bufs[j], bufs[k]
@@ -285,11 +273,13 @@ def _layer_table(s: dict, profile: dict | None) -> str:
     max_macs = max((r["macs"] for r in s["layers"]), default=0) or 1
     max_time = max(times.values(), default=0) or 1
     head = ["#", "node", "op", "kernel", "inputs &rarr; output", "MACs", "weights B", "arena offset", "bytes",
-            "scratch offset+bytes"]
-    right = {0, 5, 6, 7, 8, 9, 10, 11}
+            "scratch offset+bytes", "live B", "whole tensors B"]
+    right = {0, 5, 6, 7, 8, 9, 10, 11, 12, 13}
     if profile:
         head += [text(unit), f"{text(unit)}/MAC"]
-    out = ["<h2>Layers</h2>"]
+    out = ["<h2>Layers</h2>", '<p class="sub">live B: the arena bytes in use at the layer as the plan places its '
+           "buffers (shared bytes once); whole tensors B: the sum of the buffers alive then, each with bytes of its "
+           "own (the lower bound is its maximum). The peak layer's row is highlighted.</p>"]
     if profile:
         out.append(f'<p class="sub">Measured on {text(profile["board"])}: each layer\'s {text(unit)} in one '
                    "inference (a GEN_PROFILE build, python -m gen.bench --profile).</p>")
@@ -302,14 +292,20 @@ def _layer_table(s: dict, profile: dict | None) -> str:
         cells = [(str(i), "r"), (text(r["node"]), "name"), (text(r["op"]), ""), (text(r["kernel"]), ""),
                  (shapes, ""), (f'{r["macs"]:,}{bar}', "r"), (f'{r["weight_bytes"]:,}', "r"),
                  ("view" if r["view"] else f'{r["offset"]:,}', "r"), (f'{r["bytes"]:,}', "r"),
-                 (f'{r["scratch_offset"]:,}+{r["scratch_bytes"]:,}' if r["scratch_bytes"] else "", "r")]
+                 (f'{r["scratch_offset"]:,}+{r["scratch_bytes"]:,}' if r["scratch_bytes"] else "", "r"),
+                 (_optional(r.get("live_bytes")), "r"), (_optional(r.get("whole_tensor_bytes")), "r")]
         if profile:
             t = times.get(i)
             cells += [("" if t is None else f'{t:,}<span class="pb" style="width:{100 * t / max_time:.1f}%"></span>',
                        "r"), (f"{t / r['macs']:.2f}" if t is not None and r["macs"] else "", "r")]
-        out.append("<tr>" + "".join(f'<td class="{c}">{v}</td>' if c else f"<td>{v}</td>" for v, c in cells) + "</tr>")
+        tr = '<tr class="peak" title="the peak layer">' if r.get("peak") else "<tr>"
+        out.append(tr + "".join(f'<td class="{c}">{v}</td>' if c else f"<td>{v}</td>" for v, c in cells) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+def _optional(v) -> str:
+    return "" if v is None else f"{v:,}"
 
 
 def _verify_ok(v: dict) -> bool:

@@ -48,13 +48,19 @@ PROBE = """<script>
   var rows = Array.prototype.map.call(document.querySelectorAll('#layers tbody tr'), function (tr) {
     return Array.prototype.map.call(tr.cells, function (c) { return c.textContent; });
   });
+  var peak = [];
+  Array.prototype.forEach.call(document.querySelectorAll('#layers tbody tr'), function (tr, i) {
+    if (tr.classList.contains('peak')) { peak.push(i); }
+  });
   var v = document.getElementById('verdict');
   var out = {plot: {x: plot.x, y: plot.y, w: plot.width, h: plot.height}, rects: rects, rows: rows,
              head: Array.prototype.map.call(document.querySelectorAll('#layers thead th'),
                                             function (t) { return t.textContent; }),
              imgs: document.getElementsByTagName('img').length, scripts: document.scripts.length,
              title: document.title, verdict: v ? v.textContent : null,
-             overlaps: svg.querySelectorAll('rect.overlap').length,
+             overlaps: svg.querySelectorAll('rect.overlap').length, peak: peak,
+             live: svg.querySelector('polyline.live').points.length ? Array.prototype.map.call(
+               svg.querySelector('polyline.live').points, function (q) { return q.y; }) : [],
              external: document.querySelectorAll('[src],link[href]').length};
   var pre = document.createElement('pre');
   pre.id = 'probe';
@@ -110,6 +116,12 @@ def check_page(p: dict, plan: dict) -> None:
         assert row[:4] == [str(i), layer["node"], layer["op"], layer["kernel"]]
         assert row[5] == f"{layer['macs']:,}" and row[6] == f"{layer['weight_bytes']:,}"
         assert row[7] == ("view" if layer["view"] else f"{layer['offset']:,}") and row[8] == f"{layer['bytes']:,}"
+        assert row[10:12] == [f"{layer['live_bytes']:,}", f"{layer['whole_tensor_bytes']:,}"]
+    # the black steps: two points per layer at the height of its live bytes
+    assert p["live"] == pytest.approx([box["y"] + box["h"] * (1 - layer["live_bytes"] / arena)
+                                       for layer in plan["layers"] for _ in range(2)], abs=0.05)
+    # the peak layer's row is the one marked (the largest live bytes, the first of equal ones)
+    assert p["peak"] == ([] if plan["peak_layer"] is None else [plan["peak_layer"]])
 
 
 def hostile_model(path: Path) -> str:
@@ -282,8 +294,8 @@ def test_board_build_and_profile_in_report(tmp_path):
     p = probe(report, tmp_path)
     plan = json.loads(next((bench / "work" / "digits_cnn" / "gen").glob("*_plan.json")).read_text())
     check_page(p, plan)
-    assert p["head"][10:12] == ["instructions", "instructions/MAC"]
-    assert [row[10] for row in p["rows"]] == [f"{r['instructions']:,}" for r in rows]
-    assert [row[11] for row in p["rows"]] == [f"{r['instr_per_mac']:.2f}" if r["instr_per_mac"] else "" for r in rows]
+    assert p["head"][12:14] == ["instructions", "instructions/MAC"]
+    assert [row[12] for row in p["rows"]] == [f"{r['instructions']:,}" for r in rows]
+    assert [row[13] for row in p["rows"]] == [f"{r['instr_per_mac']:.2f}" if r["instr_per_mac"] else "" for r in rows]
     # --board --profile: the same firmware's layers measured by its own QEMU run (instruction counts are exact)
-    assert cli["head"][10] == "instructions" and [row[10] for row in cli["rows"]] == [row[10] for row in p["rows"]]
+    assert cli["head"][12] == "instructions" and [row[12] for row in cli["rows"]] == [row[12] for row in p["rows"]]

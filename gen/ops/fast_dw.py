@@ -86,7 +86,8 @@ def depthwise(ctx, node, p, x: str, y: str) -> str:
                                          node)
     wname = ctx.array(channel_weights(p.filter), "w")
     rq = fast_s8.rq_array(ctx, rows)
-    ring = ctx.scratch_size(node) < scratch(p)      # the overlap plan gave the ring's scratch only (both paths)
+    rule = ctx.overlap_rule(node)
+    ring = rule is not None and rule.variant == "ring"      # the overlap plan planned the ring's scratch only
     whole = int(plane(p) and not ring)
     fn = fast_s8.wrapper(
         ctx, "dw_s8", f"depthwise 3x3 int8: {p.h}x{p.w}x{p.c} -> {p.oh}x{p.ow}, stride {p.sh}x{p.sw}",
@@ -113,5 +114,6 @@ def overlap(p):
     last = np.minimum(oy * p.ow + p.ow - 1, p.h * p.w - 1)
     if not np.any(last // p.w > oy * p.sh + 2 - p.pt):     # the ring: less scratch, a little slower than the plane
         rules.append(OverlapRule(0, None, scratch(p, ring=True), "gen_fast_dw3x3_s8: channel by channel, "
-                                 "rows widened into a ring of three as the output rows need them", slower=plane(p)))
+                                 "rows widened into a ring of three as the output rows need them", slower=plane(p),
+                                 variant="ring"))
     return tuple(rules)

@@ -127,14 +127,15 @@ def layout_emit(ctx, p, x: str, y: str) -> str:
     n, (c, hw) = p.shape[0], layout_dims(p)
     what = f"int8 channels {'first -> last' if to_last else 'last -> first'}: {n} x {c} channels x {hw} positions"
     args = [("n", n), ("c", c), ("hw", hw), ("to_last", int(to_last))]
-    leaders = cycle_leaders(c, hw)
-    if leaders is not None and any(o.node == ctx.node.name for o in ctx.plan.overlaps):    # in place
+    rule = ctx.overlap_rule(ctx.node)      # the overlap plan's choice (layout_overlap): in place, or None
+    if rule is not None and rule.variant == "cycles":
+        leaders = cycle_leaders(c, hw)
         fn = fast_s8.wrapper(ctx, "chlast_cycles_s8", what + ", in place by its cycles when y == x",
                              args + [("n_leaders", len(leaders))],
                              "const int8_t *x, int8_t *y, const int32_t *leaders",
                              "gen_fast_chlast_cycles_s8(x, y, leaders, {n_leaders}, {n}, {c}, {hw}, {to_last})")
         return f"{fn}({x}, {y}, {ctx.array(np.asarray(leaders, np.int32), 'cycles')});"
-    if ctx.scratch_size(ctx.node) >= layout_seen_bytes(p):     # the overlap plan: maybe in place
+    if rule is not None and rule.variant == "bitmap":
         fn = fast_s8.wrapper(ctx, "chlast_inplace_s8", what + ", in place when y == x", args,
                              "const int8_t *x, int8_t *y, uint32_t *seen",
                              "gen_fast_chlast_inplace_s8(x, y, seen, {n}, {c}, {hw}, {to_last})")
@@ -206,9 +207,9 @@ def layout_overlap(p):
     from ..overlap import OverlapRule
     if cycle_leaders(*layout_dims(p)) is not None:
         return OverlapRule(0, None, 0, "gen_fast_chlast_cycles_s8: the permutation's cycles from their leaders",
-                           slower=True)
+                           slower=True, variant="cycles", kernel="gen_fast_chlast_cycles_s8")
     c = p.shape[-1] if p.dst is not None else p.shape[1]
     if layout_seen_bytes(p) * 8 * max(c, 1) >= 2**31:      # pos * c in int32
         return None
     return OverlapRule(0, None, layout_seen_bytes(p), "gen_fast_chlast_inplace_s8: the permutation's cycles",
-                       slower=True)
+                       slower=True, variant="bitmap", kernel="gen_fast_chlast_inplace_s8")

@@ -91,9 +91,9 @@ def pointwise(ctx, node, x: str, y: str, w: np.ndarray, bias: np.ndarray, in_off
     rows, rshift = requant_table(folded_bias(bias, in_off, w, node), mult, shift, node)
     wname = ctx.array(interleave_pairs(w), "w")
     rq = rq_array(ctx, rows)
-    wide = ctx.scratch_size(node) >= wide_bytes(k)
-    shared = ctx.plan.overlap_of(node.name)
-    reverse = shared is not None and shared.rule.reverse
+    rule = ctx.overlap_rule(node)
+    wide = rule is not None         # both pointwise rules plan the widened rows as scratch (wide_bytes)
+    reverse = rule is not None and rule.reverse
     fn = wrapper(ctx, "pw_s8", f"pointwise int8: {n_pix} rows of {k} -> {m} channels" +
                  (", rows widened in scratch" if wide else "") + (", last rows first" if reverse else ""),
                  [("n_pix", n_pix), ("k", k), ("m", m), ("rshift", rshift), ("out_off", out_off),
@@ -144,4 +144,5 @@ def pointwise_overlap_reverse(n_pix: int, k: int, m: int, loop: str):
     starts = np.concatenate([[0], p]) if n_pix % 3 else p
     rows = np.minimum(np.append(starts[1:], n_pix) - starts, 3)
     trail = lead_of((starts + rows) * k, starts * m)
-    return OverlapRule(0, None, wide_bytes(k), loop, trail=trail, slower=True)   # groups of three: more loop setup
+    return OverlapRule(0, None, wide_bytes(k), loop, trail=trail, slower=True,    # groups of three: more loop setup
+                       kernel="gen_fast_pw_s8_reverse")
