@@ -351,8 +351,28 @@ def _evaluate(g: Graph, scratch_sizes: dict[str, int], links):
     near = _overlap_pairs(live, MAX_PAIRS)
     if near is None:
         return None
-    size, bufs = _best(live, _pieces(live, links), near)
+    pieces = _pieces(live, links)
+    if _siblings_meet(live, pieces, links):
+        return None
+    size, bufs = _best(live, pieces, near)
     return size, bufs, links, sum(r.slower for _, _, _, r, _ in links)
+
+
+def _siblings_meet(live: list[Buffer], pieces, links) -> bool:
+    """Two buffers of one piece alive at the same step share bytes without a rule that allows it. A rule covers
+    a linked output and its input only; two outputs linked to one input (a row-band stage's output and the
+    layer where the stage's input dies, gen/bands.py) are placed by their leads alone and may meet."""
+    linked = {(o, i) for _, o, i, _, _ in links} | {(i, o) for _, o, i, _, _ in links}
+    for piece in pieces:
+        if len(piece) < 3:
+            continue
+        for a, (k, rk) in enumerate(piece):
+            for j, rj in piece[a + 1:]:
+                bk, bj = live[k], live[j]
+                if bk.overlaps(bj) and (bk.name, bj.name) not in linked and \
+                        rk < rj + _align(bj.size) and rj < rk + _align(bk.size):
+                    return True
+    return False
 
 
 def _search(g: Graph, scratch_sizes: dict[str, int], options, slow: int, prune: bool = True):
@@ -361,7 +381,11 @@ def _search(g: Graph, scratch_sizes: dict[str, int], options, slow: int, prune: 
     placed rigidly: its leads add up along it, so a whole chain may span more than any of its layers needs."""
     def cost(found):
         return found[0] + slow * found[3], found[3]
-    links = [x for k, x in enumerate(options) if k == 0 or options[k - 1][0] != x[0]]
+    links, inputs = [], set()
+    for k, x in enumerate(options):     # each node's first rule; one link per input buffer (the earlier)
+        if (k == 0 or options[k - 1][0] != x[0]) and x[2] not in inputs:
+            links.append(x)
+            inputs.add(x[2])
     best = _evaluate(g, scratch_sizes, links)
     if best is None:
         return None
@@ -371,8 +395,10 @@ def _search(g: Graph, scratch_sizes: dict[str, int], options, slow: int, prune: 
             if link not in best[2]:
                 continue
             rest = [x for x in best[2] if x is not link]
-            for trial in [rest] + [sorted(rest + [x], key=options.index)
-                                   for x in options if x[0] == link[0] and x is not link]:
+            # cut, another rule of its node, or a link of another node over the same input (a stage's) instead
+            swaps = [x for x in options if x is not link and (x[0] == link[0] or x[2] == link[2])
+                     and not any(y[0] == x[0] for y in rest)]
+            for trial in [rest] + [sorted(rest + [x], key=options.index) for x in swaps]:
                 got = _evaluate(g, scratch_sizes, trial)
                 if got is not None and cost(got) < cost(best):
                     best, improved = got, True

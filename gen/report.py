@@ -25,6 +25,31 @@ def table(rows: list[list[str]], header: list[str], right: set[int]) -> str:
     return "\n".join([line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
 
 
+MAX_OVERLAP_LINES = 12      # the summary's overlap lines (a banded graph has one per band and layer)
+
+
+def _more(macs: int) -> str:
+    return f"{macs:,} MACs more" if macs >= 0 else f"{-macs:,} MACs fewer (rows no later layer reads)"
+
+
+def bands_lines(s: dict) -> list[str]:
+    """--ram min's row bands (gen/bands.py): the stage cut, its cost in MACs, and the trade-offs found."""
+    b = s.get("bands")
+    if not b:
+        return []
+    nodes = b["nodes"]
+    what = printable(nodes[0]) + (f" .. {printable(nodes[-1])}" if len(nodes) > 1 else "")
+    pct = f" (+{100 * b['extra_macs'] / max(s['macs'] - b['extra_macs'], 1):.0f}% of the model)" if b["extra_macs"] > 0 else ""
+    lines = [f"  bands: {counted(len(nodes), 'layer')} ({what}) run in {b['bands']} bands of {counted(b['rows_per_band'], 'row')} "
+             f"of {printable(b['output'])}: {_more(b['extra_macs'])}{pct}; arena {s['arena_size']:,} B "
+             f"against {b['default_arena']:,} B uncut"]
+    others = [t for t in b.get("trade_offs", []) if t["arena"] != s["arena_size"] or t["extra_macs"] != b["extra_macs"]]
+    if others:
+        lines.append("  bands: other cuts (arena B / MACs more; --ram-limit takes the fewest MACs within it): " +
+                     ", ".join(f"{t['arena']:,} / {t['extra_macs']:,}" for t in others))
+    return lines
+
+
 def summary_text(s: dict, out_dir: str | None = None) -> str:
     rows = []
     for r in s["layers"]:
@@ -54,10 +79,14 @@ def summary_text(s: dict, out_dir: str | None = None) -> str:
         out.append(f"  live:  {peak['live_bytes']:,} B of the arena in use at the peak layer "
                    f"{s['peak_layer']} ({printable(peak['node'])}, * in the table; whole tensors there "
                    f"{peak['whole_tensor_bytes']:,} B)")
-    for o in s.get("overlaps", []):
+    out.extend(bands_lines(s))
+    overlaps = s.get("overlaps", [])
+    for o in overlaps[:MAX_OVERLAP_LINES]:
         out.append(f"  overlap: node {printable(o['node'])} writes {printable(o['output'])} "
                    f"({o['output_offset']}+) over {o['shared_bytes']:,} B of {printable(o['input'])} "
                    f"({o['input_offset']}+), {o['rule']}")
+    if len(overlaps) > MAX_OVERLAP_LINES:
+        out.append(f"  overlap: {len(overlaps) - MAX_OVERLAP_LINES:,} more (NAME_plan.json, \"overlaps\")")
     if s.get("stack_bytes") is not None:
         out.append(f"  stack: {s['stack_bytes']:,} B on the deepest call chain of one inference "
                    f"({s.get('stack_target')}, -fstack-usage)")

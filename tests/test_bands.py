@@ -222,16 +222,12 @@ def test_random_int8_chains_cut_into_bands_are_bit_exact(chain, rows, style, see
     for x in xs:
         xq = verify.quantize(x, t_in)
         got = a.run_s8(xq)[0].reshape(-1)
-        if os.environ.get("DBG") and not np.array_equal(got, b.run_s8(xq)[0].reshape(-1)):
-            print(x_shape, [helper.printable_node(n) for n in model.graph.node], low.summary["bands"])
-            for r in low.summary["layers"]:
-                print(r["node"], r["kernel"], r["inputs"], r["output"], r["offset"], r["bytes"])
-            print(low.summary["tensors"])
         np.testing.assert_array_equal(got, b.run_s8(xq)[0].reshape(-1))
         np.testing.assert_array_equal(got, reference(low, xq))
     if "bands" in low.summary:
         bd = low.summary["bands"]
-        assert layer_macs(low.summary) == layer_macs(default.summary) + bd["extra_macs"] and bd["extra_macs"] >= 0
+        # negative where the uncut graph computes rows no later layer reads (a stride that skips the last ones)
+        assert layer_macs(low.summary) == layer_macs(default.summary) + bd["extra_macs"]
 
 
 def _banded_example():
