@@ -12,11 +12,10 @@ import os
 from unittest import mock
 
 import numpy as np
-import onnx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from onnx import TensorProto, helper
+from onnx import helper
 
 from gen import bands, driver, frontend, refrun, verify
 from gen.host import HostModel
