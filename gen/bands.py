@@ -32,6 +32,7 @@ ALIGN = 4
 MAX_START = 12          # stages start among the first nodes of the schedule (the large early tensors)
 MAX_NODES = 12          # nodes of one stage
 HEIGHTS = (1, 2, 4, 8)    # rows of Y per band the search tries
+MODES = (False, True)   # recompute each band's rows / keep the rows the next band reads again in row buffers
 MAX_FULL = 8            # trade-offs planned in full (the overlap plan's search over its links)
 
 
@@ -67,10 +68,11 @@ class Banding:
     nodes: list[str]            # the stage's node names (uncut)
     macs: int                   # MACs of the uncut stage
     extra_macs: int             # what the bands compute twice
+    reuse: bool                 # row buffers keep the rows the next band needs again (nothing computed twice)
 
     def summary(self) -> dict:
         return {"nodes": self.nodes, "input": self.stage.x, "output": self.stage.y, "rows_per_band": self.rows,
-                "bands": self.bands, "macs": self.macs, "extra_macs": self.extra_macs}
+                "bands": self.bands, "macs": self.macs, "extra_macs": self.extra_macs, "row_buffers": self.reuse}
 
 
 def rows_of(t: Tensor) -> tuple[int, int] | None:
@@ -144,27 +146,56 @@ def _window_tensor(g: Graph, base: str, base_lo: int, lo: int, hi: int, hint: st
     return name
 
 
-def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = None) -> tuple[Graph, list[tuple[int, int]]]:
+def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = None,
+        reuse: bool = False) -> tuple[Graph, list[tuple[int, int]]]:
     """A copy of `g` with the stage cut into bands of `rows` rows of Y; also each band's (first X byte it
-    reads, Y bytes written after it). `shared_info`: band nodes of one node and shape (the middle bands, and
-    the same band in another cut) share their info, so their parameters are computed once."""
+    reads, or X's size when it reads none; Y bytes written after it). Each band computes what it needs of every
+    tensor of the stage into a band tensor of its own, or with `reuse` into the tensor's row buffer, which
+    keeps the rows the next band needs again (a BandShift moves them to its start) so that every row is
+    computed once. `shared_info`: band nodes of one node and shape (the middle bands, and the same band in
+    another cut) share their info, so their parameters are computed once."""
     from .ops import PARAMS_KEY
     gb = _copy(g)
     shared_info = {} if shared_info is None else shared_info
     h_y, y_row = rows_of(g.t(stage.y))
-    x_row = rows_of(g.t(stage.x))[1]
+    x_size, x_row = g.t(stage.x).nbytes, rows_of(g.t(stage.x))[1]
+    needs = [_needs(gb, stage, windows, lo, min(lo + rows, h_y)) for lo in range(0, h_y, rows)]
+    buffers: dict[str, str] = {}        # reuse: tensor -> its row buffer
+    held: dict[str, tuple[int, int]] = {}   # the rows a buffer holds, from its first row
+    if reuse:
+        for k in stage.nodes:
+            out = next(t for t in gb.nodes[k].outputs if t)
+            spans = [need[out][1] - need[out][0] for need in needs if out in need]
+            if out != stage.y and spans:
+                t = gb.t(out)
+                buffers[out] = gb.fresh_name(f"{out}_rowbuf")
+                gb.tensors[buffers[out]] = Tensor(buffers[out], (1, t.shape[1], max(spans), t.shape[3]), t.dtype,
+                                                  None, t.quant, t.layout)
     band_nodes: list[Node] = []
     progress = []
-    for lo in range(0, h_y, rows):
-        hi = min(lo + rows, h_y)
-        need = _needs(gb, stage, windows, lo, hi)
-        have = {stage.x: (stage.x, 0)}          # tensor -> (its band's tensor, the band's first row)
+    for need in needs:
+        have = {stage.x: (stage.x, 0)}          # tensor -> (the tensor holding its rows, its first row's)
+        todo = dict(need)                       # the rows each node computes in this band
+        for out, buf in buffers.items():
+            if out not in need:
+                continue
+            lo, hi = need[out]
+            lo0, hi0 = held.get(out, (lo, lo))
+            keep = min(hi0, hi) - lo
+            if lo > lo0 and keep > 0:           # the rows needed again, to the buffer's start
+                band_nodes.append(Node("BandShift", f"{out}_keep{lo}_{lo + keep}",
+                                       [_window_tensor(gb, buf, lo0, lo, lo + keep, out)],
+                                       [_window_tensor(gb, buf, lo, lo, lo + keep, out)]))
+            todo[out] = (max(lo, hi0), hi)
+            held[out] = (lo, hi)
+            have[out] = (buf, lo)
+        x_first = x_size
         for k in stage.nodes:
             n = gb.nodes[k]
             out = next(t for t in n.outputs if t)
-            if out not in need:
+            if out not in todo or todo[out][0] >= todo[out][1]:
                 continue
-            olo, ohi = need[out]
+            olo, ohi = todo[out]
             w = windows[n.name]
             a, b = w.rows_in(olo, ohi)
             inputs = []
@@ -175,24 +206,28 @@ def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = N
                 h = rows_of(gb.t(i))[0]
                 src, src_lo = have[i]
                 inputs.append(_window_tensor(gb, src, src_lo, max(a, 0), min(b, h), i))
+                if i == stage.x:
+                    x_first = min(x_first, max(a, 0) * x_row)
             if out == stage.y:
                 dst = _window_tensor(gb, stage.y, 0, olo, ohi, out)
+            elif out in buffers:
+                dst = _window_tensor(gb, buffers[out], held[out][0], olo, ohi, out)
             else:
                 t = gb.t(out)
                 dst = gb.fresh_name(f"{out}_rows{olo}_{ohi}")
                 gb.tensors[dst] = Tensor(dst, (1, t.shape[1], ohi - olo, t.shape[3]), t.dtype, None, t.quant, t.layout)
-            have[out] = (dst, olo)
+                have[out] = (dst, olo)
             attrs = dict(n.attrs)
             if w.pads_lr is not None:
                 h = rows_of(gb.t(next(i for i in n.inputs if i and not gb.t(i).is_const)))[0]
                 attrs.pop("auto_pad", None)
                 attrs["pads"] = [max(a, 0) - a, w.pads_lr[0], b - min(b, h), w.pads_lr[1]]
                 attrs.pop("ceil_mode", None)     # the explicit pads make the last window exact
-            key = (n.name, tuple(gb.t(i).shape if i and not gb.t(i).is_const else i for i in n.inputs), ohi - olo,
+            key = (n.name, tuple(gb.t(i).shape if i and not gb.t(i).is_const else i for i in inputs), ohi - olo,
                    tuple(attrs.get("pads", ())))
             info = shared_info.setdefault(key, {name: v for name, v in n.info.items() if name != PARAMS_KEY})
             band_nodes.append(Node(n.op, f"{n.name}_rows{olo}_{ohi}", inputs, [dst], attrs, n.act, info))
-        progress.append((need[stage.x][0] * x_row, hi * y_row))
+        progress.append((x_first, need[stage.y][1] * y_row))
     gb.nodes = list(gb.nodes[:stage.nodes[0]]) + band_nodes + list(gb.nodes[stage.nodes[-1] + 1:])
     gb.remove_unused()
     return gb, progress
@@ -235,20 +270,25 @@ def smallest(g: Graph, evaluate, default_size: int, ram_limit: int | None = None
     for stage in stages(g, windows):
         h_y = rows_of(g.t(stage.y))[0]
         stage_macs = sum(macs[g.nodes[k].name] for k in stage.nodes)
-        for rows in HEIGHTS:
+        for rows, reuse in ((r, m) for r in HEIGHTS for m in MODES):
             if rows >= h_y:
                 break
             try:
-                gb, progress = cut(g, stage, windows, rows, shared_info)
+                gb, progress = cut(g, stage, windows, rows, shared_info, reuse)
                 links = [x for x in [stage_link(gb, stage, progress, f"bands:{stage.y}")] if x]
                 quick = evaluate(gb, links, False)
             except GenError:
                 continue        # a band a kernel refuses: this cut is not taken
             extra = sum(int(family(n).macs(n, gb)) for n in gb.nodes) - total
-            banding = Banding(stage, rows, -(-h_y // rows), [g.nodes[k].name for k in stage.nodes], stage_macs, extra)
+            banding = Banding(stage, rows, -(-h_y // rows), [g.nodes[k].name for k in stage.nodes], stage_macs, extra,
+                              reuse)
             tried.append((quick.arena_size, extra, banding, gb, links))
-    front = [t for t in tried if not any((u[0], u[1]) < (t[0], t[1]) and u[0] <= t[0] and u[1] <= t[1] for u in tried)]
-    front.sort(key=lambda t: (t[0], t[1]))
+    front, seen = [], set()
+    for t in sorted(tried, key=lambda t: (t[0], t[1])):     # the first of equal ones: the fewest rows per band
+        if (t[0], t[1]) not in seen and not any(u[0] <= t[0] and u[1] <= t[1] and (u[0], u[1]) != (t[0], t[1])
+                                                for u in tried):
+            front.append(t)
+            seen.add((t[0], t[1]))
     planned = []
     for _, extra, banding, gb, links in front[:MAX_FULL]:
         plan = evaluate(gb, links, True)
@@ -261,5 +301,6 @@ def smallest(g: Graph, evaluate, default_size: int, ram_limit: int | None = None
         min(planned, key=lambda p: (p[0], p[1]))
     gb.options["bands"] = {**banding.summary(), "default_arena": default_size,
                            "trade_offs": [{"arena": p[0], "extra_macs": p[1], "output": p[2].stage.y,
-                                           "rows_per_band": p[2].rows} for p in sorted(planned, key=lambda p: p[0])]}
+                                           "rows_per_band": p[2].rows, "row_buffers": p[2].reuse}
+                                          for p in sorted(planned, key=lambda p: p[0])]}
     return gb, plan

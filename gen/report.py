@@ -40,8 +40,10 @@ def bands_lines(s: dict) -> list[str]:
     nodes = b["nodes"]
     what = printable(nodes[0]) + (f" .. {printable(nodes[-1])}" if len(nodes) > 1 else "")
     pct = f" (+{100 * b['extra_macs'] / max(s['macs'] - b['extra_macs'], 1):.0f}% of the model)" if b["extra_macs"] > 0 else ""
+    how = "rows the next band reads again kept in row buffers" if b.get("row_buffers") else \
+        "rows two bands need computed twice"
     lines = [f"  bands: {counted(len(nodes), 'layer')} ({what}) run in {b['bands']} bands of {counted(b['rows_per_band'], 'row')} "
-             f"of {printable(b['output'])}: {_more(b['extra_macs'])}{pct}; arena {s['arena_size']:,} B "
+             f"of {printable(b['output'])}, {how}: {_more(b['extra_macs'])}{pct}; arena {s['arena_size']:,} B "
              f"against {b['default_arena']:,} B uncut"]
     others = [t for t in b.get("trade_offs", []) if t["arena"] != s["arena_size"] or t["extra_macs"] != b["extra_macs"]]
     if others:

@@ -187,17 +187,18 @@ def chains(draw):
     return float_model(nodes, {"x": list(x_shape)}, [cur], inits), x_shape
 
 
-def _forced(rows):
-    """bands.smallest as if every cut lowered the arena, trying `rows` rows of Y per band only."""
+def _forced(rows, reuse):
+    """bands.smallest as if every cut lowered the arena, trying `rows` rows of Y per band only, recomputed or kept
+    in row buffers (`reuse`)."""
     real = bands.smallest
-    return [mock.patch.object(bands, "HEIGHTS", (rows,)),
+    return [mock.patch.object(bands, "HEIGHTS", (rows,)), mock.patch.object(bands, "MODES", (reuse,)),
             mock.patch.object(bands, "smallest", lambda g, ev, size, limit=None: real(g, ev, 2**31 - 1, limit))]
 
 
-def banded_and_default(model, x_shape, rows, style):
+def banded_and_default(model, x_shape, rows, style, reuse=False):
     rng = np.random.default_rng(0)
     q = quantize_model(model, [{"x": rng.standard_normal(x_shape).astype(np.float32) * 2} for _ in range(8)], style)
-    patches = _forced(rows)
+    patches = _forced(rows, reuse)
     for p in patches:
         p.start()
     try:
@@ -211,10 +212,10 @@ def banded_and_default(model, x_shape, rows, style):
 @settings(max_examples=int(os.environ.get("GEN_BAND_EXAMPLES", "30")), deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(chain=chains(), rows=st.sampled_from([1, 2, 3, 5]), style=st.sampled_from(["ort", "tflite"]),
-       seed=st.integers(0, 1000))
-def test_random_int8_chains_cut_into_bands_are_bit_exact(chain, rows, style, seed):
+       reuse=st.booleans(), seed=st.integers(0, 1000))
+def test_random_int8_chains_cut_into_bands_are_bit_exact(chain, rows, style, reuse, seed):
     model, x_shape = chain
-    q, low, default = banded_and_default(model, x_shape, rows, style)
+    q, low, default = banded_and_default(model, x_shape, rows, style, reuse)
     a, b = HostModel(low.files), HostModel(default.files)
     t_in = low.summary["inputs"][0]
     xs = [np.random.default_rng(seed + k).standard_normal(x_shape).astype(np.float32) * 2 for k in range(2)]
@@ -227,6 +228,8 @@ def test_random_int8_chains_cut_into_bands_are_bit_exact(chain, rows, style, see
         bd = low.summary["bands"]
         # negative where the uncut graph computes rows no later layer reads (a stride that skips the last ones)
         assert layer_macs(low.summary) == layer_macs(default.summary) + bd["extra_macs"]
+        assert bd["row_buffers"] == reuse and (bd["extra_macs"] <= 0 or not reuse)   # row buffers: each row once
+        assert ("BandShift" in {r["op"] for r in low.summary["layers"]}) <= reuse
 
 
 def _banded_example():

@@ -77,7 +77,7 @@ def wrapper(ctx, kind: str, what: str, args: list[tuple[str, int]], params: str,
     if key not in ctx._arrays:
         shape = "x".join(str(v).replace("-", "m") for v in (vals[n] for n, _ in args[:3]))
         name = ctx._name(kind, f"{kind}_{shape}")
-        ctx.decls.append(f"/* {what} */\nstatic void {name}({params})\n{{\n    {text};\n}}")
+        ctx.decls.append(f"/* {what} */\nGEN_FAST_LAYER void {name}({params})\n{{\n    {text};\n}}")
         ctx._arrays[key] = name
     return ctx._arrays[key]
 
