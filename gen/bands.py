@@ -33,6 +33,7 @@ MAX_START = 12          # stages start among the first nodes of the schedule (th
 MAX_NODES = 12          # nodes of one stage
 HEIGHTS = (1, 2, 4, 8)    # rows of Y per band the search tries
 MODES = (False, True)   # recompute each band's rows / keep the rows the next band reads again in row buffers
+HOT = 0.9               # hot_steps: the share of the peak live bytes
 MAX_FULL = 8            # trade-offs planned in full (the overlap plan's search over its links)
 
 
@@ -154,6 +155,7 @@ def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = N
     keeps the rows the next band needs again (a BandShift moves them to its start) so that every row is
     computed once. `shared_info`: band nodes of one node and shape (the middle bands, and the same band in
     another cut) share their info, so their parameters are computed once."""
+    from .driver import PLAN_HOOKS_KEY
     from .ops import PARAMS_KEY
     gb = _copy(g)
     shared_info = {} if shared_info is None else shared_info
@@ -193,8 +195,12 @@ def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = N
         for k in stage.nodes:
             n = gb.nodes[k]
             out = next(t for t in n.outputs if t)
-            if out not in todo or todo[out][0] >= todo[out][1]:
+            if out not in todo:
                 continue
+            if todo[out][0] >= todo[out][1]:
+                if out in buffers and need[out][0] < need[out][1]:
+                    continue            # its buffer holds every row this band reads
+                raise GenError(f"a band of '{stage.y}' reads no row of '{out}' (only its padding)")
             olo, ohi = todo[out]
             w = windows[n.name]
             a, b = w.rows_in(olo, ohi)
@@ -204,6 +210,8 @@ def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = N
                     inputs.append(i)
                     continue
                 h = rows_of(gb.t(i))[0]
+                if max(a, 0) >= min(b, h):
+                    raise GenError(f"a band of '{n.name}' reads no row of '{i}' (only its padding)")
                 src, src_lo = have[i]
                 inputs.append(_window_tensor(gb, src, src_lo, max(a, 0), min(b, h), i))
                 if i == stage.x:
@@ -225,7 +233,8 @@ def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = N
                 attrs.pop("ceil_mode", None)     # the explicit pads make the last window exact
             key = (n.name, tuple(gb.t(i).shape if i and not gb.t(i).is_const else i for i in inputs), ohi - olo,
                    tuple(attrs.get("pads", ())))
-            info = shared_info.setdefault(key, {name: v for name, v in n.info.items() if name != PARAMS_KEY})
+            info = shared_info.setdefault(key, {name: v for name, v in n.info.items()
+                                                if name not in (PARAMS_KEY, PLAN_HOOKS_KEY)})
             band_nodes.append(Node(n.op, f"{n.name}_rows{olo}_{ohi}", inputs, [dst], attrs, n.act, info))
         progress.append((x_first, need[stage.y][1] * y_row))
     gb.nodes = list(gb.nodes[:stage.nodes[0]]) + band_nodes + list(gb.nodes[stage.nodes[-1] + 1:])
@@ -256,18 +265,30 @@ def stage_link(g: Graph, stage: Stage, progress, label: str):
     return (label, stage.y, stage.x, rule, stage.x)
 
 
-def smallest(g: Graph, evaluate, default_size: int, ram_limit: int | None = None):
+def hot_steps(plan, steps: int) -> set[int]:
+    """The steps where the plan has at least HOT of its largest live bytes: a cut that holds none of them leaves
+    the peak where it is."""
+    from .plan import step_bytes
+    live = step_bytes(plan, steps).live
+    top = max(live, default=0)
+    return {k for k, v in enumerate(live) if v >= HOT * top}
+
+
+def smallest(g: Graph, evaluate, default_size: int, ram_limit: int | None = None, hot: set[int] | None = None):
     """The banded graph and its plan (the graph's options["bands"]: Banding.summary with the trade-offs found),
     or None when no cut lowers the arena below `default_size`. `evaluate(graph, stage_links, prune)` plans a graph
     (gen.driver.plan_graph). Every stage and band height is planned quickly (each node's preferred overlap
     only); the trade-offs that no other beats in both arena and MACs are planned in full, and the smallest
-    arena is taken, or with `ram_limit` the fewest MACs among the arenas within it."""
+    arena is taken, or with `ram_limit` the fewest MACs among the arenas within it. `hot` (hot_steps): only
+    stages that hold one of these steps are tried."""
     from .ops import family
     windows = {n.name: family(n).row_window(n, g) for n in g.nodes}
     macs = {n.name: int(family(n).macs(n, g)) for n in g.nodes}
     total = sum(macs.values())
     tried, shared_info = [], {}
     for stage in stages(g, windows):
+        if hot is not None and not hot & set(stage.nodes):
+            continue
         h_y = rows_of(g.t(stage.y))[0]
         stage_macs = sum(macs[g.nodes[k].name] for k in stage.nodes)
         for rows, reuse in ((r, m) for r in HEIGHTS for m in MODES):

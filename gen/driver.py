@@ -91,7 +91,7 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     emitted = g
     if ram == "min":
         from . import bands
-        found = bands.smallest(g, plan_graph, mem.arena_size, ram_limit)
+        found = bands.smallest(g, plan_graph, mem.arena_size, ram_limit, bands.hot_steps(mem, len(g.nodes)))
         if found is not None:
             emitted, mem = found
     check_limits(g, mem.arena_size, ram_limit, None)
@@ -104,12 +104,22 @@ RAM_MODES = ("default", "min")
 
 
 def plan_graph(g: Graph, stage_links=(), prune: bool = True):
-    """The memory plan of a graph whose passes are done: each node's scratch and overlap rules, then make_plan."""
+    """The memory plan of a graph whose passes are done: each node checked, its scratch and overlap rules (cached
+    with its parameters: --ram min plans many graphs that share nodes, gen/bands.py), then make_plan."""
+    hooks = {}
     for node in g.nodes:
-        family(node).check(node, g)
-    scratch = {n.name: int(family(n).scratch(n, g)) for n in g.nodes}
-    rules = {n.name: family(n).overlap(n, g) for n in g.nodes} if overlap.enabled(g) else None
+        got = node.info.get(PLAN_HOOKS_KEY)
+        if got is None:
+            fam = family(node)
+            fam.check(node, g)
+            got = node.info[PLAN_HOOKS_KEY] = (int(fam.scratch(node, g)), fam.overlap(node, g))
+        hooks[node.name] = got
+    scratch = {n: h[0] for n, h in hooks.items()}
+    rules = {n: h[1] for n, h in hooks.items()} if overlap.enabled(g) else None
     return make_plan(g, scratch, rules, stage_links, prune)
+
+
+PLAN_HOOKS_KEY = "plan_hooks"   # node.info: (scratch bytes, overlap rules), dropped by ops.freeze with the parameters
 
 
 def unique_node_names(g: Graph) -> None:

@@ -33,6 +33,7 @@ def freeze(g: Graph) -> None:
     """The passes are done: drop every node's cached parameters and allow OpFamily.params from now on."""
     for node in g.nodes:
         node.info.pop(PARAMS_KEY, None)
+        node.info.pop("plan_hooks", None)       # gen.driver.plan_graph's, computed from the parameters
     g.options[FROZEN_KEY] = True
 
 
