@@ -76,7 +76,7 @@ def render(summary: dict, profile: dict | None = None) -> bytes:
              f"<title>{text(title)}</title>", f"<style>{CSS}</style></head><body>",
              f"<h1>{text(s['name'])}</h1>",
              f"<p class=\"sub\">{text(s['model'])} compiled by {text(s.get('generator', 'gen'))}</p>",
-             _cards(s, profile), _sizes(s), _memory_plan(s), _layer_table(s, profile), _verification(s),
+             _cards(s, profile), _sizes(s), _memory_plan(s), _bands(s), _layer_table(s, profile), _verification(s),
              _notes(s), "</body></html>", ""]
     # ASCII like every file gen writes: other characters as character references (the browser shows them)
     return "\n".join(p for p in parts if p is not None).encode("ascii", "xmlcharrefreplace")
@@ -320,6 +320,20 @@ def _verification(s: dict) -> str | None:
     return (f'<h2>Verification <span id="verdict" class="badge {"pass" if ok else "fail"}">'
             f'{"PASS" if ok else "FAIL"}</span></h2><p>{text(verdict_line(s["verify_layers"]).strip())}</p>'
             "<pre>" + "\n".join(text(line.strip()) for line in lines) + "</pre>")
+
+
+def _bands(s: dict) -> str | None:
+    """--ram min's row bands (gen/bands.py): the cut taken and the trade-offs the search found."""
+    b = s.get("bands")
+    if not b:
+        return None
+    from .report import bands_lines
+    rows = "".join(f"<tr><td>{t['arena']:,}</td><td>{t['extra_macs']:,}</td><td>{text(t['output'])}</td>"
+                   f"<td>{t['rows_per_band']}</td><td>{'row buffers' if t.get('row_buffers') else 'recomputed'}</td></tr>"
+                   for t in b.get("trade_offs", []))
+    return (f'<h2 id="bands">Row bands (--ram min)</h2><p>{text(bands_lines(s)[0].strip())}</p>'
+            '<table id="trade-offs"><tr><th>arena B</th><th>MACs more</th><th>stage output</th><th>rows per band</th>'
+            f"<th>rows two bands read</th></tr>{rows}</table>")
 
 
 def _notes(s: dict) -> str | None:

@@ -89,6 +89,34 @@ def test_mlperf_ram_min_is_bit_exact_and_smaller(stem):
         assert res.summary["bands"]["extra_macs"] == min(t["extra_macs"] for t in bd["trade_offs"])
 
 
+def test_report_shows_the_bands():
+    """The HTML report has the cut and one row per trade-off, with the summary's figures."""
+    from html.parser import HTMLParser
+    low = compiled("ic_resnet8", "min")
+
+    class Cells(HTMLParser):
+        rows, inside = [], False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table" and ("id", "trade-offs") in attrs:
+                self.inside = True
+            elif tag == "tr" and self.inside:
+                self.rows.append([])
+
+        def handle_endtag(self, tag):
+            if tag == "table":
+                self.inside = False
+
+        def handle_data(self, data):
+            if self.inside and self.rows:
+                self.rows[-1].append(data)
+
+    p = Cells()
+    p.feed(low.files["m_report.html"].decode())
+    got = [(int(r[0].replace(",", "")), int(r[1].replace(",", ""))) for r in p.rows[1:]]
+    assert got == [(t["arena"], t["extra_macs"]) for t in low.summary["bands"]["trade_offs"]] and got
+
+
 def _y_rows(res, tensor):
     return ["rows"], [res.graph.t(tensor).shape[2]]
 
