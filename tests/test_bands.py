@@ -288,3 +288,23 @@ def test_banded_chain_on_the_cortex_m4(tmp_path):
     pytest.importorskip("platformio")
     src = passes_on_board(_banded_example(), tmp_path / "bands", "mps2-an386", args=["--ram", "min"])
     assert "_rows0_" in src
+
+
+@pytest.mark.parametrize("stem", ["kws_dscnn", "ic_resnet8"])
+def test_ram_min_with_cmsis_nn_kernels(stem):
+    """--ram min --kernels cmsis-nn: the band layers are CMSIS-NN calls (no overlap inside a call, so the plan may
+    link the real library), bit-exact with the default build; with the real CMSIS-NN too when CMSIS_NN_DIR is set."""
+    low = driver.generate(model_path(stem), None, name="m", test_vectors=0, ram="min", kernels="cmsis-nn")
+    assert "bands" in low.summary and all(o["node"].startswith("bands:") for o in low.summary["overlaps"])
+    assert "GEN_CHECK_OVERLAP" not in low.files["m.c"].decode()     # no overlapped layer: nothing to #error on
+    hosts = [HostModel(low.files)]
+    cmsis = os.environ.get("CMSIS_NN_DIR")
+    if cmsis and os.path.isdir(os.path.join(cmsis, "Include")):
+        import test_cmsis_nn_models as C
+        hosts.append(HostModel(low.files, cflags=["-DGEN_USE_CMSIS_NN", "-I", os.path.join(cmsis, "Include"), "-w"],
+                               extra_sources=C.cmsis_sources()))
+    default = HostModel(compiled(stem, "default").files)
+    for x in int8_inputs(low.summary, 9, 2):
+        want = default.run_s8(x)[0].reshape(-1)
+        for h in hosts:
+            np.testing.assert_array_equal(h.run_s8(x)[0].reshape(-1), want)
