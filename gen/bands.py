@@ -135,6 +135,46 @@ def _needs(g: Graph, stage: Stage, windows, lo: int, hi: int) -> dict[str, tuple
     return need
 
 
+def _streamed(g: Graph, stage: Stage, windows, rows: int):
+    """Per band of `rows` rows of Y, for row buffers: (the rows of each tensor the band reads, which its buffer
+    holds; the rows it computes: those not computed by an earlier band). Only the new rows' windows are read,
+    so a buffer holds what its consumers' next rows read, not the whole window of Y's band back through the
+    stage."""
+    h_y = rows_of(g.t(stage.y))[0]
+    done: dict[str, int] = {}       # tensor -> rows computed so far (from the first needed one)
+    held: dict[str, int] = {}       # tensor -> the first row its buffer holds
+    out = []
+    for lo in range(0, h_y, rows):
+        need = {stage.y: (lo, min(lo + rows, h_y))}
+        todo = dict(need)
+        for k in reversed(stage.nodes):        # every consumer of a tensor before its producer
+            n = g.nodes[k]
+            o = next(t for t in n.outputs if t)
+            if o not in need:
+                continue
+            if o != stage.y:
+                a, b = need[o]
+                if a < held.get(o, a):
+                    raise GenError(f"the bands of '{stage.y}' read rows of '{o}' again that its buffer no longer holds")
+                held[o] = a
+                todo[o] = (max(a, done.get(o, a)), b)
+            if todo[o][0] >= todo[o][1]:
+                continue
+            a, b = windows[n.name].rows_in(*todo[o])
+            for i in n.inputs:
+                if i and not g.t(i).is_const:
+                    h = rows_of(g.t(i))[0]
+                    a2, b2 = max(a, 0), min(b, h)
+                    if i in need:
+                        a2, b2 = min(a2, need[i][0]), max(b2, need[i][1])
+                    need[i] = (a2, b2)
+        for t, (a, b) in todo.items():
+            if a < b:
+                done[t] = max(done.get(t, 0), b)
+        out.append((need, todo))
+    return out
+
+
 def _window_tensor(g: Graph, base: str, base_lo: int, lo: int, hi: int, hint: str) -> str:
     """Rows [lo, hi) of `base` (whose first row is row `base_lo` of its image): `base` itself, or a view."""
     t = g.t(base)
@@ -161,7 +201,12 @@ def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = N
     shared_info = {} if shared_info is None else shared_info
     h_y, y_row = rows_of(g.t(stage.y))
     x_size, x_row = g.t(stage.x).nbytes, rows_of(g.t(stage.x))[1]
-    needs = [_needs(gb, stage, windows, lo, min(lo + rows, h_y)) for lo in range(0, h_y, rows)]
+    if reuse:
+        plans = _streamed(gb, stage, windows, rows)
+    else:
+        plans = [(need, need) for need in (_needs(gb, stage, windows, lo, min(lo + rows, h_y))
+                                           for lo in range(0, h_y, rows))]
+    needs = [need for need, _ in plans]
     buffers: dict[str, str] = {}        # reuse: tensor -> its row buffer
     held: dict[str, tuple[int, int]] = {}   # the rows a buffer holds, from its first row
     if reuse:
@@ -175,9 +220,8 @@ def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = N
                                                   None, t.quant, t.layout)
     band_nodes: list[Node] = []
     progress = []
-    for need in needs:
+    for need, todo in plans:                    # todo: the rows each node computes in this band
         have = {stage.x: (stage.x, 0)}          # tensor -> (the tensor holding its rows, its first row's)
-        todo = dict(need)                       # the rows each node computes in this band
         for out, buf in buffers.items():
             if out not in need:
                 continue
@@ -188,8 +232,8 @@ def cut(g: Graph, stage: Stage, windows, rows: int, shared_info: dict | None = N
                 band_nodes.append(Node("BandShift", f"{out}_keep{lo}_{lo + keep}",
                                        [_window_tensor(gb, buf, lo0, lo, lo + keep, out)],
                                        [_window_tensor(gb, buf, lo, lo, lo + keep, out)]))
-            todo[out] = (max(lo, hi0), hi)
-            held[out] = (lo, hi)
+            assert todo[out] == (max(lo, hi0), hi) or todo[out][0] >= todo[out][1], (out, todo[out], lo, hi0, hi)
+            held[out] = (lo, max(hi0, hi) if hi0 > lo else hi)
             have[out] = (buf, lo)
         x_first = x_size
         for k in stage.nodes:
