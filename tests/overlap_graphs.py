@@ -1,0 +1,76 @@
+"""Hypothesis int8 graphs in which the overlap planner overlaps (issue 12): chains of the layers whose kernels
+declare overlap rules (gen/overlap.py) — depthwise 3x3 (gen_fast_dw3x3_s8), pointwise 1x1 with channels
+growing or shrinking (gen_fast_pw_s8, forward and reverse), full convolutions (gen_fast_conv_s8), residual Adds
+and constant Muls (gen_fast_add_s8 / gen_fast_mul_s8) — between the layout changes at the boundary
+(gen_fast_chlast_*: the input channels first -> last, the output of a "map" graph back).
+
+`overlap_graphs()` draws the float model (tests/test_property_graphs.py's Builder, quantized by onnxruntime's
+quantize_static like its int8 graphs); `overlapped_kernels(res)` names the kernels whose outputs share bytes
+with their inputs in the compiled plan."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from hypothesis import strategies as st
+from onnx import TensorProto, helper
+
+from test_property_graphs import Builder
+
+ACTIVATIONS = ("none", "Relu", "Relu", "Clip")          # fused into the layer: the chain stays of kernels with rules
+STEPS = ("dw", "dw", "pw", "pw", "conv", "residual", "mul")
+
+
+def _act(b: Builder, y: str) -> str:
+    act = b.draw(st.sampled_from(ACTIVATIONS))
+    if act == "Clip":
+        return b.add("Clip", [y, b.const(np.float32(0.0), "lo"), b.const(np.float32(6.0), "hi")], "clip")
+    return y if act == "none" else b.add(act, [y], act.lower())
+
+
+def _conv(b: Builder, x: str, c: int, m: int, k: int, stride: int, group: int) -> str:
+    w = b.rng.standard_normal((m, c // group, k, k)).astype(np.float32) / np.sqrt(k * k * c / group)
+    bias = b.rng.standard_normal(m).astype(np.float32) * 0.1
+    return b.add("Conv", [x, b.const(w), b.const(bias, "b")], "conv", kernel_shape=[k, k], strides=[stride] * 2,
+                 pads=[k // 2] * 4, group=group)
+
+
+@st.composite
+def overlap_graphs(draw):
+    """A float32 model [1, C, H, W] -> 2..5 steps -> the feature map itself ("map", NCHW, so the layout changes
+    back at the output) or GlobalAveragePool -> Flatten -> Gemm ("head")."""
+    b = Builder(draw, np.random.default_rng(draw(st.integers(0, 2**31 - 1))))
+    shape = (1, draw(st.integers(2, 12)), draw(st.integers(5, 14)), draw(st.integers(5, 14)))
+    x, (_, c, h, w) = "input", shape
+    for step in draw(st.lists(st.sampled_from(STEPS), min_size=2, max_size=5)):
+        if step in ("dw", "conv"):
+            stride = draw(st.sampled_from([1, 1, 2])) if min(h, w) >= 4 else 1
+            m = c if step == "dw" else draw(st.integers(1, 16))
+            x = _act(b, _conv(b, x, c, m, 3, stride, c if step == "dw" else 1))
+            c, h, w = m, (h - 1) // stride + 1, (w - 1) // stride + 1
+        elif step == "pw":
+            m = draw(st.integers(max(1, c // 3), 3 * c))
+            x, c = _act(b, _conv(b, x, c, m, 1, 1, 1)), m
+        elif step == "residual":          # x + branch(x): the Add may write over either input, both die there
+            branch = _conv(b, x, c, c, *draw(st.sampled_from([(3, 1, c), (1, 1, 1)])))
+            x = _act(b, b.add("Add", [branch, x], "add"))
+        else:
+            x = b.add("Mul", [x, b.const(b.rng.uniform(0.5, 1.5, (1, c, 1, 1)).astype(np.float32), "s")], "mul")
+    if draw(st.booleans()):
+        out = helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, c, h, w])
+    else:
+        f = b.add("Flatten", [b.add("GlobalAveragePool", [x], "gap")], "flat")
+        ncls = draw(st.integers(2, 6))
+        wf = b.rng.standard_normal((ncls, c)).astype(np.float32) / np.sqrt(c)
+        y = b.add("Gemm", [f, b.const(wf), b.const(np.zeros(ncls, np.float32), "fb")], "fc", transB=1)
+        out = helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, ncls])
+    graph = helper.make_graph(b.nodes, "ovl", [helper.make_tensor_value_info("input", TensorProto.FLOAT, list(shape))],
+                              [out], initializer=b.inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
+
+
+def overlapped_kernels(res) -> list[str]:
+    """The kernels (the C function each overlap's rule relies on) whose outputs share bytes with an input."""
+    return sorted({o["loop"].split(":")[0] for o in res.summary["overlaps"]})
