@@ -31,8 +31,8 @@ from overlap_graphs import overlap_graphs, overlapped_kernels
 
 CHECK = "GEN_CHECK_OVERLAP"
 # the kernels with overlap rules the sample must reach (the rule's C function, gen/overlap.py)
-FAMILIES = {"gen_fast_dw3x3_s8", "gen_fast_pw_s8", "gen_fast_conv_s8", "gen_fast_add_s8 / gen_fast_mul_s8",
-            "gen_fast_chlast_cycles_s8"}
+FAMILIES = {"gen_fast_dw3x3_s8", "gen_fast_pw_s8", "gen_fast_pw_s8_reverse", "gen_fast_conv_s8",
+            "gen_fast_add_s8 / gen_fast_mul_s8", "gen_fast_chlast_cycles_s8", "gen_fast_chlast_inplace_s8"}
 HOST_EXAMPLES = int(os.environ.get("GEN_OVERLAP_EXAMPLES", "12"))
 BOARD_EXAMPLES = int(os.environ.get("GEN_OVERLAP_BOARD_EXAMPLES", "6"))
 BOARDS = ("mps2-an386", "mps3-an547")
@@ -163,3 +163,16 @@ def test_the_board_check_build_catches_an_unsafe_rule(tmp_path, monkeypatch, env
     assert all(not v["pass"] and v.get("status") == -3 for v in checked["results"]), checked["results"]
     plain = board.run_on_qemu(files, env, build_dir=str(tmp_path / "plain"), timeout=300)
     assert len(plain["results"]) == 2 and all("status" not in v for v in plain["results"]), plain["log"][-2000:]
+
+
+@pytest.mark.skipif(bool(board.missing_tools()), reason=f"missing tools: {', '.join(board.missing_tools())}")
+def test_board_defines_are_names(tmp_path):
+    """GEN_DEFINES takes NAME or NAME=VALUE: anything else stops the build with one line naming it."""
+    from gen import testvec
+    res = graphs.gen_compile(pointwise_model(), "defs")
+    files = {**res.files, **testvec.render(res.files, res.summary, 1)}
+    r = board.run_on_qemu(files, "mps2-an386", build_dir=str(tmp_path / "ok"), timeout=300, defines=("X=2", "Y"))
+    assert r["result"] == "PASS", r["log"][-2000:]
+    r = board.run_on_qemu(files, "mps2-an386", build_dir=str(tmp_path / "bad"), timeout=300, defines=("1X=2",))
+    assert r["returncode"] != 0 and r["result"] is None
+    assert "Error: GEN_DEFINES holds '1X=2': a define is NAME or NAME=VALUE" in r["log"], r["log"][-2000:]
