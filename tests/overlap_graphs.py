@@ -38,14 +38,18 @@ def _conv(b: Builder, x: str, c: int, m: int, k: int, stride: int, group: int) -
 
 @st.composite
 def overlap_graphs(draw):
-    """A float32 model [1, C, H, W] -> 2..5 steps -> the feature map itself ("map", NCHW, so the layout changes
-    back at the output) or GlobalAveragePool -> Flatten -> Gemm ("head")."""
+    """A float32 model [N, C, H, W] (N = 2 for one draw in three, without depthwise layers then) -> 2..5 steps ->
+    the feature map itself ("map", NCHW, so the layout changes back at the output) or GlobalAveragePool ->
+    Flatten -> Gemm ("head")."""
     b = Builder(draw, np.random.default_rng(draw(st.integers(0, 2**31 - 1))))
-    shape = (1, draw(st.integers(2, 12)), draw(st.integers(5, 14)), draw(st.integers(5, 14)))
+    n = draw(st.sampled_from([1, 1, 2]))
+    shape = (n, draw(st.integers(2, 12)), draw(st.integers(5, 14)), draw(st.integers(5, 14)))
     if draw(st.integers(0, 5)) == 0:    # images with too many cycles to tabulate: gen_fast_chlast_inplace_s8
-        shape = (1,) + (draw(st.sampled_from(BITMAP_IMAGES)),) * 3
+        shape = (n,) + (draw(st.sampled_from(BITMAP_IMAGES)),) * 3
     x, (_, c, h, w) = "input", shape
     for step in draw(st.lists(st.sampled_from(STEPS), min_size=2, max_size=5)):
+        if n > 1 and step == "dw":      # gen's int8 depthwise convolution takes batch 1
+            step = "pw"
         if step in ("dw", "conv"):
             stride = draw(st.sampled_from([1, 1, 2])) if min(h, w) >= 4 else 1
             m = c if step == "dw" else draw(st.integers(1, 16))
@@ -55,18 +59,18 @@ def overlap_graphs(draw):
             m = draw(st.integers(max(1, c // 3), 3 * c))
             x, c = _act(b, _conv(b, x, c, m, 1, 1, 1)), m
         elif step == "residual":          # x + branch(x): the Add may write over either input, both die there
-            branch = _conv(b, x, c, c, *draw(st.sampled_from([(3, 1, c), (1, 1, 1)])))
+            branch = _conv(b, x, c, c, *draw(st.sampled_from([(3, 1, c if n == 1 else 1), (1, 1, 1)])))
             x = _act(b, b.add("Add", [branch, x], "add"))
         else:
             x = b.add("Mul", [x, b.const(b.rng.uniform(0.5, 1.5, (1, c, 1, 1)).astype(np.float32), "s")], "mul")
     if draw(st.booleans()):
-        out = helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, c, h, w])
+        out = helper.make_tensor_value_info(x, TensorProto.FLOAT, [n, c, h, w])
     else:
         f = b.add("Flatten", [b.add("GlobalAveragePool", [x], "gap")], "flat")
         ncls = draw(st.integers(2, 6))
         wf = b.rng.standard_normal((ncls, c)).astype(np.float32) / np.sqrt(c)
         y = b.add("Gemm", [f, b.const(wf), b.const(np.zeros(ncls, np.float32), "fb")], "fc", transB=1)
-        out = helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, ncls])
+        out = helper.make_tensor_value_info(y, TensorProto.FLOAT, [n, ncls])
     graph = helper.make_graph(b.nodes, "ovl", [helper.make_tensor_value_info("input", TensorProto.FLOAT, list(shape))],
                               [out], initializer=b.inits)
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
@@ -78,3 +82,20 @@ def overlap_graphs(draw):
 def overlapped_kernels(res) -> list[str]:
     """The kernels (the C function each overlap's rule relies on) whose outputs share bytes with an input."""
     return sorted({o["loop"].split(":")[0] for o in res.summary["overlaps"]})
+
+
+def pointwise_growth_model() -> onnx.ModelProto:
+    """The drawn graph that the planner runs with gen_fast_pw_s8_reverse (its first layer grows 3 -> 5 channels
+    over its input, walking backward), which draws reach about once in 40: [1, 3, 11, 14] -> Conv 1x1 5 + Relu ->
+    Conv 1x1 1 + Relu -> GlobalAveragePool -> Flatten -> Gemm 5. The samples' explicit example."""
+    import graphs
+    rng = np.random.default_rng(11)
+    n = graphs.node
+    nodes = [n("Conv", ["input", "W1", "B1"], ["c1"]), n("Relu", ["c1"], ["r1"]),
+             n("Conv", ["r1", "W2", "B2"], ["c2"]), n("Relu", ["c2"], ["r2"]),
+             n("GlobalAveragePool", ["r2"], ["gap"]), n("Flatten", ["gap"], ["flat"]),
+             n("Gemm", ["flat", "W3", "B3"], ["y"], transB=1)]
+    inits = {"W1": rng.standard_normal((5, 3, 1, 1)).astype(np.float32) / 2, "B1": np.full(5, 0.1, np.float32),
+             "W2": rng.standard_normal((1, 5, 1, 1)).astype(np.float32) / 2, "B2": np.zeros(1, np.float32),
+             "W3": rng.standard_normal((5, 1)).astype(np.float32), "B3": np.zeros(5, np.float32)}
+    return graphs.float_model(nodes, {"input": (1, 3, 11, 14)}, ["y"], inits, opset=14)

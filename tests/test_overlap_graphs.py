@@ -3,12 +3,14 @@ ASan/UBSan with the arena guard, and for a sample on the QEMU boards, every buil
 overlapped layer also runs from a private copy of its input; the run returns -3 when the planned run's output
 differs, gen/overlap_c.py), issue 12.
 
-Every drawn graph must overlap (an assumption: the few that do not are drawn again) and each sample must reach
-every kernel family with an overlap rule (FAMILIES). Host: the check build, the sanitized check build, the simple
+Every drawn graph must overlap (an assumption: the few that do not are drawn again) and each sample, with one
+explicit graph for the reverse pointwise loop (overlap_graphs.pointwise_growth_model), must reach every kernel
+with an overlap rule (FAMILIES). Host: the check build, the sanitized check build, the simple
 plan's build and gen's numpy reference agree bit for bit. QEMU (mps2-an386: the Cortex-M4's DSP paths; mps3-an547:
 the Cortex-M55's Helium paths), builds one at a time: every test vector PASS, bit-exact against the host build's
 outputs; a deliberately unsafe rule makes the board's check build return -3 (`status=-3` on each vector's line).
-The whole module takes about 75 s (host 42 s, QEMU 25 s + 6 s), so it runs in the default suite; deeper runs:
+The whole module takes 80 s from an empty build cache (host 30 s, QEMU sample 40 s, the rest 10 s), so it runs in
+the default suite; deeper runs:
     HYPOTHESIS_PROFILE=deep GEN_OVERLAP_EXAMPLES=200 GEN_OVERLAP_BOARD_EXAMPLES=40 \
         python -m pytest tests/test_overlap_graphs.py
 The float kernels declare no overlap rule (gen/ops/fast_f32.py): float graphs keep the simple plan.
@@ -19,7 +21,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import Phase, assume, given, settings
+from hypothesis import Phase, assume, example, given, settings
 from hypothesis import strategies as st
 
 import graphs
@@ -27,7 +29,7 @@ import test_property_graphs as P
 from gen import board, driver, frontend, refrun, verify
 from gen.host import HostModel
 from gen.ops.layout import to_memory
-from overlap_graphs import overlap_graphs, overlapped_kernels
+from overlap_graphs import overlap_graphs, overlapped_kernels, pointwise_growth_model
 
 CHECK = "GEN_CHECK_OVERLAP"
 # the kernels with overlap rules the sample must reach (the rule's C function, gen/overlap.py)
@@ -36,6 +38,8 @@ FAMILIES = {"gen_fast_dw3x3_s8", "gen_fast_pw_s8", "gen_fast_pw_s8_reverse", "ge
 HOST_EXAMPLES = int(os.environ.get("GEN_OVERLAP_EXAMPLES", "12"))
 BOARD_EXAMPLES = int(os.environ.get("GEN_OVERLAP_BOARD_EXAMPLES", "6"))
 BOARDS = ("mps2-an386", "mps3-an547")
+# the ci profile draws the same sample every run, which must cover FAMILIES; a deep run's random draws may not
+DETERMINISTIC = settings.default.derandomize
 
 
 def quantized(m, seed: int):
@@ -63,6 +67,7 @@ def test_overlapped_graphs_on_the_host():
 
     @settings(max_examples=HOST_EXAMPLES, deadline=None)
     @given(m=overlap_graphs(), seed=st.integers(0, 1000))
+    @example(m=pointwise_growth_model(), seed=0)        # the reverse pointwise loop, which draws rarely reach
     def run(m, seed):
         q, res = quantized(m, seed)
         simple = driver.compile_graph(frontend.from_model(q, name="ovg"), "ovg", "ovg.onnx", plan="simple")
@@ -77,7 +82,7 @@ def test_overlapped_graphs_on_the_host():
             np.testing.assert_array_equal(sanitized.run_s8(xq)[0].reshape(-1), want)
         seen.update(overlapped_kernels(res))
     run()
-    assert FAMILIES <= seen, f"the sample overlapped only {sorted(seen)}"
+    assert FAMILIES <= seen or not DETERMINISTIC, f"the sample overlapped only {sorted(seen)}"
 
 
 @pytest.mark.skipif(bool(board.missing_tools()), reason=f"missing tools: {', '.join(board.missing_tools())}")
@@ -88,8 +93,9 @@ def test_overlapped_graphs_on_qemu(tmp_path):
     seen: set[str] = set()
     k = iter(range(1000))
 
-    @settings(max_examples=BOARD_EXAMPLES, deadline=None, phases=[Phase.generate])
+    @settings(max_examples=BOARD_EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate])
     @given(m=overlap_graphs(), seed=st.integers(0, 1000))
+    @example(m=pointwise_growth_model(), seed=0)
     def run(m, seed):
         q, res = quantized(m, seed)
         i = next(k)
@@ -98,7 +104,7 @@ def test_overlapped_graphs_on_qemu(tmp_path):
                                    what=overlapped_kernels(res))
         seen.update(overlapped_kernels(res))
     run()
-    assert FAMILIES <= seen, f"the board sample overlapped only {sorted(seen)}"
+    assert FAMILIES <= seen or not DETERMINISTIC, f"the board sample overlapped only {sorted(seen)}"
 
 
 def pointwise_model():
