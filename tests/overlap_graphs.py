@@ -5,6 +5,7 @@ and constant Muls (gen_fast_add_s8 / gen_fast_mul_s8) — between the layout cha
 channels first -> last, the output of a "map" graph back: gen_fast_chlast_cycles_s8, and for one draw in six an
 image with too many cycles to tabulate, gen_fast_chlast_inplace_s8).
 
+Convolutions draw asymmetric pads and (the full ones) dilation 2, the rules' derivations read them.
 `overlap_graphs()` draws the float model (tests/test_property_graphs.py's Builder, quantized by onnxruntime's
 quantize_static like its int8 graphs); `overlapped_kernels(res)` names the kernels whose outputs share bytes
 with their inputs in the compiled plan."""
@@ -29,11 +30,12 @@ def _act(b: Builder, y: str) -> str:
     return y if act == "none" else b.add(act, [y], act.lower())
 
 
-def _conv(b: Builder, x: str, c: int, m: int, k: int, stride: int, group: int) -> str:
+def _conv(b: Builder, x: str, c: int, m: int, k: int, stride: int, group: int, pads=None, dil: int = 1) -> str:
+    """Conv k x k, c -> m channels; pads [top, left, bottom, right] (default: 'same' for stride 1)."""
     w = b.rng.standard_normal((m, c // group, k, k)).astype(np.float32) / np.sqrt(k * k * c / group)
     bias = b.rng.standard_normal(m).astype(np.float32) * 0.1
     return b.add("Conv", [x, b.const(w), b.const(bias, "b")], "conv", kernel_shape=[k, k], strides=[stride] * 2,
-                 pads=[k // 2] * 4, group=group)
+                 pads=list(pads or [k // 2 * dil] * 4), dilations=[dil] * 2, group=group)
 
 
 @st.composite
@@ -50,11 +52,16 @@ def overlap_graphs(draw):
     for step in draw(st.lists(st.sampled_from(STEPS), min_size=2, max_size=5)):
         if n > 1 and step == "dw":      # gen's int8 depthwise convolution takes batch 1
             step = "pw"
-        if step in ("dw", "conv"):
+        if step in ("dw", "conv"):      # 3 x 3, asymmetric pads; the full convolution also dilated
             stride = draw(st.sampled_from([1, 1, 2])) if min(h, w) >= 4 else 1
+            dil = 1 if step == "dw" else draw(st.sampled_from([1, 1, 2]))
+            span = 2 * dil + 1
+            pads = [draw(st.integers(0, dil)) for _ in range(4)]
+            if h + pads[0] + pads[2] < span or w + pads[1] + pads[3] < span:
+                pads = [dil] * 4
             m = c if step == "dw" else draw(st.integers(1, 16))
-            x = _act(b, _conv(b, x, c, m, 3, stride, c if step == "dw" else 1))
-            c, h, w = m, (h - 1) // stride + 1, (w - 1) // stride + 1
+            x = _act(b, _conv(b, x, c, m, 3, stride, c if step == "dw" else 1, pads, dil))
+            c, h, w = m, (h + pads[0] + pads[2] - span) // stride + 1, (w + pads[1] + pads[3] - span) // stride + 1
         elif step == "pw":
             m = draw(st.integers(max(1, c // 3), 3 * c))
             x, c = _act(b, _conv(b, x, c, m, 1, 1, 1)), m

@@ -9,8 +9,8 @@ with an overlap rule (FAMILIES). Host: the check build, the sanitized check buil
 plan's build and gen's numpy reference agree bit for bit. QEMU (mps2-an386: the Cortex-M4's DSP paths; mps3-an547:
 the Cortex-M55's Helium paths), builds one at a time: every test vector PASS, bit-exact against the host build's
 outputs; a deliberately unsafe rule makes the board's check build return -3 (`status=-3` on each vector's line).
-The whole module takes 80 s from an empty build cache (host 30 s, QEMU sample 40 s, the rest 10 s), so it runs in
-the default suite; deeper runs:
+The whole module takes 80 s from an empty build cache on an idle machine (host 30 s, QEMU sample 40 s, the rest
+10 s; 146 s at a load of 4.5 on 2 cores), so it runs in the default suite; deeper runs:
     HYPOTHESIS_PROFILE=deep GEN_OVERLAP_EXAMPLES=200 GEN_OVERLAP_BOARD_EXAMPLES=40 \
         python -m pytest tests/test_overlap_graphs.py
 The float kernels declare no overlap rule (gen/ops/fast_f32.py): float graphs keep the simple plan.
