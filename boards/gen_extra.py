@@ -18,6 +18,10 @@ use that checkout (v7.0.0) the same way, offline.
 ``GEN_PROFILE=1`` (environment): build with -DGEN_PROFILE; the firmware prints each layer's
 time of the first vector (``gen: layer=K instructions=T``).
 
+``GEN_DEFINES="NAME NAME=VALUE ..."`` (environment): extra preprocessor defines for the whole firmware, the
+model library included, e.g. ``GEN_DEFINES=GEN_CHECK_OVERLAP`` (each overlapped layer also run from a private
+copy of its input: the run returns -3 and the vector FAILs if the planned run's output differs).
+
 ``custom_cmsis_nn = yes`` (real Cortex-M boards): CMSIS-NN, fetched by PlatformIO through
 ``lib_deps`` (and excluded from the library finder with ``lib_ignore``, because its repo
 root also holds tests and examples), gets its ``Source/`` compiled and ``Include/`` put
@@ -27,6 +31,7 @@ code from gen's portable kernels to the real library.
 
 import glob
 import os
+import re
 import sys
 
 Import("env")  # noqa: F821  pylint: disable=undefined-variable
@@ -62,6 +67,12 @@ else:
     env.BuildSources(os.path.join("$BUILD_DIR", "gen"), GEN_DIR, "-<*> +<*.c>")
 if _truthy(os.environ.get("GEN_PROFILE", "")):   # per-layer times (gen_fw.c's gen_profile_layer)
     env.Append(CPPDEFINES=["GEN_PROFILE"])
+for define in os.environ.get("GEN_DEFINES", "").split():     # test builds: GEN_CHECK_OVERLAP, ...
+    macro, _, value = define.partition("=")
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", macro) or not re.match(r"^[A-Za-z0-9_.+-]*$", value):
+        sys.stderr.write("Error: GEN_DEFINES holds %r: a define is NAME or NAME=VALUE (letters, digits, _)\n" % define)
+        env.Exit(1)
+    env.Append(CPPDEFINES=[(macro, value) if value else macro])
 env.Append(CPPDEFINES=[("GEN_BOARD_NAME", '\\"%s\\"' % env.subst("$PIOENV"))])
 
 

@@ -188,10 +188,11 @@ def read_output_dir(gen_dir: str) -> dict:
     return files
 
 
-def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir, profile=False):
+def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir, profile=False, defines=()):
     """``pio run -e board [-t target]``, offline, on the PlatformIO project gen/pio_project.py writes around
     gen_dir (a gen output directory, or its files as name -> bytes) into build_dir/project, which PlatformIO
-    builds in its own .pio/; returns (log, returncode, elf or None). ``profile``: built with GEN_PROFILE."""
+    builds in its own .pio/; returns (log, returncode, elf or None). ``profile``: built with GEN_PROFILE;
+    ``defines``: extra preprocessor defines (NAME or NAME=VALUE, boards/gen_extra.py's GEN_DEFINES)."""
     from . import pio_project  # pylint: disable=import-outside-toplevel
     pio = pio_command()
     if pio is None:
@@ -205,6 +206,8 @@ def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir, profile=F
         extra["GEN_CMSIS_NN_DIR"] = os.path.abspath(cmsis_nn_dir)
     if profile:
         extra["GEN_PROFILE"] = "1"
+    if defines:
+        extra["GEN_DEFINES"] = " ".join(defines)
     env = pio_env(**extra)
     for var in ("GEN_DIR", "PLATFORMIO_BUILD_DIR"):    # the project's own build folder, its own library
         env.pop(var, None)
@@ -212,6 +215,8 @@ def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir, profile=F
         env.pop("GEN_CMSIS_NN_DIR", None)
     if not profile:
         env.pop("GEN_PROFILE", None)
+    if not defines:
+        env.pop("GEN_DEFINES", None)
     cmd = pio + ["run", "-d", project, "-e", board] + (["-t", target] if target else [])
     try:
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
@@ -226,19 +231,21 @@ def _pio_run(gen_dir, board, target, build_dir, timeout, cmsis_nn_dir, profile=F
 
 
 def run_on_qemu(gen_dir: str, board: str = DEFAULT_BOARD, build_dir: str | None = None,
-                timeout: float = 900.0, cmsis_nn_dir: str | None = None, profile: bool = False) -> dict:
+                timeout: float = 900.0, cmsis_nn_dir: str | None = None, profile: bool = False,
+                defines=()) -> dict:
     """Build the firmware around ``gen_dir`` for a QEMU env and run it (``pio run -t upload``).
 
     Returns parse_output()'s dict plus 'returncode' (pio's), 'status' (the firmware's
     exit status, None if it did not run), 'elf', 'size' (elf_size) and 'log' (pio +
     QEMU output). ``cmsis_nn_dir``: a CMSIS-NN v7.0.0 checkout to link instead of gen's
     portable kernels (sets GEN_CMSIS_NN_DIR, which defines GEN_USE_CMSIS_NN). ``profile``: built
-    with GEN_PROFILE, 'layers' holds each layer's time of the first vector, in the port's unit.
+    with GEN_PROFILE, 'layers' holds each layer's time of the first vector, in the port's unit. ``defines``:
+    extra preprocessor defines for the firmware and the library, e.g. ("GEN_CHECK_OVERLAP",).
     """
     if board not in QEMU_BOARDS:
         raise ValueError("unknown QEMU board %r (have %s)" % (board, ", ".join(QEMU_BOARDS)))
     build_dir = build_dir or tempfile.mkdtemp(prefix="gen-pio-")
-    log, rc, elf = _pio_run(gen_dir, board, "upload", build_dir, timeout, cmsis_nn_dir, profile)
+    log, rc, elf = _pio_run(gen_dir, board, "upload", build_dir, timeout, cmsis_nn_dir, profile, defines)
     res = parse_output(log)
     res["returncode"] = rc
     m = re.search(r"qemu: \S+ exited with status (\d+)", log)

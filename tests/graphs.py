@@ -472,10 +472,11 @@ def assert_refused(tmp_path, model: onnx.ModelProto, *needles: str) -> str:
 
 
 def passes_on_board(model: onnx.ModelProto, out, env: str, kernels=(), vectors: int = 3, args=(), what=None,
-                    exact: bool = True) -> str:
+                    exact: bool = True, defines=()) -> str:
     """Saves `model` beside `out`, generates it into `out` with `vectors` test vectors (and `args`),
-    requires each of `kernels` to be called in its C, then builds and runs the firmware on the QEMU env:
-    every vector PASS (max_err 0 against the host build's outputs when `exact`). Returns the C source."""
+    requires each of `kernels` to be called in its C, then builds (with the preprocessor `defines`, e.g.
+    GEN_CHECK_OVERLAP) and runs the firmware on the QEMU env: every vector PASS (max_err 0 against the host
+    build's outputs when `exact`). Returns the C source."""
     import subprocess
     import sys
     from pathlib import Path
@@ -489,7 +490,7 @@ def passes_on_board(model: onnx.ModelProto, out, env: str, kernels=(), vectors: 
     src = (out / f"{out.name}.c").read_text()
     for k in kernels:
         assert k + "(" in src, (k, what)
-    r = board.run_on_qemu(str(out), env, build_dir=str(out.parent / f"{out.name}_{env}"), timeout=300)
+    r = board.run_on_qemu(str(out), env, build_dir=str(out.parent / f"{out.name}_{env}"), timeout=300, defines=defines)
     assert r["result"] == "PASS" and all(v["pass"] and (v["max_err"] == 0 or not exact) for v in r["results"]), \
         (what, env, r["log"][-3000:])
     return src

@@ -26,7 +26,7 @@ FAKE_TESTVEC_H = """\
 extern const char *const gen_tv_model_name;
 extern const unsigned long gen_tv_arena_size;
 extern const unsigned gen_tv_count;
-void gen_tv_run(unsigned i);
+int gen_tv_run(unsigned i);
 int gen_tv_check(unsigned i, double *max_abs_err);
 #endif
 """
@@ -37,13 +37,14 @@ static float arena[64];
 const char *const gen_tv_model_name = "fake";
 const unsigned long gen_tv_arena_size = sizeof(arena);
 const unsigned gen_tv_count = 2;
-void gen_tv_run(unsigned i)
+int gen_tv_run(unsigned i)
 {
     unsigned k;
     if (%(fault)d && i == 1)
         *(volatile unsigned *)0xF0000000u = 1u; /* bus fault */
     for (k = 0; k < 64; k++)
         arena[k] = (float)(k + i);
+    return 0;
 }
 int gen_tv_check(unsigned i, double *max_abs_err)
 {

@@ -1,8 +1,10 @@
 """The overlap-aware memory plan (issue 12, gen/overlap.py, gen/plan.py).
 
 Safety: the GEN_CHECK_OVERLAP build runs every overlapped layer a second time from a private copy of its
-input and returns -3 when the outputs differ (gen/overlap_c.py); the MLPerf int8 models and Hypothesis int8
-graphs run that build, and their outputs must equal the simple plan's and gen's numpy reference bit for bit.
+input and returns -3 when the outputs differ (gen/overlap_c.py); the MLPerf int8 models run that build here, and
+their outputs must equal the simple plan's and gen's numpy reference bit for bit (Hypothesis int8 graphs: in
+tests/test_property_graphs.py, and drawn to overlap on the host, under sanitizers and QEMU in
+tests/test_overlap_graphs.py).
 A deliberately wrong rule must be caught by it. Also: the arenas at or below issue 12's targets, `--plan
 simple` = the plan before the overlap planner, the plan JSON and summary show the overlaps, and the C refuses
 to build an overlapping plan against the real CMSIS-NN.
@@ -15,8 +17,6 @@ import subprocess
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from gen import driver, refrun
 from gen.host import HostModel
@@ -184,28 +184,6 @@ def test_sanitizers_and_arena_guard_pass_with_overlapped_plans(stem):
     san = HostModel(res.files, cflags=CHECK, sanitize=True)
     x = int8_inputs(res, 4, 1)[0]
     np.testing.assert_array_equal(san.run_s8(x)[0].reshape(-1), reference(res, x))
-
-
-# ---- Hypothesis int8 graphs with the overlap planner on (tests/test_property_graphs.py's graphs) ----
-
-@settings(max_examples=int(os.environ.get("GEN_OVERLAP_EXAMPLES", "8")), deadline=None,
-          suppress_health_check=list(HealthCheck))
-@given(seed=st.integers(0, 1000), data=st.data())
-def test_random_int8_graphs_with_overlaps_are_safe(seed, data):
-    import test_property_graphs as P
-    from gen import frontend
-    m = data.draw(P.graphs())
-    q = P.quantize(m, P.inputs_for(m, seed + 1, 8))
-    res = driver.compile_graph(frontend.from_model(q, name="ov"), "ov", "ov.onnx")
-    simple = driver.compile_graph(frontend.from_model(q, name="ov"), "ov", "ov.onnx", plan="simple")
-    checked, plain = HostModel(res.files, cflags=CHECK), HostModel(simple.files)
-    from gen import verify
-    t_in = res.summary["inputs"][0]
-    for x in P.inputs_for(m, seed, 2):
-        xq = verify.quantize(x, t_in)
-        got = checked.run_s8(xq)[0].reshape(-1)
-        np.testing.assert_array_equal(got, plain.run_s8(xq)[0].reshape(-1))
-        np.testing.assert_array_equal(got, reference(res, xq))
 
 
 @pytest.mark.parametrize("n,c,hw", [(1, 3, 9216), (2, 3, 7), (1, 1, 5), (1, 9, 13), (1, 16, 1), (1, 16, 30), (2, 5, 4)])

@@ -7,6 +7,8 @@
  *   gen: model=NAME
  *   gen: vectors=N
  *   gen: vector=I PASS|FAIL max_err=E instructions=T   (unit: instructions|cycles|us)
+ *                              a run that returned nonzero FAILs, with status=S at the end of its line
+ *                              (-1: a failed CMSIS-NN call; -3: the GEN_CHECK_OVERLAP build caught a layer)
  *   gen: instructions=T        time of one inference (vector 0), in the port's unit
  *   gen: arena=BYTES           gen_tv_arena_size
  *   gen: stack=BYTES           stack used by gen_tv_run (high-water mark, painted stack)
@@ -223,7 +225,7 @@ int gen_fw_main(void)
 
     for (i = 0; i < gen_tv_count; i++) {
         double err = 0.0;
-        int rc;
+        int rc, status;
         uint64_t t0, t1;
         uintptr_t sp = current_sp();
         uintptr_t limit = gen_port_stack_limit(sp);
@@ -235,7 +237,7 @@ int gen_fw_main(void)
             profile_calibrate();
 #endif
         t0 = gen_port_now();
-        gen_tv_run(i);
+        status = gen_tv_run(i);
         t1 = gen_port_now();
 #ifdef GEN_PROFILE
         prof_on = 0;
@@ -247,7 +249,7 @@ int gen_fw_main(void)
         if (sp > low && sp - low > max_stack)
             max_stack = sp - low;
 
-        rc = gen_tv_check(i, &err);
+        rc = gen_tv_check(i, &err) != 0 || status != 0;
         if (rc != 0)
             failures++;
         if (i == 0)
@@ -260,7 +262,11 @@ int gen_fw_main(void)
         p = put_str(p, " ");
         p = put_str(p, gen_port_unit());
         p = put_str(p, "=");
-        put_u64(p, t1 - t0);
+        p = put_u64(p, t1 - t0);
+        if (status != 0) {
+            p = put_str(p, status < 0 ? " status=-" : " status=");
+            put_u64(p, (uint64_t)(status < 0 ? -(int64_t)status : (int64_t)status));
+        }
         gen_port_puts(buf);
     }
 
