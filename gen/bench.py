@@ -1,14 +1,16 @@
 """Benchmark gen's output on the QEMU boards.
 
     python -m gen.bench [MODEL.onnx ...] [--boards mps2-an386,mps3-an547] [--kernels gen,cmsis-nn]
-                        [--cmsis-nn DIR] [--out DIR | --update]
+                        [--ram default,min] [--cmsis-nn DIR] [--out DIR | --update]
 
 For every model and --kernels variant: ``python -m gen MODEL --kernels K`` into a scratch
 folder; for every board: build the firmware around it and run it in QEMU (``pio run -e BOARD
 -t upload``, offline), with progress (N/M done, seconds elapsed) on stderr. With --cmsis-nn DIR
 one more variant links the real CMSIS-NN (DIR) to the `--kernels cmsis-nn` output (to the
 `gen` one if cmsis-nn is not asked for; on the Helium board planned with --scratch helium).
-Float models have one variant per library: --kernels only changes int8 layers.
+Float models have one variant per library: --kernels only changes int8 layers. With --ram default,min
+every --kernels variant runs once per --ram mode (`python -m gen --ram min`: row bands), labelled e.g.
+`gen --ram min`; the CMSIS-NN variant runs --ram default only.
 
 Then it prints a comparison table, one row per (model, board): each variant's instructions and
 instructions/MAC, and TFLM + CMSIS-NN's figures for the official *_int8_qdq_tflite models on
@@ -54,6 +56,7 @@ COLUMNS = (
     ("arena", "arena B"), ("stack", "stack B"),
 )
 KERNELS = ("gen", "cmsis-nn")       # python -m gen --kernels
+RAM_MODES = ("default", "min")      # python -m gen --ram
 
 # TFLM + CMSIS-NN's executed instructions per inference on the same QEMU boards, same counting
 # (-icount shift=0), on the official MLPerf Tiny int8 models (the TFLite files of
@@ -76,24 +79,43 @@ def tflm_reference(model: str, board: str) -> int | None:
     return TFLM_CMSIS_NN.get(board, {}).get(model[:-len(TFLM_MODEL_SUFFIX)])
 
 
-def parse_kernels(values) -> list:
-    """--kernels gen,cmsis-nn (comma or space separated, repeatable) as a list in order, default ['gen']."""
+def parse_choices(values, option: str, choices: tuple) -> list:
+    """A comma or space separated, repeatable option's values as a list in order (default: choices[0])."""
     out = []
     for v in values or []:
         out += [k for k in v.replace(",", " ").split() if k and k not in out]
-    bad = [k for k in out if k not in KERNELS]
+    bad = [k for k in out if k not in choices]
     if bad:
-        raise ValueError("unknown --kernels %s; choose from %s" % (", ".join(bad), ", ".join(KERNELS)))
-    return out or ["gen"]
+        raise ValueError("unknown %s %s; choose from %s" % (option, ", ".join(bad), ", ".join(choices)))
+    return out or [choices[0]]
 
 
-def variants(kernels: list, cmsis_nn) -> list:
-    """The columns of the table: (kernels, library) for each --kernels with gen's portable library, and
-    with --cmsis-nn the real library linked to the cmsis-nn output (the first one's if it is not asked)."""
-    out = [(k, "portable") for k in kernels]
+def parse_kernels(values) -> list:
+    """--kernels gen,cmsis-nn as a list in order, default ['gen']."""
+    return parse_choices(values, "--kernels", KERNELS)
+
+
+def parse_ram(values) -> list:
+    """--ram default,min as a list in order, default ['default']."""
+    return parse_choices(values, "--ram", RAM_MODES)
+
+
+def variants(kernels: list, cmsis_nn, rams=("default",)) -> list:
+    """The columns of the table: (kernels, library, ram) for each --kernels and each --ram mode with gen's
+    portable library, and with --cmsis-nn the real library linked to the cmsis-nn output (the first one's if
+    it is not asked), --ram default only."""
+    out = [(k, "portable", r) for k in kernels for r in rams]
     if cmsis_nn:
-        out.append(("cmsis-nn" if "cmsis-nn" in kernels else kernels[0], "CMSIS-NN"))
+        out.append(("cmsis-nn" if "cmsis-nn" in kernels else kernels[0], "CMSIS-NN", "default"))
     return out
+
+
+def cmsis_nn_ram_note(cmsis_nn, rams: list) -> str | None:
+    """What to tell a user who asks --cmsis-nn with --ram modes other than default, or None."""
+    other = [r for r in rams if r != "default"]
+    if not cmsis_nn or not other:
+        return None
+    return "the --cmsis-nn variant (the real CMSIS-NN kernels) runs --ram default only, not --ram " + ", ".join(other)
 
 
 def suffix(value: str, default: str = "gen") -> str:
@@ -101,8 +123,15 @@ def suffix(value: str, default: str = "gen") -> str:
     return "" if value == default else "-" + value
 
 
-def variant_label(kernels: str, library: str) -> str:
-    return kernels if library == "portable" else kernels + " + CMSIS-NN"
+def ram_suffix(ram: str) -> str:
+    """A scratch folder's name part for a --ram mode: '' or '-ram-min'."""
+    return "" if ram == "default" else "-ram-" + ram
+
+
+def variant_label(kernels: str, library: str, ram: str = "default") -> str:
+    """A variant's name in the tables: 'gen', 'gen --ram min', 'cmsis-nn + CMSIS-NN'."""
+    label = kernels if library == "portable" else kernels + " + CMSIS-NN"
+    return label if ram == "default" else label + " --ram " + ram
 
 
 def default_models() -> list:
@@ -135,19 +164,22 @@ def cmsis_nn_version(path: str) -> str:
 
 
 def linked_text(rows: list, cmsis_nn) -> str:
-    """What each variant's firmware linked (rows' `kernels` and `library`), as the header says it."""
+    """What each variant's firmware linked (rows' `kernels`, `library` and `ram_mode`), as the header says it;
+    each names its --ram mode when some variant is not --ram default."""
     parts, seen = [], set()
+    name_ram = any(r.get("ram_mode", "default") != "default" for r in rows)
     for r in rows:
-        key = (r.get("kernels"), r.get("library"))
+        key = (r.get("kernels"), r.get("library"), r.get("ram_mode", "default"))
         if None in key or key in seen:
             continue
         seen.add(key)
         label = variant_label(*key)
+        options = f"--kernels {key[0]}" + (f" --ram {key[2]}" if name_ram else "")
         if key[1] == "portable":
-            parts.append(f"`{label}`: `--kernels {key[0]}`, gen's own library only (its kernels and its portable "
+            parts.append(f"`{label}`: `{options}`, gen's own library only (its kernels and its portable "
                          "CMSIS-NN subset, `runtime_c/`)")
         elif cmsis_nn:
-            parts.append(f"`{label}`: `--kernels {key[0]}`, Arm's CMSIS-NN from `{cmsis_nn}` "
+            parts.append(f"`{label}`: `{options}`, Arm's CMSIS-NN from `{cmsis_nn}` "
                          f"({cmsis_nn_version(cmsis_nn)}; on the Helium board planned with `--scratch helium`)")
     return "; ".join(parts) or "nothing (no firmware was built)"
 
@@ -167,13 +199,13 @@ def generate(model, out_dir: str, extra=()) -> dict:
 
 
 def bench_one(name: str, gen_dir: str, board: str, work: str, plan: dict, timeout: float,
-              kernels: str = "gen", cmsis_nn=None) -> dict:
+              kernels: str = "gen", cmsis_nn=None, ram: str = "default") -> dict:
     t0 = time.time()
     res = boards.run_on_qemu(gen_dir, board, build_dir=os.path.join(work, "pio"), timeout=timeout,
                              cmsis_nn_dir=cmsis_nn)
     library = "CMSIS-NN" if cmsis_nn else "portable"
-    row = {"model": name, "board": board, "kernels": kernels, "library": library,
-           "variant": variant_label(kernels, library)}
+    row = {"model": name, "board": board, "kernels": kernels, "library": library, "ram_mode": ram,
+           "variant": variant_label(kernels, library, ram)}
     macs = plan.get("macs")
     if res["result"] is not None:
         row["result"] = res["result"]
@@ -360,10 +392,13 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", action="store_true",
                     help="also build each firmware with GEN_PROFILE and write each layer's instructions "
                          "to layers.md / layers.json beside results.md, and into a report per run "
-                         "(work/MODEL/BOARD[-cmsis-nn][-CMSIS-NN]/NAME_report.html)")
+                         "(work/MODEL/BOARD[-cmsis-nn][-CMSIS-NN][-ram-min]/NAME_report.html)")
     ap.add_argument("--kernels", action="append", metavar="K[,K]",
                     help="the `python -m gen --kernels` variants to run, comma separated, each model generated "
                          "once per variant: gen, cmsis-nn (default: gen)")
+    ap.add_argument("--ram", action="append", metavar="MODE[,MODE]",
+                    help="the `python -m gen --ram` modes to run each --kernels variant with, comma separated: "
+                         "default, min (default: default; the --cmsis-nn variant: default only)")
     ap.add_argument("--cmsis-nn", metavar="DIR",
                     help="one more variant: the --kernels cmsis-nn output (gen's if cmsis-nn is not asked for) "
                          "linked with the real CMSIS-NN (a v7.0.0 checkout) instead of gen's portable "
@@ -373,6 +408,7 @@ def main(argv=None) -> int:
     try:
         board_list = parse_boards(args.boards)
         kernel_list = parse_kernels(args.kernels)
+        ram_list = parse_ram(args.ram)
     except ValueError as e:
         print("gen.bench: %s" % e, file=sys.stderr)
         return 2
@@ -394,39 +430,47 @@ def main(argv=None) -> int:
     t_start = time.time()
 
     cmsis_nn = os.path.abspath(args.cmsis_nn) if args.cmsis_nn else None
-    variant_list = variants(kernel_list, cmsis_nn)
+    variant_list = variants(kernel_list, cmsis_nn, ram_list)
+    if cmsis_nn_ram_note(cmsis_nn, ram_list):
+        print("gen.bench: " + cmsis_nn_ram_note(cmsis_nn, ram_list), file=sys.stderr)
     labels = [variant_label(*v) for v in variant_list]
     jobs, rows, plans = [], [], {}
     for model in models:
         name = model_name(model)
         source = os.path.abspath(model) if model else None
-        outputs = {}        # (kernels, scratch) -> gen's output folder, each generated once
+        outputs = {}        # (kernels, scratch, plan, ram) -> gen's output folder, each generated once
 
-        def output(kernels, scratch="dsp", plan="overlap", name=name, source=source, outputs=outputs):
-            key = (kernels, scratch, plan)
+        def output(kernels, scratch="dsp", plan="overlap", ram="default", name=name, source=source,
+                   outputs=outputs):
+            key = (kernels, scratch, plan, ram)
             if key not in outputs:
                 gen_dir = os.path.join(work_root, name, "gen" + suffix(kernels) + suffix(scratch, "dsp")
-                                       + suffix(plan, "overlap"))
-                print("gen.bench: generating %s --kernels %s%s%s (%.0f s)" % (
+                                       + suffix(plan, "overlap") + ram_suffix(ram))
+                print("gen.bench: generating %s --kernels %s%s%s%s (%.0f s)" % (
                     name, kernels, "" if scratch == "dsp" else " --scratch " + scratch,
-                    "" if plan == "overlap" else " --plan " + plan, time.time() - t_start), file=sys.stderr, flush=True)
+                    "" if plan == "overlap" else " --plan " + plan, "" if ram == "default" else " --ram " + ram,
+                    time.time() - t_start), file=sys.stderr, flush=True)
                 outputs[key] = (gen_dir, generate(source, gen_dir, ["--kernels", kernels, "--scratch", scratch,
-                                                                    "--plan", plan]))
+                                                                    "--plan", plan, "--ram", ram]))
             return outputs[key]
 
-        for kernels, library in variant_list:
-            gen_dir, g = output(kernels)
-            label = variant_label(kernels, library)
+        def failed(board, variant, g, name=name):
+            kernels, library, ram = variant
+            return {"model": name, "board": board, "kernels": kernels, "library": library, "ram_mode": ram,
+                    "variant": variant_label(*variant), "result": "GEN FAILED",
+                    "error": (g["log"].strip().splitlines() or [""])[-1]}
+
+        for variant in variant_list:
+            kernels, library, ram = variant
+            gen_dir, g = output(kernels, ram=ram)
             if not g["ok"]:
                 print(g["log"].strip(), file=sys.stderr)
-                for b in board_list:
-                    rows.append({"model": name, "board": b, "kernels": kernels, "library": library,
-                                 "variant": label, "result": "GEN FAILED",
-                                 "error": (g["log"].strip().splitlines() or [""])[-1]})
+                rows += [failed(b, variant, g) for b in board_list]
                 continue
-            plan = plans[(name, kernels)] = g["plan"] or {}
-            if not os.path.isfile(os.path.join(gen_dir, "gen_nn.h")) and (kernels, library) != variant_list[0]:
-                continue    # a float model: --kernels and the CMSIS-NN library change nothing, one run is enough
+            plan = plans[(name, kernels, ram)] = g["plan"] or {}
+            first_of_ram = next(v for v in variant_list if v[2] == ram)
+            if not os.path.isfile(os.path.join(gen_dir, "gen_nn.h")) and variant != first_of_ram:
+                continue    # a float model: --kernels and the CMSIS-NN library change nothing, one run per --ram
             for b in board_list:
                 run_dir = gen_dir
                 if library == "CMSIS-NN":
@@ -434,20 +478,20 @@ def main(argv=None) -> int:
                     # Helium kernels their own scratch plan
                     run_dir, linked = output(kernels, "helium" if b in HELIUM_BOARDS else "dsp", "simple")
                     if not linked["ok"]:
-                        rows.append({"model": name, "board": b, "kernels": kernels, "library": library,
-                                     "variant": label, "result": "GEN FAILED",
-                                     "error": (linked["log"].strip().splitlines() or [""])[-1]})
+                        rows.append(failed(b, variant, linked))
                         continue
-                work = os.path.join(work_root, name, b + suffix(kernels) + suffix(library, "portable"))
-                jobs.append((name, run_dir, b, work, plan, kernels, cmsis_nn if library == "CMSIS-NN" else None))
+                work = os.path.join(work_root, name, b + suffix(kernels) + suffix(library, "portable")
+                                    + ram_suffix(ram))
+                jobs.append((name, run_dir, b, work, plan, kernels, cmsis_nn if library == "CMSIS-NN" else None,
+                             ram))
 
     done = []
     lock = threading.Lock()
 
     def _run(job):
-        name, gen_dir, b, work, plan, kernels, cmsis_dir = job
+        name, gen_dir, b, work, plan, kernels, cmsis_dir, ram = job
         os.makedirs(work, exist_ok=True)
-        row = bench_one(name, gen_dir, b, work, plan, args.timeout, kernels, cmsis_dir)
+        row = bench_one(name, gen_dir, b, work, plan, args.timeout, kernels, cmsis_dir, ram)
         if args.profile and row["result"] == "PASS":
             row["layer_instructions"] = profile_one(gen_dir, b, work, args.timeout, cmsis_dir)
             if row["layer_instructions"]:
@@ -492,7 +536,8 @@ def main(argv=None) -> int:
     print("gen.bench: wrote %s and %s" % (os.path.join(out, "results.md"),
                                            os.path.join(out, "results.json")))
     if args.profile:
-        layers = [lr for r in rows if r.get("layer_instructions") for lr in layer_rows(r, plans.get((r["model"], r["kernels"]), {}))]
+        layers = [lr for r in rows if r.get("layer_instructions")
+                  for lr in layer_rows(r, plans.get((r["model"], r["kernels"], r["ram_mode"]), {}))]
         with open(os.path.join(out, "layers.md"), "w", encoding="utf-8") as fp:
             fp.write("# gen per layer on QEMU boards\n\nEach layer's executed instructions in the first vector's "
                      "inference, from a firmware built with GEN_PROFILE (`python -m gen.bench --profile`): the "

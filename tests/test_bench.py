@@ -1,5 +1,5 @@
 """python -m gen.bench (gen/bench.py): what its header says was linked, where it writes, its --kernels variants
-(a real QEMU run of the bundled int8 example) and the TFLM + CMSIS-NN reference column. More of its QEMU runs in
+and --ram modes (real QEMU runs of the bundled int8 example) and the TFLM + CMSIS-NN reference column. More of its QEMU runs in
 tests/test_packaging.py (from an installed gen) and tests/test_boards.py."""
 import json
 import os
@@ -52,6 +52,8 @@ def test_bad_kernels_or_board_is_one_line_and_exit_2(tmp_path, monkeypatch, caps
     assert bench.main(["--kernels", "gen,fast", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err == "gen.bench: unknown --kernels fast; choose from gen, cmsis-nn\n" and not out.exists()
+    assert bench.main(["--ram", "default,tiny", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == "gen.bench: unknown --ram tiny; choose from default, min\n"
     assert bench.main(["--boards", "mps2-an999", "--out", str(out)]) == 2
     assert "unknown board(s) mps2-an999" in capsys.readouterr().err and not out.exists()
 
@@ -60,10 +62,34 @@ def test_variants():
     """One column per --kernels with gen's library; --cmsis-nn adds the real library on the cmsis-nn output."""
     assert bench.parse_kernels(None) == ["gen"]
     assert bench.parse_kernels(["cmsis-nn,gen", "gen"]) == ["cmsis-nn", "gen"]
-    assert bench.variants(["gen"], None) == [("gen", "portable")]
-    assert bench.variants(["gen", "cmsis-nn"], "/x") == [("gen", "portable"), ("cmsis-nn", "portable"),
-                                                          ("cmsis-nn", "CMSIS-NN")]
-    assert bench.variants(["gen"], "/x") == [("gen", "portable"), ("gen", "CMSIS-NN")]
+    assert bench.variants(["gen"], None) == [("gen", "portable", "default")]
+    assert bench.variants(["gen", "cmsis-nn"], "/x") == [("gen", "portable", "default"),
+                                                          ("cmsis-nn", "portable", "default"),
+                                                          ("cmsis-nn", "CMSIS-NN", "default")]
+    assert bench.variants(["gen"], "/x") == [("gen", "portable", "default"), ("gen", "CMSIS-NN", "default")]
+
+
+def test_ram_modes():
+    """--ram default,min: each --kernels variant once per mode, in that order, labelled `K --ram min`; the
+    real CMSIS-NN stays --ram default (and says so when only min is asked); the header names every mode."""
+    assert bench.parse_ram(None) == ["default"] and bench.parse_ram(["min, default", "min"]) == ["min", "default"]
+    with pytest.raises(ValueError, match="^unknown --ram tiny; choose from default, min$"):
+        bench.parse_ram(["default,tiny"])
+    found = bench.variants(["gen", "cmsis-nn"], "/x", ["default", "min"])
+    assert found == [("gen", "portable", "default"), ("gen", "portable", "min"), ("cmsis-nn", "portable", "default"),
+                     ("cmsis-nn", "portable", "min"), ("cmsis-nn", "CMSIS-NN", "default")]
+    assert [bench.variant_label(*v) for v in found] == ["gen", "gen --ram min", "cmsis-nn", "cmsis-nn --ram min",
+                                                        "cmsis-nn + CMSIS-NN"]
+    assert bench.variants(["gen"], "/x", ["min"]) == [("gen", "portable", "min"), ("gen", "CMSIS-NN", "default")]
+    assert "--ram default only, not --ram min" in bench.cmsis_nn_ram_note("/x", ["min"])
+    assert bench.cmsis_nn_ram_note("/x", ["default"]) is None and bench.cmsis_nn_ram_note(None, ["min"]) is None
+    rows = [{"kernels": k, "library": lib, "ram_mode": r} for k, lib, r in found]
+    text = bench.linked_text(rows, "/x")
+    assert "`gen`: `--kernels gen --ram default`, gen's own library only" in text
+    assert "`gen --ram min`: `--kernels gen --ram min`, gen's own library only" in text
+    assert "`cmsis-nn + CMSIS-NN`: `--kernels cmsis-nn --ram default`, Arm's CMSIS-NN from `/x`" in text
+    # without --ram the header is today's: no mode named
+    assert "--ram" not in bench.linked_text([dict(rows[0], ram_mode="default")], "/x")
 
 
 def test_reference_column_only_for_the_official_models_on_m4_and_m55():
@@ -137,3 +163,34 @@ def test_one_run_benches_every_variant(tmp_path):
     assert header + " | TFLM + CMSIS-NN | gen / TFLM | gen weights B | gen model code B |" in md
     assert md.count("| digits_cnn_int8 | mps2-an386 |") == 1 + len(variants)
     assert "`cmsis-nn`: `--kernels cmsis-nn`, gen's own library only" in md
+
+
+@pytest.mark.skipif(bool(board.missing_tools()), reason="missing tools: %s" % ", ".join(board.missing_tools()))
+def test_ram_min_runs_beside_the_default(tmp_path):
+    """python -m gen.bench --ram default,min on the bundled int8 example (which --ram min cuts into row bands)
+    and the M4: both columns PASS in the comparison table, each run's arena the one its own output planned,
+    --ram min's smaller."""
+    out = tmp_path / "bench"
+    argv = [EXAMPLE_INT8, "--boards", "mps2-an386", "--ram", "default,min", "--out", str(out), "-j", "1"]
+    proc = subprocess.run([sys.executable, "-m", "gen.bench", *argv], cwd=board.ROOT, capture_output=True,
+                          text=True, timeout=1200, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads((out / "results.json").read_text())
+    rows = {r["variant"]: r for r in data["rows"]}
+    assert list(rows) == ["gen", "gen --ram min"] and all(r["result"] == "PASS" for r in rows.values())
+    assert [r["ram_mode"] for r in rows.values()] == ["default", "min"]
+    plans = {}
+    for variant, folder in (("gen", "gen"), ("gen --ram min", "gen-ram-min")):
+        (path,) = (out / "work" / "digits_cnn_int8" / folder).glob("*_plan.json")
+        plans[variant] = json.loads(path.read_text())
+        assert rows[variant]["arena"] == plans[variant]["arena_size"]
+    assert "bands" in plans["gen --ram min"] and "bands" not in plans["gen"]
+    assert rows["gen --ram min"]["arena"] < rows["gen"]["arena"]
+
+    (summary,) = data["summary"]
+    assert all(summary[v + ":instructions"] == rows[v]["instructions"] > 0 for v in rows)
+    md = (out / "results.md").read_text()
+    assert "| model | board | gen | instr/MAC | gen --ram min | instr/MAC | TFLM + CMSIS-NN |" in md
+    assert "`gen --ram min`: `--kernels gen --ram min`, gen's own library only" in md
+    for v, r in rows.items():
+        assert "| digits_cnn_int8 | mps2-an386 | %s | PASS | %s |" % (v, bench._fmt(r["instructions"])) in md
