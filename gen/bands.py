@@ -124,15 +124,20 @@ def _needs(g: Graph, stage: Stage, windows, lo: int, hi: int) -> dict[str, tuple
         out = next(t for t in n.outputs if t)
         if out not in need:
             continue
-        a, b = windows[n.name].rows_in(*need[out])
-        for i in n.inputs:
-            if i and not g.t(i).is_const:
-                h = rows_of(g.t(i))[0]
-                a2, b2 = max(a, 0), min(b, h)
-                if i in need:
-                    a2, b2 = min(a2, need[i][0]), max(b2, need[i][1])
-                need[i] = (a2, b2)
+        _reads(g, n, windows[n.name].rows_in(*need[out]), need)
     return need
+
+
+def _reads(g: Graph, n: Node, rows: tuple[int, int], need: dict) -> None:
+    """Widens `need` of each activation input of `n` by the input rows `rows` (clipped to the image)."""
+    a, b = rows
+    for i in n.inputs:
+        if i and not g.t(i).is_const:
+            h = rows_of(g.t(i))[0]
+            a2, b2 = max(a, 0), min(b, h)
+            if i in need:
+                a2, b2 = min(a2, need[i][0]), max(b2, need[i][1])
+            need[i] = (a2, b2)
 
 
 def _streamed(g: Graph, stage: Stage, windows, rows: int):
@@ -160,14 +165,7 @@ def _streamed(g: Graph, stage: Stage, windows, rows: int):
                 todo[o] = (max(a, done.get(o, a)), b)
             if todo[o][0] >= todo[o][1]:
                 continue
-            a, b = windows[n.name].rows_in(*todo[o])
-            for i in n.inputs:
-                if i and not g.t(i).is_const:
-                    h = rows_of(g.t(i))[0]
-                    a2, b2 = max(a, 0), min(b, h)
-                    if i in need:
-                        a2, b2 = min(a2, need[i][0]), max(b2, need[i][1])
-                    need[i] = (a2, b2)
+            _reads(g, n, windows[n.name].rows_in(*todo[o]), need)
         for t, (a, b) in todo.items():
             if a < b:
                 done[t] = max(done.get(t, 0), b)

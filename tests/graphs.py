@@ -496,6 +496,18 @@ def passes_on_board(model: onnx.ModelProto, out, env: str, kernels=(), vectors: 
     return src
 
 
+def mlperf_int8(stem: str) -> str:
+    """The path of ../shared/models/<stem>_int8_qdq_tflite.onnx (the official TFLite int8 model as QDQ); the test
+    skips when it is absent."""
+    import os
+    import pytest
+    p = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared",
+                     "models", f"{stem}_int8_qdq_tflite.onnx")
+    if not os.path.exists(p):
+        pytest.skip(f"{p} not present")
+    return p
+
+
 def without_overlap_check(c: str) -> str:
     """Generated C without its GEN_CHECK_OVERLAP blocks (the test build's second call of each overlapped layer,
     gen/overlap_c.py): what a count of the calls in the C should read."""

@@ -20,18 +20,13 @@ from onnx import helper
 from gen import bands, driver, frontend, refrun, verify
 from gen.host import HostModel
 from gen.ops.layout import to_memory
-from graphs import passes_on_board, quantize_model
+from graphs import mlperf_int8, passes_on_board, quantize_model
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS = os.path.join(os.path.dirname(ROOT), "shared", "models")
 STEMS = ["kws_dscnn", "vww_mobilenetv1_025", "ic_resnet8", "ad_fc_autoencoder"]
 
 
 def model_path(stem):
-    p = os.path.join(MODELS, f"{stem}_int8_qdq_tflite.onnx")
-    if not os.path.exists(p):
-        pytest.skip(f"{p} not present")
-    return p
+    return mlperf_int8(stem)
 
 
 _CACHE: dict = {}

@@ -24,15 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from graphs import float_model, node, quantize_model  # noqa: E402
+from graphs import float_model, mlperf_int8, node, quantize_model  # noqa: E402
 
 from gen import driver, frontend  # noqa: E402
 from gen.ops import family, supported_onnx_ops  # noqa: E402
 from gen.plan import ALIGN, Buffer, Plan, make_plan, step_bytes  # noqa: E402
 from gen.report import summary_text  # noqa: E402
 
-MODELS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared",
-                      "models")
 STEMS = ["kws_dscnn", "vww_mobilenetv1_025", "ic_resnet8", "ad_fc_autoencoder"]
 
 
@@ -93,10 +91,7 @@ def check_simple(simple: dict) -> None:
 
 
 def model_path(stem):
-    p = os.path.join(MODELS, f"{stem}_int8_qdq_tflite.onnx")
-    if not os.path.exists(p):
-        pytest.skip(f"{p} not present")
-    return p
+    return mlperf_int8(stem)
 
 
 _CACHE: dict = {}

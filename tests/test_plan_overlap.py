@@ -25,8 +25,8 @@ from gen.ops.layout import to_memory
 from gen.overlap import OverlapRule
 from gen.report import summary_text
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS = os.path.join(os.path.dirname(ROOT), "shared", "models")
+from graphs import mlperf_int8  # noqa: E402
+
 # issue 12's targets (arena with input, output and scratch, default options)
 TARGETS = {"kws_dscnn": 9_500, "vww_mobilenetv1_025": 40_000, "ic_resnet8": 36_000, "ad_fc_autoencoder": 768}
 # the whole-tensor plan's arenas, which --plan simple keeps (KWS's scratch includes the Helium depthwise path's
@@ -36,10 +36,7 @@ CHECK = ["-DGEN_CHECK_OVERLAP"]
 
 
 def model_path(stem):
-    p = os.path.join(MODELS, f"{stem}_int8_qdq_tflite.onnx")
-    if not os.path.exists(p):
-        pytest.skip(f"{p} not present")
-    return p
+    return mlperf_int8(stem)
 
 
 _CACHE: dict = {}
