@@ -124,12 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "convolutions a few rows below their input), where that makes the arena smaller; 'simple' "
                         "gives every tensor bytes of its own while it is alive (implied by --kernels cmsis-nn; "
                         "an overlapping plan #errors when built with the real CMSIS-NN, GEN_USE_CMSIS_NN)")
-    p.add_argument("--ram", choices=("default", "min"), default="default",
+    p.add_argument("--ram", choices=("default", "low", "min"), default="default",
                    help="'min' also runs the first layers band by band of output rows (MCUNetV2's patches, along "
                         "rows) where that lowers the arena: the rows two bands need computed twice, or kept in row "
                         "buffers; the smallest arena found is taken, or with --ram-limit the fewest MACs within it "
-                        "(the summary lists the trade-offs and the extra MACs); one call per band and layer in the "
-                        "C, bit-exact with the default")
+                        "(the summary lists the trade-offs and the extra MACs). 'low': the same with no row "
+                        "computed twice (a few more instructions: the calls per band, the rows kept). One call per "
+                        "band and layer in the C, bit-exact with the default")
     p.add_argument("--scratch", choices=("dsp", "helium"), default="dsp",
                    help="int8 scratch to plan: 'dsp' (default) is what gen's kernels and the real CMSIS-NN on "
                         "Cortex-M4/M7/M33 need; 'helium' also fits the real CMSIS-NN on Cortex-M55")

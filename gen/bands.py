@@ -316,13 +316,15 @@ def hot_steps(plan, steps: int) -> set[int]:
     return {k for k, v in enumerate(live) if v >= HOT * top}
 
 
-def smallest(g: Graph, evaluate, default_size: int, ram_limit: int | None = None, hot: set[int] | None = None):
+def smallest(g: Graph, evaluate, default_size: int, ram_limit: int | None = None, hot: set[int] | None = None,
+             no_extra_macs: bool = False):
     """The banded graph and its plan (the graph's options["bands"]: Banding.summary with the trade-offs found),
     or None when no cut lowers the arena below `default_size`. `evaluate(graph, stage_links, prune)` plans a graph
     (gen.driver.plan_graph). Every stage and band height is planned quickly (each node's preferred overlap
     only); the trade-offs that no other beats in both arena and MACs are planned in full, and the smallest
     arena is taken, or with `ram_limit` the fewest MACs among the arenas within it. `hot` (hot_steps): only
-    stages that hold one of these steps are tried."""
+    stages that hold one of these steps are tried. `no_extra_macs` (--ram low): only cuts that compute no row
+    twice."""
     from .ops import family
     windows = {n.name: family(n).row_window(n, g) for n in g.nodes}
     macs = {n.name: int(family(n).macs(n, g)) for n in g.nodes}
@@ -345,7 +347,8 @@ def smallest(g: Graph, evaluate, default_size: int, ram_limit: int | None = None
             extra = sum(int(family(n).macs(n, gb)) for n in gb.nodes) - total
             banding = Banding(stage, rows, -(-h_y // rows), [g.nodes[k].name for k in stage.nodes], stage_macs, extra,
                               reuse)
-            tried.append((quick.arena_size, extra, banding, gb, links))
+            if extra <= 0 or not no_extra_macs:
+                tried.append((quick.arena_size, extra, banding, gb, links))
     front, seen = [], set()
     for t in sorted(tried, key=lambda t: (t[0], t[1])):     # the first of equal ones: the fewest rows per band
         if (t[0], t[1]) not in seen and not any(u[0] <= t[0] and u[1] <= t[1] and (u[0], u[1]) != (t[0], t[1])

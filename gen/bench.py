@@ -56,7 +56,7 @@ COLUMNS = (
     ("arena", "arena B"), ("stack", "stack B"),
 )
 KERNELS = ("gen", "cmsis-nn")       # python -m gen --kernels
-RAM_MODES = ("default", "min")      # python -m gen --ram
+RAM_MODES = ("default", "low", "min")      # python -m gen --ram
 
 # TFLM + CMSIS-NN's executed instructions per inference on the same QEMU boards, same counting
 # (-icount shift=0), on the official MLPerf Tiny int8 models (the TFLite files of

@@ -63,7 +63,7 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     'int8' keeps them int8. plan: 'overlap' lets outputs share the bytes of inputs that die at their node
     where the kernels allow it (gen/overlap.py), 'simple' (implied by kernels 'cmsis-nn') gives every
     tensor its own bytes. ram: 'min' also cuts the first layers into row bands where that lowers the arena
-    (gen/bands.py): the C runs the banded graph, and Result.graph stays the uncut one, which the banded C
+    (gen/bands.py), 'low' only where no row is computed twice: the C runs the banded graph, and Result.graph stays the uncut one, which the banded C
     must equal bit for bit (the oracle of --verify and of the tests)."""
     if plan not in overlap.PLANS:
         raise GenError(f"--plan must be one of {', '.join(overlap.PLANS)}")
@@ -89,9 +89,10 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     check_limits(g, None, None, flash_limit)
     mem = plan_graph(g)
     emitted = g
-    if ram == "min":
+    if ram in ("low", "min"):
         from . import bands
-        found = bands.smallest(g, plan_graph, mem.arena_size, ram_limit, bands.hot_steps(mem, len(g.nodes)))
+        found = bands.smallest(g, plan_graph, mem.arena_size, ram_limit, bands.hot_steps(mem, len(g.nodes)),
+                               no_extra_macs=ram == "low")
         if found is not None:
             emitted, mem = found
     check_limits(g, mem.arena_size, ram_limit, None)
@@ -100,7 +101,7 @@ def compile_graph(g: Graph, name: str, source: str, scratch: str = "dsp", ram_li
     return Result(g, files, summary)
 
 
-RAM_MODES = ("default", "min")
+RAM_MODES = ("default", "low", "min")
 
 
 def plan_graph(g: Graph, stage_links=(), prune: bool = True):

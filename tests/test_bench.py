@@ -53,7 +53,7 @@ def test_bad_kernels_or_board_is_one_line_and_exit_2(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert err == "gen.bench: unknown --kernels fast; choose from gen, cmsis-nn\n" and not out.exists()
     assert bench.main(["--ram", "default,tiny", "--out", str(out)]) == 2
-    assert capsys.readouterr().err == "gen.bench: unknown --ram tiny; choose from default, min\n"
+    assert capsys.readouterr().err == "gen.bench: unknown --ram tiny; choose from default, low, min\n"
     assert bench.main(["--boards", "mps2-an999", "--out", str(out)]) == 2
     assert "unknown board(s) mps2-an999" in capsys.readouterr().err and not out.exists()
 
@@ -73,7 +73,7 @@ def test_ram_modes():
     """--ram default,min: each --kernels variant once per mode, in that order, labelled `K --ram min`; the
     real CMSIS-NN stays --ram default (and says so when only min is asked); the header names every mode."""
     assert bench.parse_ram(None) == ["default"] and bench.parse_ram(["min, default", "min"]) == ["min", "default"]
-    with pytest.raises(ValueError, match="^unknown --ram tiny; choose from default, min$"):
+    with pytest.raises(ValueError, match="^unknown --ram tiny; choose from default, low, min$"):
         bench.parse_ram(["default,tiny"])
     found = bench.variants(["gen", "cmsis-nn"], "/x", ["default", "min"])
     assert found == [("gen", "portable", "default"), ("gen", "portable", "min"), ("cmsis-nn", "portable", "default"),
