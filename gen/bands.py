@@ -1,14 +1,18 @@
-"""Row bands (--ram min): the first layers of a model run band by band of output rows (MCUNetV2's
+"""Row bands (--ram min, --ram low): the first layers of a model run band by band of output rows (MCUNetV2's
 patch-based inference, cut along rows only).
 
 A stage is a run of nodes in the schedule that reads one tensor X from outside and hands one tensor Y to
 the rest of the graph, every tensor in it channels last (NHWC, batch 1, where a band of rows is one run of
 bytes) and every node one whose family says how its output rows read its input rows (OpFamily.row_window:
 convolutions, pooling, elementwise ops). Cut into bands of Y's rows, the stage becomes, per band, each of
-its nodes again on only the rows that band needs: a band's input is a window of the rows of X (or of the
-band tensor before it), its output a band tensor of its own, the last node's a window of Y (Tensor.view_offset).
-Only X, Y and one band's tensors are alive at once, where the whole-tensor plan keeps every tensor of the
-stage; rows that two bands need are computed twice (the extra MACs, in the summary).
+its nodes again on only the rows that band needs: a band's input is a window of the rows of X or of the
+tensor before it, the last node's output a window of Y (Tensor.view_offset). Two ways (`cut`):
+  - recomputed: each band computes every row it needs into band tensors of its own, alive during the band;
+    only X, Y and one band's tensors are alive at once, and rows two bands need are computed twice (the
+    extra MACs, in the summary);
+  - row buffers (`reuse`): each tensor of the stage keeps the rows its consumers' next rows read (`_streamed`);
+    a BandShift (gen/ops/band_shift.py) moves the rows read again to its buffer's start before a band, and
+    each row is computed once.
 
 The band nodes are ordinary nodes: the same families compute them with the same arithmetic on fewer rows
 (the pads of a window are the image's own only at its top and bottom), so the outputs are bit-exact with the
@@ -18,7 +22,8 @@ one call per band and node, the band shapes shared by wrappers (first, middle an
 The planner may place Y over the rows of X the later bands no longer read (`stage_link`): the band's
 writes stay below the first byte of X any later band reads (lead_of over the bands).
 
-`smallest` tries the stages and band heights and keeps the plan with the smallest arena (ties: fewer MACs).
+`smallest` tries the stages, band heights and both ways, and keeps the plan with the smallest arena (ties:
+fewer MACs), with --ram-limit the fewest MACs within it, with --ram low only cuts that compute no row twice.
 """
 from __future__ import annotations
 
