@@ -14,8 +14,13 @@
 
 /* the per-layer wrappers (gen/ops/fast_s8.py `wrapper`): never inlined into NAME_invoke, so the deepest call
  * chain of one inference is the invoke's small frame plus one layer's, not the frames of every layer the
- * compiler would inline into it (VWW on the Cortex-M55: 1,060 B of stack inlined, under 600 B not) */
-#if defined(__GNUC__)
+ * compiler would inline into it (VWW on the Cortex-M55: 1,060 B of stack inlined, under 600 B not). GCC:
+ * noipa, so each is compiled as if on its own: GCC 12 -O2 miscompiled a fully connected wrapper cloned for
+ * its constant arguments (interprocedural constant propagation, then vectorization; tests/test_unary.py's
+ * int8 MLP, tests/test_property_graphs.py's 1-D graphs) */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define GEN_FAST_LAYER static __attribute__((noipa))
+#elif defined(__GNUC__)
 #define GEN_FAST_LAYER static __attribute__((noinline))
 #else
 #define GEN_FAST_LAYER static

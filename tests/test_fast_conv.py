@@ -90,8 +90,8 @@ def test_conv_fast_kernel_shares_wrappers():
     qm = graphs.quantize_model(fm, feeds_for({"x": (1, 8, 6, 6)}, rng), style="tflite")
     res = _compile(qm, "gen")
     c = without_overlap_check(res.files["m.c"].decode())
-    assert c.count("gen_fast_conv_s8(") == c.count("static void m_conv_s8_") <= 2
-    assert c.count("m_conv_s8_") == 2 * c.count("static void m_conv_s8_")
+    assert c.count("gen_fast_conv_s8(") == c.count("GEN_FAST_LAYER void m_conv_s8_") <= 2
+    assert c.count("m_conv_s8_") == 2 * c.count("GEN_FAST_LAYER void m_conv_s8_")
     convs = [layer for layer in res.summary["layers"] if layer["kernel"] == "gen_fast_conv_s8"]
     assert len(convs) == 2 and all(layer["scratch_bytes"] == 4 * 72 for layer in convs), convs
     assert "gen_fast" not in _compile(qm, "cmsis-nn").files["m.c"].decode()

@@ -101,7 +101,7 @@ def test_conv_depthwise_kws_layers_share_one_wrapper():
         pytest.skip("needs ../shared/models")
     # the simple plan: the overlap plan may give one of them the ring of rows instead of the plane (its own wrapper)
     c = driver.generate(kws, test_vectors=0, plan="simple").files["kws_dscnn_int8_qdq_tflite.c"].decode()
-    assert c.count("static void kws_dscnn_int8_qdq_tflite_dw_s8_25x5x64(") == 1
+    assert c.count("GEN_FAST_LAYER void kws_dscnn_int8_qdq_tflite_dw_s8_25x5x64(") == 1
     assert c.count("kws_dscnn_int8_qdq_tflite_dw_s8_25x5x64(") == 5 and "arm_depthwise_conv_wrapper_s8(" not in c
     c = driver.generate(kws, test_vectors=0, kernels="cmsis-nn").files["kws_dscnn_int8_qdq_tflite.c"].decode()
     assert "gen_fast" not in c and c.count("arm_depthwise_conv_wrapper_s8(") == 4

@@ -77,16 +77,16 @@ def test_kernels_option_selects_the_path():
     gen_c = without_overlap_check(_compile(qm, "gen").files["m.c"].decode())
     cmsis_c = _compile(qm, "cmsis-nn").files["m.c"].decode()
     assert "gen_fast_pw_s8(" in gen_c and "arm_convolve_wrapper_s8(" not in gen_c
-    assert gen_c.count("static void m_pw_s8_") <= 3 and gen_c.count("m_pw_s8_") == 2 * gen_c.count("static void m_pw_")
+    assert gen_c.count("GEN_FAST_LAYER void m_pw_s8_") <= 3 and gen_c.count("m_pw_s8_") == 2 * gen_c.count("GEN_FAST_LAYER void m_pw_")
     assert "gen_fast" not in cmsis_c and cmsis_c.count("arm_convolve_wrapper_s8(") == 3
     kws = os.path.join(os.path.dirname(board.ROOT), "shared", "models", "kws_dscnn_int8_qdq_tflite.onnx")
     if os.path.exists(kws):
         c = driver.generate(kws, test_vectors=0, plan="simple").files["kws_dscnn_int8_qdq_tflite.c"].decode()
         # the four 1x1 layers: one wrapper, four calls (the overlap plan may run one of them backward: a wrapper of
         # its own); the fully connected layer (batch 1): gen_fast_fc_s8's
-        assert c.count("static void kws_dscnn_int8_qdq_tflite_pw_s8_125x64x64(") == 1
-        assert c.count("_pw_s8_125x64x64(") == 5 and c.count("static void kws_dscnn_int8_qdq_tflite_pw_s8_") == 1
-        assert c.count("static void kws_dscnn_int8_qdq_tflite_fc_s8_1x64x12(") == 1
+        assert c.count("GEN_FAST_LAYER void kws_dscnn_int8_qdq_tflite_pw_s8_125x64x64(") == 1
+        assert c.count("_pw_s8_125x64x64(") == 5 and c.count("GEN_FAST_LAYER void kws_dscnn_int8_qdq_tflite_pw_s8_") == 1
+        assert c.count("GEN_FAST_LAYER void kws_dscnn_int8_qdq_tflite_fc_s8_1x64x12(") == 1
 
 
 # ----------------------------------------------------------------------------- the DSP path on the M4
