@@ -71,10 +71,10 @@ def compile(model: str | None = None, out_dir: str | None = None, *, name: str |
             input_shapes: dict[str, tuple[int, ...]] | None = None, test_vectors: int | None = None,
             test_inputs: list | None = None, ram_limit: int | None = None,
             flash_limit: int | None = driver.DEFAULT_FLASH_LIMIT, scratch: str = "dsp", kernels: str = "gen",
-            io_layout: str = "model", verify: bool = False) -> Library:
+            io_layout: str = "model", plan: str = "overlap", ram: str = "default", verify: bool = False) -> Library:
     """Compiles `model` (default: the bundled example) as `python -m gen MODEL -o OUT_DIR` with the same
     options (--name, --input-shape, --test-vectors, --ram-limit, --flash-limit, --scratch, --kernels,
-    --io-layout) and the same output-directory contract (gen/outdir.py: OUT_DIR is checked before compiling;
+    --io-layout, --plan, --ram) and the same output-directory contract (gen/outdir.py: OUT_DIR is checked before compiling;
     only gen's own files are ever replaced). out_dir None: compiled in memory (Library.contents). test_vectors:
     as --test-vectors, default 0, or 1 with verify or test_inputs (the first vector's inputs).
     verify: check the C first as --verify does; a mismatch raises VerificationFailed and writes nothing."""
@@ -85,7 +85,7 @@ def compile(model: str | None = None, out_dir: str | None = None, *, name: str |
         test_vectors = 1 if (verify or test_inputs is not None) else 0
     target = outdir.check(out_dir, protect=[model]) if out_dir else None
     res = driver.generate(model, None, name, dict(input_shapes or {}), test_vectors, test_inputs, ram_limit,
-                          scratch, flash_limit, kernels, io_layout)
+                          scratch, flash_limit, kernels, io_layout, plan=plan, ram=ram)
     checked = _verify(model, res) if verify else None
     if checked is not None and not checked.ok:
         raise VerificationFailed(checked)

@@ -316,3 +316,9 @@ def test_ram_min_with_cmsis_nn_kernels(stem):
         want = default.run_s8(x)[0].reshape(-1)
         for h in hosts:
             np.testing.assert_array_equal(h.run_s8(x)[0].reshape(-1), want)
+
+
+def test_api_takes_the_ram_mode():
+    import gen
+    lib = gen.compile(model_path("ic_resnet8"), ram="low")
+    assert lib.arena_size == compiled("ic_resnet8", "low").summary["arena_size"] < compiled("ic_resnet8", "default").summary["arena_size"]
